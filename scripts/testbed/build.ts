@@ -1,0 +1,174 @@
+/**
+ * Builds, once, what the test bed runs: kube-apiserver, kube-controller-manager and etcd from
+ * their Go modules, the upstream CRD manifests from their projects' Go modules, and an MLflow
+ * virtualenv. Everything lands in the versioned cache directory and is reused after.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  CRD_SOURCES,
+  ETCD_VERSION,
+  KUBERNETES_VERSION,
+  MLFLOW_VERSION,
+  buildDir,
+} from './versions.js';
+
+const execFileAsync = promisify(execFile);
+const goModules = fileURLToPath(new URL('./go/', import.meta.url));
+
+export interface Artifacts {
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  etcd: string;
+  crdFiles: string[];
+  mlflow: string;
+}
+
+export function progress(message: string): void {
+  process.stderr.write(`[testbed] ${message}\n`);
+}
+
+/** Runs a long command, printing a heartbeat so a first build does not look hung. */
+async function runLong(what: string, command: string, args: string[], cwd: string): Promise<void> {
+  const started = Date.now();
+  progress(`${what} …`);
+  const heartbeat = setInterval(
+    () => progress(`  still ${what} (${Math.round((Date.now() - started) / 1000)} s)`),
+    30_000,
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      const keep = (chunk: Buffer): void => {
+        output = (output + chunk.toString()).slice(-8000);
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      child.on('error', (cause) => reject(new Error(`${what}: cannot run ${command}`, { cause })));
+      child.on('close', (code) =>
+        code === 0
+          ? resolve()
+          : reject(
+              new Error(`${what} failed: ${command} ${args.join(' ')} exited ${code}\n${output}`),
+            ),
+      );
+    });
+  } finally {
+    clearInterval(heartbeat);
+  }
+  progress(`  done ${what} in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+async function goBinary(
+  binDir: string,
+  module: string,
+  pkg: string,
+  label: string,
+): Promise<string> {
+  const target = path.join(binDir, path.basename(pkg) === 'v3' ? 'etcd' : path.basename(pkg));
+  if (existsSync(target)) return target;
+  const partial = `${target}.partial`;
+  await runLong(
+    `building ${label} (go build ${pkg}; the first build takes minutes)`,
+    'go',
+    ['build', '-o', partial, pkg],
+    path.join(goModules, module),
+  );
+  await rename(partial, target);
+  return target;
+}
+
+async function moduleDir(module: string, version: string): Promise<string> {
+  progress(`fetching ${module}@${version} (go mod download) for its CRDs`);
+  try {
+    const { stdout } = await execFileAsync(
+      'go',
+      ['mod', 'download', '-json', `${module}@${version}`],
+      {
+        cwd: tmpdir(),
+        env: { ...process.env, GOFLAGS: '-mod=mod' },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
+    if (!info.Dir) throw new Error(info.Error ?? 'no module directory reported');
+    return info.Dir;
+  } catch (cause) {
+    throw new Error(`go mod download ${module}@${version} failed`, { cause });
+  }
+}
+
+async function crdManifests(crdDir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const source of CRD_SOURCES) {
+    const targets = source.files.map((file) =>
+      path.join(crdDir, `${path.basename(source.module)}-${source.version}-${path.basename(file)}`),
+    );
+    if (!targets.every((target) => existsSync(target))) {
+      const dir = await moduleDir(source.module, source.version);
+      await mkdir(crdDir, { recursive: true });
+      await Promise.all(source.files.map((file, i) => copyFile(path.join(dir, file), targets[i]!)));
+    }
+    files.push(...targets);
+  }
+  return files;
+}
+
+async function mlflowVirtualenv(venv: string): Promise<string> {
+  const mlflow = path.join(venv, 'bin', 'mlflow');
+  // Written last: a venv without it is a half-finished install and is rebuilt.
+  const installed = path.join(venv, '.installed');
+  if (existsSync(installed)) return mlflow;
+  await rm(venv, { recursive: true, force: true });
+  await runLong('creating the MLflow virtualenv', 'python3', ['-m', 'venv', venv], tmpdir());
+  await runLong(
+    `installing mlflow==${MLFLOW_VERSION} from PyPI into ${venv}`,
+    path.join(venv, 'bin', 'pip'),
+    ['install', '--disable-pip-version-check', '--quiet', `mlflow==${MLFLOW_VERSION}`],
+    tmpdir(),
+  );
+  await writeFile(installed, `${MLFLOW_VERSION}\n`);
+  return mlflow;
+}
+
+/** Ensures every artifact exists in the cache, building what is missing (in parallel). */
+export async function ensureArtifacts(): Promise<Artifacts> {
+  const root = buildDir();
+  const binDir = path.join(root, 'bin');
+  await mkdir(binDir, { recursive: true });
+  const kubeLabel = `Kubernetes ${KUBERNETES_VERSION}`;
+  // Go builds share the machine's two cores; running them one after another is as fast.
+  const goBuilds = (async () => {
+    const etcd = await goBinary(
+      binDir,
+      'etcd',
+      'go.etcd.io/etcd/server/v3',
+      `etcd ${ETCD_VERSION}`,
+    );
+    const kubeApiserver = await goBinary(
+      binDir,
+      'kubernetes',
+      'k8s.io/kubernetes/cmd/kube-apiserver',
+      `kube-apiserver ${kubeLabel}`,
+    );
+    const kubeControllerManager = await goBinary(
+      binDir,
+      'kubernetes',
+      'k8s.io/kubernetes/cmd/kube-controller-manager',
+      `kube-controller-manager ${kubeLabel}`,
+    );
+    return { etcd, kubeApiserver, kubeControllerManager };
+  })();
+  const [binaries, crdFiles, mlflow] = await Promise.all([
+    goBuilds,
+    crdManifests(path.join(root, 'crds')),
+    mlflowVirtualenv(path.join(root, 'mlflow-venv')),
+  ]);
+  return { ...binaries, crdFiles, mlflow };
+}

@@ -1,0 +1,79 @@
+/**
+ * `npm run testbed -- up|down|env|status`: the test bed by hand, to try the operator without
+ * a cluster. `up` leaves the servers running until `down`.
+ */
+import { currentRun, stopRun, up, type TestbedEnv } from './testbed.js';
+
+function exports(env: TestbedEnv): string {
+  return [
+    `export KUBECONFIG=${env.kubeconfig}`,
+    `export MLFLOW_TRACKING_URI=${env.mlflowUrl}`,
+    `export DATABASE_URL=${env.databaseUrl}`,
+  ].join('\n');
+}
+
+async function main(command: string | undefined): Promise<number> {
+  switch (command) {
+    case 'up': {
+      const running = await currentRun();
+      const env = running ?? (await up({ detach: true }));
+      if (running) process.stderr.write('[testbed] already running\n');
+      process.stdout.write(`${exports(env)}\n`);
+      process.stderr.write(
+        `[testbed] try: kubectl --kubeconfig ${env.kubeconfig} get crds\n` +
+          '[testbed] stop it with: npm run testbed -- down\n',
+      );
+      return 0;
+    }
+    case 'down': {
+      const running = await currentRun();
+      if (!running) {
+        process.stderr.write('[testbed] nothing is running\n');
+        return 0;
+      }
+      await stopRun(running.runDir);
+      process.stderr.write(`[testbed] stopped and removed ${running.runDir}\n`);
+      return 0;
+    }
+    case 'env':
+    case 'status': {
+      const running = await currentRun();
+      if (!running) {
+        process.stderr.write('[testbed] not running; start it with: npm run testbed -- up\n');
+        return 1;
+      }
+      process.stdout.write(`${exports(running)}\n`);
+      return 0;
+    }
+    default:
+      process.stderr.write('usage: npm run testbed -- up|down|env|status\n');
+      return 2;
+  }
+}
+
+/** The error and its chain of causes, one per line: the cause usually says what to fix. */
+function describe(error: unknown): string {
+  const lines: string[] = [];
+  for (let current: unknown = error; current !== undefined;) {
+    if (current instanceof Error) {
+      lines.push(
+        lines.length === 0 ? (current.stack ?? current.message) : `caused by: ${current.message}`,
+      );
+      current = current.cause;
+    } else {
+      lines.push(`caused by: ${JSON.stringify(current)}`);
+      current = undefined;
+    }
+  }
+  return lines.join('\n');
+}
+
+main(process.argv[2]).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`[testbed] failed: ${describe(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,61 @@
+/**
+ * Pinned versions of everything the test bed builds or installs, and where it caches them.
+ * Changing a version changes the cache key, so the next `up` rebuilds that piece only.
+ */
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+export const KUBERNETES_VERSION = 'v1.36.3';
+export const ETCD_VERSION = 'v3.6.16';
+export const MLFLOW_VERSION = '3.17.2';
+
+/** Go modules whose published sources carry the upstream CRD manifests we install. */
+export const CRD_SOURCES = [
+  {
+    module: 'github.com/argoproj/argo-workflows/v3',
+    version: 'v3.7.3',
+    // The "full" CRDs carry the complete openAPIV3Schema; the minimal ones accept anything.
+    files: [
+      'manifests/base/crds/full/argoproj.io_workflows.yaml',
+      'manifests/base/crds/full/argoproj.io_workflowtemplates.yaml',
+      'manifests/base/crds/full/argoproj.io_cronworkflows.yaml',
+      'manifests/base/crds/full/argoproj.io_clusterworkflowtemplates.yaml',
+    ],
+  },
+  {
+    module: 'istio.io/api',
+    version: 'v1.31.4',
+    files: ['kubernetes/customresourcedefinitions.gen.yaml'],
+  },
+  {
+    module: 'github.com/prometheus-operator/prometheus-operator',
+    version: 'v0.85.0',
+    files: [
+      'example/prometheus-operator-crd-full/monitoring.coreos.com_servicemonitors.yaml',
+      'example/prometheus-operator-crd-full/monitoring.coreos.com_podmonitors.yaml',
+      'example/prometheus-operator-crd-full/monitoring.coreos.com_prometheusrules.yaml',
+    ],
+  },
+  {
+    module: 'github.com/argoproj/argo-cd/v3',
+    version: 'v3.5.7',
+    files: ['manifests/crds/application-crd.yaml', 'manifests/crds/appproject-crd.yaml'],
+  },
+] as const;
+
+/** Root of everything cached outside the repository (binaries, virtualenvs, Node). */
+export function cacheRoot(): string {
+  return (
+    process.env.INQUIRY_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'inquiry-platform')
+  );
+}
+
+/** Versioned directory for the test bed's built artifacts: a new pin means a new directory. */
+export function buildDir(): string {
+  return path.join(
+    cacheRoot(),
+    'testbed',
+    `k8s-${KUBERNETES_VERSION}_etcd-${ETCD_VERSION}_mlflow-${MLFLOW_VERSION}`,
+  );
+}

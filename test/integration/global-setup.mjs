@@ -1,0 +1,14 @@
+// Starts the test bed once per jest run and hands its addresses to the tests through the
+// environment (workers inherit it): TESTBED_KUBECONFIG, TESTBED_MLFLOW_URL, TESTBED_DATABASE_URL.
+// Plain JS loading the TypeScript test bed through tsx: jest does not apply its module mapping
+// to globalSetup, so the test bed's NodeNext imports (./x.js) would not resolve otherwise.
+import { tsImport } from 'tsx/esm/api';
+
+export default async function globalSetup() {
+  const { up } = await tsImport('../../scripts/testbed/testbed.ts', import.meta.url);
+  const env = await up({ detach: false });
+  process.env.TESTBED_KUBECONFIG = env.kubeconfig;
+  process.env.TESTBED_MLFLOW_URL = env.mlflowUrl;
+  process.env.TESTBED_DATABASE_URL = env.databaseUrl;
+  process.env.TESTBED_RUN_DIR = env.runDir;
+}
