@@ -12,22 +12,25 @@ const transform = {
 };
 
 const common = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/jest-environment.js',
   extensionsToTreatAsEsm: ['.ts'],
   transform,
   // Sources import siblings as `./x.js` (NodeNext); jest resolves them to the `.ts` files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 
+/** Pure code, no servers: also run alone by `npm run test:unit` (jest.unit.config.js). */
+export const unitProject = {
+  ...common,
+  displayName: 'unit',
+  testMatch: ['<rootDir>/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/', '<rootDir>/dist/'],
+};
+
 /** @type {import('jest').Config} */
 export default {
   projects: [
-    {
-      ...common,
-      displayName: 'unit',
-      testMatch: ['<rootDir>/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/', '<rootDir>/dist/'],
-    },
+    unitProject,
     {
       ...common,
       displayName: 'integration',
