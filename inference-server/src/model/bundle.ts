@@ -1,0 +1,105 @@
+/**
+ * The model bundle: a directory (or MLflow artifact folder) with `model.onnx`, `tokenizer.json`
+ * (Hugging Face format) and `model.json` (this manifest). The one definition shared by the
+ * trainer that writes bundles and the runtime that loads them.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export const BUNDLE_FORMAT = 'inquiry-model/v1';
+export const MODEL_FILE = 'model.onnx';
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const MANIFEST_FILE = 'model.json';
+
+/** One classification head: its name, the ONNX output holding its logits, its labels in order. */
+export interface HeadSpec {
+  name: string;
+  output: string;
+  labels: string[];
+}
+
+export interface ModelManifest {
+  format: typeof BUNDLE_FORMAT;
+  /** Unique per trained model; what metrics, predictions and the registry refer to. */
+  version: string;
+  createdAt: string;
+  /** Free text, e.g. `fasttext-bag` or `distilbert-sequence-classification`. */
+  architecture: string;
+  /** Token sequences are truncated to this length. */
+  maxLength: number;
+  /** ONNX input names (Hugging Face convention: int64 `[batch, seq]`). */
+  inputs: { inputIds: string; attentionMask: string };
+  heads: HeadSpec[];
+  /** Evaluation figures recorded at training time (e.g. `category.macro_f1`). */
+  metrics: Record<string, number>;
+  /** `sha256:…` of the training data snapshot, when known. */
+  dataHash?: string;
+  /** Training parameters, for the record. */
+  params?: Record<string, string | number | boolean>;
+}
+
+export class BundleError extends Error {
+  override name = 'BundleError';
+}
+
+function check(condition: unknown, dir: string, message: string): asserts condition {
+  if (!condition) throw new BundleError(`invalid model bundle ${dir}: ${message}`);
+}
+
+/** Checks a parsed model.json; the message names the bundle and what is wrong. */
+export function validateManifest(value: unknown, dir: string): ModelManifest {
+  check(typeof value === 'object' && value !== null, dir, `${MANIFEST_FILE} is not a JSON object`);
+  const manifest = value as Partial<ModelManifest>;
+  check(manifest.format === BUNDLE_FORMAT, dir, `format must be "${BUNDLE_FORMAT}"`);
+  check(typeof manifest.version === 'string' && manifest.version !== '', dir, 'version is missing');
+  check(
+    Number.isInteger(manifest.maxLength) && manifest.maxLength! > 0,
+    dir,
+    'maxLength must be a positive integer',
+  );
+  check(
+    typeof manifest.inputs?.inputIds === 'string' &&
+      typeof manifest.inputs.attentionMask === 'string',
+    dir,
+    'inputs.inputIds and inputs.attentionMask are required',
+  );
+  check(Array.isArray(manifest.heads) && manifest.heads.length > 0, dir, 'heads must not be empty');
+  const names = new Set<string>();
+  for (const head of manifest.heads) {
+    check(typeof head.name === 'string' && head.name !== '', dir, 'a head has no name');
+    check(!names.has(head.name), dir, `head "${head.name}" appears twice`);
+    names.add(head.name);
+    check(typeof head.output === 'string', dir, `head "${head.name}" has no output`);
+    check(
+      Array.isArray(head.labels) && head.labels.length >= 2,
+      dir,
+      `head "${head.name}" needs at least two labels`,
+    );
+    check(
+      new Set(head.labels).size === head.labels.length,
+      dir,
+      `head "${head.name}" has duplicate labels`,
+    );
+  }
+  return { metrics: {}, ...manifest } as ModelManifest;
+}
+
+export async function readManifest(dir: string): Promise<ModelManifest> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');
+  } catch (cause) {
+    throw new BundleError(`cannot read ${MANIFEST_FILE} in model bundle ${dir}`, { cause });
+  }
+  try {
+    return validateManifest(JSON.parse(text), dir);
+  } catch (cause) {
+    if (cause instanceof BundleError) throw cause;
+    throw new BundleError(`${MANIFEST_FILE} in model bundle ${dir} is not valid JSON`, { cause });
+  }
+}
+
+export async function writeManifest(dir: string, manifest: ModelManifest): Promise<void> {
+  validateManifest(manifest, dir);
+  await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}

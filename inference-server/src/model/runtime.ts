@@ -1,0 +1,187 @@
+/**
+ * The model runtime: loads a bundle (tokenizer.json + model.onnx + model.json), tokenizes with
+ * @huggingface/tokenizers, runs onnxruntime-node, and turns each head's logits into labels
+ * with confidences. Any Hugging Face sequence-classification export with the bundle's manifest
+ * loads the same way as the platform's own fastText model.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import {
+  BundleError,
+  MODEL_FILE,
+  TOKENIZER_FILE,
+  readManifest,
+  type HeadSpec,
+  type ModelManifest,
+} from './bundle.js';
+import { loadTokenizer, type TextTokenizer } from './tokenizer.js';
+
+export interface HeadPrediction {
+  label: string;
+  confidence: number;
+  /** Probability of every label, when asked for. */
+  scores?: Record<string, number>;
+}
+
+export type Classification = Record<string, HeadPrediction>;
+
+/** The text a model sees for an inquiry: subject and body on separate lines. */
+export function inquiryText(inquiry: { subject?: string | null; body: string }): string {
+  return inquiry.subject ? `${inquiry.subject}\n${inquiry.body}` : inquiry.body;
+}
+
+export interface EncodedBatch {
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  batch: number;
+  sequence: number;
+}
+
+/**
+ * Token ids of `text`, truncated to `maxLength`. When the tokenizer appends special tokens
+ * (a BERT-style `[SEP]`), the last one is kept so a truncated text still ends like the model expects.
+ */
+export function encodeText(tokenizer: TextTokenizer, text: string, maxLength: number): number[] {
+  const { ids } = tokenizer.encode(text);
+  if (ids.length <= maxLength) return ids;
+  if (tokenizer.post_processor === null) return ids.slice(0, maxLength);
+  return [...ids.slice(0, maxLength - 1), ids[ids.length - 1]!];
+}
+
+/** Pads a batch of id sequences to its longest one (pad id at the end, mask 0). */
+export function padBatch(sequences: number[][], padId: number): EncodedBatch {
+  const batch = sequences.length;
+  const sequence = Math.max(1, ...sequences.map((ids) => ids.length));
+  const inputIds = new BigInt64Array(batch * sequence).fill(BigInt(padId));
+  const attentionMask = new BigInt64Array(batch * sequence);
+  sequences.forEach((ids, row) => {
+    for (let i = 0; i < ids.length; i++) {
+      inputIds[row * sequence + i] = BigInt(ids[i]!);
+      attentionMask[row * sequence + i] = 1n;
+    }
+  });
+  return { inputIds, attentionMask, batch, sequence };
+}
+
+function softmaxRow(logits: Float32Array, offset: number, k: number): Float64Array {
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) max = Math.max(max, logits[offset + c]!);
+  const out = new Float64Array(k);
+  let sum = 0;
+  for (let c = 0; c < k; c++) sum += out[c] = Math.exp(logits[offset + c]! - max);
+  for (let c = 0; c < k; c++) out[c]! /= sum;
+  return out;
+}
+
+export interface RuntimeOptions {
+  /** onnxruntime intra-op threads; 1 keeps one request from taking every core. */
+  intraOpThreads?: number;
+}
+
+export class ModelRuntime {
+  private constructor(
+    readonly manifest: ModelManifest,
+    readonly dir: string,
+    private readonly tokenizer: TextTokenizer,
+    private readonly session: ort.InferenceSession,
+    private readonly padId: number,
+  ) {}
+
+  /** Loads and checks a bundle: every head's output must exist in the ONNX graph. */
+  static async load(dir: string, options: RuntimeOptions = {}): Promise<ModelRuntime> {
+    const manifest = await readManifest(dir);
+    let tokenizerJson: object;
+    try {
+      tokenizerJson = JSON.parse(await readFile(path.join(dir, TOKENIZER_FILE), 'utf8')) as object;
+    } catch (cause) {
+      throw new BundleError(`cannot read ${TOKENIZER_FILE} in model bundle ${dir}`, { cause });
+    }
+    const tokenizer = loadTokenizer(tokenizerJson);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(path.join(dir, MODEL_FILE), {
+        intraOpNumThreads: options.intraOpThreads ?? 1,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
+    } catch (cause) {
+      throw new BundleError(`cannot load ${MODEL_FILE} in model bundle ${dir}`, { cause });
+    }
+    const missing = manifest.heads.filter((head) => !session.outputNames.includes(head.output));
+    const inputs = [manifest.inputs.inputIds, manifest.inputs.attentionMask];
+    const missingInputs = inputs.filter((name) => !session.inputNames.includes(name));
+    if (missing.length > 0 || missingInputs.length > 0) {
+      await session.release();
+      throw new BundleError(
+        `model bundle ${dir} does not match its ${MODEL_FILE}: ` +
+          [
+            ...missing.map((h) => `output ${h.output}`),
+            ...missingInputs.map((i) => `input ${i}`),
+          ].join(', ') +
+          ` not found (graph has inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')})`,
+      );
+    }
+    const padId = tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
+    return new ModelRuntime(manifest, dir, tokenizer, session, padId);
+  }
+
+  get version(): string {
+    return this.manifest.version;
+  }
+
+  get heads(): readonly HeadSpec[] {
+    return this.manifest.heads;
+  }
+
+  encode(texts: readonly string[]): EncodedBatch {
+    return padBatch(
+      texts.map((text) => encodeText(this.tokenizer, text, this.manifest.maxLength)),
+      this.padId,
+    );
+  }
+
+  /** Raw probabilities per head for each text: `[head][text][class]`. */
+  async probabilities(texts: readonly string[]): Promise<Float64Array[][]> {
+    const { inputIds, attentionMask, batch, sequence } = this.encode(texts);
+    const feeds = {
+      [this.manifest.inputs.inputIds]: new ort.Tensor('int64', inputIds, [batch, sequence]),
+      [this.manifest.inputs.attentionMask]: new ort.Tensor('int64', attentionMask, [
+        batch,
+        sequence,
+      ]),
+    };
+    const outputs = await this.session.run(feeds);
+    return this.manifest.heads.map((head) => {
+      const logits = outputs[head.output]!.data as Float32Array;
+      const k = head.labels.length;
+      return Array.from({ length: batch }, (_, row) => softmaxRow(logits, row * k, k));
+    });
+  }
+
+  /** Label, confidence (and with `allScores` every label's probability) per head, per text. */
+  async classify(texts: readonly string[], { allScores = false } = {}): Promise<Classification[]> {
+    if (texts.length === 0) return [];
+    const probabilities = await this.probabilities(texts);
+    return texts.map((_, row) => {
+      const classification: Classification = {};
+      this.manifest.heads.forEach((head, h) => {
+        const p = probabilities[h]![row]!;
+        let best = 0;
+        for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
+        classification[head.name] = {
+          label: head.labels[best]!,
+          confidence: p[best]!,
+          ...(allScores
+            ? { scores: Object.fromEntries(head.labels.map((label, c) => [label, p[c]!])) }
+            : {}),
+        };
+      });
+      return classification;
+    });
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

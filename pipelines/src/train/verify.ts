@@ -1,0 +1,59 @@
+/**
+ * Checks an exported bundle against the trainer: onnxruntime-node, through the serving runtime,
+ * must give the same probabilities as the trainer's own forward pass on the validation texts.
+ */
+import { encodeText, ModelRuntime } from '../../../inference-server/src/model/runtime.js';
+import { featureRows, predictProbabilities } from './fasttext.js';
+import type { TrainedModel } from './train.js';
+import { loadTokenizer } from '../../../inference-server/src/model/tokenizer.js';
+
+export interface ExportCheck {
+  checked: number;
+  /** Largest absolute difference of any class probability. */
+  maxAbsDiff: number;
+  /** Share of (text, head) pairs with the same predicted label. */
+  agreement: number;
+}
+
+export const EXPORT_TOLERANCE = 1e-4;
+
+export async function verifyExport(
+  dir: string,
+  model: TrainedModel,
+  sample = 2000,
+): Promise<ExportCheck> {
+  const texts = model.validationTexts.slice(0, sample);
+  const tokenizer = loadTokenizer(model.tokenizer);
+  const reference = predictProbabilities(
+    model.weights,
+    texts.map((text) =>
+      featureRows(encodeText(tokenizer, text, model.manifest.maxLength), model.weights.shape),
+    ),
+  );
+  const runtime = await ModelRuntime.load(dir);
+  let maxAbsDiff = 0;
+  let same = 0;
+  let pairs = 0;
+  try {
+    for (let start = 0; start < texts.length; start += 256) {
+      const served = await runtime.probabilities(texts.slice(start, start + 256));
+      served.forEach((perText, h) =>
+        perText.forEach((p, offset) => {
+          const q = reference[start + offset]![h]!;
+          let argP = 0;
+          let argQ = 0;
+          for (let c = 0; c < p.length; c++) {
+            maxAbsDiff = Math.max(maxAbsDiff, Math.abs(p[c]! - q[c]!));
+            if (p[c]! > p[argP]!) argP = c;
+            if (q[c]! > q[argQ]!) argQ = c;
+          }
+          pairs++;
+          if (argP === argQ) same++;
+        }),
+      );
+    }
+  } finally {
+    await runtime.release();
+  }
+  return { checked: texts.length, maxAbsDiff, agreement: pairs === 0 ? 1 : same / pairs };
+}
