@@ -26,9 +26,14 @@ export interface HeadPrediction {
 
 export type Classification = Record<string, HeadPrediction>;
 
+/** The text a model sees for a record: its non-empty text fields, one per line. */
+export function joinText(parts: readonly (string | null | undefined)[]): string {
+  return parts.filter((part): part is string => !!part && part.trim() !== '').join('\n');
+}
+
 /** The text a model sees for an inquiry: subject and body on separate lines. */
 export function inquiryText(inquiry: { subject?: string | null; body: string }): string {
-  return inquiry.subject ? `${inquiry.subject}\n${inquiry.body}` : inquiry.body;
+  return joinText([inquiry.subject, inquiry.body]);
 }
 
 export interface EncodedBatch {

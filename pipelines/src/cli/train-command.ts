@@ -1,0 +1,121 @@
+/** `inquiry-pipeline train`: a bundle from a labeled JSONL/CSV file. */
+import type { Logger } from '../../../lib/logger.js';
+import { joinText } from '../../../inference-server/src/model/runtime.js';
+import { fieldText, readAllRecords, type DataRecord, type RecordFormat } from '../data/records.js';
+import {
+  DEFAULT_TRAIN_OPTIONS,
+  trainModel,
+  writeBundle,
+  type LabeledText,
+  type TrainOptions,
+} from '../train/train.js';
+import { EXPORT_TOLERANCE, verifyExport } from '../train/verify.js';
+import { createProgress } from './progress.js';
+
+export interface TrainCommandOptions {
+  data: string;
+  format?: RecordFormat;
+  test?: string;
+  out: string;
+  textFields: string[];
+  /** `head` or `head=column`. */
+  labels: string[];
+  overrides: Partial<TrainOptions>;
+}
+
+/** Parses `category,sentiment` or `intent=label_column` into head → column. */
+export function labelColumns(specs: string[]): Map<string, string> {
+  const columns = new Map<string, string>();
+  for (const spec of specs
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [head, column = head] = spec.split('=').map((part) => part.trim());
+    if (!head || !column) throw new Error(`bad --labels entry "${spec}": use head or head=column`);
+    columns.set(head, column);
+  }
+  if (columns.size === 0)
+    throw new Error('--labels names no column: e.g. --labels category,sentiment,urgency');
+  return columns;
+}
+
+export function toLabeledTexts(
+  records: DataRecord[],
+  textFields: string[],
+  columns: Map<string, string>,
+  source: string,
+): LabeledText[] {
+  const missing = [...textFields, ...columns.values()].filter(
+    (column) => !records.some((record) => column in record),
+  );
+  if (missing.length > 0) {
+    const seen = Object.keys(records[0] ?? {}).join(', ') || '(no records)';
+    throw new Error(`${source} has no column ${missing.join(', ')}; its columns are: ${seen}`);
+  }
+  return records
+    .map((record) => ({
+      text: joinText(textFields.map((field) => fieldText(record[field]))),
+      labels: Object.fromEntries(
+        [...columns].map(([head, column]) => [head, fieldText(record[column])]),
+      ),
+    }))
+    .filter((example) => example.text !== '');
+}
+
+export async function runTrain(
+  options: TrainCommandOptions,
+  logger: Logger,
+): Promise<Record<string, unknown>> {
+  const started = Date.now();
+  const columns = labelColumns(options.labels);
+  const data = toLabeledTexts(
+    await readAllRecords(options.data, options.format),
+    options.textFields,
+    columns,
+    options.data,
+  );
+  const testSet = options.test
+    ? toLabeledTexts(
+        await readAllRecords(options.test, options.format),
+        options.textFields,
+        columns,
+        options.test,
+      )
+    : undefined;
+  logger.info(
+    { examples: data.length, test: testSet?.length ?? null, heads: [...columns.keys()] },
+    'training data read',
+  );
+  const progress = createProgress(logger);
+  const trainOptions: TrainOptions = {
+    ...DEFAULT_TRAIN_OPTIONS,
+    ...options.overrides,
+    heads: [...columns.keys()],
+    ...(testSet ? { testSet } : {}),
+    onStage: (stage) => {
+      if (stage === 'training') progress.stage('training (epochs)', trainOptions.maxEpochs);
+      else logger.info({ stage }, stage);
+    },
+    onEpoch: (epoch) =>
+      progress.update(epoch.epoch, { loss: epoch.loss, val_macro_f1: epoch.validationScore }),
+  };
+  const model = trainModel(data, trainOptions);
+  progress.stop();
+  await writeBundle(options.out, model);
+  const check = await verifyExport(options.out, model);
+  if (check.maxAbsDiff > EXPORT_TOLERANCE) {
+    throw new Error(
+      `the ONNX export disagrees with the trainer (max probability difference ${check.maxAbsDiff}); the bundle in ${options.out} must not be used`,
+    );
+  }
+  return {
+    bundle: options.out,
+    version: model.manifest.version,
+    dataHash: model.manifest.dataHash,
+    sizes: model.sizes,
+    epochs: model.history.length,
+    metrics: model.manifest.metrics,
+    exportCheck: check,
+    seconds: (Date.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,39 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { formatOf, readAllRecords } from './records.js';
+
+describe('readRecords', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'records-test-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads JSONL, skipping blank lines', async () => {
+    const file = path.join(dir, 'a.jsonl');
+    await writeFile(file, '{"subject":"a","n":1}\n\n{"subject":"b","n":2}\n');
+    expect(await readAllRecords(file)).toEqual([
+      { subject: 'a', n: 1 },
+      { subject: 'b', n: 2 },
+    ]);
+  });
+
+  it('reads CSV with a header, quoted commas, quotes and newlines', async () => {
+    const file = path.join(dir, 'a.csv');
+    await writeFile(file, 'subject,body\n"Hi, there","Line one\nsaid ""hello"""\nplain,text\n');
+    expect(await readAllRecords(file)).toEqual([
+      { subject: 'Hi, there', body: 'Line one\nsaid "hello"' },
+      { subject: 'plain', body: 'text' },
+    ]);
+  });
+
+  it('names the file and line of bad JSON, and refuses unknown extensions', async () => {
+    const file = path.join(dir, 'bad.jsonl');
+    await writeFile(file, '{"ok":1}\n{oops\n');
+    await expect(readAllRecords(file)).rejects.toThrow(/bad\.jsonl:2: not valid JSON/);
+    expect(() => formatOf('data.parquet')).toThrow(/\.jsonl or \.csv/);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * Reading record files (JSONL or CSV) as plain objects, streamed, with errors that name the file
+ * and line. Used by every step that takes a file: train, evaluate, ingest.
+ */
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parse } from 'csv-parse';
+
+export type RecordFormat = 'jsonl' | 'csv';
+export type DataRecord = Record<string, unknown>;
+
+export class RecordFileError extends Error {
+  override name = 'RecordFileError';
+}
+
+/** A field as text: strings as they are, numbers and booleans printed, empty or missing → undefined. */
+export function fieldText(value: unknown): string | undefined {
+  let text: string | undefined;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
+  else if (typeof value === 'object' && value !== null) text = JSON.stringify(value);
+  return text === '' ? undefined : text;
+}
+
+/** The format named by a file's extension (`.jsonl`, `.ndjson`, `.json`, `.csv`). */
+export function formatOf(file: string): RecordFormat {
+  const extension = path.extname(file).toLowerCase();
+  if (extension === '.csv') return 'csv';
+  if (['.jsonl', '.ndjson', '.json'].includes(extension)) return 'jsonl';
+  throw new RecordFileError(
+    `cannot tell the format of ${file}: use a .jsonl or .csv file, or pass --format`,
+  );
+}
+
+async function* jsonLines(file: string): AsyncGenerator<DataRecord> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let number = 0;
+  for await (const line of lines) {
+    number++;
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (cause) {
+      throw new RecordFileError(`${file}:${number}: not valid JSON`, { cause });
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new RecordFileError(`${file}:${number}: each line must be a JSON object`);
+    }
+    yield value as DataRecord;
+  }
+}
+
+async function* csvRows(file: string): AsyncGenerator<DataRecord> {
+  const parser = createReadStream(file).pipe(
+    parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: false }),
+  );
+  try {
+    for await (const row of parser) yield row as DataRecord;
+  } catch (cause) {
+    throw new RecordFileError(
+      `${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** Streams the records of a JSONL or CSV file. */
+export function readRecords(
+  file: string,
+  format: RecordFormat = formatOf(file),
+): AsyncGenerator<DataRecord> {
+  return format === 'csv' ? csvRows(file) : jsonLines(file);
+}
+
+export async function readAllRecords(file: string, format?: RecordFormat): Promise<DataRecord[]> {
+  const records: DataRecord[] = [];
+  for await (const record of readRecords(file, format)) records.push(record);
+  return records;
+}
