@@ -1,5 +1,7 @@
 /** The test bed's addresses as set by global-setup; a clear error when run without it. */
+import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
+import pg from 'pg';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -27,3 +29,34 @@ export const testbed = {
     return kc;
   },
 };
+
+/**
+ * A fresh, empty database on the test bed's PostgreSQL, so test files never see each other's
+ * rows. `drop` removes it (and ends any connection still open to it).
+ */
+export async function createTestDatabase(
+  prefix: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`.toLowerCase();
+  const admin = new pg.Client({ connectionString: testbed.databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(testbed.databaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: testbed.databaseUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

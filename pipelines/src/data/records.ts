@@ -33,22 +33,36 @@ export function formatOf(file: string): RecordFormat {
   );
 }
 
-async function* jsonLines(file: string): AsyncGenerator<DataRecord> {
+/** A line of a JSONL file: its record, or why it is not one. */
+export type JsonLine =
+  { line: number; record: DataRecord } | { line: number; error: string; raw: string };
+
+/** The lines of a JSONL file, bad ones included (ingest quarantines them). */
+export async function* jsonLineEntries(file: string): AsyncGenerator<JsonLine> {
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let number = 0;
-  for await (const line of lines) {
-    number++;
-    if (line.trim() === '') continue;
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
     let value: unknown;
     try {
-      value = JSON.parse(line);
-    } catch (cause) {
-      throw new RecordFileError(`${file}:${number}: not valid JSON`, { cause });
+      value = JSON.parse(text);
+    } catch {
+      yield { line, error: 'not valid JSON', raw: text };
+      continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new RecordFileError(`${file}:${number}: each line must be a JSON object`);
+      yield { line, error: 'not a JSON object', raw: text };
+      continue;
     }
-    yield value as DataRecord;
+    yield { line, record: value as DataRecord };
+  }
+}
+
+async function* jsonLines(file: string): AsyncGenerator<DataRecord> {
+  for await (const entry of jsonLineEntries(file)) {
+    if ('error' in entry) throw new RecordFileError(`${file}:${entry.line}: ${entry.error}`);
+    yield entry.record;
   }
 }
 

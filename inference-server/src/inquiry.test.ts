@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { contentHash, LIMITS, validateInquiry } from './inquiry.js';
+
+const valid = {
+  subject: 'Cannot log in',
+  body: 'Since this morning  the login page fails.',
+  sender_email: 'Ann@Example.com',
+};
+
+describe('validateInquiry', () => {
+  it('accepts a valid inquiry and normalizes it', () => {
+    const result = validateInquiry({
+      ...valid,
+      body: '  Since this morning\r\n  the   login page fails. ',
+    });
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.value).toEqual(
+      expect.objectContaining({
+        subject: 'Cannot log in',
+        body: 'Since this morning\nthe login page fails.',
+        sender_email: 'ann@example.com',
+        channel: 'api',
+        sender_name: null,
+        metadata: {},
+      }),
+    );
+  });
+
+  it.each([
+    [{ ...valid, body: '' }, 'body', 'must not be empty'],
+    [{ ...valid, body: '   \n  ' }, 'body', 'must not be blank'],
+    [
+      { ...valid, body: 'x'.repeat(LIMITS.bodyChars + 1) },
+      'body',
+      `at most ${LIMITS.bodyChars} characters`,
+    ],
+    [{ ...valid, sender_email: 'not-an-email' }, 'sender_email', 'not a valid email address'],
+    [{ subject: 'x', body: 'y' }, 'sender_email', 'is required'],
+    [{ ...valid, body: 42 }, 'body', 'must be a string'],
+    [
+      { ...valid, channel: 'fax' },
+      'channel',
+      'must be one of email, web_form, chat, phone_transcript, api',
+    ],
+    [{ ...valid, priority: 'high' }, 'priority', 'is not a known field'],
+    [{ ...valid, body: 'a\u0000b' }, 'body', 'contains a NUL character'],
+    [{ ...valid, body: 'broken \ud800 text' }, 'body', 'is not valid Unicode text'],
+    [{ ...valid, received_at: 'yesterday' }, 'received_at', 'must be date-time'],
+  ])('refuses %j: %s %s', (input, field, message) => {
+    const result = validateInquiry(input);
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.problems).toContainEqual({
+        field,
+        message: expect.stringContaining(message) as string,
+      });
+  });
+
+  it('refuses what is not an object', () => {
+    for (const input of [null, 'text', 42, [valid]]) {
+      expect(validateInquiry(input)).toEqual({
+        ok: false,
+        problems: [{ field: '(body)', message: 'must be a JSON object' }],
+      });
+    }
+  });
+
+  it('never throws, whatever JSON arrives', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (input) => {
+        const result = validateInquiry(input);
+        expect(typeof result.ok).toBe('boolean');
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            subject: fc.anything(),
+            body: fc.string(),
+            sender_email: fc.oneof(fc.emailAddress(), fc.string()),
+            channel: fc.anything(),
+            metadata: fc.anything(),
+          },
+          { requiredKeys: [] },
+        ),
+        (input) => {
+          const result = validateInquiry(input);
+          if (result.ok) expect(result.value.body.trim()).not.toBe('');
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('contentHash', () => {
+  it('is the same for the same inquiry written with other case and spacing, and differs otherwise', () => {
+    const a = contentHash({
+      sender_email: 'ann@example.com',
+      subject: 'Login',
+      body: 'It fails.\nHelp',
+    });
+    const b = contentHash({
+      sender_email: 'ann@example.com',
+      subject: 'LOGIN ',
+      body: 'It  fails. Help',
+    });
+    const c = contentHash({
+      sender_email: 'bob@example.com',
+      subject: 'Login',
+      body: 'It fails.\nHelp',
+    });
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+    expect(a).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});

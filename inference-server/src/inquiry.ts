@@ -1,0 +1,179 @@
+/**
+ * What an inquiry is on the way in, for every entry point (the HTTP API, the ingest step):
+ * its JSON schema, validation with messages a person understands, normalization, and the
+ * content hash that makes the same inquiry count once.
+ */
+import { createHash } from 'node:crypto';
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
+
+export const CHANNELS = ['email', 'web_form', 'chat', 'phone_transcript', 'api'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const LIMITS = {
+  subjectChars: 500,
+  bodyChars: 20_000,
+  senderNameChars: 200,
+  emailChars: 254,
+  metadataBytes: 16_384,
+} as const;
+
+/** JSON schema of a submitted inquiry (also published in the OpenAPI document). */
+export const inquiryInputSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['body', 'sender_email'],
+  properties: {
+    subject: {
+      type: 'string',
+      maxLength: LIMITS.subjectChars,
+      description: 'Subject line; may be empty.',
+    },
+    body: {
+      type: 'string',
+      minLength: 1,
+      maxLength: LIMITS.bodyChars,
+      description: 'The message text.',
+    },
+    sender_email: { type: 'string', format: 'email', maxLength: LIMITS.emailChars },
+    sender_name: { type: 'string', maxLength: LIMITS.senderNameChars },
+    channel: { type: 'string', enum: [...CHANNELS], default: 'api' },
+    external_id: { type: 'string', maxLength: 200, description: 'The id in the source system.' },
+    received_at: { type: 'string', format: 'date-time', description: 'When the inquiry arrived.' },
+    metadata: { type: 'object', description: 'Free-form attributes, stored as given.' },
+  },
+} as const;
+
+export interface InquiryInput {
+  subject: string;
+  body: string;
+  sender_email: string;
+  sender_name: string | null;
+  channel: Channel;
+  external_id: string | null;
+  received_at: Date | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export type Validated = { ok: true; value: InquiryInput } | { ok: false; problems: FieldProblem[] };
+
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv, formats: string[]) => Ajv;
+const ajv = addFormats(new Ajv({ allErrors: true, strict: true }), ['email', 'date-time']);
+const validateSchema = ajv.compile(inquiryInputSchema);
+
+function describe(error: ErrorObject): FieldProblem {
+  const field =
+    error.keyword === 'required'
+      ? String((error.params as { missingProperty: string }).missingProperty)
+      : error.keyword === 'additionalProperties'
+        ? String((error.params as { additionalProperty: string }).additionalProperty)
+        : error.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(body)';
+  switch (error.keyword) {
+    case 'required':
+      return { field, message: 'is required' };
+    case 'additionalProperties':
+      return { field, message: 'is not a known field' };
+    case 'format':
+      return {
+        field,
+        message:
+          error.params.format === 'email'
+            ? 'is not a valid email address'
+            : `must be ${String(error.params.format)}`,
+      };
+    case 'minLength':
+      return { field, message: 'must not be empty' };
+    case 'maxLength':
+      return { field, message: `must be at most ${String(error.params.limit)} characters` };
+    case 'enum':
+      return {
+        field,
+        message: `must be one of ${(error.params.allowedValues as string[]).join(', ')}`,
+      };
+    case 'type':
+      return { field, message: `must be a ${String(error.params.type)}` };
+    default:
+      return { field, message: error.message ?? 'is invalid' };
+  }
+}
+
+/** Text Postgres can store and a person typed: no NUL characters, no unpaired surrogates. */
+function encodingProblems(value: Record<string, unknown>): FieldProblem[] {
+  return ['subject', 'body', 'sender_name', 'sender_email', 'external_id'].flatMap((field) => {
+    const text = value[field];
+    if (typeof text !== 'string') return [];
+    if (text.includes('\u0000')) return [{ field, message: 'contains a NUL character' }];
+    if (!text.isWellFormed()) return [{ field, message: 'is not valid Unicode text' }];
+    return [];
+  });
+}
+
+/** Collapses runs of spaces and trims; line breaks are kept (they carry meaning in a message). */
+function tidy(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[ \t\f\v\u00a0]+/g, ' ')
+    .replace(/ *\n */g, '\n')
+    .trim();
+}
+
+/** Validates and normalizes one inquiry; never throws on bad input. */
+export function validateInquiry(input: unknown): Validated {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, problems: [{ field: '(body)', message: 'must be a JSON object' }] };
+  }
+  const record = input as Record<string, unknown>;
+  const problems = validateSchema(record) ? [] : (validateSchema.errors ?? []).map(describe);
+  problems.push(...encodingProblems(record));
+  if (
+    record.metadata !== undefined &&
+    JSON.stringify(record.metadata).length > LIMITS.metadataBytes
+  ) {
+    problems.push({
+      field: 'metadata',
+      message: `must be at most ${LIMITS.metadataBytes} bytes as JSON`,
+    });
+  }
+  const body = typeof record.body === 'string' ? tidy(record.body) : '';
+  if (problems.length === 0 && body === '')
+    problems.push({ field: 'body', message: 'must not be blank' });
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      subject: tidy((record.subject as string | undefined) ?? ''),
+      body,
+      sender_email: (record.sender_email as string).trim().toLowerCase(),
+      sender_name: typeof record.sender_name === 'string' ? tidy(record.sender_name) || null : null,
+      channel: (record.channel as Channel | undefined) ?? 'api',
+      external_id: (record.external_id as string | undefined) ?? null,
+      received_at: typeof record.received_at === 'string' ? new Date(record.received_at) : null,
+      metadata: (record.metadata as Record<string, unknown> | undefined) ?? {},
+    },
+  };
+}
+
+/** `sha256:…` of the normalized sender, subject and body (case and spacing do not matter). */
+export function contentHash(
+  inquiry: Pick<InquiryInput, 'sender_email' | 'subject' | 'body'>,
+): string {
+  const hash = createHash('sha256');
+  for (const part of [
+    inquiry.sender_email,
+    inquiry.subject.toLowerCase(),
+    inquiry.body.toLowerCase(),
+  ]) {
+    hash.update(part.replace(/\s+/g, ' ').trim());
+    hash.update('\u0001');
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+export function problemsText(problems: FieldProblem[]): string {
+  return problems.map((problem) => `${problem.field} ${problem.message}`).join('; ');
+}
