@@ -1,0 +1,230 @@
+/**
+ * `inquiry-pipeline <step>`: the steps Argo Workflows runs, each usable by hand. Results go to
+ * stdout (JSON), logs and progress to stderr; a failure exits non-zero with a clear message.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createLogger } from '../../lib/logger.js';
+import { generateInquiryStream } from './generate/inquiries.js';
+import { formatInquiries } from './generate/output.js';
+import { runTrain } from './cli/train-command.js';
+import { migrate } from '../../inference-server/src/store/migrate.js';
+import { createPool } from '../../inference-server/src/store/pool.js';
+import { ingest } from './ingest/ingest.js';
+import { fileSource, httpSource, stagingTableSource, type Source } from './ingest/sources.js';
+import { createProgress } from './cli/progress.js';
+
+const logger = createLogger('inquiry-pipeline');
+
+function integer(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed)) throw new InvalidArgumentError(`"${value}" is not an integer`);
+  return parsed;
+}
+
+function number(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new InvalidArgumentError(`"${value}" is not a number`);
+  return parsed;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const program = new Command('inquiry-pipeline')
+  .description('Inquiry Platform pipeline steps (generate, train, …)')
+  .showHelpAfterError();
+
+program
+  .command('generate')
+  .description('write seeded synthetic inquiries (JSONL or CSV)')
+  .option('--n <count>', 'number of inquiries', integer, 1000)
+  .option('--seed <seed>', 'random seed', integer, 42)
+  .option('--noise <rate>', 'label-noise rate per head (0–1)', number, 0.05)
+  .addOption(
+    new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'),
+  )
+  .option('--out <file>', 'output file (default: stdout)')
+  .action(
+    async (options: {
+      n: number;
+      seed: number;
+      noise: number;
+      format: 'jsonl' | 'csv';
+      out?: string;
+    }) => {
+      if (options.n < 0) throw new InvalidArgumentError('--n must not be negative');
+      if (options.noise < 0 || options.noise > 1)
+        throw new InvalidArgumentError('--noise must be between 0 and 1');
+      const out = options.out ? createWriteStream(options.out) : process.stdout;
+      const records = generateInquiryStream({
+        n: options.n,
+        seed: options.seed,
+        noiseRate: options.noise,
+      });
+      for (const chunk of formatInquiries(records, options.format)) {
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+      if (options.out) {
+        out.end();
+        await once(out, 'finish');
+        logger.info({ n: options.n, seed: options.seed, file: options.out }, 'inquiries written');
+      }
+    },
+  );
+
+program
+  .command('train')
+  .description(
+    'train a fastText-style bundle (model.onnx, tokenizer.json, model.json) from a labeled file',
+  )
+  .requiredOption('--data <file>', 'labeled records, .jsonl or .csv')
+  .requiredOption('--out <dir>', 'bundle directory to write')
+  .option('--test <file>', 'held-out test file (default: a seeded share of --data)')
+  .addOption(
+    new Option('--format <format>', 'format of the files (default: by extension)').choices([
+      'jsonl',
+      'csv',
+    ]),
+  )
+  .option('--text <fields>', 'comma-separated text fields, joined one per line', 'subject,body')
+  .option(
+    '--labels <heads...>',
+    'heads to train: head or head=column, comma-separated or repeated',
+    collect,
+    [],
+  )
+  .option('--seed <seed>', 'random seed (split, initialization, order)', integer)
+  .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', integer)
+  .option('--dim <n>', 'embedding dimension', integer)
+  .option('--buckets <n>', 'hashed bigram buckets', integer)
+  .option('--vocab-size <n>', 'WordPiece vocabulary size', integer)
+  .option('--max-length <n>', 'tokens kept per text', integer)
+  .option('--lr <rate>', 'Adagrad learning rate', number)
+  .option('--batch-size <n>', 'mini-batch size', integer)
+  .action(
+    async (options: {
+      data: string;
+      out: string;
+      test?: string;
+      format?: 'jsonl' | 'csv';
+      text: string;
+      labels: string[];
+      seed?: number;
+      epochs?: number;
+      dim?: number;
+      buckets?: number;
+      vocabSize?: number;
+      maxLength?: number;
+      lr?: number;
+      batchSize?: number;
+    }) => {
+      const overrides = Object.fromEntries(
+        Object.entries({
+          seed: options.seed,
+          maxEpochs: options.epochs,
+          dim: options.dim,
+          buckets: options.buckets,
+          vocabSize: options.vocabSize,
+          maxLength: options.maxLength,
+          learningRate: options.lr,
+          batchSize: options.batchSize,
+        }).filter(([, value]) => value !== undefined),
+      );
+      const summary = await runTrain(
+        {
+          data: options.data,
+          out: options.out,
+          ...(options.test ? { test: options.test } : {}),
+          ...(options.format ? { format: options.format } : {}),
+          textFields: options.text.split(',').map((field) => field.trim()),
+          labels: options.labels.length > 0 ? options.labels : ['category,sentiment,urgency'],
+          overrides,
+        },
+        logger,
+      );
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    },
+  );
+
+function databaseUrl(given: string | undefined): string {
+  const url = given ?? process.env.DATABASE_URL;
+  if (!url) throw new Error('no database: set DATABASE_URL or pass --database-url');
+  return url;
+}
+
+program
+  .command('ingest')
+  .description(
+    'validate records from a source and store new inquiries in PostgreSQL (bad ones to the quarantine)',
+  )
+  .option('--file <path>', 'a .jsonl/.csv file or a folder of them')
+  .option('--http <url>', 'an HTTP JSON endpoint (array, or {items, next})')
+  .option(
+    '--page-param <name>',
+    'with --http: query parameter for page numbers when there is no next link',
+  )
+  .option('--staging-table <name>', 'a PostgreSQL table (schema.table) in the same database')
+  .option(
+    '--labels <columns>',
+    'columns holding human labels, stored as feedback (e.g. category,sentiment,urgency)',
+  )
+  .option('--batch-size <n>', 'records per transaction', integer, 500)
+  .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
+  .action(
+    async (options: {
+      file?: string;
+      http?: string;
+      pageParam?: string;
+      stagingTable?: string;
+      labels?: string;
+      batchSize: number;
+      databaseUrl?: string;
+    }) => {
+      const chosen = [options.file, options.http, options.stagingTable].filter(Boolean);
+      if (chosen.length !== 1) {
+        throw new InvalidArgumentError(
+          'name exactly one source: --file, --http or --staging-table',
+        );
+      }
+      const pool = createPool(databaseUrl(options.databaseUrl), {
+        applicationName: 'inquiry-pipeline ingest',
+      });
+      try {
+        await migrate(pool);
+        let source: Source;
+        if (options.file) source = fileSource(options.file);
+        else if (options.http)
+          source = httpSource(
+            options.http,
+            options.pageParam ? { pageParam: options.pageParam } : {},
+          );
+        else source = stagingTableSource(pool, options.stagingTable!);
+        const progress = createProgress(logger);
+        progress.stage(`ingest ${source.name}`, 0);
+        const stats = await ingest(pool, source, {
+          batchSize: options.batchSize,
+          labelColumns: options.labels ? options.labels.split(',').map((c) => c.trim()) : [],
+          onProgress: (current) =>
+            progress.update(current.read, {
+              stored: current.stored,
+              quarantined: current.quarantined,
+            }),
+        });
+        progress.stop();
+        logger.info(stats, 'ingest finished');
+        process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+      } finally {
+        await pool.end();
+      }
+    },
+  );
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  logger.error({ err: error }, message);
+  process.stderr.write(`inquiry-pipeline: ${message}\n`);
+  process.exitCode = 1;
+});
