@@ -9,6 +9,7 @@ import { createLogger } from '../../lib/logger.js';
 import { generateInquiryStream } from './generate/inquiries.js';
 import { formatInquiries } from './generate/output.js';
 import { runTrain } from './cli/train-command.js';
+import { runEvaluate, runRegister } from './cli/evaluate-register.js';
 import { migrate } from '../../inference-server/src/store/migrate.js';
 import { createPool } from '../../inference-server/src/store/pool.js';
 import { ingest } from './ingest/ingest.js';
@@ -146,6 +147,87 @@ program
         logger,
       );
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    },
+  );
+
+program
+  .command('evaluate')
+  .description('measure a bundle on labeled data; compare with the registry champion')
+  .requiredOption('--bundle <dir>', 'bundle directory')
+  .requiredOption('--data <file>', 'labeled records, .jsonl or .csv (a gold file)')
+  .addOption(
+    new Option('--format <format>', 'format of the file (default: by extension)').choices([
+      'jsonl',
+      'csv',
+    ]),
+  )
+  .option('--text <fields>', 'comma-separated text fields', 'subject,body')
+  .option('--labels <heads...>', 'heads to score: head or head=column', collect, [])
+  .option('--out <dir>', 'write report.json and confusion matrices (SVG, JSON) here')
+  .option(
+    '--champion-model <name>',
+    'registered model whose champion to compare with (needs MLFLOW_TRACKING_URI)',
+  )
+  .option('--require-better', 'exit with status 3 when the candidate does not beat the champion')
+  .action(
+    async (options: {
+      bundle: string;
+      data: string;
+      format?: 'jsonl' | 'csv';
+      text: string;
+      labels: string[];
+      out?: string;
+      championModel?: string;
+      requireBetter?: boolean;
+    }) => {
+      const report = await runEvaluate(
+        {
+          bundle: options.bundle,
+          data: options.data,
+          ...(options.format ? { format: options.format } : {}),
+          textFields: options.text.split(',').map((field) => field.trim()),
+          labels: options.labels.length > 0 ? options.labels : ['category,sentiment,urgency'],
+          ...(options.out ? { out: options.out } : {}),
+          ...(options.championModel ? { championModel: options.championModel } : {}),
+        },
+        logger,
+      );
+      const summary = {
+        version: report.candidate.version,
+        heads: Object.fromEntries(
+          Object.entries(report.candidate.heads).map(([head, m]) => [
+            head,
+            { accuracy: m.accuracy, macroF1: m.macroF1, ece: m.ece },
+          ]),
+        ),
+        latency: report.candidate.latency,
+        comparison: report.comparison ?? null,
+      };
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      if (options.requireBetter && report.comparison && !report.comparison.better)
+        process.exitCode = 3;
+    },
+  );
+
+program
+  .command('register')
+  .description(
+    'log a bundle to MLflow, register a model version with alias challenger, emit its ModelVersion',
+  )
+  .requiredOption('--bundle <dir>', 'bundle directory')
+  .requiredOption('--pipeline <name>', 'InquiryPipeline name (names the MLflow experiment)')
+  .requiredOption('--model-name <name>', 'MLflow registered model name')
+  .option('--evaluation <dir>', 'evaluation report directory to attach')
+  .option('--namespace <ns>', 'namespace of the ModelVersion resource')
+  .action(
+    async (options: {
+      bundle: string;
+      pipeline: string;
+      modelName: string;
+      evaluation?: string;
+      namespace?: string;
+    }) => {
+      process.stdout.write(await runRegister(options, logger));
     },
   );
 

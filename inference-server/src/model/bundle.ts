@@ -36,6 +36,8 @@ export interface ModelManifest {
   dataHash?: string;
   /** Training parameters, for the record. */
   params?: Record<string, string | number | boolean>;
+  /** Per-epoch training loss and validation score, for the record (and MLflow). */
+  history?: { epoch: number; loss: number; validationScore: number }[];
 }
 
 export class BundleError extends Error {

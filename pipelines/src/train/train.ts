@@ -245,6 +245,7 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     heads: heads.map((name, h) => ({ name, output: headOutput(name), labels: labels[h]! })),
     metrics,
     dataHash: hash,
+    history: history.map(({ epoch, loss, validationScore }) => ({ epoch, loss, validationScore })),
     params: {
       seed: options.seed,
       vocabSize,
