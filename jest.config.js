@@ -29,6 +29,8 @@ export const unitProject = {
 
 /** @type {import('jest').Config} */
 export default {
+  // Integration steps run real servers and whole training runs; jest reads this only globally.
+  testTimeout: 120_000,
   projects: [
     unitProject,
     {
@@ -37,7 +39,6 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.mjs',
       globalTeardown: '<rootDir>/test/integration/global-teardown.mjs',
-      testTimeout: 120_000,
     },
   ],
 };

@@ -232,6 +232,17 @@ export class MlflowClient {
     return run;
   }
 
+  /** Runs of the given experiments matching an MLflow search filter, newest first. */
+  async searchRuns(experimentIds: string[], filter: string, maxResults = 100): Promise<Run[]> {
+    const { runs } = await this.call<{ runs?: Run[] }>('POST', 'runs/search', {
+      experiment_ids: experimentIds,
+      filter,
+      max_results: maxResults,
+      order_by: ['attributes.start_time DESC'],
+    });
+    return runs ?? [];
+  }
+
   async finishRun(
     runId: string,
     status: 'FINISHED' | 'FAILED' | 'KILLED' = 'FINISHED',

@@ -15,6 +15,12 @@ import { createPool } from '../../inference-server/src/store/pool.js';
 import { ingest } from './ingest/ingest.js';
 import { fileSource, httpSource, stagingTableSource, type Source } from './ingest/sources.js';
 import { createProgress } from './cli/progress.js';
+import { MlflowClient } from '../../lib/mlflow/client.js';
+import { validateManifest } from '../../inference-server/src/model/bundle.js';
+import { CHAMPION, splitSource } from './registry/model-source.js';
+import { decideRetrain, DEFAULT_TRIGGERS } from './retrain/decide.js';
+import { evaluateOnline } from './retrain/online.js';
+import { gatherSignals } from './retrain/signals.js';
 
 const logger = createLogger('inquiry-pipeline');
 
@@ -28,6 +34,12 @@ function number(value: string): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed)) throw new InvalidArgumentError(`"${value}" is not a number`);
   return parsed;
+}
+
+function databaseUrl(given: string | undefined): string {
+  const url = given ?? process.env.DATABASE_URL;
+  if (!url) throw new Error('no database: set DATABASE_URL or pass --database-url');
+  return url;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -81,7 +93,15 @@ program
   .description(
     'train a fastText-style bundle (model.onnx, tokenizer.json, model.json) from a labeled file',
   )
-  .requiredOption('--data <file>', 'labeled records, .jsonl or .csv')
+  .option('--data <file>', 'labeled records, .jsonl or .csv')
+  .option('--from-db', 'train on the database: human feedback, else confident predictions')
+  .option(
+    '--min-prediction-confidence <p>',
+    'with --from-db: predictions below this are not used as labels',
+    number,
+    0.9,
+  )
+  .option('--database-url <url>', 'with --from-db: PostgreSQL URL (default: $DATABASE_URL)')
   .requiredOption('--out <dir>', 'bundle directory to write')
   .option('--test <file>', 'held-out test file (default: a seeded share of --data)')
   .addOption(
@@ -107,7 +127,10 @@ program
   .option('--batch-size <n>', 'mini-batch size', integer)
   .action(
     async (options: {
-      data: string;
+      data?: string;
+      fromDb?: boolean;
+      minPredictionConfidence: number;
+      databaseUrl?: string;
       out: string;
       test?: string;
       format?: 'jsonl' | 'csv';
@@ -136,7 +159,15 @@ program
       );
       const summary = await runTrain(
         {
-          data: options.data,
+          ...(options.data ? { data: options.data } : {}),
+          ...(options.fromDb
+            ? {
+                database: {
+                  url: databaseUrl(options.databaseUrl),
+                  minPredictionConfidence: options.minPredictionConfidence,
+                },
+              }
+            : {}),
           out: options.out,
           ...(options.test ? { test: options.test } : {}),
           ...(options.format ? { format: options.format } : {}),
@@ -231,12 +262,6 @@ program
     },
   );
 
-function databaseUrl(given: string | undefined): string {
-  const url = given ?? process.env.DATABASE_URL;
-  if (!url) throw new Error('no database: set DATABASE_URL or pass --database-url');
-  return url;
-}
-
 program
   .command('ingest')
   .description(
@@ -298,6 +323,116 @@ program
         progress.stop();
         logger.info(stats, 'ingest finished');
         process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+      } finally {
+        await pool.end();
+      }
+    },
+  );
+
+program
+  .command('evaluate-online')
+  .description(
+    'accuracy against human feedback per serving model version, logged to its MLflow run',
+  )
+  .requiredOption('--pipeline <name>', 'InquiryPipeline name (names the MLflow experiment)')
+  .option('--window-hours <h>', 'feedback received in this many past hours', number, 24)
+  .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
+  .action(async (options: { pipeline: string; windowHours: number; databaseUrl?: string }) => {
+    const pool = createPool(databaseUrl(options.databaseUrl), {
+      applicationName: 'inquiry-pipeline evaluate-online',
+    });
+    try {
+      await migrate(pool);
+      const results = await evaluateOnline(pool, MlflowClient.fromEnv(), options);
+      for (const result of results.filter((r) => r.runId === null)) {
+        logger.warn(
+          { modelVersion: result.modelVersion },
+          'no MLflow run carries this model version: metrics not logged',
+        );
+      }
+      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    } finally {
+      await pool.end();
+    }
+  });
+
+/** Exit status of should-retrain when no retraining is needed (0 means: retrain). */
+const NO_RETRAIN_EXIT = 3;
+
+program
+  .command('should-retrain')
+  .description(
+    `decide from the triggers whether to retrain: exit 0 to retrain, ${NO_RETRAIN_EXIT} when not needed`,
+  )
+  .requiredOption('--model-name <name>', 'registered model whose champion is judged')
+  .option(
+    '--min-new-labels <n>',
+    'new feedback labels since the last training',
+    integer,
+    DEFAULT_TRIGGERS.minNewLabels,
+  )
+  .option(
+    '--drift-threshold <psi>',
+    'population stability index of labels or confidence',
+    number,
+    DEFAULT_TRIGGERS.driftThreshold,
+  )
+  .option(
+    '--min-online-accuracy <a>',
+    'online accuracy floor',
+    number,
+    DEFAULT_TRIGGERS.minOnlineAccuracy,
+  )
+  .option(
+    '--min-samples <n>',
+    'samples needed before drift and accuracy count',
+    integer,
+    DEFAULT_TRIGGERS.minSamples,
+  )
+  .option('--window-hours <h>', 'recent window for drift and accuracy', number, 24)
+  .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
+  .action(
+    async (options: {
+      modelName: string;
+      minNewLabels: number;
+      driftThreshold: number;
+      minOnlineAccuracy: number;
+      minSamples: number;
+      windowHours: number;
+      databaseUrl?: string;
+    }) => {
+      const client = MlflowClient.fromEnv();
+      const champion = await client.versionByAlias(options.modelName, CHAMPION);
+      if (!champion?.source) {
+        process.stdout.write(
+          `${JSON.stringify({ retrain: true, reasons: ['no champion yet'] })}\n`,
+        );
+        return;
+      }
+      const { artifactUri, relative } = splitSource(champion.source);
+      const manifest = validateManifest(
+        JSON.parse(
+          Buffer.from(
+            await client.downloadArtifact(artifactUri, `${relative}/model.json`),
+          ).toString('utf8'),
+        ),
+        champion.source,
+      );
+      const pool = createPool(databaseUrl(options.databaseUrl), {
+        applicationName: 'inquiry-pipeline should-retrain',
+      });
+      try {
+        await migrate(pool);
+        const signals = await gatherSignals(pool, manifest, { windowHours: options.windowHours });
+        const decision = decideRetrain(signals, options);
+        logger.info(
+          { ...decision, champion: manifest.version },
+          decision.retrain ? 'retrain' : 'no retrain needed',
+        );
+        process.stdout.write(
+          `${JSON.stringify({ ...decision, champion: manifest.version, signals }, null, 2)}\n`,
+        );
+        if (!decision.retrain) process.exitCode = NO_RETRAIN_EXIT;
       } finally {
         await pool.end();
       }

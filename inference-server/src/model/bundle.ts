@@ -36,6 +36,11 @@ export interface ModelManifest {
   dataHash?: string;
   /** Training parameters, for the record. */
   params?: Record<string, string | number | boolean>;
+  /**
+   * Per head, the shares of predicted labels (in `labels` order) and of confidence deciles on the
+   * held-out data at training time: the reference that drift is measured against.
+   */
+  reference?: Record<string, { predicted: number[]; confidence: number[] }>;
   /** Per-epoch training loss and validation score, for the record (and MLflow). */
   history?: { epoch: number; loss: number; validationScore: number }[];
 }

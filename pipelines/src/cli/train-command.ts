@@ -1,6 +1,10 @@
 /** `inquiry-pipeline train`: a bundle from a labeled JSONL/CSV file. */
 import type { Logger } from '../../../lib/logger.js';
-import { joinText } from '../../../inference-server/src/model/runtime.js';
+import { inquiryText, joinText } from '../../../inference-server/src/model/runtime.js';
+import { labeledInquiries } from '../../../inference-server/src/store/feedback.js';
+import { migrate } from '../../../inference-server/src/store/migrate.js';
+import { createPool } from '../../../inference-server/src/store/pool.js';
+import { finishRun, startRun, type RunStats } from '../../../inference-server/src/store/runs.js';
 import { fieldText, readAllRecords, type DataRecord, type RecordFormat } from '../data/records.js';
 import {
   DEFAULT_TRAIN_OPTIONS,
@@ -13,7 +17,10 @@ import { EXPORT_TOLERANCE, verifyExport } from '../train/verify.js';
 import { createProgress } from './progress.js';
 
 export interface TrainCommandOptions {
-  data: string;
+  /** A labeled file, or (with `database`) nothing. */
+  data?: string;
+  /** Train on the database's inquiries: human feedback, else confident predictions. */
+  database?: { url: string; minPredictionConfidence: number };
   format?: RecordFormat;
   test?: string;
   out: string;
@@ -68,12 +75,55 @@ export async function runTrain(
 ): Promise<Record<string, unknown>> {
   const started = Date.now();
   const columns = labelColumns(options.labels);
-  const data = toLabeledTexts(
-    await readAllRecords(options.data, options.format),
-    options.textFields,
-    columns,
-    options.data,
-  );
+  let data: LabeledText[];
+  let finishDbRun:
+    | ((status: 'succeeded' | 'failed', stats: RunStats, error?: string) => Promise<void>)
+    | undefined;
+  if (options.database) {
+    const pool = createPool(options.database.url, { applicationName: 'inquiry-pipeline train' });
+    await migrate(pool);
+    const runId = await startRun(pool, 'train', 'database');
+    finishDbRun = async (status, stats, error) => {
+      await finishRun(pool, runId, { status, stats, ...(error ? { error } : {}) });
+      await pool.end();
+    };
+    const rows = await labeledInquiries(
+      pool,
+      [...columns.keys()],
+      options.database.minPredictionConfidence,
+    );
+    data = rows.map((row) => ({ text: inquiryText(row), labels: row.labels }));
+  } else if (options.data) {
+    data = toLabeledTexts(
+      await readAllRecords(options.data, options.format),
+      options.textFields,
+      columns,
+      options.data,
+    );
+  } else {
+    throw new Error('nothing to train on: pass --data FILE or --from-db');
+  }
+  try {
+    const summary = await trainAndWrite(options, data, columns, logger, started);
+    await finishDbRun?.('succeeded', { examples: data.length, version: String(summary.version) });
+    return summary;
+  } catch (error) {
+    await finishDbRun?.(
+      'failed',
+      { examples: data.length },
+      error instanceof Error ? error.message : String(error),
+    );
+    throw error;
+  }
+}
+
+async function trainAndWrite(
+  options: TrainCommandOptions,
+  data: LabeledText[],
+  columns: Map<string, string>,
+  logger: Logger,
+  started: number,
+): Promise<Record<string, unknown>> {
   const testSet = options.test
     ? toLabeledTexts(
         await readAllRecords(options.test, options.format),

@@ -40,6 +40,7 @@ const evaluation = (version: string, f1: Record<string, number>): ModelEvaluatio
         ece: 0,
         perClass: [],
         confusion: [],
+        confidenceHistogram: [],
         count: 10,
         labels: [],
         unknownLabels: 0,

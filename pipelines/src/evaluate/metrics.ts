@@ -19,6 +19,8 @@ export interface HeadMetrics {
   perClass: ClassMetrics[];
   /** confusion[true][predicted] counts. */
   confusion: number[][];
+  /** Predictions per confidence decile ([0, 0.1), …, [0.9, 1]). */
+  confidenceHistogram: number[];
   count: number;
 }
 
@@ -84,6 +86,7 @@ export function headMetrics(
     ece: count === 0 ? 0 : ece,
     perClass,
     confusion,
+    confidenceHistogram: bins.map((bin) => bin.count),
     count,
   };
 }

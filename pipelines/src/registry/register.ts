@@ -32,7 +32,19 @@ export interface Registration {
   version: string;
   source: string;
   modelVersion: string;
-  resource: Record<string, unknown>;
+  resource: ModelVersionResource;
+}
+
+/** The ModelVersion custom resource that hands a registered model to the operator. */
+export interface ModelVersionResource {
+  apiVersion: 'inquiries.mlops.io/v1alpha1';
+  kind: 'ModelVersion';
+  metadata: { name: string; namespace?: string; labels: Record<string, string> };
+  spec: {
+    pipeline: string;
+    model: { name: string; version: string; runId: string };
+    artifactUri: string;
+  };
 }
 
 export async function gitRevision(): Promise<string | undefined> {

@@ -246,6 +246,17 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     metrics,
     dataHash: hash,
     history: history.map(({ epoch, loss, validationScore }) => ({ epoch, loss, validationScore })),
+    reference: Object.fromEntries(
+      Object.entries(testMetrics).map(([head, m]) => [
+        head,
+        {
+          predicted: m.confusion[0]!.map(
+            (_, c) => m.confusion.reduce((sum, row) => sum + row[c]!, 0) / Math.max(1, m.count),
+          ),
+          confidence: m.confidenceHistogram.map((n) => n / Math.max(1, m.count)),
+        },
+      ]),
+    ),
     params: {
       seed: options.seed,
       vocabSize,

@@ -1,0 +1,170 @@
+/**
+ * The inquiry-pipeline CLI as Argo runs it: a process per step, exit codes and stdout JSON,
+ * against the test bed's PostgreSQL and MLflow. generate → ingest → train --from-db → evaluate
+ * → register → should-retrain.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MlflowClient } from '../../lib/mlflow/client.js';
+import { createTestDatabase, testbed } from './testbed.js';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('inquiry-pipeline CLI', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dir: string;
+  const pipeline = `cli-${Date.now()}`;
+  const modelName = `${pipeline}-classifier`;
+
+  const run = (args: string[]): Promise<Result> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'pipelines/src/cli.ts', ...args], {
+        env: {
+          ...process.env,
+          DATABASE_URL: database.url,
+          MLFLOW_TRACKING_URI: testbed.mlflowUrl,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    database = await createTestDatabase('cli');
+    dir = await mkdtemp(path.join(tmpdir(), 'pipeline-cli-'));
+  });
+
+  afterAll(async () => {
+    await database.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the training path step by step', async () => {
+    const data = path.join(dir, 'inquiries.jsonl');
+    expect((await run(['generate', '--n', '1500', '--seed', '3', '--out', data])).code).toBe(0);
+
+    const ingested = await run([
+      'ingest',
+      '--file',
+      data,
+      '--labels',
+      'category,sentiment,urgency',
+    ]);
+    expect(ingested.code).toBe(0);
+    expect(JSON.parse(ingested.stdout)).toMatchObject({ read: 1500, quarantined: 0, labels: 4500 });
+
+    const bundle = path.join(dir, 'bundle');
+    const trained = await run([
+      'train',
+      '--from-db',
+      '--out',
+      bundle,
+      '--dim',
+      '16',
+      '--buckets',
+      '4096',
+      '--vocab-size',
+      '4000',
+    ]);
+    expect(trained.code).toBe(0);
+    const summary = JSON.parse(trained.stdout) as {
+      version: string;
+      metrics: Record<string, number>;
+      exportCheck: { maxAbsDiff: number };
+    };
+    expect(summary.metrics['category.macro_f1']).toBeGreaterThan(0.8);
+    expect(summary.exportCheck.maxAbsDiff).toBeLessThan(1e-4);
+
+    const gold = path.join(dir, 'gold.jsonl');
+    await run(['generate', '--n', '300', '--seed', '4', '--noise', '0', '--out', gold]);
+    const report = path.join(dir, 'report');
+    const evaluated = await run([
+      'evaluate',
+      '--bundle',
+      bundle,
+      '--data',
+      gold,
+      '--out',
+      report,
+      '--champion-model',
+      modelName,
+      '--require-better',
+    ]);
+    expect(evaluated.code).toBe(0);
+    expect(JSON.parse(evaluated.stdout)).toMatchObject({
+      version: summary.version,
+      comparison: null,
+    });
+
+    const registered = await run([
+      'register',
+      '--bundle',
+      bundle,
+      '--pipeline',
+      pipeline,
+      '--model-name',
+      modelName,
+      '--evaluation',
+      report,
+    ]);
+    expect(registered.code).toBe(0);
+    expect(registered.stdout).toContain('kind: ModelVersion');
+    expect(registered.stdout).toContain(`name: ${pipeline}-v1`);
+
+    // No champion yet: retrain (exit 0). With the new model as champion and no new labels since
+    // its training run, nothing fires: exit 3.
+    expect((await run(['should-retrain', '--model-name', modelName])).code).toBe(0);
+    await new MlflowClient({ trackingUri: testbed.mlflowUrl }).setAlias(modelName, 'champion', '1');
+    const decision = await run(['should-retrain', '--model-name', modelName]);
+    expect(decision.code).toBe(3);
+    expect(JSON.parse(decision.stdout)).toMatchObject({
+      retrain: false,
+      champion: summary.version,
+      signals: { newLabels: 0 },
+    });
+
+    // The same champion does not beat itself.
+    const again = await run([
+      'evaluate',
+      '--bundle',
+      bundle,
+      '--data',
+      gold,
+      '--champion-model',
+      modelName,
+      '--require-better',
+    ]);
+    expect(again.code).toBe(3);
+  });
+
+  it('fails with a clear message and a non-zero exit on bad input', async () => {
+    const noSource = await run(['ingest']);
+    expect(noSource.code).not.toBe(0);
+    expect(noSource.stderr).toContain('name exactly one source: --file, --http or --staging-table');
+    const data = path.join(dir, 'small.jsonl');
+    await run(['generate', '--n', '50', '--out', data]);
+    const badColumn = await run([
+      'train',
+      '--data',
+      data,
+      '--out',
+      path.join(dir, 'x'),
+      '--labels',
+      'intent',
+    ]);
+    expect(badColumn.code).toBe(1);
+    expect(badColumn.stderr).toMatch(/has no column intent; its columns are: id, subject, body/);
+  });
+});
