@@ -17,7 +17,11 @@ import { fileSource, httpSource, stagingTableSource, type Source } from './inges
 import { createProgress } from './cli/progress.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { validateManifest } from '../../inference-server/src/model/bundle.js';
-import { CHAMPION, splitSource } from './registry/model-source.js';
+import { CHAMPION, downloadAliased, splitSource } from './registry/model-source.js';
+import { readFile, rm } from 'node:fs/promises';
+import { ModelRuntime } from '../../inference-server/src/model/runtime.js';
+import { parsePolicyYaml } from '../../inference-server/src/routing/policy.js';
+import { classifyBatch, parseShard } from './classify/classify-batch.js';
 import { decideRetrain, DEFAULT_TRIGGERS } from './retrain/decide.js';
 import { evaluateOnline } from './retrain/online.js';
 import { gatherSignals } from './retrain/signals.js';
@@ -355,6 +359,79 @@ program
       await pool.end();
     }
   });
+
+program
+  .command('classify-batch')
+  .description('classify and route unclassified inquiries in the database, in batches')
+  .option('--bundle <dir>', 'model bundle directory')
+  .option(
+    '--model-name <name>',
+    'or: the registered model whose --alias version to download (needs MLFLOW_TRACKING_URI)',
+  )
+  .option('--alias <alias>', 'with --model-name', 'champion')
+  .option(
+    '--policy <file>',
+    'routing policy YAML (a RoutingPolicy spec or resource)',
+    'config/routing_rules.yaml',
+  )
+  .option('--shard <i/n>', 'this worker takes the inquiries of shard i of n', '0/1')
+  .option('--batch-size <n>', 'inquiries per transaction and model run', integer, 512)
+  .option('--limit <n>', 'stop after this many inquiries', integer)
+  .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
+  .action(
+    async (options: {
+      bundle?: string;
+      modelName?: string;
+      alias: string;
+      policy: string;
+      shard: string;
+      batchSize: number;
+      limit?: number;
+      databaseUrl?: string;
+    }) => {
+      if (Boolean(options.bundle) === Boolean(options.modelName)) {
+        throw new InvalidArgumentError(
+          'name the model with exactly one of --bundle or --model-name',
+        );
+      }
+      const shard = parseShard(options.shard);
+      const policy = parsePolicyYaml(await readFile(options.policy, 'utf8'));
+      let bundleDir = options.bundle;
+      let downloaded: string | undefined;
+      if (options.modelName) {
+        const aliased = await downloadAliased(
+          MlflowClient.fromEnv(),
+          options.modelName,
+          options.alias,
+        );
+        if (!aliased)
+          throw new Error(`model ${options.modelName} has no version with alias ${options.alias}`);
+        bundleDir = downloaded = aliased.dir;
+      }
+      const runtime = await ModelRuntime.load(bundleDir!);
+      const pool = createPool(databaseUrl(options.databaseUrl), {
+        applicationName: `inquiry-pipeline classify-batch ${options.shard}`,
+      });
+      try {
+        await migrate(pool);
+        const progress = createProgress(logger);
+        progress.stage(`classify shard ${options.shard}`, options.limit ?? 0);
+        const stats = await classifyBatch(pool, runtime, policy, {
+          shard,
+          batchSize: options.batchSize,
+          ...(options.limit !== undefined ? { limit: options.limit } : {}),
+          onBatch: (current) =>
+            progress.update(current.classified, { per_second: Math.round(current.perSecond) }),
+        });
+        progress.stop();
+        process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+      } finally {
+        await pool.end();
+        await runtime.release();
+        if (downloaded) await rm(downloaded, { recursive: true, force: true });
+      }
+    },
+  );
 
 /** Exit status of should-retrain when no retraining is needed (0 means: retrain). */
 const NO_RETRAIN_EXIT = 3;

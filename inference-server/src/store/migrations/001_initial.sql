@@ -43,11 +43,18 @@ CREATE TABLE routing_decisions (
   queue          text,
   consultant     text,
   sla_due_at     timestamptz,
+  -- The urgency routing used: the model's, raised by explicit words in the text when they say more.
+  urgency        text NOT NULL,
+  urgency_source text NOT NULL,
+  urgency_terms  text[] NOT NULL DEFAULT '{}',
+  triaged        boolean NOT NULL DEFAULT false,
   model_version  text NOT NULL,
   policy_version text,
-  created_at     timestamptz NOT NULL DEFAULT now()
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  -- Set when the inquiry is answered; open decisions are a consultant's load.
+  resolved_at    timestamptz
 );
-CREATE INDEX routing_open_by_consultant ON routing_decisions (consultant) WHERE consultant IS NOT NULL;
+CREATE INDEX routing_open_by_consultant ON routing_decisions (consultant) WHERE resolved_at IS NULL;
 
 -- One row per corrected head (category, sentiment, urgency, department, or a team's own heads).
 CREATE TABLE feedback (

@@ -1,0 +1,173 @@
+// Generated from crds/routingpolicies.yaml (v1alpha1) by `npm run generate:types`. Do not edit.
+
+/**
+ * The routing rules.
+ */
+export interface RoutingPolicySpec {
+  /**
+   * Department for a category no entry of `departments` names.
+   */
+  defaultDepartment: string;
+  /**
+   * Category → department, with the consultant pool that serves it.
+   */
+  departments?: {
+    /**
+     * A category label of the model.
+     */
+    category: string;
+    /**
+     * The department that handles it.
+     */
+    department: string;
+    /**
+     * Pool (from `consultantPools`) whose consultants get these inquiries. Default none.
+     */
+    consultantPool?: string;
+  }[];
+  /**
+   * Named groups of consultants; an inquiry goes to the one with the fewest open inquiries (round robin on ties).
+   */
+  consultantPools?: {
+    /**
+     * Pool name.
+     */
+    name: string;
+    /**
+     * Consultant identifiers (not emails).
+     *
+     * @minItems 1
+     */
+    consultants: [string, ...string[]];
+  }[];
+  /**
+   * Evaluated in order; the first rule whose conditions all hold fires, and the decision names it.
+   */
+  escalationRules?: {
+    /**
+     * Rule name, reported in decisions and metrics.
+     */
+    name: string;
+    /**
+     * Conditions; all given ones must hold.
+     */
+    when: {
+      /**
+       * Any of these urgency levels.
+       */
+      urgency?: ('critical' | 'high' | 'medium' | 'low')[];
+      /**
+       * Any of these sentiments.
+       */
+      sentiment?: string[];
+      /**
+       * Any of these categories.
+       */
+      category?: string[];
+      /**
+       * The category confidence is below this.
+       */
+      confidenceBelow?: number;
+      /**
+       * Any of these words or phrases appears (case-insensitive, whole words).
+       */
+      keywords?: string[];
+      /**
+       * The sender's email domain is one of these (or a subdomain).
+       */
+      senderDomains?: string[];
+    };
+    /**
+     * What the rule does.
+     */
+    then: {
+      /**
+       * Route to this department instead.
+       */
+      department?: string;
+      /**
+       * Added to the priority score. Default 0.
+       */
+      priorityBoost?: number;
+      /**
+       * Mark the inquiry escalated. Default false.
+       */
+      escalate?: boolean;
+      /**
+       * Assign from this pool instead.
+       */
+      consultantPool?: string;
+    };
+  }[];
+  /**
+   * How the 0–100 priority score is made.
+   */
+  priority?: {
+    /**
+     * Base score per urgency level. Default: critical 90, high 70, medium 45, low 20.
+     */
+    urgency?: {
+      [k: string]: number | undefined;
+    };
+    /**
+     * Added per sentiment. Default: negative 10, neutral 0, positive -5.
+     */
+    sentiment?: {
+      [k: string]: number | undefined;
+    };
+    /**
+     * Adds weight × (1 − category confidence), so doubtful inquiries surface sooner. Default 10.
+     */
+    uncertaintyWeight?: number;
+  };
+  /**
+   * Priority bands, highest first: a score at or above `minScore` is in the band. Default: critical ≥ 85 (1 h), high ≥ 65 (4 h), medium ≥ 40 (24 h), low (72 h).
+   */
+  sla?: {
+    /**
+     * Band name.
+     */
+    band: string;
+    /**
+     * Lowest score of the band.
+     */
+    minScore: number;
+    /**
+     * Time to first response; sets the SLA due time.
+     */
+    responseMinutes: number;
+  }[];
+  /**
+   * Low-confidence inquiries go to a human triage queue instead of a department's.
+   */
+  triage?: {
+    /**
+     * Category confidence under which an inquiry is triaged. Default 0.5.
+     */
+    confidenceBelow?: number;
+    /**
+     * Triage queue name. Default: human-triage.
+     */
+    queue?: string;
+  };
+}
+
+/**
+ * Observed state, written by the operator.
+ */
+export interface RoutingPolicyStatus {
+  observedGeneration?: number;
+  ruleCount?: number;
+  /**
+   * InquiryPipelines that reference this policy.
+   */
+  usedBy?: string[];
+  conditions?: {
+    type: string;
+    status: 'True' | 'False' | 'Unknown';
+    reason?: string;
+    message?: string;
+    observedGeneration?: number;
+    lastTransitionTime?: string;
+  }[];
+}

@@ -1,0 +1,128 @@
+/**
+ * The routing policy: a RoutingPolicy spec (crds/routingpolicies.yaml), validated against the
+ * CRD's own schema, checked for references that do not resolve, and completed with defaults.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import type { RoutingPolicySpec } from '../../../crds/types/routingpolicies.js';
+
+export type { RoutingPolicySpec };
+
+export class PolicyError extends Error {
+  override name = 'PolicyError';
+}
+
+/** A spec with every default applied: what the engine works with. */
+export interface Policy {
+  spec: RoutingPolicySpec;
+  departments: Map<string, { department: string; pool: string | undefined }>;
+  pools: Map<string, string[]>;
+  rules: NonNullable<RoutingPolicySpec['escalationRules']>;
+  urgencyScore: Record<string, number>;
+  sentimentScore: Record<string, number>;
+  uncertaintyWeight: number;
+  /** Highest band first; the last one has minScore 0. */
+  sla: { band: string; minScore: number; responseMinutes: number }[];
+  triage: { confidenceBelow: number; queue: string };
+  /** Short hash of the spec: which policy made a decision. */
+  version: string;
+}
+
+export const DEFAULT_URGENCY_SCORE = { critical: 90, high: 70, medium: 45, low: 20 };
+export const DEFAULT_SENTIMENT_SCORE = { negative: 10, neutral: 0, positive: -5 };
+export const DEFAULT_SLA = [
+  { band: 'critical', minScore: 85, responseMinutes: 60 },
+  { band: 'high', minScore: 65, responseMinutes: 240 },
+  { band: 'medium', minScore: 40, responseMinutes: 1440 },
+  { band: 'low', minScore: 0, responseMinutes: 4320 },
+];
+
+interface CrdDocument {
+  spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: object } } } }[] };
+}
+
+const crd = parse(
+  readFileSync(new URL('../../../crds/routingpolicies.yaml', import.meta.url), 'utf8'),
+) as CrdDocument;
+// strict: false lets ajv skip the Kubernetes-only keywords (x-kubernetes-*); the API server checks those.
+const validateSpec = new Ajv({ allErrors: true, strict: false }).compile(
+  crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec,
+);
+
+function stableHash(text: string): string {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Validates a spec object and resolves it; throws a PolicyError listing every problem. */
+export function resolvePolicy(input: unknown): Policy {
+  if (!validateSpec(input)) {
+    const problems = (validateSpec.errors ?? []).map(
+      (e) =>
+        `${e.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'spec'} ${e.message ?? 'is invalid'}`,
+    );
+    throw new PolicyError(`invalid routing policy: ${problems.join('; ')}`);
+  }
+  const spec = input as RoutingPolicySpec;
+  const pools = new Map(
+    (spec.consultantPools ?? []).map((pool) => [pool.name, [...pool.consultants]]),
+  );
+  const problems: string[] = [];
+  const poolExists = (pool: string | undefined, where: string): void => {
+    if (pool !== undefined && !pools.has(pool))
+      problems.push(`${where} names consultant pool "${pool}", which is not defined`);
+  };
+  const departments = new Map<string, { department: string; pool: string | undefined }>();
+  for (const entry of spec.departments ?? []) {
+    if (departments.has(entry.category))
+      problems.push(`category "${entry.category}" is mapped twice`);
+    poolExists(entry.consultantPool, `department of ${entry.category}`);
+    departments.set(entry.category, { department: entry.department, pool: entry.consultantPool });
+  }
+  const rules = spec.escalationRules ?? [];
+  const names = new Set<string>();
+  for (const rule of rules) {
+    if (names.has(rule.name)) problems.push(`escalation rule "${rule.name}" appears twice`);
+    names.add(rule.name);
+    if (Object.keys(rule.when).length === 0)
+      problems.push(`escalation rule "${rule.name}" has no condition`);
+    poolExists(rule.then.consultantPool, `escalation rule "${rule.name}"`);
+  }
+  const sla = [...(spec.sla ?? DEFAULT_SLA)].sort((a, b) => b.minScore - a.minScore);
+  if (sla.at(-1)?.minScore !== 0) problems.push('the SLA bands must include one with minScore 0');
+  if (problems.length > 0) throw new PolicyError(`invalid routing policy: ${problems.join('; ')}`);
+  return {
+    spec,
+    departments,
+    pools,
+    rules,
+    urgencyScore: { ...DEFAULT_URGENCY_SCORE, ...spec.priority?.urgency },
+    sentimentScore: { ...DEFAULT_SENTIMENT_SCORE, ...spec.priority?.sentiment },
+    uncertaintyWeight: spec.priority?.uncertaintyWeight ?? 10,
+    sla,
+    triage: {
+      confidenceBelow: spec.triage?.confidenceBelow ?? 0.5,
+      queue: spec.triage?.queue ?? 'human-triage',
+    },
+    version: stableHash(JSON.stringify(spec)),
+  };
+}
+
+/** Parses a policy file (the spec as YAML, or a whole RoutingPolicy resource). */
+export function parsePolicyYaml(text: string): Policy {
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch (cause) {
+    throw new PolicyError(
+      `routing policy is not valid YAML: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+  }
+  const isResource =
+    typeof document === 'object' &&
+    document !== null &&
+    (document as { kind?: unknown }).kind === 'RoutingPolicy';
+  return resolvePolicy(isResource ? (document as { spec: unknown }).spec : document);
+}
