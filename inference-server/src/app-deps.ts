@@ -1,0 +1,24 @@
+/** What the HTTP app is made of; tests pass real parts or narrow fakes of these interfaces. */
+import type pg from 'pg';
+import type { Logger } from '../../lib/logger.js';
+import type { Metrics } from './metrics.js';
+import type { ModelHolder } from './model/holder.js';
+import type { Policy } from './routing/policy.js';
+
+export interface AppDeps {
+  models: ModelHolder;
+  policy: { readonly current: Policy };
+  /** Undefined: no database (classification only; submit answers 503). */
+  pool: pg.Pool | undefined;
+  metrics: Metrics;
+  logger: Logger;
+  clock: () => Date;
+  limits: {
+    /** Largest request body, in bytes. */
+    bodyBytes: number;
+    /** Most texts per batch call. */
+    maxBatch: number;
+  };
+  /** The model name of the Open Inference Protocol routes (/v2/models/{name}). */
+  modelName: string;
+}

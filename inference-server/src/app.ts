@@ -1,0 +1,55 @@
+/**
+ * The HTTP app, composed in one visible place: errors first, then metrics, the body parser,
+ * and one router per resource. `createApp(deps)` takes its collaborators, so tests run
+ * `app.callback()` with real parts.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Koa from 'koa';
+import type { AppDeps } from './app-deps.js';
+import { errorResponses } from './errors.js';
+import { docsRoutes } from './routes/docs.js';
+import { healthRoutes } from './routes/health.js';
+import { inquiryRoutes } from './routes/inquiries.js';
+import { statsRoutes } from './routes/stats.js';
+import { v2Routes } from './routes/v2.js';
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  app.silent = true;
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      deps.metrics.httpRequests.inc({ route, method: ctx.method, status: String(ctx.status) });
+      deps.metrics.httpDuration.observe(
+        { route, method: ctx.method },
+        (performance.now() - started) / 1000,
+      );
+    }
+  });
+  app.use(errorResponses(deps.logger));
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: deps.limits.bodyBytes,
+      jsonStrict: false,
+      onError: (error) => {
+        throw Object.assign(error, { expose: true });
+      },
+    }),
+  );
+  for (const router of [
+    healthRoutes(deps),
+    inquiryRoutes(deps),
+    statsRoutes(deps),
+    v2Routes(deps),
+    docsRoutes(),
+  ]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: false }));
+  }
+  return app;
+}

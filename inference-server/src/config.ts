@@ -1,0 +1,58 @@
+/** The inference server's settings, from the environment, checked once at start-up. */
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  embeddedPostgres: { dataDir: string; port: number };
+  modelDir: string | undefined;
+  modelName: string;
+  policyFile: string;
+  cacheDir: string;
+  bodyLimitBytes: number;
+  maxBatch: number;
+  batching: { maxBatch: number; maxWaitMs: number };
+  intraOpThreads: number;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be an integer ≥ ${min}, not "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const cacheDir =
+    env.INQUIRY_CACHE_DIR ??
+    path.join(env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'inquiry-platform');
+  // PostgreSQL runs as its own user when we are root, and cannot enter root's home.
+  const pgDefault =
+    process.getuid?.() === 0
+      ? '/var/tmp/inquiry-platform/postgres'
+      : path.join(cacheDir, 'postgres');
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    port: integer(env, 'PORT', 8080, 0),
+    databaseUrl: env.DATABASE_URL || undefined,
+    embeddedPostgres: {
+      dataDir: env.EMBEDDED_PG_DIR ?? pgDefault,
+      port: integer(env, 'EMBEDDED_PG_PORT', 54329, 1),
+    },
+    modelDir: env.MODEL_DIR || undefined,
+    modelName: env.MODEL_NAME ?? 'inquiry-classifier',
+    policyFile: env.ROUTING_POLICY_FILE ?? 'config/routing_rules.yaml',
+    cacheDir,
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024),
+    maxBatch: integer(env, 'MAX_BATCH_TEXTS', 256, 1),
+    batching: {
+      maxBatch: integer(env, 'MICROBATCH_MAX', 64, 1),
+      maxWaitMs: integer(env, 'MICROBATCH_WAIT_MS', 2, 0),
+    },
+    intraOpThreads: integer(env, 'ORT_INTRA_OP_THREADS', 1, 1),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Errors as HTTP answers, in one place: `{"error": {"code", "message", "details"}}` with the
+ * right status. Bad input is a 4xx that says what to fix; a database that cannot be reached is a
+ * 503 with Retry-After; anything unexpected is a 500 that leaks nothing and is logged.
+ */
+import type { Context, Next } from 'koa';
+import type { Logger } from '../../lib/logger.js';
+import type { FieldProblem } from './inquiry.js';
+
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, details?: unknown): HttpError =>
+  new HttpError(400, 'bad_request', message, details);
+export const invalidInput = (problems: FieldProblem[]): HttpError =>
+  new HttpError(
+    422,
+    'invalid_input',
+    `the request is not valid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+    problems,
+  );
+export const notFound = (message: string): HttpError => new HttpError(404, 'not_found', message);
+export const unavailable = (message: string, retryAfterSeconds = 5): HttpError =>
+  new HttpError(503, 'unavailable', message, undefined, {
+    'retry-after': String(retryAfterSeconds),
+  });
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+]);
+
+/** True for errors that mean "the database is not reachable right now", not "the query is wrong". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    const message = current instanceof Error ? current.message : '';
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+        message,
+      )
+    )
+      return true;
+    if (current instanceof AggregateError && current.errors.some(isDatabaseUnavailable))
+      return true;
+  }
+  return false;
+}
+
+/** Koa middleware: the first in the chain, so every error below becomes a JSON answer. */
+export function errorResponses(logger: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw notFound(`no route ${ctx.method} ${ctx.path}`);
+      }
+    } catch (caught) {
+      let error: HttpError;
+      if (caught instanceof HttpError) error = caught;
+      else if (isDatabaseUnavailable(caught))
+        error = unavailable('the database is not reachable; nothing was stored, retry later');
+      else if (
+        typeof (caught as { status?: unknown }).status === 'number' &&
+        (caught as { expose?: boolean }).expose
+      ) {
+        // Errors raised by Koa and its body parser on bad requests (too large, not JSON, …).
+        const status = (caught as { status: number }).status;
+        const message = (caught as Error).message;
+        error = new HttpError(
+          status,
+          status === 413
+            ? 'payload_too_large'
+            : status === 415
+              ? 'unsupported_media_type'
+              : 'bad_request',
+          status === 400 && /JSON|Unexpected|token/i.test(message)
+            ? `the body is not valid JSON: ${message}`
+            : message,
+        );
+      } else {
+        logger.error({ err: caught, method: ctx.method, path: ctx.path }, 'unhandled error');
+        error = new HttpError(500, 'internal', 'internal error; it has been logged');
+      }
+      ctx.status = error.status;
+      ctx.set(error.headers);
+      ctx.body = {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.details === undefined ? {} : { details: error.details }),
+        },
+      };
+    }
+  };
+}

@@ -1,0 +1,475 @@
+/**
+ * The inference server over HTTP, with real parts: a trained bundle on onnxruntime, the routing
+ * policy file, the test bed's PostgreSQL (and a PostgreSQL of its own for the outage test).
+ */
+import { once } from 'node:events';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import type pg from 'pg';
+import { createLogger } from '../../lib/logger.js';
+import { createApp } from '../../inference-server/src/app.js';
+import type { AppDeps } from '../../inference-server/src/app-deps.js';
+import { createMetrics } from '../../inference-server/src/metrics.js';
+import { ModelHolder } from '../../inference-server/src/model/holder.js';
+import { inquiryText } from '../../inference-server/src/model/runtime.js';
+import { PolicyHolder } from '../../inference-server/src/routing/policy-holder.js';
+import { migrate } from '../../inference-server/src/store/migrate.js';
+import { createPool } from '../../inference-server/src/store/pool.js';
+import { generateInquiries } from '../../pipelines/src/generate/inquiries.js';
+import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle } from '../../pipelines/src/train/train.js';
+import { startPostgres, startPostgresServer } from '../../scripts/testbed/postgres.js';
+import { stopDaemon } from '../../scripts/testbed/processes.js';
+import { Run } from '../../scripts/testbed/runs.js';
+import { createTestDatabase } from './testbed.js';
+
+const logger = createLogger('test', 'silent');
+
+async function trainBundle(dir: string, seed: number): Promise<string> {
+  const data = generateInquiries({ n: 3000, seed }).map((g) => ({
+    text: inquiryText(g),
+    labels: { category: g.category, sentiment: g.sentiment, urgency: g.urgency },
+  }));
+  await writeBundle(
+    dir,
+    trainModel(data, { ...DEFAULT_TRAIN_OPTIONS, seed, dim: 16, buckets: 4096, vocabSize: 4000 }),
+  );
+  return dir;
+}
+
+interface Harness {
+  url: string;
+  deps: AppDeps;
+  close: () => Promise<void>;
+}
+
+async function serve(deps: AppDeps): Promise<Harness> {
+  const server: Server = createApp(deps).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    deps,
+    close: async () => {
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+describe('inference server', () => {
+  let dir: string;
+  let bundleA: string;
+  let bundleB: string;
+  let policyFile: string;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  let models: ModelHolder;
+  let policy: PolicyHolder;
+  let harness: Harness;
+  let metrics: ReturnType<typeof createMetrics>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'server-test-'));
+    [bundleA, bundleB] = await Promise.all([
+      trainBundle(path.join(dir, 'a'), 1),
+      trainBundle(path.join(dir, 'b'), 2),
+    ]);
+    policyFile = path.join(dir, 'routing_rules.yaml');
+    await copyFile(new URL('../../config/routing_rules.yaml', import.meta.url), policyFile);
+    database = await createTestDatabase('server');
+    pool = createPool(database.url);
+    await migrate(pool);
+    metrics = createMetrics();
+    models = new ModelHolder({ maxBatch: 32, maxWaitMs: 2 });
+    await models.load(bundleA);
+    policy = await PolicyHolder.load(policyFile, logger, (result) =>
+      metrics.policyReloads.inc({ result }),
+    );
+    harness = await serve({
+      models,
+      policy,
+      pool,
+      metrics,
+      logger,
+      clock: () => new Date(),
+      limits: { bodyBytes: 64 * 1024, maxBatch: 50 },
+      modelName: 'inquiry-classifier',
+    });
+  });
+
+  afterAll(async () => {
+    await harness.close();
+    await models.close();
+    await pool.end();
+    await database.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const post = (
+    route: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> =>
+    fetch(`${harness.url}${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' && headers.raw ? body : JSON.stringify(body),
+    });
+  const json = async (response: Response): Promise<Record<string, unknown>> =>
+    (await response.json()) as Record<string, unknown>;
+
+  const inquiry = {
+    subject: 'Charged twice',
+    body: 'Hello, invoice INV-2031 was charged twice on our card. Please refund it asap.',
+    sender_email: 'Finance.Team@Example.com',
+  };
+
+  describe('classify', () => {
+    it('classifies a bare JSON string and an object, with all scores on request', async () => {
+      const bare = await post(
+        '/api/v1/inquiries/classify',
+        'Our production system is down, nobody can log in',
+      );
+      expect(bare.status).toBe(200);
+      const body = await json(bare);
+      expect(body).toMatchObject({
+        category: { label: 'technical_support' },
+        urgency: {
+          label: 'critical',
+          matched_terms: expect.arrayContaining(['system is down']) as unknown,
+        },
+        model_version: models.runtime!.version,
+      });
+      const scored = await json(
+        await post('/api/v1/inquiries/classify?include_all_scores=true', {
+          subject: 'Quote',
+          body: 'Can we get pricing for 200 seats?',
+        }),
+      );
+      const scores = (scored.category as { scores: Record<string, number> }).scores;
+      expect(Object.keys(scores).sort()).toEqual([
+        'billing',
+        'hr',
+        'legal',
+        'product_feedback',
+        'sales',
+        'technical_support',
+      ]);
+      expect(Object.values(scores).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+    });
+
+    it('classifies a batch in one call and refuses one over the limit', async () => {
+      const response = await post('/api/v1/inquiries/classify/batch', {
+        texts: ['invoice wrong', { body: 'love the new dashboard' }, 'need vacation days'],
+      });
+      expect(response.status).toBe(200);
+      expect(((await json(response)).results as unknown[]).length).toBe(3);
+      const tooMany = await post('/api/v1/inquiries/classify/batch', {
+        texts: Array.from({ length: 51 }, () => 'x'),
+      });
+      expect(tooMany.status).toBe(413);
+      const bad = await post('/api/v1/inquiries/classify/batch', { texts: ['ok', ''] });
+      expect(bad.status).toBe(422);
+      expect(((await json(bad)).error as { message: string }).message).toMatch(/^texts\[1\]: /);
+    });
+  });
+
+  describe('submit, read back, feedback', () => {
+    it('stores an inquiry with its classification and routing, and returns it', async () => {
+      const response = await post('/api/v1/inquiries/submit', inquiry);
+      expect(response.status).toBe(201);
+      const body = await json(response);
+      expect(body).toMatchObject({
+        category: { label: 'billing' },
+        routing: { department: 'finance', consultant_pool: 'billing-team', escalated: false },
+        model_version: models.runtime!.version,
+      });
+      expect((body.routing as { priority_score: number }).priority_score).toBeGreaterThanOrEqual(0);
+      const stored = await json(
+        await fetch(`${harness.url}/api/v1/inquiries/${body.id as string}`),
+      );
+      expect(stored).toMatchObject({
+        id: body.id,
+        sender_email: 'finance.team@example.com',
+        routing: { department: 'finance' },
+      });
+      expect((stored.predictions as unknown[]).length).toBe(3);
+
+      const duplicate = await post('/api/v1/inquiries/submit', inquiry);
+      expect(duplicate.status).toBe(200);
+      expect(await json(duplicate)).toMatchObject({ id: body.id, duplicate: true });
+
+      const feedback = await post(`/api/v1/inquiries/${body.id as string}/feedback`, {
+        category: 'billing',
+        sentiment: 'negative',
+        reviewer: 'qa',
+      });
+      expect(feedback.status).toBe(201);
+      expect(await json(feedback)).toMatchObject({ agrees_with_prediction: { category: true } });
+      const after = await json(await fetch(`${harness.url}/api/v1/inquiries/${body.id as string}`));
+      expect((after.feedback as unknown[]).length).toBe(2);
+    });
+
+    it('answers a retried submit with the first answer and stores nothing twice', async () => {
+      const request = { ...inquiry, body: `${inquiry.body} (retry test)` };
+      const first = await post('/api/v1/inquiries/submit', request, { 'idempotency-key': 'key-1' });
+      const second = await post('/api/v1/inquiries/submit', request, {
+        'idempotency-key': 'key-1',
+      });
+      expect(first.status).toBe(201);
+      expect(second.status).toBe(201);
+      expect(await json(second)).toEqual(await json(first));
+      const { rows } = await pool.query<{ n: string }>(
+        "SELECT count(*) AS n FROM inquiries WHERE body LIKE '%(retry test)'",
+      );
+      expect(rows[0]!.n).toBe('1');
+      const reused = await post(
+        '/api/v1/inquiries/submit',
+        { ...request, body: 'something else entirely' },
+        { 'idempotency-key': 'key-1' },
+      );
+      expect(reused.status).toBe(422);
+      expect(((await json(reused)).error as { code: string }).code).toBe('idempotency_conflict');
+    });
+
+    it('says clearly what is wrong with bad requests', async () => {
+      const cases: [Promise<Response>, number, RegExp][] = [
+        [
+          post('/api/v1/inquiries/submit', { body: '', sender_email: 'x' }),
+          422,
+          /body must not be empty; sender_email is not a valid email address/,
+        ],
+        [
+          post('/api/v1/inquiries/submit', { ...inquiry, body: 'x'.repeat(20_001) }),
+          422,
+          /at most 20000 characters/,
+        ],
+        [
+          post('/api/v1/inquiries/submit', { ...inquiry, body: 'y'.repeat(70 * 1024) }),
+          413,
+          /too large/i,
+        ],
+        [
+          fetch(`${harness.url}/api/v1/inquiries/submit`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{broken',
+          }),
+          400,
+          /not valid JSON/,
+        ],
+        [
+          fetch(`${harness.url}/api/v1/inquiries/submit`, {
+            method: 'POST',
+            headers: { 'content-type': 'text/plain' },
+            body: 'hi',
+          }),
+          415,
+          /Content-Type: application\/json/,
+        ],
+        [fetch(`${harness.url}/api/v1/inquiries/not-a-uuid`), 400, /not an inquiry id/],
+        [
+          fetch(`${harness.url}/api/v1/inquiries/00000000-0000-4000-8000-000000000000`),
+          404,
+          /no inquiry/,
+        ],
+        [
+          post('/api/v1/inquiries/00000000-0000-4000-8000-000000000000/feedback', {
+            category: 'billing',
+          }),
+          404,
+          /no inquiry/,
+        ],
+        [
+          post('/api/v1/inquiries/00000000-0000-4000-8000-000000000000/feedback', {}),
+          422,
+          /at least one corrected label/,
+        ],
+        [fetch(`${harness.url}/api/v1/stats?from=yesterday`), 400, /ISO 8601/],
+        [fetch(`${harness.url}/nowhere`), 404, /no route GET \/nowhere/],
+      ];
+      for (const [pending, status, message] of cases) {
+        const response = await pending;
+        const body = await json(response);
+        expect([response.status, (body.error as { message: string }).message]).toEqual([
+          status,
+          expect.stringMatching(message),
+        ]);
+      }
+    });
+
+    it('never answers a random payload with a 500', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.jsonValue(),
+          fc.constantFrom(
+            '/api/v1/inquiries/submit',
+            '/api/v1/inquiries/classify',
+            '/api/v1/inquiries/classify/batch',
+            '/v2/models/inquiry-classifier/infer',
+          ),
+          async (payload, route) => {
+            const response = await post(route, payload);
+            expect(response.status).toBeLessThan(500);
+            await response.body?.cancel();
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  });
+
+  it('reports statistics over a window', async () => {
+    const stats = await json(await fetch(`${harness.url}/api/v1/stats?hours=1`));
+    expect(stats.total).toBeGreaterThanOrEqual(2);
+    expect(stats.byDepartment).toMatchObject({ finance: expect.any(Number) as number });
+    expect(stats).toHaveProperty('escalationRate');
+  });
+
+  it('speaks the Open Inference Protocol', async () => {
+    expect(await json(await fetch(`${harness.url}/v2/health/ready`))).toEqual({ ready: true });
+    const metadata = await json(await fetch(`${harness.url}/v2/models/inquiry-classifier`));
+    expect(metadata).toMatchObject({
+      name: 'inquiry-classifier',
+      inputs: [{ name: 'text', datatype: 'BYTES', shape: [-1] }],
+    });
+    const response = await post('/v2/models/inquiry-classifier/infer', {
+      id: 'r1',
+      inputs: [
+        {
+          name: 'text',
+          datatype: 'BYTES',
+          shape: [2],
+          data: ['refund my invoice', 'the app crashes on login'],
+        },
+      ],
+    });
+    const body = await json(response);
+    expect(body).toMatchObject({ id: 'r1', model_name: 'inquiry-classifier' });
+    const category = (body.outputs as { name: string; data: unknown[] }[]).find(
+      (o) => o.name === 'category',
+    )!;
+    expect(category.data).toEqual(['billing', 'technical_support']);
+    expect((await fetch(`${harness.url}/v2/models/other`)).status).toBe(404);
+  });
+
+  it('exposes health, readiness, metrics and the API document', async () => {
+    expect((await fetch(`${harness.url}/healthz`)).status).toBe(200);
+    expect(await json(await fetch(`${harness.url}/readyz`))).toMatchObject({
+      ready: true,
+      database: 'up',
+    });
+    const exposition = await (await fetch(`${harness.url}/metrics`)).text();
+    for (const name of [
+      'inquiry_http_requests_total',
+      'inquiry_submissions_total',
+      'inquiry_inference_duration_seconds',
+      'inquiry_prediction_confidence',
+      'inquiry_routing_decisions_total',
+      'inquiry_feedback_total',
+    ]) {
+      expect(exposition).toContain(name);
+    }
+    expect(exposition).not.toContain('example.com');
+    const openapi = await json(await fetch(`${harness.url}/docs/openapi.json`));
+    expect(openapi.openapi).toBe('3.1.0');
+    expect(await (await fetch(`${harness.url}/docs`)).text()).toContain('/api/v1/inquiries/submit');
+  });
+
+  it('reloads the routing policy on change, and keeps it when the new one is invalid', async () => {
+    const before = policy.current.version;
+    const text = await readFile(policyFile, 'utf8');
+    await writeFile(
+      policyFile,
+      text.replace('defaultDepartment: customer-service', 'defaultDepartment: front-desk'),
+    );
+    expect(await policy.reload()).toBe(true);
+    expect(policy.current.spec.defaultDepartment).toBe('front-desk');
+    expect(policy.current.version).not.toBe(before);
+    await writeFile(policyFile, 'defaultDepartment: [broken');
+    expect(await policy.reload()).toBe(false);
+    expect(policy.current.spec.defaultDepartment).toBe('front-desk');
+    expect(await metrics.registry.getSingleMetricAsString('inquiry_policy_reloads_total')).toMatch(
+      /result="failure"} 1/,
+    );
+    await writeFile(policyFile, text);
+    await policy.reload();
+  });
+
+  it('swaps the model under load without failing a request', async () => {
+    const from = models.runtime!.version;
+    const requests = Array.from({ length: 300 }, (_, i) =>
+      post('/api/v1/inquiries/classify', `request ${i}: my invoice is wrong`),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await models.load(bundleB);
+    const responses = await Promise.all(requests);
+    expect(responses.map((r) => r.status).every((s) => s === 200)).toBe(true);
+    const versions = new Set(
+      await Promise.all(responses.map(async (r) => (await json(r)).model_version as string)),
+    );
+    const to = models.runtime!.version;
+    expect(to).not.toBe(from);
+    for (const version of versions) expect([from, to]).toContain(version);
+    expect(
+      (await json(await post('/api/v1/inquiries/classify', 'after the swap'))).model_version,
+    ).toBe(to);
+  });
+
+  it('answers 503 with Retry-After while its database is down, keeps classifying, and recovers by itself', async () => {
+    const run = await Run.create();
+    const ownUrl = await startPostgres(run);
+    const own = createPool(ownUrl, { statementTimeoutMs: 5000 });
+    const harness2 = await serve({ ...harness.deps, pool: own });
+    try {
+      await migrate(own);
+      const port = Number(new URL(ownUrl).port);
+      expect((await post2(harness2, inquiry, 'a')).status).toBe(201);
+      const state = JSON.parse(await readFile(path.join(run.dir, 'state.json'), 'utf8')) as {
+        daemons: { name: string; pid: number; log: string }[];
+      };
+      const daemon = state.daemons.find((d) => d.name === 'postgres')!;
+      await stopDaemon(daemon);
+
+      const down = await post2(harness2, { ...inquiry, body: 'while down' }, 'b');
+      expect(down.status).toBe(503);
+      expect(down.headers.get('retry-after')).toBeTruthy();
+      expect(((await json(down)).error as { message: string }).message).toMatch(
+        /nothing was stored/,
+      );
+      expect(
+        (
+          await fetch(`${harness2.url}/api/v1/inquiries/classify`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '"still classifying"',
+          })
+        ).status,
+      ).toBe(200);
+      expect((await fetch(`${harness2.url}/readyz`)).status).toBe(503);
+
+      await startPostgresServer(run, path.join(run.dir, 'postgres'), port);
+      const again = await post2(harness2, { ...inquiry, body: 'while down' }, 'b');
+      expect(again.status).toBe(201);
+      const { rows } = await own.query<{ n: string }>(
+        "SELECT count(*) AS n FROM inquiries WHERE body = 'while down'",
+      );
+      expect(rows[0]!.n).toBe('1');
+    } finally {
+      await harness2.close();
+      await own.end();
+      await run.remove();
+    }
+  });
+});
+
+function post2(h: Harness, body: unknown, key: string): Promise<Response> {
+  return fetch(`${h.url}/api/v1/inquiries/submit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify(body),
+  });
+}
