@@ -1,6 +1,7 @@
 /** What the HTTP app is made of; tests pass real parts or narrow fakes of these interfaces. */
 import type pg from 'pg';
 import type { Logger } from '../../lib/logger.js';
+import type { AuthOptions } from './auth.js';
 import type { Metrics } from './metrics.js';
 import type { ModelHolder } from './model/holder.js';
 import type { Policy } from './routing/policy.js';
@@ -21,4 +22,8 @@ export interface AppDeps {
   };
   /** The model name of the Open Inference Protocol routes (/v2/models/{name}). */
   modelName: string;
+  /** Bearer JWT checking; off when neither a secret nor a JWKS URL is given. */
+  auth?: AuthOptions;
+  /** Requests per second and burst per client; off when perSecond is 0 or absent. */
+  rateLimit?: { perSecond: number; burst: number };
 }

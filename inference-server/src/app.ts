@@ -6,6 +6,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import type { AppDeps } from './app-deps.js';
+import { authentication, rateLimit } from './auth.js';
 import { errorResponses } from './errors.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
@@ -31,6 +32,8 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
   app.use(errorResponses(deps.logger));
+  app.use(authentication(deps.auth ?? {}));
+  app.use(rateLimit(deps.rateLimit ?? { perSecond: 0, burst: 0 }));
   app.use(
     bodyParser({
       enableTypes: ['json'],

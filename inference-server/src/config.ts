@@ -15,6 +15,8 @@ export interface ServerConfig {
   maxBatch: number;
   batching: { maxBatch: number; maxWaitMs: number };
   intraOpThreads: number;
+  auth: { hs256Secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+  rateLimit: { perSecond: number; burst: number };
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -54,5 +56,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       maxWaitMs: integer(env, 'MICROBATCH_WAIT_MS', 2, 0),
     },
     intraOpThreads: integer(env, 'ORT_INTRA_OP_THREADS', 1, 1),
+    auth: {
+      ...(env.AUTH_JWT_SECRET ? { hs256Secret: env.AUTH_JWT_SECRET } : {}),
+      ...(env.AUTH_JWKS_URL ? { jwksUrl: env.AUTH_JWKS_URL } : {}),
+      ...(env.AUTH_JWT_ISSUER ? { issuer: env.AUTH_JWT_ISSUER } : {}),
+      ...(env.AUTH_JWT_AUDIENCE ? { audience: env.AUTH_JWT_AUDIENCE } : {}),
+    },
+    rateLimit: {
+      perSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 0, 0),
+      burst: integer(env, 'RATE_LIMIT_BURST', 50, 1),
+    },
   };
 }

@@ -108,6 +108,8 @@ async function main(): Promise<void> {
     clock: () => new Date(),
     limits: { bodyBytes: config.bodyLimitBytes, maxBatch: config.maxBatch },
     modelName: config.modelName,
+    auth: config.auth,
+    rateLimit: config.rateLimit,
   });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');

@@ -1,0 +1,130 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { createLogger } from '../../lib/logger.js';
+import { createApp } from './app.js';
+import type { AppDeps } from './app-deps.js';
+import { createMetrics } from './metrics.js';
+import { ModelHolder } from './model/holder.js';
+import { resolvePolicy } from './routing/policy.js';
+
+function deps(overrides: Partial<AppDeps>): AppDeps {
+  return {
+    models: new ModelHolder({ maxBatch: 8, maxWaitMs: 1 }),
+    policy: { current: resolvePolicy({ defaultDepartment: 'desk' }) },
+    pool: undefined,
+    metrics: createMetrics(),
+    logger: createLogger('test', 'silent'),
+    clock: () => new Date(),
+    limits: { bodyBytes: 1024, maxBatch: 4 },
+    modelName: 'm',
+    ...overrides,
+  };
+}
+
+async function listen(appDeps: AppDeps): Promise<{ url: string; close: () => void }> {
+  const server = createApp(appDeps).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}
+
+describe('authentication', () => {
+  it('with an HS256 secret: refuses missing and wrong tokens, accepts a signed one, leaves probes open', async () => {
+    const secret = 'a-test-secret-of-enough-length-123456';
+    const app = await listen(deps({ auth: { hs256Secret: secret } }));
+    try {
+      const missing = await fetch(`${app.url}/api/v1/stats`);
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      const forged = await new SignJWT({ sub: 'x' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('1m')
+        .sign(new TextEncoder().encode('another-secret-of-enough-length-99999'));
+      expect(
+        (await fetch(`${app.url}/api/v1/stats`, { headers: { authorization: `Bearer ${forged}` } }))
+          .status,
+      ).toBe(401);
+      const token = await new SignJWT({ sub: 'team-a' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('1m')
+        .sign(new TextEncoder().encode(secret));
+      // Past authentication, the stats route answers 503 here: this app has no database.
+      expect(
+        (await fetch(`${app.url}/api/v1/stats`, { headers: { authorization: `Bearer ${token}` } }))
+          .status,
+      ).toBe(503);
+      const expired = await new SignJWT({ sub: 'team-a' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+        .sign(new TextEncoder().encode(secret));
+      const refused = await fetch(`${app.url}/api/v1/stats`, {
+        headers: { authorization: `Bearer ${expired}` },
+      });
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+        /exp/,
+      );
+      expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${app.url}/metrics`)).status).toBe(200);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('with a JWKS URL: verifies tokens against the published keys', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const jwks = createServer((_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: [jwk] })),
+    );
+    jwks.listen(0, '127.0.0.1');
+    await once(jwks, 'listening');
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as { port: number }).port}/jwks.json`;
+    const app = await listen(deps({ auth: { jwksUrl, audience: 'inquiries' } }));
+    try {
+      const token = await new SignJWT({ sub: 'svc' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setAudience('inquiries')
+        .setExpirationTime('1m')
+        .sign(privateKey);
+      expect(
+        (await fetch(`${app.url}/api/v1/stats`, { headers: { authorization: `Bearer ${token}` } }))
+          .status,
+      ).toBe(503);
+      const wrongAudience = await new SignJWT({ sub: 'svc' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setAudience('other')
+        .setExpirationTime('1m')
+        .sign(privateKey);
+      expect(
+        (
+          await fetch(`${app.url}/api/v1/stats`, {
+            headers: { authorization: `Bearer ${wrongAudience}` },
+          })
+        ).status,
+      ).toBe(401);
+    } finally {
+      app.close();
+      jwks.close();
+    }
+  });
+});
+
+describe('rate limiting', () => {
+  it('allows the burst, then answers 429 with Retry-After', async () => {
+    const app = await listen(deps({ rateLimit: { perSecond: 1, burst: 3 } }));
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await fetch(`${app.url}/api/v1/stats`)).status);
+      expect(statuses).toEqual([503, 503, 503, 429, 429]);
+      const limited = await fetch(`${app.url}/api/v1/stats`);
+      expect(limited.headers.get('retry-after')).toBe('1');
+      expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+    } finally {
+      app.close();
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import { MicroBatcher } from './batcher.js';
+import type { Classification } from './runtime.js';
+
+function recorder(): { calls: string[][]; run: (texts: string[]) => Promise<Classification[]> } {
+  const calls: string[][] = [];
+  return {
+    calls,
+    run: (texts) => {
+      calls.push(texts);
+      return Promise.resolve(texts.map((text) => ({ echo: { label: text, confidence: 1 } })));
+    },
+  };
+}
+
+describe('MicroBatcher', () => {
+  it('gathers concurrent calls into one run and gives each caller its own results', async () => {
+    const { calls, run } = recorder();
+    const batcher = new MicroBatcher(run, { maxBatch: 10, maxWaitMs: 5 });
+    const results = await Promise.all([
+      batcher.classify(['a']),
+      batcher.classify(['b', 'c']),
+      batcher.classify(['d']),
+    ]);
+    expect(calls).toEqual([['a', 'b', 'c', 'd']]);
+    expect(results.map((r) => r.map((x) => x.echo!.label))).toEqual([['a'], ['b', 'c'], ['d']]);
+  });
+
+  it('runs as soon as a batch is full, and never mixes past the bound', async () => {
+    const { calls, run } = recorder();
+    const batcher = new MicroBatcher(run, { maxBatch: 3, maxWaitMs: 1000 });
+    const started = Date.now();
+    await Promise.all([
+      batcher.classify(['a', 'b']),
+      batcher.classify(['c']),
+      batcher.classify(['d', 'e']),
+      batcher.classify(['f']),
+    ]);
+    expect(calls).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e', 'f'],
+    ]);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('passes an error to every caller of the failed batch', async () => {
+    const batcher = new MicroBatcher(() => Promise.reject(new Error('session failed')), {
+      maxBatch: 4,
+      maxWaitMs: 1,
+    });
+    const outcomes = await Promise.allSettled([batcher.classify(['a']), batcher.classify(['b'])]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+  });
+});
