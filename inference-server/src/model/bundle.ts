@@ -3,6 +3,8 @@
  * (Hugging Face format) and `model.json` (this manifest). The one definition shared by the
  * trainer that writes bundles and the runtime that loads them.
  */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -10,6 +12,8 @@ export const BUNDLE_FORMAT = 'inquiry-model/v1';
 export const MODEL_FILE = 'model.onnx';
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const MANIFEST_FILE = 'model.json';
+/** A Hugging Face export's config (id2label), used when there is no model.json. */
+export const HF_CONFIG_FILE = 'config.json';
 
 /** One classification head: its name, the ONNX output holding its logits, its labels in order. */
 export interface HeadSpec {
@@ -91,7 +95,61 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
   return { metrics: {}, ...manifest } as ModelManifest;
 }
 
+/**
+ * The manifest of a standard Hugging Face sequence-classification export: one `logits` output
+ * whose labels come from config.json's `id2label`; `headName` names that head (default category).
+ */
+export async function manifestFromHuggingFace(
+  dir: string,
+  headName = 'category',
+): Promise<ModelManifest> {
+  let config: {
+    id2label?: Record<string, string>;
+    max_position_embeddings?: number;
+    _name_or_path?: string;
+    model_type?: string;
+  };
+  try {
+    config = JSON.parse(await readFile(path.join(dir, HF_CONFIG_FILE), 'utf8')) as typeof config;
+  } catch (cause) {
+    throw new BundleError(
+      `model bundle ${dir} has neither ${MANIFEST_FILE} nor a readable ${HF_CONFIG_FILE}`,
+      { cause },
+    );
+  }
+  const entries = Object.entries(config.id2label ?? {}).map(
+    ([id, label]) => [Number(id), label] as const,
+  );
+  if (entries.length < 2 || entries.some(([id]) => !Number.isInteger(id))) {
+    throw new BundleError(
+      `${HF_CONFIG_FILE} in model bundle ${dir} needs an id2label map with at least two labels`,
+    );
+  }
+  const labels = entries.sort((a, b) => a[0] - b[0]).map(([, label]) => label);
+  const modelFile = await readFile(path.join(dir, MODEL_FILE)).catch(() => Buffer.alloc(0));
+  const digest = createHash('sha256').update(modelFile).digest('hex').slice(0, 12);
+  return validateManifest(
+    {
+      format: BUNDLE_FORMAT,
+      version: `${config._name_or_path ?? config.model_type ?? 'hf'}-${digest}`.replace(
+        /[^A-Za-z0-9._-]+/g,
+        '-',
+      ),
+      createdAt: new Date(0).toISOString(),
+      architecture: `${config.model_type ?? 'hf'}-sequence-classification`,
+      maxLength: Math.min(config.max_position_embeddings ?? 512, 512),
+      inputs: { inputIds: 'input_ids', attentionMask: 'attention_mask' },
+      heads: [{ name: headName, output: 'logits', labels }],
+      metrics: {},
+    },
+    dir,
+  );
+}
+
 export async function readManifest(dir: string): Promise<ModelManifest> {
+  if (!existsSync(path.join(dir, MANIFEST_FILE)) && existsSync(path.join(dir, HF_CONFIG_FILE))) {
+    return manifestFromHuggingFace(dir);
+  }
   let text: string;
   try {
     text = await readFile(path.join(dir, MANIFEST_FILE), 'utf8');

@@ -76,6 +76,8 @@ export function exportFastTextOnnx(
   weights: FastTextWeights,
   heads: string[],
   version: string,
+  /** Output name per head; default `<head>_logits`. A single-head model may use `logits` (HF style). */
+  outputNames: string[] = heads.map(headOutput),
 ): Uint8Array {
   const { vocabSize, buckets, dim, classes } = weights.shape;
   const initializers: onnxProto.onnx.ITensorProto[] = [
@@ -132,8 +134,8 @@ export function exportFastTextOnnx(
     initializers.push(floatTensor(`${head}_weight`, [dim, k], transposed));
     initializers.push(floatTensor(`${head}_bias`, [k], weights.headBiases[h]!));
     nodes.push(node('MatMul', ['document', `${head}_weight`], `${head}_scores`));
-    nodes.push(node('Add', [`${head}_scores`, `${head}_bias`], headOutput(head)));
-    outputs.push(tensorValue(headOutput(head), onnx.TensorProto.DataType.FLOAT, ['batch', k]));
+    nodes.push(node('Add', [`${head}_scores`, `${head}_bias`], outputNames[h]!));
+    outputs.push(tensorValue(outputNames[h]!, onnx.TensorProto.DataType.FLOAT, ['batch', k]));
   });
   const model = onnx.ModelProto.create({
     irVersion: 8,
