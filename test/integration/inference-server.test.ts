@@ -419,6 +419,39 @@ describe('inference server', () => {
     ).toBe(to);
   });
 
+  it('reloads the model on an admin call, and keeps serving the old one when the new one is broken', async () => {
+    const serving = models.runtime!.version;
+    const good = await serve({
+      ...harness.deps,
+      reloadModel: async () => (await models.load(bundleA), models.runtime!.version),
+    });
+    const broken = await serve({
+      ...harness.deps,
+      reloadModel: async () => (
+        await models.load(path.join(dir, 'missing')),
+        models.runtime!.version
+      ),
+    });
+    try {
+      const response = await fetch(`${good.url}/admin/model/reload`, { method: 'POST' });
+      expect(response.status).toBe(200);
+      expect(await json(response)).toMatchObject({ previous: serving });
+      const current = models.runtime!.version;
+      const refused = await fetch(`${broken.url}/admin/model/reload`, { method: 'POST' });
+      expect(refused.status).toBe(422);
+      expect(((await json(refused)).error as { message: string }).message).toMatch(
+        /the current one stays/,
+      );
+      expect(models.runtime!.version).toBe(current);
+      expect((await fetch(`${harness.url}/admin/model/reload`, { method: 'POST' })).status).toBe(
+        404,
+      );
+    } finally {
+      await good.close();
+      await broken.close();
+    }
+  });
+
   it('answers 503 with Retry-After while its database is down, keeps classifying, and recovers by itself', async () => {
     const run = await Run.create();
     const ownUrl = await startPostgres(run);

@@ -1,6 +1,10 @@
-/** /healthz (the process answers), /readyz (model loaded; database reachable when configured), /metrics. */
+/**
+ * /healthz (the process answers), /readyz (model loaded; database reachable when configured),
+ * /metrics, and POST /admin/model/reload (load the configured bundle again, swapping atomically).
+ */
 import Router from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
+import { HttpError, notFound } from '../errors.js';
 
 export function healthRoutes(deps: AppDeps): Router {
   const router = new Router();
@@ -26,6 +30,20 @@ export function healthRoutes(deps: AppDeps): Router {
       database,
       policy: deps.policy.current.version,
     };
+  });
+  router.post('/admin/model/reload', async (ctx) => {
+    if (!deps.reloadModel) throw notFound('model reload is not available on this server');
+    const previous = deps.models.runtime?.version ?? null;
+    try {
+      const version = await deps.reloadModel();
+      ctx.body = { previous, current: version };
+    } catch (error) {
+      throw new HttpError(
+        422,
+        'model_invalid',
+        `the new model was not loaded, the current one stays: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = deps.metrics.registry.contentType;
