@@ -29,7 +29,10 @@ export function authentication(options: AuthOptions) {
       ? new TextEncoder().encode(options.hs256Secret)
       : undefined;
   return async (ctx: Context, next: Next): Promise<void> => {
-    if (!key || OPEN_PATHS.has(ctx.path)) return next();
+    if (!key || OPEN_PATHS.has(ctx.path)) {
+      await next();
+      return;
+    }
     const header = ctx.get('authorization');
     const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
     const challenge = { 'www-authenticate': 'Bearer realm="inquiry-platform"' };
@@ -58,7 +61,7 @@ export function authentication(options: AuthOptions) {
         challenge,
       );
     }
-    return next();
+    await next();
   };
 }
 
@@ -69,7 +72,10 @@ export function authentication(options: AuthOptions) {
 export function rateLimit({ perSecond, burst }: { perSecond: number; burst: number }) {
   const buckets = new Map<string, { tokens: number; at: number }>();
   return async (ctx: Context, next: Next): Promise<void> => {
-    if (perSecond <= 0 || OPEN_PATHS.has(ctx.path)) return next();
+    if (perSecond <= 0 || OPEN_PATHS.has(ctx.path)) {
+      await next();
+      return;
+    }
     const client = (ctx.state.client as string | undefined) ?? ctx.ip;
     const now = Date.now();
     const bucket = buckets.get(client) ?? { tokens: burst, at: now };
@@ -89,6 +95,6 @@ export function rateLimit({ perSecond, burst }: { perSecond: number; burst: numb
     bucket.tokens -= 1;
     buckets.set(client, bucket);
     if (buckets.size > 100_000) buckets.clear();
-    return next();
+    await next();
   };
 }
