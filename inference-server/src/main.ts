@@ -118,7 +118,8 @@ async function main(): Promise<void> {
       logger.info({ previous, next }, 'model loaded');
     },
   );
-  let modelDir = config.modelDir ?? '';
+  // Training blocks the event loop for about a minute: done before listening, once.
+  const modelDir = config.modelDir ?? (await ensureDefaultBundle(config.cacheDir, logger));
   const app = createApp({
     models,
     policy,
@@ -143,7 +144,6 @@ async function main(): Promise<void> {
     `inference server listening on http://${config.host}:${typeof address === 'object' && address ? address.port : config.port}`,
   );
 
-  modelDir = config.modelDir ?? (await ensureDefaultBundle(config.cacheDir, logger));
   await models.load(modelDir);
   if (config.modelDir) watchModel(config.modelDir, models);
 
