@@ -1,7 +1,8 @@
 /**
- * Micro-batching: concurrent classify calls are gathered for at most `maxWaitMs` or `maxBatch`
- * texts, whichever comes first, and run as one `session.run`, so a transformer-sized model keeps
- * its throughput under load while a lone request waits at most `maxWaitMs`.
+ * Micro-batching without an artificial delay: when the model is idle a call runs at once; while
+ * a run is in flight, calls queue and go together as soon as it finishes (or at `maxBatch`
+ * texts, or after `maxWaitMs`, whichever comes first). Under load a transformer-sized model gets
+ * full batches; a lone request never waits for a timer.
  */
 import type { Classification } from './runtime.js';
 
@@ -21,6 +22,7 @@ interface Pending {
 export class MicroBatcher {
   private queue: Pending[] = [];
   private queued = 0;
+  private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -28,16 +30,14 @@ export class MicroBatcher {
     private readonly options: BatcherOptions,
   ) {}
 
-  /** Classifies `texts` together with whatever other calls arrive in the same window. */
+  /** Classifies `texts`, together with whatever other calls are waiting. */
   classify(texts: string[]): Promise<Classification[]> {
     if (texts.length === 0) return Promise.resolve([]);
-    // A call bigger than a batch runs alone: splitting it would only add waiting.
-    if (texts.length >= this.options.maxBatch) return this.run(texts);
     return new Promise((resolve, reject) => {
-      if (this.queued + texts.length > this.options.maxBatch) this.flush();
+      if (this.queued > 0 && this.queued + texts.length > this.options.maxBatch) this.flush();
       this.queue.push({ texts, resolve, reject });
       this.queued += texts.length;
-      if (this.queued >= this.options.maxBatch) this.flush();
+      if (this.inFlight === 0 || this.queued >= this.options.maxBatch) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
     });
   }
@@ -49,17 +49,23 @@ export class MicroBatcher {
     this.queue = [];
     this.queued = 0;
     if (batch.length === 0) return;
-    this.run(batch.flatMap((pending) => pending.texts)).then(
-      (results) => {
-        let offset = 0;
-        for (const pending of batch) {
-          pending.resolve(results.slice(offset, offset + pending.texts.length));
-          offset += pending.texts.length;
-        }
-      },
-      (error: unknown) => {
-        for (const pending of batch) pending.reject(error);
-      },
-    );
+    this.inFlight++;
+    this.run(batch.flatMap((pending) => pending.texts))
+      .then(
+        (results) => {
+          let offset = 0;
+          for (const pending of batch) {
+            pending.resolve(results.slice(offset, offset + pending.texts.length));
+            offset += pending.texts.length;
+          }
+        },
+        (error: unknown) => {
+          for (const pending of batch) pending.reject(error);
+        },
+      )
+      .finally(() => {
+        this.inFlight--;
+        if (this.inFlight === 0 && this.queue.length > 0) this.flush();
+      });
   }
 }
