@@ -1,0 +1,211 @@
+/**
+ * The platform's CRDs on the test bed's real API server: they install, the examples are
+ * accepted with the schema's defaults applied, and invalid objects are refused by the API server
+ * itself with the CEL rule's message.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import * as k8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { testbed } from './testbed.js';
+
+const GROUP = 'inquiries.mlops.io';
+const VERSION = 'v1alpha1';
+const NAMESPACE = 'crd-tests';
+
+const crdDir = new URL('../../crds/', import.meta.url);
+const examplesDir = new URL('../../crds/examples/', import.meta.url);
+
+async function yamlFiles(dir: URL): Promise<string[]> {
+  return (await readdir(dir)).filter((file) => file.endsWith('.yaml')).sort();
+}
+
+describe('platform CRDs on the API server', () => {
+  const kc = testbed.kubeConfig();
+  const crdApi = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+
+  const create = (plural: string, body: object): Promise<unknown> =>
+    custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NAMESPACE,
+      plural,
+      body,
+    });
+
+  /** The API server's refusal message, or fails when the object was accepted. */
+  async function refusal(plural: string, body: object): Promise<string> {
+    try {
+      await create(plural, body);
+    } catch (error) {
+      expect(error).toBeInstanceOf(k8s.ApiException);
+      expect((error as k8s.ApiException<string>).code).toBe(422);
+      return String((error as k8s.ApiException<string>).body);
+    }
+    throw new Error(`the API server accepted an invalid ${plural}`);
+  }
+
+  beforeAll(async () => {
+    for (const file of await yamlFiles(crdDir)) {
+      const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(
+        await readFile(new URL(file, crdDir), 'utf8'),
+      );
+      await crdApi.createCustomResourceDefinition({ body: crd });
+      for (let i = 0; ; i++) {
+        const stored = await crdApi.readCustomResourceDefinition({ name: crd.metadata!.name! });
+        if (stored.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'))
+          break;
+        if (i > 300) throw new Error(`CRD ${crd.metadata!.name} not Established`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+  });
+
+  it('accepts the examples and applies the schema defaults', async () => {
+    for (const file of await yamlFiles(examplesDir)) {
+      const object = parse(await readFile(new URL(file, examplesDir), 'utf8')) as {
+        kind: string;
+        metadata: { namespace?: string };
+      };
+      object.metadata.namespace = NAMESPACE;
+      await create(`${object.kind.toLowerCase()}s`.replace('policys', 'policies'), object);
+    }
+    const pipeline = (await custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NAMESPACE,
+      plural: 'inquirypipelines',
+      name: 'support-emea',
+    })) as {
+      spec: {
+        classification: { schedule: string; shards: number };
+        retraining: { schedule: string; triggers: { minOnlineAccuracy: number } };
+        serving: { replicas: number };
+        databaseSecretRef: { key: string };
+      };
+    };
+    expect(pipeline.spec.classification).toEqual({ schedule: '0 * * * *', shards: 4 });
+    expect(pipeline.spec.retraining.schedule).toBe('0 3 * * 0');
+    expect(pipeline.spec.retraining.triggers.minOnlineAccuracy).toBe(0.8);
+    expect(pipeline.spec.serving.replicas).toBe(2);
+    expect(pipeline.spec.databaseSecretRef.key).toBe('url');
+  });
+
+  const modelVersion = (
+    rollout: object,
+    name = `mv-${Math.round(Math.random() * 1e9)}`,
+  ): object => ({
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: 'ModelVersion',
+    metadata: { name },
+    spec: { pipeline: 'support-emea', model: { name: 'm', version: '1' }, rollout },
+  });
+  const metric = { name: 'acc', provider: 'mlflow', metric: 'online.accuracy', min: 0.8 };
+
+  it('refuses invalid ModelVersions with the CEL rule messages', async () => {
+    expect(
+      await refusal('modelversions', modelVersion({ strategy: 'Canary', steps: [] })),
+    ).toContain('a Canary rollout needs at least one step and one analysis metric');
+    expect(
+      await refusal(
+        'modelversions',
+        modelVersion({ steps: [{ weight: 50 }, { weight: 20 }], analysis: { metrics: [metric] } }),
+      ),
+    ).toContain('canary step weights must be strictly increasing');
+    expect(
+      await refusal(
+        'modelversions',
+        modelVersion({ steps: [{ weight: 20 }, { weight: 20 }], analysis: { metrics: [metric] } }),
+      ),
+    ).toContain('canary step weights must be strictly increasing');
+    expect(
+      await refusal(
+        'modelversions',
+        modelVersion({ steps: [{ weight: 120 }], analysis: { metrics: [metric] } }),
+      ),
+    ).toMatch(/should be less than or equal to 100|must be less than or equal to 100/);
+    expect(
+      await refusal(
+        'modelversions',
+        modelVersion({
+          steps: [{ weight: 10 }],
+          analysis: { metrics: [{ name: 'x', provider: 'mlflow', metric: 'a' }] },
+        }),
+      ),
+    ).toContain('an analysis metric needs a min, a max or a maxDegradation');
+    expect(
+      await refusal(
+        'modelversions',
+        modelVersion({
+          steps: [{ weight: 10 }],
+          analysis: { metrics: [{ name: 'x', provider: 'prometheus', max: 1 }] },
+        }),
+      ),
+    ).toContain('a prometheus metric needs a query');
+    expect(
+      await refusal('modelversions', {
+        ...modelVersion({ strategy: 'Immediate' }),
+        spec: { pipeline: 'p', model: { name: 'm' } },
+      }),
+    ).toContain('spec.model needs a registry version or a run id');
+  });
+
+  it('keeps a ModelVersion’s model immutable', async () => {
+    await create('modelversions', modelVersion({ strategy: 'Immediate' }, 'immutable'));
+    const refused = await custom
+      .patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: NAMESPACE,
+          plural: 'modelversions',
+          name: 'immutable',
+          body: { spec: { model: { name: 'm', version: '2' } } },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      )
+      .then(
+        () => 'accepted',
+        (error: unknown) => String((error as k8s.ApiException<string>).body),
+      );
+    expect(refused).toContain('spec.model is immutable');
+  });
+
+  it('refuses invalid InquiryPipelines and RoutingPolicies', async () => {
+    const pipeline = (spec: object): object => ({
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'InquiryPipeline',
+      metadata: { name: `p-${Math.round(Math.random() * 1e9)}` },
+      spec: {
+        databaseSecretRef: { name: 'db' },
+        mlflow: { trackingUri: 'http://mlflow:5000' },
+        ...spec,
+      },
+    });
+    expect(
+      await refusal('inquirypipelines', pipeline({ classification: { schedule: 'every hour' } })),
+    ).toContain('schedule must be a cron expression of five fields');
+    expect(
+      await refusal(
+        'inquirypipelines',
+        pipeline({ serving: { autoscaling: { enabled: true, minReplicas: 5, maxReplicas: 2 } } }),
+      ),
+    ).toContain('autoscaling.minReplicas must not exceed maxReplicas');
+    expect(
+      await refusal('inquirypipelines', pipeline({ mlflow: { trackingUri: 'mlflow:5000' } })),
+    ).toContain('spec.mlflow.trackingUri');
+    expect(
+      await refusal('routingpolicies', {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'RoutingPolicy',
+        metadata: { name: 'bad' },
+        spec: {
+          defaultDepartment: 'desk',
+          escalationRules: [{ name: 'r', when: {}, then: { escalate: true } }],
+        },
+      }),
+    ).toContain('an escalation rule needs at least one condition');
+  });
+});
