@@ -21,15 +21,23 @@ interface Crd {
   };
 }
 
-/** Drops Kubernetes-only keywords that mean nothing to the type generator. */
+/**
+ * Drops Kubernetes-only keywords that mean nothing to the type generator; an object that keeps
+ * unknown fields becomes a string-keyed record.
+ */
 function plainSchema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(plainSchema);
   if (typeof schema !== 'object' || schema === null) return schema;
-  return Object.fromEntries(
-    Object.entries(schema)
+  const record = schema as Record<string, unknown>;
+  const plain = Object.fromEntries(
+    Object.entries(record)
       .filter(([key]) => !key.startsWith('x-kubernetes-'))
       .map(([key, value]) => [key, plainSchema(value)]),
   );
+  if (record['x-kubernetes-preserve-unknown-fields'] === true && !('properties' in record)) {
+    plain.additionalProperties = true;
+  }
+  return plain;
 }
 
 /** file name → contents of every generated file. */

@@ -124,7 +124,9 @@ export interface InquiryPipelineSpec {
     /**
      * Container resources. Default requests 250m CPU / 256Mi, limit 1 CPU / 512Mi.
      */
-    resources?: {};
+    resources?: {
+      [k: string]: unknown | undefined;
+    };
     /**
      * HorizontalPodAutoscaler. Default off.
      */
