@@ -16,7 +16,7 @@ import { ingest } from './ingest/ingest.js';
 import { fileSource, httpSource, stagingTableSource, type Source } from './ingest/sources.js';
 import { createProgress } from './cli/progress.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
-import { validateManifest } from '../../inference-server/src/model/bundle.js';
+import { readManifest, validateManifest } from '../../inference-server/src/model/bundle.js';
 import { CHAMPION, downloadAliased, splitSource } from './registry/model-source.js';
 import { readFile, rm } from 'node:fs/promises';
 import { ModelRuntime } from '../../inference-server/src/model/runtime.js';
@@ -432,6 +432,18 @@ program
       }
     },
   );
+
+program
+  .command('fetch-model')
+  .description("download a bundle from the MLflow artifact store (the inference pod's init step)")
+  .requiredOption('--source <uri>', 'mlflow-artifacts:/<experiment>/<run>/artifacts/bundle')
+  .requiredOption('--out <dir>', 'directory to write the bundle into')
+  .action(async (options: { source: string; out: string }) => {
+    const { artifactUri, relative } = splitSource(options.source);
+    await MlflowClient.fromEnv().downloadDirectory(artifactUri, relative, options.out);
+    const manifest = await readManifest(options.out);
+    logger.info({ version: manifest.version, dir: options.out }, 'model bundle fetched');
+  });
 
 /** Exit status of should-retrain when no retraining is needed (0 means: retrain). */
 const NO_RETRAIN_EXIT = 3;

@@ -4,7 +4,7 @@
  * → register → should-retrain.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MlflowClient } from '../../lib/mlflow/client.js';
@@ -122,6 +122,18 @@ describe('inquiry-pipeline CLI', () => {
     expect(registered.code).toBe(0);
     expect(registered.stdout).toContain('kind: ModelVersion');
     expect(registered.stdout).toContain(`name: ${pipeline}-v1`);
+    const source = /artifactUri: (\S+)/.exec(registered.stdout)![1]!;
+    const fetched = await run([
+      'fetch-model',
+      '--source',
+      source,
+      '--out',
+      path.join(dir, 'fetched'),
+    ]);
+    expect(fetched.code).toBe(0);
+    expect(
+      JSON.parse(await readFile(path.join(dir, 'fetched', 'model.json'), 'utf8')),
+    ).toMatchObject({ version: summary.version });
 
     // No champion yet: retrain (exit 0). With the new model as champion and no new labels since
     // its training run, nothing fires: exit 3.

@@ -1,0 +1,53 @@
+/** What every child object shares: labels, the owner reference, the pod security context. */
+import type {
+  V1OwnerReference,
+  V1PodSecurityContext,
+  V1SecurityContext,
+} from '@kubernetes/client-node';
+import { LABELS } from '../names.js';
+
+export interface Owner {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; uid: string };
+}
+
+export function ownerReference(owner: Owner): V1OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+export function childMetadata(owner: Owner, name: string, component: string) {
+  return {
+    name,
+    namespace: owner.metadata.namespace,
+    labels: {
+      [LABELS.managedBy]: 'inquiry-operator',
+      [LABELS.pipeline]: owner.metadata.name,
+      [LABELS.component]: component,
+    },
+    ownerReferences: [ownerReference(owner)],
+  };
+}
+
+export const podSecurity: V1PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: 10001,
+  runAsGroup: 10001,
+  fsGroup: 10001,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export const containerSecurity: V1SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+};
+
+export const DEFAULT_IMAGE = 'ghcr.io/inquiry-platform/platform:0.1.0';

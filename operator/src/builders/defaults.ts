@@ -1,0 +1,52 @@
+/**
+ * InquiryPipeline defaults in one place. They agree with the CRD's schema defaults (a test reads
+ * crds/inquirypipelines.yaml and compares), so an object applied with a client that skips the
+ * API server's defaulting still reconciles the same.
+ */
+import type { InquiryPipelineSpec } from '../../../crds/types/inquirypipelines.js';
+
+export interface ResolvedPipelineSpec extends InquiryPipelineSpec {
+  databaseSecretRef: { name: string; key: string };
+  ingestion: NonNullable<InquiryPipelineSpec['ingestion']> & { schedule: string };
+  classification: { schedule: string; shards: number };
+  retraining: {
+    schedule: string;
+    triggers: { minNewLabels: number; driftThreshold: number; minOnlineAccuracy: number };
+  };
+  serving: NonNullable<InquiryPipelineSpec['serving']> & { replicas: number };
+}
+
+export const PIPELINE_DEFAULTS = {
+  databaseSecretKey: 'url',
+  ingestionSchedule: '0 2 * * *',
+  classificationSchedule: '0 * * * *',
+  shards: 1,
+  retrainingSchedule: '0 3 * * 0',
+  triggers: { minNewLabels: 500, driftThreshold: 0.2, minOnlineAccuracy: 0.8 },
+  replicas: 2,
+  autoscaling: { enabled: false, minReplicas: 2, maxReplicas: 10, targetCPUUtilization: 70 },
+} as const;
+
+export function withDefaults(spec: InquiryPipelineSpec): ResolvedPipelineSpec {
+  const d = PIPELINE_DEFAULTS;
+  return {
+    ...spec,
+    databaseSecretRef: { key: d.databaseSecretKey, ...spec.databaseSecretRef },
+    ingestion: { ...spec.ingestion, schedule: spec.ingestion?.schedule ?? d.ingestionSchedule },
+    classification: {
+      schedule: spec.classification?.schedule ?? d.classificationSchedule,
+      shards: spec.classification?.shards ?? d.shards,
+    },
+    retraining: {
+      schedule: spec.retraining?.schedule ?? d.retrainingSchedule,
+      triggers: { ...d.triggers, ...spec.retraining?.triggers },
+    },
+    serving: {
+      ...spec.serving,
+      replicas: spec.serving?.replicas ?? d.replicas,
+      ...(spec.serving?.autoscaling
+        ? { autoscaling: { ...d.autoscaling, ...spec.serving.autoscaling } }
+        : {}),
+    },
+  };
+}

@@ -1,0 +1,285 @@
+/**
+ * The InquiryPipeline's serving: the inference Deployment (one per model version: the stable one
+ * and, during a rollout, the canary), its Service, an optional HorizontalPodAutoscaler, the Istio
+ * VirtualService (weights) and DestinationRule (a subset per version), and the ConfigMap that
+ * carries a RoutingPolicy to the server.
+ */
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1Service,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import type { RoutingPolicySpec } from '../../../crds/types/routingpolicies.js';
+import { LABELS, names } from '../names.js';
+import {
+  childMetadata,
+  containerSecurity,
+  DEFAULT_IMAGE,
+  podSecurity,
+  type Owner,
+} from './common.js';
+import type { ResolvedPipelineSpec } from './defaults.js';
+import { modelName } from './workflows.js';
+
+export type Subset = 'stable' | 'canary';
+
+export interface ServedModel {
+  /** ModelVersion resource name: the Deployment and the subset carry it as a label. */
+  name: string;
+  /** MLflow artifact location of the bundle. */
+  artifactUri: string;
+  subset: Subset;
+}
+
+const PORT = 8080;
+
+export function buildInferenceDeployment(
+  owner: Owner,
+  spec: ResolvedPipelineSpec,
+  model: ServedModel,
+): V1Deployment {
+  const name =
+    model.subset === 'stable'
+      ? names.inference(owner.metadata.name)
+      : names.canaryDeployment(owner.metadata.name, model.name);
+  const labels = { app: names.inference(owner.metadata.name), [LABELS.modelVersion]: model.name };
+  const replicas =
+    model.subset === 'stable'
+      ? spec.serving.autoscaling?.enabled
+        ? undefined
+        : spec.serving.replicas
+      : 1;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      ...childMetadata(owner, name, `inference-${model.subset}`),
+      labels: { ...childMetadata(owner, name, `inference-${model.subset}`).labels, ...labels },
+    },
+    spec: {
+      ...(replicas === undefined ? {} : { replicas }),
+      selector: { matchLabels: labels },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: {
+          labels: { ...labels, 'sidecar.istio.io/inject': 'true' },
+          annotations: {
+            'prometheus.io/scrape': 'true',
+            'prometheus.io/port': String(PORT),
+            'prometheus.io/path': '/metrics',
+          },
+        },
+        spec: {
+          serviceAccountName: 'inquiry-inference',
+          securityContext: podSecurity,
+          automountServiceAccountToken: false,
+          initContainers: [
+            {
+              // The bundle comes from the MLflow artifact store before the server starts.
+              name: 'fetch-model',
+              image: spec.image ?? DEFAULT_IMAGE,
+              command: ['inquiry-pipeline'],
+              args: [
+                'fetch-model',
+                '--source',
+                model.artifactUri,
+                '--out',
+                '/var/lib/inquiry/model',
+              ],
+              env: [{ name: 'MLFLOW_TRACKING_URI', value: spec.mlflow.trackingUri }],
+              securityContext: containerSecurity,
+              volumeMounts: [{ name: 'model', mountPath: '/var/lib/inquiry/model' }],
+            },
+          ],
+          containers: [
+            {
+              name: 'inference',
+              image: spec.image ?? DEFAULT_IMAGE,
+              command: ['inquiry-server'],
+              ports: [{ name: 'http', containerPort: PORT }],
+              env: [
+                { name: 'HOST', value: '0.0.0.0' },
+                { name: 'PORT', value: String(PORT) },
+                {
+                  name: 'DATABASE_URL',
+                  valueFrom: {
+                    secretKeyRef: {
+                      name: spec.databaseSecretRef.name,
+                      key: spec.databaseSecretRef.key,
+                    },
+                  },
+                },
+                { name: 'MLFLOW_TRACKING_URI', value: spec.mlflow.trackingUri },
+                { name: 'MODEL_NAME', value: modelName(owner, spec) },
+                { name: 'MODEL_DIR', value: '/var/lib/inquiry/model' },
+                { name: 'ROUTING_POLICY_FILE', value: '/etc/inquiry/policy/routing_rules.yaml' },
+              ],
+              resources: spec.serving.resources ?? {
+                requests: { cpu: '250m', memory: '256Mi' },
+                limits: { cpu: '1', memory: '512Mi' },
+              },
+              readinessProbe: {
+                httpGet: { path: '/readyz', port: 'http' },
+                periodSeconds: 5,
+                failureThreshold: 3,
+              },
+              livenessProbe: {
+                httpGet: { path: '/healthz', port: 'http' },
+                periodSeconds: 10,
+                failureThreshold: 3,
+              },
+              startupProbe: {
+                httpGet: { path: '/healthz', port: 'http' },
+                periodSeconds: 2,
+                failureThreshold: 60,
+              },
+              securityContext: containerSecurity,
+              volumeMounts: [
+                { name: 'policy', mountPath: '/etc/inquiry/policy', readOnly: true },
+                { name: 'model', mountPath: '/var/lib/inquiry/model' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            spec.routingPolicyRef
+              ? {
+                  name: 'policy',
+                  configMap: { name: names.policyConfigMap(spec.routingPolicyRef.name) },
+                }
+              : { name: 'policy', emptyDir: {} },
+            { name: 'model', emptyDir: {} },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function buildInferenceService(owner: Owner): V1Service {
+  const name = names.inference(owner.metadata.name);
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: childMetadata(owner, name, 'inference'),
+    spec: {
+      selector: { app: name },
+      ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+    },
+  };
+}
+
+export function buildAutoscaler(
+  owner: Owner,
+  spec: ResolvedPipelineSpec,
+): V2HorizontalPodAutoscaler | undefined {
+  const autoscaling = spec.serving.autoscaling;
+  if (!autoscaling?.enabled) return undefined;
+  const name = names.inference(owner.metadata.name);
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: childMetadata(owner, name, 'inference'),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas: autoscaling.minReplicas ?? 2,
+      maxReplicas: autoscaling.maxReplicas ?? 10,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: {
+            name: 'cpu',
+            target: {
+              type: 'Utilization',
+              averageUtilization: autoscaling.targetCPUUtilization ?? 70,
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+const serviceHost = (owner: Owner): string =>
+  `${names.inference(owner.metadata.name)}.${owner.metadata.namespace}.svc.cluster.local`;
+
+/** Subsets by model version: the stable one, and the canary while a rollout runs. */
+export function buildDestinationRule(owner: Owner, stable: string, canary?: string) {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: childMetadata(owner, names.inference(owner.metadata.name), 'inference'),
+    spec: {
+      host: serviceHost(owner),
+      trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
+      subsets: [
+        { name: 'stable', labels: { [LABELS.modelVersion]: stable } },
+        ...(canary ? [{ name: 'canary', labels: { [LABELS.modelVersion]: canary } }] : []),
+      ],
+    },
+  };
+}
+
+/** Routes: all to stable, or `canaryWeight` % to the canary; a shadow gets a mirror instead. */
+export function buildVirtualService(
+  owner: Owner,
+  spec: ResolvedPipelineSpec,
+  traffic: { canaryWeight: number; canary: boolean; shadow?: boolean },
+) {
+  const host = serviceHost(owner);
+  const stable = {
+    destination: { host, subset: 'stable', port: { number: 80 } },
+    weight: 100 - (traffic.canary ? traffic.canaryWeight : 0),
+  };
+  const route = traffic.canary
+    ? [
+        stable,
+        {
+          destination: { host, subset: 'canary', port: { number: 80 } },
+          weight: traffic.canaryWeight,
+        },
+      ]
+    : [{ ...stable, weight: 100 }];
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: childMetadata(owner, names.inference(owner.metadata.name), 'inference'),
+    spec: {
+      hosts: [host, ...(spec.serving.host ? [spec.serving.host] : [])],
+      ...(spec.serving.host ? { gateways: ['mesh', 'istio-system/inquiry-gateway'] } : {}),
+      http: [
+        {
+          name: 'inference',
+          route,
+          retries: {
+            attempts: 2,
+            perTryTimeout: '2s',
+            retryOn: 'connect-failure,refused-stream,unavailable,503',
+          },
+          timeout: '10s',
+          ...(traffic.shadow
+            ? {
+                mirror: { host, subset: 'canary', port: { number: 80 } },
+                mirrorPercentage: { value: 100 },
+              }
+            : {}),
+        },
+      ],
+    },
+  };
+}
+
+export function buildPolicyConfigMap(policy: Owner & { spec: RoutingPolicySpec }): V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      ...childMetadata(policy, names.policyConfigMap(policy.metadata.name), 'routing-policy'),
+      labels: { [LABELS.managedBy]: 'inquiry-operator', [LABELS.component]: 'routing-policy' },
+    },
+    data: { 'routing_rules.yaml': stringify(policy.spec) },
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * The InquiryPipeline's Argo Workflows: a WorkflowTemplate per job (ingest; classify-batch fanned
+ * out over shards; should-retrain → train → evaluate → register) and a CronWorkflow per
+ * schedule. The steps are `inquiry-pipeline` commands of the platform image.
+ */
+import type { ResolvedPipelineSpec } from './defaults.js';
+import {
+  childMetadata,
+  containerSecurity,
+  DEFAULT_IMAGE,
+  podSecurity,
+  type Owner,
+} from './common.js';
+import { names } from '../names.js';
+
+type Job = 'ingest' | 'classify' | 'retrain';
+
+const RETRY = {
+  limit: 3,
+  retryPolicy: 'Always',
+  backoff: { duration: '30s', factor: 2, maxDuration: '15m' },
+};
+
+const RESOURCES = {
+  requests: { cpu: '250m', memory: '256Mi' },
+  limits: { cpu: '2', memory: '2Gi' },
+};
+
+function environment(owner: Owner, spec: ResolvedPipelineSpec) {
+  const env: Record<string, unknown>[] = [
+    {
+      name: 'DATABASE_URL',
+      valueFrom: {
+        secretKeyRef: { name: spec.databaseSecretRef.name, key: spec.databaseSecretRef.key },
+      },
+    },
+    { name: 'MLFLOW_TRACKING_URI', value: spec.mlflow.trackingUri },
+    { name: 'LOG_LEVEL', value: 'info' },
+  ];
+  const credentials = spec.mlflow.credentialsSecretRef?.name;
+  if (credentials) {
+    for (const key of [
+      'MLFLOW_TRACKING_TOKEN',
+      'MLFLOW_TRACKING_USERNAME',
+      'MLFLOW_TRACKING_PASSWORD',
+    ]) {
+      env.push({
+        name: key,
+        valueFrom: { secretKeyRef: { name: credentials, key, optional: true } },
+      });
+    }
+  }
+  return env;
+}
+
+const POLICY_MOUNT = { name: 'policy', mountPath: '/etc/inquiry/policy', readOnly: true };
+
+function container(
+  owner: Owner,
+  spec: ResolvedPipelineSpec,
+  args: string[],
+  mounts: object[] = [],
+) {
+  return {
+    image: spec.image ?? DEFAULT_IMAGE,
+    command: ['inquiry-pipeline'],
+    args,
+    env: environment(owner, spec),
+    resources: RESOURCES,
+    securityContext: containerSecurity,
+    volumeMounts: [{ name: 'work', mountPath: '/work' }, ...mounts],
+  };
+}
+
+export const modelName = (owner: Owner, spec: ResolvedPipelineSpec): string =>
+  spec.mlflow.modelName ?? `${owner.metadata.name}-classifier`;
+
+function templates(
+  owner: Owner,
+  spec: ResolvedPipelineSpec,
+  job: Job,
+): { entrypoint: string; templates: unknown[] } {
+  switch (job) {
+    case 'ingest': {
+      const source = spec.ingestion.source;
+      const sourceArgs = !source
+        ? ['--file', '/work/none']
+        : source.type === 'file'
+          ? ['--file', source.location]
+          : source.type === 'http'
+            ? ['--http', source.location]
+            : ['--staging-table', source.location];
+      const labels = source?.labels?.length ? ['--labels', source.labels.join(',')] : [];
+      return {
+        entrypoint: 'ingest',
+        templates: [
+          {
+            name: 'ingest',
+            retryStrategy: RETRY,
+            container: container(owner, spec, ['ingest', ...sourceArgs, ...labels]),
+          },
+        ],
+      };
+    }
+    case 'classify':
+      return {
+        entrypoint: 'fan-out',
+        templates: [
+          {
+            name: 'fan-out',
+            steps: [
+              [
+                {
+                  name: 'shard',
+                  template: 'classify-shard',
+                  arguments: { parameters: [{ name: 'shard', value: '{{item}}' }] },
+                  withSequence: { count: String(spec.classification.shards) },
+                },
+              ],
+            ],
+          },
+          {
+            name: 'classify-shard',
+            inputs: { parameters: [{ name: 'shard' }] },
+            retryStrategy: RETRY,
+            container: container(
+              owner,
+              spec,
+              [
+                'classify-batch',
+                '--model-name',
+                modelName(owner, spec),
+                '--alias',
+                'champion',
+                '--policy',
+                '/etc/inquiry/policy/routing_rules.yaml',
+                '--shard',
+                `{{inputs.parameters.shard}}/${spec.classification.shards}`,
+              ],
+              spec.routingPolicyRef ? [POLICY_MOUNT] : [],
+            ),
+          },
+        ],
+      };
+    case 'retrain': {
+      const t = spec.retraining.triggers;
+      return {
+        entrypoint: 'retrain',
+        templates: [
+          {
+            name: 'retrain',
+            steps: [
+              [
+                {
+                  name: 'should-retrain',
+                  template: 'should-retrain',
+                  continueOn: { failed: true },
+                },
+              ],
+              [
+                {
+                  name: 'train-evaluate-register',
+                  template: 'train-evaluate-register',
+                  when: '{{steps.should-retrain.exitCode}} == 0',
+                },
+              ],
+            ],
+          },
+          {
+            name: 'should-retrain',
+            container: container(owner, spec, [
+              'should-retrain',
+              '--model-name',
+              modelName(owner, spec),
+              '--min-new-labels',
+              String(t.minNewLabels),
+              '--drift-threshold',
+              String(t.driftThreshold),
+              '--min-online-accuracy',
+              String(t.minOnlineAccuracy),
+            ]),
+          },
+          {
+            // One pod: the bundle and the report stay on its /work volume between the three steps.
+            name: 'train-evaluate-register',
+            retryStrategy: RETRY,
+            script: {
+              ...(({ args: _args, ...rest }) => rest)(container(owner, spec, [])),
+              command: ['sh'],
+              source: [
+                'set -eu',
+                'inquiry-pipeline train --from-db --out /work/bundle',
+                'inquiry-pipeline generate --n 5000 --seed 7 --noise 0 --out /work/gold.jsonl',
+                `inquiry-pipeline evaluate --bundle /work/bundle --data /work/gold.jsonl --out /work/report --champion-model ${modelName(owner, spec)}`,
+                `inquiry-pipeline register --bundle /work/bundle --evaluation /work/report --pipeline ${owner.metadata.name} --model-name ${modelName(owner, spec)} --namespace ${owner.metadata.namespace}`,
+              ].join('\n'),
+            },
+          },
+        ],
+      };
+    }
+  }
+}
+
+export function buildWorkflowTemplate(owner: Owner, spec: ResolvedPipelineSpec, job: Job) {
+  const { entrypoint, templates: list } = templates(owner, spec, job);
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'WorkflowTemplate',
+    metadata: childMetadata(owner, names.workflowTemplate(owner.metadata.name, job), `job-${job}`),
+    spec: {
+      entrypoint,
+      serviceAccountName: 'inquiry-pipeline',
+      securityContext: podSecurity,
+      volumes: [
+        { name: 'work', emptyDir: {} },
+        ...(job === 'classify' && spec.routingPolicyRef
+          ? [
+              {
+                name: 'policy',
+                configMap: { name: names.policyConfigMap(spec.routingPolicyRef.name) },
+              },
+            ]
+          : []),
+      ],
+      activeDeadlineSeconds: job === 'retrain' ? 6 * 3600 : 3600,
+      podGC: { strategy: 'OnPodSuccess' },
+      ttlStrategy: { secondsAfterSuccess: 7 * 24 * 3600, secondsAfterFailure: 14 * 24 * 3600 },
+      templates: list,
+    },
+  };
+}
+
+export function buildCronWorkflow(owner: Owner, spec: ResolvedPipelineSpec, job: Job) {
+  const schedule =
+    job === 'ingest'
+      ? spec.ingestion.schedule
+      : job === 'classify'
+        ? spec.classification.schedule
+        : spec.retraining.schedule;
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'CronWorkflow',
+    metadata: childMetadata(owner, names.cronWorkflow(owner.metadata.name, job), `schedule-${job}`),
+    spec: {
+      schedules: [schedule],
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      suspend: job === 'ingest' && !spec.ingestion.source,
+      workflowMetadata: {
+        labels: {
+          'inquiries.mlops.io/pipeline': owner.metadata.name,
+          'inquiries.mlops.io/job': job,
+        },
+      },
+      workflowSpec: {
+        workflowTemplateRef: { name: names.workflowTemplate(owner.metadata.name, job) },
+      },
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Deterministic names of everything the operator creates, within the 63-character DNS-label
+ * limit: a name that would be too long keeps a readable prefix and ends with a short hash.
+ */
+import { createHash } from 'node:crypto';
+
+const LIMIT = 63;
+
+export function dnsLabel(...parts: string[]): string {
+  const name = parts
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (name.length <= LIMIT) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, LIMIT - 9).replace(/-+$/, '')}-${hash}`;
+}
+
+export const names = {
+  inference: (pipeline: string) => dnsLabel(pipeline, 'inference'),
+  canaryDeployment: (pipeline: string, version: string) => dnsLabel(pipeline, 'inference', version),
+  workflowTemplate: (pipeline: string, job: 'ingest' | 'classify' | 'retrain') =>
+    dnsLabel(pipeline, job),
+  cronWorkflow: (pipeline: string, job: 'ingest' | 'classify' | 'retrain') =>
+    dnsLabel(pipeline, job),
+  policyConfigMap: (policy: string) => dnsLabel(policy, 'routing'),
+};
+
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  pipeline: 'inquiries.mlops.io/pipeline',
+  component: 'app.kubernetes.io/component',
+  modelVersion: 'inquiries.mlops.io/model-version',
+} as const;
+
+export const FIELD_MANAGER = 'inquiry-operator';

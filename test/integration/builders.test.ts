@@ -1,0 +1,131 @@
+/**
+ * Every object the operator builds for an InquiryPipeline goes through a server-side dry run on
+ * the test bed's API server, where the upstream Argo Workflows and Istio CRDs are installed: the
+ * real schemas check every field.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
+import type { RoutingPolicySpec } from '../../crds/types/routingpolicies.js';
+import { withDefaults } from '../../operator/src/builders/defaults.js';
+import {
+  buildAutoscaler,
+  buildDestinationRule,
+  buildInferenceDeployment,
+  buildInferenceService,
+  buildPolicyConfigMap,
+  buildVirtualService,
+} from '../../operator/src/builders/serving.js';
+import { buildCronWorkflow, buildWorkflowTemplate } from '../../operator/src/builders/workflows.js';
+import { testbed } from './testbed.js';
+
+const NAMESPACE = 'builders-dry-run';
+
+describe('built children against the real schemas', () => {
+  const kc = testbed.kubeConfig();
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+
+  beforeAll(async () => {
+    await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .createNamespace({ body: { metadata: { name: NAMESPACE } } });
+  });
+
+  it('accepts every child of a fully specified pipeline in a server-side dry run', async () => {
+    const example = parse(
+      readFileSync(new URL('../../crds/examples/inquirypipeline.yaml', import.meta.url), 'utf8'),
+    ) as { spec: Parameters<typeof withDefaults>[0] };
+    const policyExample = parse(
+      readFileSync(new URL('../../crds/examples/routingpolicy.yaml', import.meta.url), 'utf8'),
+    ) as { spec: RoutingPolicySpec };
+    const owner = {
+      apiVersion: 'inquiries.mlops.io/v1alpha1',
+      kind: 'InquiryPipeline',
+      metadata: {
+        name: 'support-emea',
+        namespace: NAMESPACE,
+        uid: '0b5e5a4e-0000-4000-8000-000000000001',
+      },
+    };
+    const spec = withDefaults({
+      ...example.spec,
+      image: 'registry.example/inquiry-platform:1.0.0',
+    });
+    const children: object[] = [
+      ...(['ingest', 'classify', 'retrain'] as const).flatMap((job) => [
+        buildWorkflowTemplate(owner, spec, job),
+        buildCronWorkflow(owner, spec, job),
+      ]),
+      buildInferenceDeployment(owner, spec, {
+        name: 'support-emea-v1',
+        artifactUri: 'mlflow-artifacts:/1/abc/artifacts/bundle',
+        subset: 'stable',
+      }),
+      buildInferenceDeployment(owner, spec, {
+        name: 'support-emea-v2',
+        artifactUri: 'mlflow-artifacts:/1/def/artifacts/bundle',
+        subset: 'canary',
+      }),
+      buildInferenceService(owner),
+      buildAutoscaler(owner, spec)!,
+      buildDestinationRule(owner, 'support-emea-v1', 'support-emea-v2'),
+      buildVirtualService(owner, spec, { canaryWeight: 25, canary: true }),
+      buildVirtualService(owner, spec, { canaryWeight: 0, canary: false, shadow: true }),
+      buildPolicyConfigMap({
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'RoutingPolicy',
+        metadata: {
+          name: 'support-emea-routing',
+          namespace: NAMESPACE,
+          uid: '0b5e5a4e-0000-4000-8000-000000000002',
+        },
+        spec: policyExample.spec,
+      }),
+    ];
+    const refused: string[] = [];
+    for (const child of children) {
+      try {
+        await objects.create(child, undefined, 'All', 'inquiry-operator');
+      } catch (error) {
+        const { kind, metadata } = child as k8s.KubernetesObject;
+        refused.push(
+          `${kind} ${metadata?.name}: ${String((error as k8s.ApiException<string>).body ?? error)}`,
+        );
+      }
+    }
+    expect(refused).toEqual([]);
+    expect(children.map((c) => (c as k8s.KubernetesObject).kind).sort()).toEqual([
+      'ConfigMap',
+      'CronWorkflow',
+      'CronWorkflow',
+      'CronWorkflow',
+      'Deployment',
+      'Deployment',
+      'DestinationRule',
+      'HorizontalPodAutoscaler',
+      'Service',
+      'VirtualService',
+      'VirtualService',
+      'WorkflowTemplate',
+      'WorkflowTemplate',
+      'WorkflowTemplate',
+    ]);
+  });
+
+  it('is refused by the real schema when a field is wrong (the check can fail)', async () => {
+    const owner = {
+      apiVersion: 'inquiries.mlops.io/v1alpha1',
+      kind: 'InquiryPipeline',
+      metadata: { name: 'p', namespace: NAMESPACE, uid: '0b5e5a4e-0000-4000-8000-000000000003' },
+    };
+    const broken = buildVirtualService(
+      owner,
+      withDefaults({ databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: 'http://m' } }),
+      { canaryWeight: 10, canary: true },
+    );
+    (broken.spec.http[0] as { timeout: unknown }).timeout = 10;
+    await expect(objects.create(broken as k8s.KubernetesObject, undefined, 'All')).rejects.toThrow(
+      /timeout/,
+    );
+  });
+});
