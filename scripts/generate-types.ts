@@ -57,6 +57,8 @@ export async function generateTypes(): Promise<Map<string, string>> {
           {
             bannerComment: '',
             additionalProperties: false,
+            // Bounded arrays stay T[] instead of unions of every tuple length.
+            maxItems: -1,
             strictIndexSignatures: true,
             style: { singleQuote: true, printWidth: 100, trailingComma: 'all' },
           },
