@@ -144,7 +144,7 @@ export function summarize(results: readonly { verdict: Verdict }[]): Verdict {
 }
 
 /** A number as a human reads it: at most 6 significant digits, no float noise (0.030000000000000027 → 0.03). */
-export function show(value: number): string {
+function show(value: number): string {
   return String(Number(value.toPrecision(6)));
 }
 
