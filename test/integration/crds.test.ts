@@ -6,13 +6,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { testbed } from './testbed.js';
+import { installPlatformCrds, testbed } from './testbed.js';
 
 const GROUP = 'inquiries.mlops.io';
 const VERSION = 'v1alpha1';
 const NAMESPACE = 'crd-tests';
 
-const crdDir = new URL('../../crds/', import.meta.url);
 const examplesDir = new URL('../../crds/examples/', import.meta.url);
 
 async function yamlFiles(dir: URL): Promise<string[]> {
@@ -21,7 +20,6 @@ async function yamlFiles(dir: URL): Promise<string[]> {
 
 describe('platform CRDs on the API server', () => {
   const kc = testbed.kubeConfig();
-  const crdApi = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 
@@ -47,19 +45,7 @@ describe('platform CRDs on the API server', () => {
   }
 
   beforeAll(async () => {
-    for (const file of await yamlFiles(crdDir)) {
-      const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(
-        await readFile(new URL(file, crdDir), 'utf8'),
-      );
-      await crdApi.createCustomResourceDefinition({ body: crd });
-      for (let i = 0; ; i++) {
-        const stored = await crdApi.readCustomResourceDefinition({ name: crd.metadata!.name! });
-        if (stored.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'))
-          break;
-        if (i > 300) throw new Error(`CRD ${crd.metadata!.name} not Established`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    await installPlatformCrds(kc);
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
   });
 

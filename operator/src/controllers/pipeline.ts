@@ -1,0 +1,155 @@
+/**
+ * Reconciles an InquiryPipeline: computes its children with the pure builders, applies them
+ * (server-side apply, so a deleted or hand-edited child is restored), and writes status with
+ * conditions. Level-triggered: running it twice changes nothing.
+ */
+import type {
+  InquiryPipelineSpec,
+  InquiryPipelineStatus,
+} from '../../../crds/types/inquirypipelines.js';
+import type { ModelVersionSpec } from '../../../crds/types/modelversions.js';
+import { withDefaults } from '../builders/defaults.js';
+import {
+  buildAutoscaler,
+  buildDestinationRule,
+  buildInferenceDeployment,
+  buildInferenceService,
+  buildVirtualService,
+} from '../builders/serving.js';
+import { buildCronWorkflow, buildWorkflowTemplate } from '../builders/workflows.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
+
+export type InquiryPipeline = KubeObject & {
+  spec: InquiryPipelineSpec;
+  status?: InquiryPipelineStatus;
+};
+
+interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+/** Keeps lastTransitionTime when a condition's status did not change. */
+export function setCondition(
+  previous: Condition[] | undefined,
+  next: Omit<Condition, 'lastTransitionTime'>,
+  now: Date,
+): Condition[] {
+  const old = previous?.find((c) => c.type === next.type);
+  const condition = {
+    ...next,
+    lastTransitionTime:
+      old && old.status === next.status ? old.lastTransitionTime : now.toISOString(),
+  };
+  return [...(previous ?? []).filter((c) => c.type !== next.type), condition];
+}
+
+/** The children an InquiryPipeline should have, given its stable ModelVersion (if any). */
+export function desiredChildren(
+  pipeline: InquiryPipeline,
+  stable?: { name: string; spec: ModelVersionSpec },
+): object[] {
+  const owner = {
+    apiVersion: pipeline.apiVersion!,
+    kind: pipeline.kind!,
+    metadata: {
+      name: pipeline.metadata.name!,
+      namespace: pipeline.metadata.namespace!,
+      uid: pipeline.metadata.uid!,
+    },
+  };
+  const spec = withDefaults(pipeline.spec);
+  const children: object[] = [
+    ...(['ingest', 'classify', 'retrain'] as const).flatMap((job) => [
+      buildWorkflowTemplate(owner, spec, job),
+      buildCronWorkflow(owner, spec, job),
+    ]),
+    buildInferenceService(owner),
+  ];
+  if (stable?.spec.artifactUri) {
+    children.push(
+      buildInferenceDeployment(owner, spec, {
+        name: stable.name,
+        artifactUri: stable.spec.artifactUri,
+        subset: 'stable',
+      }),
+      buildDestinationRule(owner, stable.name),
+      buildVirtualService(owner, spec, { canaryWeight: 0, canary: false }),
+    );
+    const autoscaler = buildAutoscaler(owner, spec);
+    if (autoscaler) children.push(autoscaler);
+  }
+  return children;
+}
+
+function sortConditions(status: { observedGeneration?: number; conditions?: unknown[] }) {
+  const conditions = [...((status.conditions ?? []) as Condition[])].sort((a, b) =>
+    a.type.localeCompare(b.type),
+  );
+  return { observedGeneration: status.observedGeneration, conditions };
+}
+
+export async function reconcilePipeline(
+  kube: KubeClient,
+  pipeline: InquiryPipeline,
+  now: Date,
+): Promise<void> {
+  const { namespace, name } = pipeline.metadata as { namespace: string; name: string };
+  const stableName = pipeline.status?.stableModelVersion;
+  const stable = stableName
+    ? await kube.read<KubeObject & { spec: ModelVersionSpec }>(
+        'inquiries.mlops.io/v1alpha1',
+        'ModelVersion',
+        namespace,
+        stableName,
+      )
+    : undefined;
+  const children = desiredChildren(
+    pipeline,
+    stable ? { name: stableName!, spec: stable.spec } : undefined,
+  );
+  for (const child of children) await kube.apply(child);
+  const generation = pipeline.metadata.generation;
+  let conditions = pipeline.status?.conditions as Condition[] | undefined;
+  const serving = stable !== undefined;
+  conditions = setCondition(
+    conditions,
+    {
+      type: 'Ready',
+      status: serving ? 'True' : 'False',
+      reason: serving ? 'Reconciled' : 'NoStableModel',
+      message: serving
+        ? `${children.length} children applied; serving ${stableName}`
+        : `${children.length} children applied (jobs and Service); inference starts once a ModelVersion is promoted`,
+      ...(generation === undefined ? {} : { observedGeneration: generation }),
+    },
+    now,
+  );
+  conditions = setCondition(
+    conditions,
+    {
+      type: 'Degraded',
+      status: 'False',
+      reason: 'Reconciled',
+      message: 'all children applied',
+      ...(generation === undefined ? {} : { observedGeneration: generation }),
+    },
+    now,
+  );
+  const status = {
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    conditions,
+  };
+  // An unchanged status is not written: the watch would wake for nothing.
+  const current = {
+    observedGeneration: pipeline.status?.observedGeneration,
+    conditions: pipeline.status?.conditions,
+  };
+  if (JSON.stringify(sortConditions(current)) !== JSON.stringify(sortConditions(status))) {
+    await kube.patchStatus('inquirypipelines', namespace, name, status);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The operator's thin adapter to the API server: server-side apply under one field manager,
+ * status patches through the status subresource, deletes, and Events. Reconcilers use this and
+ * never build HTTP requests; every error carries the object it was about.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../names.js';
+
+export type KubeObject = k8s.KubernetesObject & { metadata: k8s.V1ObjectMeta };
+
+function identity(object: {
+  kind?: string;
+  metadata?: { namespace?: string; name?: string };
+}): string {
+  return `${object.kind ?? 'object'} ${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+}
+
+export function statusCode(error: unknown): number | undefined {
+  return error instanceof k8s.ApiException ? error.code : undefined;
+}
+
+export class KubeClient {
+  private readonly objects: k8s.KubernetesObjectApi;
+  private readonly custom: k8s.CustomObjectsApi;
+  private readonly core: k8s.CoreV1Api;
+
+  constructor(readonly config: k8s.KubeConfig) {
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(config);
+    this.custom = config.makeApiClient(k8s.CustomObjectsApi);
+    this.core = config.makeApiClient(k8s.CoreV1Api);
+  }
+
+  /** Server-side apply: the object as the operator wants it; fields it does not set stay others'. */
+  async apply(object: object): Promise<void> {
+    try {
+      await this.objects.patch(
+        object,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        true,
+        k8s.PatchStrategy.ServerSideApply,
+      );
+    } catch (cause) {
+      throw new Error(`failed to apply ${identity(object)}`, { cause });
+    }
+  }
+
+  /** Deletes, treating "already gone" as done. */
+  async delete(object: object): Promise<void> {
+    try {
+      await this.objects.delete(object);
+    } catch (cause) {
+      if (statusCode(cause) === 404) return;
+      throw new Error(`failed to delete ${identity(object)}`, { cause });
+    }
+  }
+
+  async read<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): Promise<T | undefined> {
+    try {
+      return await this.objects.read<T>({ apiVersion, kind, metadata: { namespace, name } });
+    } catch (cause) {
+      if (statusCode(cause) === 404) return undefined;
+      throw new Error(`failed to read ${kind} ${namespace}/${name}`, { cause });
+    }
+  }
+
+  /** Merge-patches the status subresource of one of our custom resources. */
+  async patchStatus(
+    plural: string,
+    namespace: string,
+    name: string,
+    status: object,
+  ): Promise<void> {
+    try {
+      await this.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: 'inquiries.mlops.io',
+          version: 'v1alpha1',
+          namespace,
+          plural,
+          name,
+          body: { status },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    } catch (cause) {
+      throw new Error(`failed to update status of ${plural} ${namespace}/${name}`, { cause });
+    }
+  }
+
+  /** An Event on `object`, for decisions a human wants to see. */
+  async event(
+    object: KubeObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const now = new Date();
+    await this.core.createNamespacedEvent({
+      namespace: object.metadata.namespace!,
+      body: {
+        metadata: {
+          generateName: `${object.metadata.name}.`,
+          namespace: object.metadata.namespace,
+        },
+        involvedObject: {
+          apiVersion: object.apiVersion,
+          kind: object.kind,
+          name: object.metadata.name,
+          namespace: object.metadata.namespace,
+          uid: object.metadata.uid,
+        },
+        type,
+        reason,
+        message,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        source: { component: FIELD_MANAGER },
+        reportingComponent: FIELD_MANAGER,
+      },
+    });
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * A work queue keyed by object (`namespace/name`): a key waiting is not added twice, one key is
+ * never worked on by two workers at once (a key added meanwhile runs again after), and a failed
+ * key comes back with exponential backoff.
+ */
+export class WorkQueue {
+  private readonly waiting = new Set<string>();
+  private readonly active = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly ready: string[] = [];
+  private wake: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(private readonly backoff = { baseMs: 50, maxMs: 300_000 }) {}
+
+  get depth(): number {
+    return this.waiting.size;
+  }
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.active.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.waiting.has(key)) return;
+    this.waiting.add(key);
+    this.ready.push(key);
+    this.wake?.();
+  }
+
+  /** Adds the key after `delayMs` (a later call for the same key replaces an earlier one). */
+  addAfter(key: string, delayMs: number): void {
+    clearTimeout(this.timers.get(key));
+    this.timers.set(
+      key,
+      setTimeout(() => (this.timers.delete(key), this.add(key)), delayMs),
+    );
+  }
+
+  /** Runs `work` for keys until `stop`; a thrown error requeues the key with backoff. */
+  async run(
+    work: (key: string) => Promise<void>,
+    onError: (key: string, error: unknown, retryInMs: number) => void,
+  ): Promise<void> {
+    while (!this.stopped) {
+      const key = this.ready.shift();
+      if (key === undefined) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      this.waiting.delete(key);
+      this.active.add(key);
+      try {
+        await work(key);
+        this.failures.delete(key);
+      } catch (error) {
+        const failures = (this.failures.get(key) ?? 0) + 1;
+        this.failures.set(key, failures);
+        const retryInMs = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** (failures - 1));
+        onError(key, error, retryInMs);
+        this.addAfter(key, retryInMs);
+      } finally {
+        this.active.delete(key);
+        if (this.dirty.delete(key)) this.add(key);
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.wake?.();
+  }
+}

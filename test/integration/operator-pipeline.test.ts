@@ -1,0 +1,153 @@
+/**
+ * The operator in-process against the test bed's API server: an InquiryPipeline gets its
+ * children, a spec change updates them, a deleted child is restored, and deleting the pipeline
+ * removes everything (owner references + the real garbage collector).
+ */
+import * as k8s from '@kubernetes/client-node';
+import { createLogger } from '../../lib/logger.js';
+import { Controller } from '../../operator/src/controller.js';
+import { installPlatformCrds, testbed } from './testbed.js';
+
+const NAMESPACE = 'operator-pipeline';
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('operator: InquiryPipeline', () => {
+  const kc = testbed.kubeConfig();
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const controller = new Controller(kc, createLogger('operator-test', 'silent'));
+
+  const cron = (name: string) =>
+    custom.getNamespacedCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: NAMESPACE,
+      plural: 'cronworkflows',
+      name,
+    }) as Promise<{
+      metadata: { uid: string; ownerReferences: { kind: string }[] };
+      spec: { schedules: string[] };
+    }>;
+
+  beforeAll(async () => {
+    await installPlatformCrds(kc);
+    await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    await controller.start();
+  });
+
+  afterAll(async () => {
+    await controller.stop();
+  });
+
+  it('creates, updates, restores and (through the garbage collector) removes the children', async () => {
+    await custom.createNamespacedCustomObject({
+      group: 'inquiries.mlops.io',
+      version: 'v1alpha1',
+      namespace: NAMESPACE,
+      plural: 'inquirypipelines',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'InquiryPipeline',
+        metadata: { name: 'support' },
+        spec: {
+          databaseSecretRef: { name: 'db' },
+          mlflow: { trackingUri: 'http://mlflow:5000' },
+          classification: { shards: 3 },
+        },
+      },
+    });
+
+    const created = await eventually('the classify CronWorkflow', () => cron('support-classify'));
+    expect(created.spec.schedules).toEqual(['0 * * * *']);
+    expect(created.metadata.ownerReferences[0]!.kind).toBe('InquiryPipeline');
+    for (const name of ['support-ingest', 'support-retrain'])
+      await eventually(name, () => cron(name));
+    await eventually('the Service', () =>
+      core.readNamespacedService({ name: 'support-inference', namespace: NAMESPACE }),
+    );
+    const status = await eventually('status conditions', async () => {
+      const pipeline = (await custom.getNamespacedCustomObject({
+        group: 'inquiries.mlops.io',
+        version: 'v1alpha1',
+        namespace: NAMESPACE,
+        plural: 'inquirypipelines',
+        name: 'support',
+      })) as {
+        status?: {
+          observedGeneration?: number;
+          conditions?: { type: string; status: string; reason: string }[];
+        };
+      };
+      return pipeline.status?.conditions ? pipeline.status : undefined;
+    });
+    expect(status.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'Ready', status: 'False', reason: 'NoStableModel' }),
+        expect.objectContaining({ type: 'Degraded', status: 'False' }),
+      ]),
+    );
+    expect(status.observedGeneration).toBe(1);
+
+    // A spec change updates the child in place.
+    await custom.patchNamespacedCustomObject(
+      {
+        group: 'inquiries.mlops.io',
+        version: 'v1alpha1',
+        namespace: NAMESPACE,
+        plural: 'inquirypipelines',
+        name: 'support',
+        body: { spec: { classification: { schedule: '*/15 * * * *' } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually('the new schedule', async () =>
+      (await cron('support-classify')).spec.schedules[0] === '*/15 * * * *' ? true : undefined,
+    );
+
+    // A deleted child comes back (a new object: another uid).
+    const before = (await cron('support-ingest')).metadata.uid;
+    await custom.deleteNamespacedCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: NAMESPACE,
+      plural: 'cronworkflows',
+      name: 'support-ingest',
+    });
+    const restored = await eventually('the restored CronWorkflow', async () => {
+      const again = await cron('support-ingest');
+      return again.metadata.uid !== before ? again : undefined;
+    });
+    expect(restored.spec.schedules).toEqual(['0 2 * * *']);
+
+    // Deleting the pipeline removes its children.
+    await custom.deleteNamespacedCustomObject({
+      group: 'inquiries.mlops.io',
+      version: 'v1alpha1',
+      namespace: NAMESPACE,
+      plural: 'inquirypipelines',
+      name: 'support',
+    });
+    await eventually('the garbage collector', async () => {
+      const left = (await custom.listNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: NAMESPACE,
+        plural: 'cronworkflows',
+      })) as { items: unknown[] };
+      return left.items.length === 0 ? true : undefined;
+    });
+  });
+});
