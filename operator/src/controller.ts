@@ -6,6 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../lib/logger.js';
 import { reconcilePipeline, type InquiryPipeline } from './controllers/pipeline.js';
+import { reconcileRoutingPolicy, type RoutingPolicy } from './controllers/routing-policy.js';
 import { KubeClient } from './kube/client.js';
 import { LABELS } from './names.js';
 import { WorkQueue } from './queue.js';
@@ -24,14 +25,17 @@ const CHILDREN: Watched[] = [
   { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflowtemplates' },
 ];
 
-const key = (object: k8s.KubernetesObject): string =>
-  `${object.metadata?.namespace}/${object.metadata?.name}`;
+/** Queue keys name the kind: `pipeline:ns/name`, `policy:ns/name`. */
+const key = (kind: 'pipeline' | 'policy', object: k8s.KubernetesObject): string =>
+  `${kind}:${object.metadata?.namespace}/${object.metadata?.name}`;
 
 export class Controller {
   private readonly kube: KubeClient;
   private readonly queue = new WorkQueue();
   private readonly informers: k8s.Informer<k8s.KubernetesObject>[] = [];
   private pipelines:
+    (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
+  private policies:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
   private running: Promise<void> | undefined;
 
@@ -65,8 +69,18 @@ export class Controller {
 
   async start(): Promise<void> {
     this.pipelines = this.informer({ group: GROUP, version: VERSION, plural: 'inquirypipelines' });
-    for (const verb of ['add', 'update'] as const)
-      this.pipelines.on(verb, (object) => this.queue.add(key(object)));
+    this.policies = this.informer({ group: GROUP, version: VERSION, plural: 'routingpolicies' });
+    for (const verb of ['add', 'update', 'delete'] as const) {
+      this.pipelines.on(verb, (object) => {
+        if (verb !== 'delete') this.queue.add(key('pipeline', object));
+        // The policy it references lists its users in status.
+        const policy = (object as InquiryPipeline).spec?.routingPolicyRef?.name;
+        if (policy) this.queue.add(`policy:${object.metadata?.namespace}/${policy}`);
+      });
+    }
+    for (const verb of ['add', 'update'] as const) {
+      this.policies.on(verb, (object) => this.queue.add(key('policy', object)));
+    }
     for (const child of CHILDREN) {
       const informer = this.informer(child, `${LABELS.managedBy}=inquiry-operator`);
       // A child changed or deleted by someone else: its owner reconciles it back.
@@ -75,7 +89,7 @@ export class Controller {
           const owner = object.metadata?.ownerReferences?.find(
             (ref) => ref.kind === 'InquiryPipeline',
           );
-          if (owner) this.queue.add(`${object.metadata?.namespace}/${owner.name}`);
+          if (owner) this.queue.add(`pipeline:${object.metadata?.namespace}/${owner.name}`);
         });
       }
     }
@@ -90,11 +104,21 @@ export class Controller {
     );
   }
 
-  private async reconcile(pipelineKey: string): Promise<void> {
-    const [namespace, name] = pipelineKey.split('/') as [string, string];
-    const pipeline = this.pipelines?.get(name, namespace) as InquiryPipeline | undefined;
-    if (!pipeline || pipeline.metadata.deletionTimestamp) return;
-    await reconcilePipeline(this.kube, pipeline, this.clock());
+  private async reconcile(queueKey: string): Promise<void> {
+    const [kind, rest] = queueKey.split(':') as [string, string];
+    const [namespace, name] = rest.split('/') as [string, string];
+    if (kind === 'pipeline') {
+      const pipeline = this.pipelines?.get(name, namespace) as InquiryPipeline | undefined;
+      if (!pipeline || pipeline.metadata.deletionTimestamp) return;
+      await reconcilePipeline(this.kube, pipeline, this.clock());
+      return;
+    }
+    const policy = this.policies?.get(name, namespace) as RoutingPolicy | undefined;
+    if (!policy || policy.metadata.deletionTimestamp) return;
+    const usedBy = (this.pipelines?.list(namespace) ?? [])
+      .filter((p) => (p as InquiryPipeline).spec?.routingPolicyRef?.name === name)
+      .map((p) => p.metadata!.name!);
+    await reconcileRoutingPolicy(this.kube, policy, usedBy, this.clock());
   }
 
   async stop(): Promise<void> {

@@ -150,4 +150,86 @@ describe('operator: InquiryPipeline', () => {
       return left.items.length === 0 ? true : undefined;
     });
   });
+
+  it('renders a RoutingPolicy into its ConfigMap, lists its users, and keeps the last good one when invalid', async () => {
+    const group = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
+    await custom.createNamespacedCustomObject({
+      ...group,
+      plural: 'routingpolicies',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'RoutingPolicy',
+        metadata: { name: 'desk' },
+        spec: {
+          defaultDepartment: 'front-desk',
+          escalationRules: [
+            { name: 'vip', when: { senderDomains: ['vip.example'] }, then: { escalate: true } },
+          ],
+        },
+      },
+    });
+    await custom.createNamespacedCustomObject({
+      ...group,
+      plural: 'inquirypipelines',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'InquiryPipeline',
+        metadata: { name: 'sales' },
+        spec: {
+          databaseSecretRef: { name: 'db' },
+          mlflow: { trackingUri: 'http://mlflow:5000' },
+          routingPolicyRef: { name: 'desk' },
+        },
+      },
+    });
+    const configMap = await eventually('the policy ConfigMap', () =>
+      core.readNamespacedConfigMap({ name: 'desk-routing', namespace: NAMESPACE }),
+    );
+    expect(configMap.data!['routing_rules.yaml']).toContain('defaultDepartment: front-desk');
+    const readPolicy = async () =>
+      (await custom.getNamespacedCustomObject({
+        ...group,
+        plural: 'routingpolicies',
+        name: 'desk',
+      })) as {
+        status?: {
+          ruleCount?: number;
+          usedBy?: string[];
+          conditions?: { type: string; status: string; message: string }[];
+        };
+      };
+    await eventually('usedBy', async () =>
+      (await readPolicy()).status?.usedBy?.includes('sales') ? true : undefined,
+    );
+    expect((await readPolicy()).status).toMatchObject({
+      ruleCount: 1,
+      conditions: [expect.objectContaining({ type: 'Valid', status: 'True' })],
+    });
+
+    // A pool the schema accepts but the routing engine cannot resolve: refused, old ConfigMap kept.
+    await custom.patchNamespacedCustomObject(
+      {
+        ...group,
+        plural: 'routingpolicies',
+        name: 'desk',
+        body: {
+          spec: {
+            defaultDepartment: 'elsewhere',
+            departments: [{ category: 'sales', department: 'sales', consultantPool: 'ghost' }],
+          },
+        },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const invalid = await eventually('the Valid=False condition', async () => {
+      const condition = (await readPolicy()).status?.conditions?.find((c) => c.type === 'Valid');
+      return condition?.status === 'False' ? condition : undefined;
+    });
+    expect(invalid.message).toContain('consultant pool "ghost", which is not defined');
+    expect(
+      (await core.readNamespacedConfigMap({ name: 'desk-routing', namespace: NAMESPACE })).data![
+        'routing_rules.yaml'
+      ],
+    ).toContain('front-desk');
+  });
 });
