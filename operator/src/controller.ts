@@ -9,6 +9,7 @@ import { reconcilePipeline, type InquiryPipeline } from './controllers/pipeline.
 import { reconcileRoutingPolicy, type RoutingPolicy } from './controllers/routing-policy.js';
 import { KubeClient } from './kube/client.js';
 import { LABELS } from './names.js';
+import type { OperatorMetrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
 
 const GROUP = 'inquiries.mlops.io';
@@ -43,6 +44,7 @@ export class Controller {
     private readonly config: k8s.KubeConfig,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
+    private readonly metrics?: OperatorMetrics,
   ) {
     this.kube = new KubeClient(config);
   }
@@ -56,12 +58,17 @@ export class Controller {
         ...(labelSelector ? { labelSelector } : {}),
       })) as k8s.KubernetesListObject<k8s.KubernetesObject>;
     const informer = k8s.makeInformer(this.config, path, list, labelSelector);
+    let retryMs = 1000;
+    informer.on('connect', () => {
+      retryMs = 1000;
+    });
     informer.on('error', (error) => {
       this.logger.warn(
-        { resource: watched.plural, error: String(error) },
+        { resource: watched.plural, retryInMs: retryMs, error: String(error) },
         'watch ended; re-listing',
       );
-      setTimeout(() => void informer.start().catch(() => {}), 1000);
+      setTimeout(() => void informer.start().catch(() => {}), retryMs);
+      retryMs = Math.min(60_000, retryMs * 2);
     });
     this.informers.push(informer);
     return informer;
@@ -105,6 +112,21 @@ export class Controller {
   }
 
   private async reconcile(queueKey: string): Promise<void> {
+    const kind = queueKey.split(':')[0]!;
+    const timer = this.metrics?.reconcileDuration.startTimer({ kind });
+    try {
+      await this.reconcileKey(queueKey);
+      this.metrics?.reconciles.inc({ kind, result: 'success' });
+    } catch (error) {
+      this.metrics?.reconciles.inc({ kind, result: 'error' });
+      throw error;
+    } finally {
+      timer?.();
+      this.metrics?.queueDepth.set(this.queue.depth);
+    }
+  }
+
+  private async reconcileKey(queueKey: string): Promise<void> {
     const [kind, rest] = queueKey.split(':') as [string, string];
     const [namespace, name] = rest.split('/') as [string, string];
     if (kind === 'pipeline') {
