@@ -6,23 +6,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../../lib/logger.js';
 import { Controller } from '../../operator/src/controller.js';
-import { installPlatformCrds, testbed } from './testbed.js';
+import { eventually, installPlatformCrds, testbed } from './testbed.js';
 
 const NAMESPACE = 'operator-pipeline';
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('operator: InquiryPipeline', () => {
   const kc = testbed.kubeConfig();

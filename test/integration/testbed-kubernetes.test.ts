@@ -3,7 +3,7 @@
  * the garbage collector of kube-controller-manager, and the upstream Argo Workflows schema.
  */
 import * as k8s from '@kubernetes/client-node';
-import { testbed } from './testbed.js';
+import { eventually, testbed } from './testbed.js';
 
 const NAMESPACE = 'default';
 const GROUP = 'smoke.testbed.inquiries.mlops.io';
@@ -53,21 +53,6 @@ function widget(name: string, minReplicas: number, maxReplicas: number): k8s.Kub
     metadata: { name, namespace: NAMESPACE },
     spec: { minReplicas, maxReplicas },
   } as k8s.KubernetesObject;
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 function statusCode(error: unknown): number | undefined {
