@@ -120,6 +120,14 @@ export interface ModelVersionSpec {
  */
 export interface ModelVersionStatus {
   observedGeneration?: number;
+  /**
+   * The bundle's location, resolved from the registry when spec.artifactUri is not set.
+   */
+  artifactUri?: string;
+  /**
+   * The MLflow run of the model (its metrics feed the analysis).
+   */
+  runId?: string;
   phase?:
     'Pending' | 'Progressing' | 'Paused' | 'Promoted' | 'RolledBack' | 'Failed' | 'Superseded';
   /**

@@ -7,6 +7,8 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../lib/logger.js';
 import { reconcilePipeline, type InquiryPipeline } from './controllers/pipeline.js';
 import { reconcileRoutingPolicy, type RoutingPolicy } from './controllers/routing-policy.js';
+import { reconcileModelVersion, type ModelVersion } from './controllers/model-version.js';
+import { MlflowClient } from '../../lib/mlflow/client.js';
 import { KubeClient } from './kube/client.js';
 import { LABELS } from './names.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -27,7 +29,7 @@ const CHILDREN: Watched[] = [
 ];
 
 /** Queue keys name the kind: `pipeline:ns/name`, `policy:ns/name`. */
-const key = (kind: 'pipeline' | 'policy', object: k8s.KubernetesObject): string =>
+const key = (kind: 'pipeline' | 'policy' | 'mv', object: k8s.KubernetesObject): string =>
   `${kind}:${object.metadata?.namespace}/${object.metadata?.name}`;
 
 export class Controller {
@@ -36,6 +38,9 @@ export class Controller {
   private readonly informers: k8s.Informer<k8s.KubernetesObject>[] = [];
   private pipelines:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
+  private modelVersions:
+    (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
+  private readonly mlflowClients = new Map<string, MlflowClient>();
   private policies:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
   private running: Promise<void> | undefined;
@@ -88,6 +93,15 @@ export class Controller {
     for (const verb of ['add', 'update'] as const) {
       this.policies.on(verb, (object) => this.queue.add(key('policy', object)));
     }
+    this.modelVersions = this.informer({ group: GROUP, version: VERSION, plural: 'modelversions' });
+    for (const verb of ['add', 'update'] as const) {
+      this.modelVersions.on(verb, (object) => {
+        this.queue.add(key('mv', object));
+        // Its pipeline owns the stable Deployment and, outside a rollout, the routes.
+        const pipeline = (object as ModelVersion).spec?.pipeline;
+        if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
+      });
+    }
     for (const child of CHILDREN) {
       const informer = this.informer(child, `${LABELS.managedBy}=inquiry-operator`);
       // A child changed or deleted by someone else: its owner reconciles it back.
@@ -113,6 +127,7 @@ export class Controller {
 
   private async reconcile(queueKey: string): Promise<void> {
     const kind = queueKey.split(':')[0]!;
+    this.logger.debug({ key: queueKey }, 'reconcile');
     const timer = this.metrics?.reconcileDuration.startTimer({ kind });
     try {
       await this.reconcileKey(queueKey);
@@ -133,6 +148,26 @@ export class Controller {
       const pipeline = this.pipelines?.get(name, namespace) as InquiryPipeline | undefined;
       if (!pipeline || pipeline.metadata.deletionTimestamp) return;
       await reconcilePipeline(this.kube, pipeline, this.clock());
+      return;
+    }
+    if (kind === 'mv') {
+      const mv = this.modelVersions?.get(name, namespace) as ModelVersion | undefined;
+      if (!mv || mv.metadata.deletionTimestamp) return;
+      const requeueAfterMs = await reconcileModelVersion(
+        {
+          kube: this.kube,
+          mlflow: (trackingUri) => {
+            let client = this.mlflowClients.get(trackingUri);
+            if (!client)
+              this.mlflowClients.set(trackingUri, (client = new MlflowClient({ trackingUri })));
+            return client;
+          },
+          ...(process.env.PROMETHEUS_URL ? { prometheusUrl: process.env.PROMETHEUS_URL } : {}),
+        },
+        mv,
+        this.clock(),
+      );
+      if (requeueAfterMs !== null) this.queue.addAfter(queueKey, requeueAfterMs);
       return;
     }
     const policy = this.policies?.get(name, namespace) as RoutingPolicy | undefined;

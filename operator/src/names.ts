@@ -32,6 +32,7 @@ export const LABELS = {
   pipeline: 'inquiries.mlops.io/pipeline',
   component: 'app.kubernetes.io/component',
   modelVersion: 'inquiries.mlops.io/model-version',
+  track: 'inquiries.mlops.io/track',
 } as const;
 
 export const FIELD_MANAGER = 'inquiry-operator';

@@ -44,7 +44,10 @@ export function buildInferenceDeployment(
     model.subset === 'stable'
       ? names.inference(owner.metadata.name)
       : names.canaryDeployment(owner.metadata.name, model.name);
-  const labels = { app: names.inference(owner.metadata.name), [LABELS.modelVersion]: model.name };
+  // The selector is immutable: it names the track (stable, canary), never the model version,
+  // which changes at every promotion and lives on the pods (the DestinationRule subsets use it).
+  const selector = { app: names.inference(owner.metadata.name), [LABELS.track]: model.subset };
+  const labels = { ...selector, [LABELS.modelVersion]: model.name };
   const replicas =
     model.subset === 'stable'
       ? spec.serving.autoscaling?.enabled
@@ -60,7 +63,7 @@ export function buildInferenceDeployment(
     },
     spec: {
       ...(replicas === undefined ? {} : { replicas }),
-      selector: { matchLabels: labels },
+      selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: {

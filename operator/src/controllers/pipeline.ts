@@ -51,7 +51,8 @@ export function setCondition(
 /** The children an InquiryPipeline should have, given its stable ModelVersion (if any). */
 export function desiredChildren(
   pipeline: InquiryPipeline,
-  stable?: { name: string; spec: ModelVersionSpec },
+  stable?: { name: string; artifactUri: string | undefined },
+  rolloutInProgress = false,
 ): object[] {
   const owner = {
     apiVersion: pipeline.apiVersion!,
@@ -70,16 +71,21 @@ export function desiredChildren(
     ]),
     buildInferenceService(owner),
   ];
-  if (stable?.spec.artifactUri) {
+  if (stable?.artifactUri) {
     children.push(
       buildInferenceDeployment(owner, spec, {
         name: stable.name,
-        artifactUri: stable.spec.artifactUri,
+        artifactUri: stable.artifactUri,
         subset: 'stable',
       }),
-      buildDestinationRule(owner, stable.name),
-      buildVirtualService(owner, spec, { canaryWeight: 0, canary: false }),
     );
+    // During a rollout the ModelVersion reconciler owns the subsets and the weights.
+    if (!rolloutInProgress) {
+      children.push(
+        buildDestinationRule(owner, stable.name),
+        buildVirtualService(owner, spec, { canaryWeight: 0, canary: false }),
+      );
+    }
     const autoscaler = buildAutoscaler(owner, spec);
     if (autoscaler) children.push(autoscaler);
   }
@@ -101,16 +107,28 @@ export async function reconcilePipeline(
   const { namespace, name } = pipeline.metadata as { namespace: string; name: string };
   const stableName = pipeline.status?.stableModelVersion;
   const stable = stableName
-    ? await kube.read<KubeObject & { spec: ModelVersionSpec }>(
+    ? await kube.read<KubeObject & { spec: ModelVersionSpec; status?: { artifactUri?: string } }>(
         'inquiries.mlops.io/v1alpha1',
         'ModelVersion',
         namespace,
         stableName,
       )
     : undefined;
+  const versions = await kube.listCustom<{ spec: ModelVersionSpec; status?: { phase?: string } }>(
+    'modelversions',
+    namespace,
+  );
+  const rolloutInProgress = versions.some(
+    (v) =>
+      v.spec.pipeline === name &&
+      (v.status?.phase === 'Progressing' || v.status?.phase === 'Paused'),
+  );
   const children = desiredChildren(
     pipeline,
-    stable ? { name: stableName!, spec: stable.spec } : undefined,
+    stable
+      ? { name: stableName!, artifactUri: stable.status?.artifactUri ?? stable.spec.artifactUri }
+      : undefined,
+    rolloutInProgress,
   );
   for (const child of children) await kube.apply(child);
   const generation = pipeline.metadata.generation;

@@ -70,6 +70,21 @@ export class KubeClient {
     }
   }
 
+  /** Our custom resources of one kind in a namespace. */
+  async listCustom<T>(plural: string, namespace: string): Promise<T[]> {
+    try {
+      const list = (await this.custom.listNamespacedCustomObject({
+        group: 'inquiries.mlops.io',
+        version: 'v1alpha1',
+        namespace,
+        plural,
+      })) as { items: T[] };
+      return list.items;
+    } catch (cause) {
+      throw new Error(`failed to list ${plural} in ${namespace}`, { cause });
+    }
+  }
+
   /** Merge-patches the status subresource of one of our custom resources. */
   async patchStatus(
     plural: string,

@@ -1,0 +1,169 @@
+/**
+ * Canary promotion end to end, in-process against the test bed: real API server (Istio CRDs),
+ * real MLflow registry and metrics. A good candidate walks every step (weights observed on the
+ * VirtualService) and is promoted (champion alias moved); a bad one is rolled back to weight 0.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { createLogger } from '../../lib/logger.js';
+import { MlflowClient } from '../../lib/mlflow/client.js';
+import { Controller } from '../../operator/src/controller.js';
+import { eventually, installPlatformCrds, testbed } from './testbed.js';
+
+const NAMESPACE = 'operator-canary';
+const GROUP = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
+
+describe('operator: ModelVersion canary', () => {
+  const kc = testbed.kubeConfig();
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
+  const controller = new Controller(kc, createLogger('canary-test', 'silent'));
+  const modelName = `canary-${Date.now()}`;
+
+  /** A registered model version whose run carries `online.accuracy` and `online.samples`. */
+  async function registered(accuracy: number): Promise<string> {
+    const experiment = await mlflow.ensureExperiment(`canary-test-${modelName}`);
+    const run = await mlflow.createRun(experiment, 'train');
+    await mlflow.logBatch(run.run_id, {
+      metrics: [
+        { key: 'online.accuracy', value: accuracy },
+        { key: 'online.samples', value: 500 },
+      ],
+    });
+    await mlflow.ensureRegisteredModel(modelName);
+    return (await mlflow.createModelVersion(modelName, `${run.artifact_uri}/bundle`, run.run_id))
+      .version;
+  }
+
+  const modelVersion = (name: string, version: string) => ({
+    apiVersion: 'inquiries.mlops.io/v1alpha1',
+    kind: 'ModelVersion',
+    metadata: { name },
+    spec: {
+      pipeline: 'support',
+      model: { name: modelName, version },
+      rollout: {
+        strategy: 'Canary',
+        steps: [
+          { weight: 10, pause: '1s' },
+          { weight: 40, pause: '1s' },
+          { weight: 70, pause: '1s' },
+        ],
+        analysis: {
+          interval: '1s',
+          failureLimit: 1,
+          metrics: [
+            {
+              name: 'online-accuracy',
+              provider: 'mlflow',
+              metric: 'online.accuracy',
+              sampleMetric: 'online.samples',
+              minSamples: 100,
+              min: 0.8,
+            },
+          ],
+        },
+      },
+    },
+  });
+  const read = async (plural: string, name: string) =>
+    (await custom.getNamespacedCustomObject({ ...GROUP, plural, name })) as {
+      status?: Record<string, unknown>;
+    };
+  const canaryWeight = async (): Promise<number | undefined> => {
+    const vs = (await custom.getNamespacedCustomObject({
+      group: 'networking.istio.io',
+      version: 'v1',
+      namespace: NAMESPACE,
+      plural: 'virtualservices',
+      name: 'support-inference',
+    })) as {
+      spec: { http: { route: { destination: { subset: string }; weight: number }[] }[] };
+    };
+    return vs.spec.http[0]!.route.find((r) => r.destination.subset === 'canary')?.weight ?? 0;
+  };
+
+  beforeAll(async () => {
+    await installPlatformCrds(kc);
+    await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    await custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'inquirypipelines',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'InquiryPipeline',
+        metadata: { name: 'support' },
+        spec: { databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: testbed.mlflowUrl } },
+      },
+    });
+    await controller.start();
+  });
+
+  afterAll(async () => {
+    await controller.stop();
+  });
+
+  it('promotes the first model at once, walks a good candidate through every step, and rolls a bad one back', async () => {
+    await custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      body: modelVersion('support-v1', await registered(0.9)),
+    });
+    await eventually('the first model to be promoted', async () =>
+      (await read('modelversions', 'support-v1')).status?.phase === 'Promoted' ? true : undefined,
+    );
+    await eventually('the pipeline to serve it', async () =>
+      (await read('inquirypipelines', 'support')).status?.stableModelVersion === 'support-v1'
+        ? true
+        : undefined,
+    );
+    expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('1');
+
+    // A good candidate: weights 10 → 40 → 70 observed, then promoted and the alias moved.
+    await custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      body: modelVersion('support-v2', await registered(0.93)),
+    });
+    const seen = new Set<number>();
+    await eventually(
+      'the candidate to be promoted',
+      async () => {
+        const weight = await canaryWeight().catch(() => undefined);
+        if (weight) seen.add(weight);
+        return (await read('modelversions', 'support-v2')).status?.phase === 'Promoted'
+          ? true
+          : undefined;
+      },
+      90_000,
+    );
+    expect([...seen].sort((a, b) => a - b)).toEqual([10, 40, 70]);
+    expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('2');
+    expect((await read('modelversions', 'support-v1')).status?.phase).toBe('Superseded');
+    await eventually('all traffic on the new stable', async () =>
+      (await canaryWeight()) === 0 ? true : undefined,
+    );
+
+    // A bad candidate: online accuracy 0.5 < 0.8 → rolled back, weight 0, champion untouched.
+    await custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      body: modelVersion('support-v3', await registered(0.5)),
+    });
+    const failed = await eventually(
+      'the rollback',
+      async () => {
+        const status = (await read('modelversions', 'support-v3')).status;
+        return status?.phase === 'RolledBack' ? status : undefined;
+      },
+      60_000,
+    );
+    expect(failed.canaryWeight).toBe(0);
+    expect(await canaryWeight()).toBe(0);
+    expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('2');
+    expect((await read('inquirypipelines', 'support')).status?.stableModelVersion).toBe(
+      'support-v2',
+    );
+  });
+});
