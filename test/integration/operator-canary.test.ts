@@ -165,5 +165,29 @@ describe('operator: ModelVersion canary', () => {
     expect((await read('inquirypipelines', 'support')).status?.stableModelVersion).toBe(
       'support-v2',
     );
+
+    // A human aborts a rollout that would otherwise wait an hour at its first step.
+    const slow = modelVersion('support-v4', await registered(0.95));
+    slow.spec.rollout.steps = [{ weight: 20, pause: '1h' }];
+    await custom.createNamespacedCustomObject({ ...GROUP, plural: 'modelversions', body: slow });
+    await eventually('the slow canary at 20 %', async () =>
+      (await canaryWeight()) === 20 ? true : undefined,
+    );
+    await custom.patchNamespacedCustomObject(
+      {
+        ...GROUP,
+        plural: 'modelversions',
+        name: 'support-v4',
+        body: { metadata: { annotations: { 'inquiries.mlops.io/control': 'abort' } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually('the manual abort', async () =>
+      (await read('modelversions', 'support-v4')).status?.phase === 'RolledBack' ? true : undefined,
+    );
+    await eventually('weight back to 0', async () =>
+      (await canaryWeight()) === 0 ? true : undefined,
+    );
+    expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('2');
   });
 });

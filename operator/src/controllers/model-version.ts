@@ -28,6 +28,8 @@ import type { InquiryPipeline } from './pipeline.js';
 export type ModelVersion = KubeObject & { spec: ModelVersionSpec; status?: ModelVersionStatus };
 
 const API_VERSION = 'inquiries.mlops.io/v1alpha1';
+/** Annotation a human sets to promote or abort a rollout now. */
+export const CONTROL_ANNOTATION = 'inquiries.mlops.io/control';
 
 export interface ModelVersionDeps {
   kube: KubeClient;
@@ -112,10 +114,15 @@ export async function reconcileModelVersion(
   const spec = withDefaults(pipeline.spec);
 
   // The first model of a pipeline has nothing to be compared with or to share traffic with.
+  // A human's override: annotate `inquiries.mlops.io/control: promote` (or `abort`).
+  const requested = mv.metadata.annotations?.[CONTROL_ANNOTATION];
+  const control: 'promote' | 'abort' | undefined =
+    requested === 'promote' || requested === 'abort' ? requested : undefined;
   const input = {
     spec: stable ? mv.spec : { ...mv.spec, rollout: { strategy: 'Immediate' as const } },
     status: mv.status,
     now,
+    ...(control ? { control } : {}),
   };
   let decision = nextStep(input);
   if (decision.needsAnalysis) {
