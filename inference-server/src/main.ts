@@ -11,7 +11,6 @@ import { existsSync, watch } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { createLogger } from '../../lib/logger.js';
-import { ensureDefaultBundle } from '../../pipelines/src/train/default-bundle.js';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createMetrics } from './metrics.js';
@@ -87,6 +86,12 @@ function watchModel(dir: string, models: ModelHolder): void {
   });
 }
 
+/** The trainer's modules are loaded only when there is no MODEL_DIR: a served pod never needs them. */
+async function defaultBundle(cacheDir: string): Promise<string> {
+  const { ensureDefaultBundle } = await import('../../pipelines/src/train/default-bundle.js');
+  return ensureDefaultBundle(cacheDir, logger);
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const metrics = createMetrics();
@@ -119,7 +124,7 @@ async function main(): Promise<void> {
     },
   );
   // Training blocks the event loop for about a minute: done before listening, once.
-  const modelDir = config.modelDir ?? (await ensureDefaultBundle(config.cacheDir, logger));
+  const modelDir = config.modelDir ?? (await defaultBundle(config.cacheDir));
   const app = createApp({
     models,
     policy,

@@ -67,11 +67,12 @@ async function runLong(what: string, command: string, args: string[], cwd: strin
 
 async function goBinary(
   binDir: string,
+  name: string,
   module: string,
   pkg: string,
   label: string,
 ): Promise<string> {
-  const target = path.join(binDir, path.basename(pkg) === 'v3' ? 'etcd' : path.basename(pkg));
+  const target = path.join(binDir, name);
   if (existsSync(target)) return target;
   const partial = `${target}.partial`;
   await runLong(
@@ -148,17 +149,20 @@ export async function ensureArtifacts(): Promise<Artifacts> {
     const etcd = await goBinary(
       binDir,
       'etcd',
+      'etcd',
       'go.etcd.io/etcd/server/v3',
       `etcd ${ETCD_VERSION}`,
     );
     const kubeApiserver = await goBinary(
       binDir,
+      'kube-apiserver',
       'kubernetes',
       'k8s.io/kubernetes/cmd/kube-apiserver',
       `kube-apiserver ${kubeLabel}`,
     );
     const kubeControllerManager = await goBinary(
       binDir,
+      'kube-controller-manager',
       'kubernetes',
       'k8s.io/kubernetes/cmd/kube-controller-manager',
       `kube-controller-manager ${kubeLabel}`,

@@ -169,7 +169,14 @@ async function startCluster(
   return { kubeconfig, controllerManager };
 }
 
-async function installCrds(kubeconfig: string, files: readonly string[]): Promise<ServedCrd[]> {
+/**
+ * Applies CRD files (server-side apply, so applying again is harmless) and waits until each is
+ * Established and served. The test bed installs the upstream CRDs with it, tests the platform's.
+ */
+export async function installCrds(
+  kubeconfig: string,
+  files: readonly string[],
+): Promise<ServedCrd[]> {
   const started = Date.now();
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(kubeconfig);
@@ -180,9 +187,20 @@ async function installCrds(kubeconfig: string, files: readonly string[]): Promis
       if (doc.contents === null) continue;
       // Through the client's own model, which keeps `x-kubernetes-*` schema keys on the wire.
       const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(doc.toString());
-      await objects.create(crd).catch((cause: unknown) => {
-        throw new Error(`install CRD ${crd.metadata?.name} from ${path.basename(file)}`, { cause });
-      });
+      await objects
+        .patch(
+          crd,
+          undefined,
+          undefined,
+          'inquiry-testbed',
+          true,
+          k8s.PatchStrategy.ServerSideApply,
+        )
+        .catch((cause: unknown) => {
+          throw new Error(`install CRD ${crd.metadata?.name} from ${path.basename(file)}`, {
+            cause,
+          });
+        });
       const version = crd.spec.versions.find((v) => v.storage) ?? crd.spec.versions[0]!;
       served.push({
         name: crd.metadata!.name!,

@@ -54,11 +54,9 @@ describe('test bed processes', () => {
       args: ['-c', 'echo "config file missing: /etc/broken.yaml"; exit 3'],
       log: path.join(dir, 'broken.log'),
     });
-    const started = Date.now();
     await expect(waitUntilReady(daemon, () => Promise.resolve(false), 60_000)).rejects.toThrow(
       /broken exited during start-up[\s\S]*config file missing: \/etc\/broken\.yaml/,
     );
-    expect(Date.now() - started).toBeLessThan(60_000);
   });
 
   it('hands out distinct free ports', async () => {

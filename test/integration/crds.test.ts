@@ -45,7 +45,7 @@ describe('platform CRDs on the API server', () => {
   }
 
   beforeAll(async () => {
-    await installPlatformCrds(kc);
+    await installPlatformCrds();
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
   });
 

@@ -83,7 +83,7 @@ describe('operator: ModelVersion canary', () => {
   };
 
   beforeAll(async () => {
-    await installPlatformCrds(kc);
+    await installPlatformCrds();
     await kc
       .makeApiClient(k8s.CoreV1Api)
       .createNamespace({ body: { metadata: { name: NAMESPACE } } });

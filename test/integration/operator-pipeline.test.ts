@@ -29,7 +29,7 @@ describe('operator: InquiryPipeline', () => {
     }>;
 
   beforeAll(async () => {
-    await installPlatformCrds(kc);
+    await installPlatformCrds();
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
     await controller.start();
   });

@@ -2,6 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installCrds } from '../../scripts/testbed/kubernetes.js';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -61,32 +64,14 @@ export async function createTestDatabase(
   };
 }
 
-/** Applies the platform's CRDs (crds/*.yaml) with server-side apply and waits until each is served. */
-export async function installPlatformCrds(kc: k8s.KubeConfig): Promise<void> {
-  const { readdir, readFile } = await import('node:fs/promises');
-  const dir = new URL('../../crds/', import.meta.url);
-  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
-  const crdApi = kc.makeApiClient(k8s.ApiextensionsV1Api);
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.yaml'))) {
-    const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(
-      await readFile(new URL(file, dir), 'utf8'),
-    );
-    await objects.patch(
-      crd,
-      undefined,
-      undefined,
-      'integration-tests',
-      true,
-      k8s.PatchStrategy.ServerSideApply,
-    );
-    for (let i = 0; ; i++) {
-      const stored = await crdApi.readCustomResourceDefinition({ name: crd.metadata!.name! });
-      if (stored.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'))
-        break;
-      if (i > 300) throw new Error(`CRD ${crd.metadata!.name} is not Established`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+/** Applies the platform's CRDs (crds/*.yaml) and waits until each is served. */
+export async function installPlatformCrds(): Promise<void> {
+  const { readdir } = await import('node:fs/promises');
+  const dir = fileURLToPath(new URL('../../crds/', import.meta.url));
+  const files = (await readdir(dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => path.join(dir, f));
+  await installCrds(testbed.kubeconfig, files);
 }
 
 /** Polls `probe` until it returns a value (errors count as "not yet"); fails after `timeoutMs`. */

@@ -12,11 +12,11 @@ function recorder(): { calls: string[][]; run: (texts: string[]) => Promise<Clas
   };
 }
 
+// maxWaitMs is far beyond jest's timeout: a batcher that waited on its timer would fail here.
 describe('MicroBatcher', () => {
   it('runs a call at once when idle, and gathers the calls that arrive meanwhile into one run', async () => {
     const { calls, run } = recorder();
-    const batcher = new MicroBatcher(run, { maxBatch: 10, maxWaitMs: 1000 });
-    const started = Date.now();
+    const batcher = new MicroBatcher(run, { maxBatch: 10, maxWaitMs: 600_000 });
     const results = await Promise.all([
       batcher.classify(['a']),
       batcher.classify(['b', 'c']),
@@ -24,13 +24,11 @@ describe('MicroBatcher', () => {
     ]);
     expect(calls).toEqual([['a'], ['b', 'c', 'd']]);
     expect(results.map((r) => r.map((x) => x.echo!.label))).toEqual([['a'], ['b', 'c'], ['d']]);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('starts another run when the queue fills a batch, and never mixes past the bound', async () => {
     const { calls, run } = recorder();
-    const batcher = new MicroBatcher(run, { maxBatch: 3, maxWaitMs: 1000 });
-    const started = Date.now();
+    const batcher = new MicroBatcher(run, { maxBatch: 3, maxWaitMs: 600_000 });
     await Promise.all([
       batcher.classify(['a', 'b']),
       batcher.classify(['c']),
@@ -38,7 +36,6 @@ describe('MicroBatcher', () => {
       batcher.classify(['f']),
     ]);
     expect(calls).toEqual([['a', 'b'], ['c', 'd', 'e'], ['f']]);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('passes an error to every caller of the failed batch', async () => {

@@ -10,7 +10,7 @@ import { inquiryText, type Classification } from '../model/runtime.js';
 import { combineUrgency, detectUrgency } from '../routing/urgency.js';
 import { insertFeedback } from '../store/inquiries.js';
 import { IdempotencyConflict, submitInquiry } from '../store/submit.js';
-import { inquiryById, latestPredictions } from '../store/views.js';
+import { inquiryById, inquiryExists, latestPredictions } from '../store/views.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -234,8 +234,7 @@ export function inquiryRoutes(deps: AppDeps): Router {
     if (problems.length > 0) throw invalidInput(problems);
     if (!deps.pool) throw unavailable('this server runs without a database', 60);
     const predictions = await latestPredictions(deps.pool, id);
-    const { rows } = await deps.pool.query('SELECT 1 FROM inquiries WHERE id = $1', [id]);
-    if (rows.length === 0) throw notFound(`no inquiry ${id}`);
+    if (!(await inquiryExists(deps.pool, id))) throw notFound(`no inquiry ${id}`);
     await insertFeedback(
       deps.pool,
       Object.entries(labels).map(([head, label]) => ({

@@ -92,7 +92,7 @@ export interface TrainedModel {
   /** Test-split metrics per head. */
   test: Record<string, HeadMetrics>;
   history: EpochProgress[];
-  /** Validation rows (as embedding-row features) and texts, for checking the export. */
+  /** The validation texts, for checking the export against the trainer. */
   validationTexts: string[];
   sizes: { train: number; validation: number; test: number };
 }
