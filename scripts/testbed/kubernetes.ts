@@ -213,9 +213,7 @@ export async function installCrds(
   };
   const crds = (await Promise.all(files.map(install))).flat();
   await waitForCrdsServed(kubeconfig, crds, 60_000);
-  progress(
-    `installed ${crds.length} CRDs in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-  );
+  progress(`installed ${crds.length} CRDs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return crds;
 }
 
