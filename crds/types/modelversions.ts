@@ -57,6 +57,10 @@ export interface ModelVersionSpec {
       pause?: string;
     }[];
     /**
+     * After promotion, how long the canary Deployment keeps serving beside the stable Deployment while that one rolls over to this version; then it is removed. Default 2m.
+     */
+    scaleDownDelay?: string;
+    /**
      * What decides each step.
      */
     analysis?: {
@@ -139,6 +143,10 @@ export interface ModelVersionStatus {
    */
   canaryWeight?: number;
   stepStartedAt?: string;
+  /**
+   * After promotion: when the canary Deployment is removed (rollout.scaleDownDelay).
+   */
+  canaryRetiresAt?: string;
   /**
    * Failed analysis runs so far.
    */

@@ -7,7 +7,12 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../lib/logger.js';
 import { reconcilePipeline, type InquiryPipeline } from './controllers/pipeline.js';
 import { reconcileRoutingPolicy, type RoutingPolicy } from './controllers/routing-policy.js';
-import { reconcileModelVersion, type ModelVersion } from './controllers/model-version.js';
+import { isFinished, jobOf, type WorkflowLike } from './controllers/job-runs.js';
+import {
+  forgetRolloutGauges,
+  reconcileModelVersion,
+  type ModelVersion,
+} from './controllers/model-version.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { KubeClient } from './kube/client.js';
 import { LABELS } from './names.js';
@@ -22,6 +27,8 @@ interface Watched {
   version: string;
   plural: string;
 }
+
+const WORKFLOWS: Watched = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' };
 
 const CHILDREN: Watched[] = [
   { group: 'argoproj.io', version: 'v1alpha1', plural: 'cronworkflows' },
@@ -41,6 +48,11 @@ export class Controller {
   private modelVersions:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
   private readonly mlflowClients = new Map<string, MlflowClient>();
+  private workflows:
+    (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
+  /** Workflows already counted as finished (by uid), so a re-list does not count them again. */
+  private readonly countedRuns = new Set<string>();
+  private readonly startedAt = Date.now();
   private policies:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
   private running: Promise<void> | undefined;
@@ -102,6 +114,9 @@ export class Controller {
         if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
       });
     }
+    this.modelVersions.on('delete', (object) =>
+      forgetRolloutGauges(this.metrics, object as ModelVersion),
+    );
     for (const child of CHILDREN) {
       const informer = this.informer(child, `${LABELS.managedBy}=inquiry-operator`);
       // A child changed or deleted by someone else: its owner reconciles it back.
@@ -114,6 +129,17 @@ export class Controller {
         });
       }
     }
+    // The jobs' Workflows (started by our CronWorkflows, labelled with the pipeline): their
+    // progress is the pipeline's status.lastRuns and the job metrics.
+    this.workflows = this.informer(WORKFLOWS, LABELS.pipeline);
+    for (const verb of ['add', 'update', 'delete'] as const) {
+      this.workflows.on(verb, (object) => {
+        const pipeline = object.metadata?.labels?.[LABELS.pipeline];
+        if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
+        if (verb === 'delete') this.countedRuns.delete(object.metadata?.uid ?? '');
+        else this.countRun(object);
+      });
+    }
     await Promise.all(this.informers.map((informer) => informer.start()));
     this.running = this.queue.run(
       (k) => this.reconcile(k),
@@ -123,6 +149,22 @@ export class Controller {
           'reconcile failed; retrying',
         ),
     );
+  }
+
+  /** Counts a job Workflow once when it finishes (not those that finished before we started). */
+  private countRun(workflow: WorkflowLike & k8s.KubernetesObject): void {
+    const uid = workflow.metadata?.uid;
+    const job = jobOf(workflow);
+    if (!uid || !job || !isFinished(workflow) || this.countedRuns.has(uid)) return;
+    this.countedRuns.add(uid);
+    const finishedAt = workflow.status?.finishedAt;
+    if (finishedAt !== undefined && new Date(finishedAt).getTime() < this.startedAt) return;
+    this.metrics?.jobRuns.inc({
+      namespace: workflow.metadata?.namespace ?? '',
+      pipeline: workflow.metadata?.labels?.[LABELS.pipeline] ?? '',
+      pipeline_job: job,
+      phase: workflow.status!.phase!,
+    });
   }
 
   private async reconcile(queueKey: string): Promise<void> {
@@ -147,12 +189,16 @@ export class Controller {
     if (kind === 'pipeline') {
       const pipeline = this.pipelines?.get(name, namespace) as InquiryPipeline | undefined;
       if (!pipeline || pipeline.metadata.deletionTimestamp) return;
-      await reconcilePipeline(this.kube, pipeline, this.clock());
+      const workflows = (this.workflows?.list(namespace) ?? []).filter(
+        (w) => w.metadata?.labels?.[LABELS.pipeline] === name,
+      ) as WorkflowLike[];
+      await reconcilePipeline(this.kube, pipeline, this.clock(), workflows, this.metrics);
       return;
     }
     if (kind === 'mv') {
       const mv = this.modelVersions?.get(name, namespace) as ModelVersion | undefined;
-      if (!mv || mv.metadata.deletionTimestamp) return;
+      // A deletion is reconciled too: the finalizer's clean-up runs here.
+      if (!mv) return;
       const requeueAfterMs = await reconcileModelVersion(
         {
           kube: this.kube,
@@ -163,6 +209,7 @@ export class Controller {
             return client;
           },
           ...(process.env.PROMETHEUS_URL ? { prometheusUrl: process.env.PROMETHEUS_URL } : {}),
+          ...(this.metrics ? { metrics: this.metrics } : {}),
         },
         mv,
         this.clock(),

@@ -25,6 +25,55 @@ export function createOperatorMetrics() {
       help: 'Keys waiting in the work queue.',
       registers,
     }),
+    canaryPhase: new Gauge({
+      name: 'inquiry_operator_canary_phase',
+      help: 'ModelVersion phase: 1 for the current phase, 0 for the others.',
+      labelNames: ['namespace', 'pipeline', 'modelversion', 'phase'],
+      registers,
+    }),
+    canaryWeight: new Gauge({
+      name: 'inquiry_operator_canary_weight',
+      help: 'Percent of traffic the ModelVersion receives as canary (0-100).',
+      labelNames: ['namespace', 'pipeline', 'modelversion'],
+      registers,
+    }),
+    canaryStep: new Gauge({
+      name: 'inquiry_operator_canary_step',
+      help: 'Index of the canary step in progress.',
+      labelNames: ['namespace', 'pipeline', 'modelversion'],
+      registers,
+    }),
+    analysisResults: new Counter({
+      name: 'inquiry_operator_analysis_results_total',
+      help: 'Canary analysis results by metric and verdict (Pass, Fail, Inconclusive).',
+      labelNames: ['namespace', 'pipeline', 'metric', 'verdict'],
+      registers,
+    }),
+    promotions: new Counter({
+      name: 'inquiry_operator_promotions_total',
+      help: 'ModelVersions promoted to stable.',
+      labelNames: ['namespace', 'pipeline'],
+      registers,
+    }),
+    rollbacks: new Counter({
+      name: 'inquiry_operator_rollbacks_total',
+      help: 'ModelVersions rolled back (or aborted).',
+      labelNames: ['namespace', 'pipeline'],
+      registers,
+    }),
+    jobRuns: new Counter({
+      name: 'inquiry_operator_pipeline_job_runs_total',
+      // `pipeline_job`, not `job`: Prometheus owns the `job` label (the scrape job).
+      help: 'Pipeline job Workflows seen finishing, by pipeline_job (ingestion, classification, retraining) and phase (Succeeded, Failed, Error).',
+      labelNames: ['namespace', 'pipeline', 'pipeline_job', 'phase'],
+      registers,
+    }),
+    jobLastSuccess: new Gauge({
+      name: 'inquiry_operator_pipeline_job_last_success_timestamp_seconds',
+      help: 'Unix time the latest successful Workflow of the pipeline_job finished.',
+      labelNames: ['namespace', 'pipeline', 'pipeline_job'],
+      registers,
+    }),
     leader: new Gauge({
       name: 'inquiry_operator_leader',
       help: '1 while this replica holds the leader Lease.',

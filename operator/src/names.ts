@@ -33,6 +33,8 @@ export const LABELS = {
   component: 'app.kubernetes.io/component',
   modelVersion: 'inquiries.mlops.io/model-version',
   track: 'inquiries.mlops.io/track',
+  /** On the Workflows a CronWorkflow starts: the job (ingest, classify, retrain). */
+  job: 'inquiries.mlops.io/job',
 } as const;
 
 export const FIELD_MANAGER = 'inquiry-operator';

@@ -13,8 +13,10 @@ import { promisify } from 'node:util';
 import {
   CRD_SOURCES,
   ETCD_VERSION,
+  HELM_VERSION,
   KUBERNETES_VERSION,
   MLFLOW_VERSION,
+  PROMETHEUS_VERSION,
   buildDir,
 } from './versions.js';
 
@@ -27,6 +29,9 @@ export interface Artifacts {
   etcd: string;
   crdFiles: string[];
   mlflow: string;
+  /** `helm` and `promtool`: the chart and alert-rule checks run them. */
+  helm: string;
+  promtool: string;
 }
 
 export function progress(message: string): void {
@@ -167,7 +172,21 @@ export async function ensureArtifacts(): Promise<Artifacts> {
       'k8s.io/kubernetes/cmd/kube-controller-manager',
       `kube-controller-manager ${kubeLabel}`,
     );
-    return { etcd, kubeApiserver, kubeControllerManager };
+    const helm = await goBinary(
+      binDir,
+      `helm-${HELM_VERSION}`,
+      'helm',
+      'helm.sh/helm/v3/cmd/helm',
+      `helm ${HELM_VERSION}`,
+    );
+    const promtool = await goBinary(
+      binDir,
+      `promtool-${PROMETHEUS_VERSION}`,
+      'prometheus',
+      'github.com/prometheus/prometheus/cmd/promtool',
+      `promtool ${PROMETHEUS_VERSION}`,
+    );
+    return { etcd, kubeApiserver, kubeControllerManager, helm, promtool };
   })();
   const [binaries, crdFiles, mlflow] = await Promise.all([
     goBuilds,

@@ -9,6 +9,8 @@ function exports(env: TestbedEnv): string {
     `export KUBECONFIG=${env.kubeconfig}`,
     `export MLFLOW_TRACKING_URI=${env.mlflowUrl}`,
     `export DATABASE_URL=${env.databaseUrl}`,
+    `export TESTBED_HELM=${env.helm}`,
+    `export TESTBED_PROMTOOL=${env.promtool}`,
   ].join('\n');
 }
 

@@ -18,6 +18,8 @@ export interface TestbedEnv {
   mlflowUrl: string;
   databaseUrl: string;
   runDir: string;
+  helm: string;
+  promtool: string;
 }
 
 interface RunState {

@@ -34,7 +34,14 @@ export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
       timed('MLflow', () => startMlflow(run, artifacts)),
       timed('PostgreSQL', () => startPostgres(run)),
     ]);
-    const env = { kubeconfig, mlflowUrl, databaseUrl, runDir: run.dir };
+    const env = {
+      kubeconfig,
+      mlflowUrl,
+      databaseUrl,
+      runDir: run.dir,
+      helm: artifacts.helm,
+      promtool: artifacts.promtool,
+    };
     await run.setEnv(env);
     if (detach) await run.detach();
     progress(`all servers ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -8,6 +8,9 @@ import path from 'node:path';
 export const KUBERNETES_VERSION = 'v1.36.3';
 export const ETCD_VERSION = 'v3.6.16';
 export const MLFLOW_VERSION = '3.17.2';
+/** Tools the chart and alert-rule checks run; built from their Go modules like the servers. */
+export const HELM_VERSION = 'v3.22.0';
+export const PROMETHEUS_VERSION = 'v0.316.0';
 
 /** Go modules whose published sources carry the upstream CRD manifests we install. */
 export const CRD_SOURCES = [

@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../../lib/logger.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { Controller } from '../../operator/src/controller.js';
+import { createOperatorMetrics, type OperatorMetrics } from '../../operator/src/metrics.js';
 import { eventually, installPlatformCrds, testbed } from './testbed.js';
 
 const NAMESPACE = 'operator-canary';
@@ -16,7 +17,10 @@ describe('operator: ModelVersion canary', () => {
   const kc = testbed.kubeConfig();
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
-  const controller = new Controller(kc, createLogger('canary-test', 'silent'));
+  const metrics = createOperatorMetrics();
+  const newController = (m: OperatorMetrics) =>
+    new Controller(kc, createLogger('canary-test', 'silent'), () => new Date(), m);
+  let controller = newController(metrics);
   const modelName = `canary-${Date.now()}`;
 
   /** A registered model version whose run carries `online.accuracy` and `online.samples`. */
@@ -43,6 +47,7 @@ describe('operator: ModelVersion canary', () => {
       model: { name: modelName, version },
       rollout: {
         strategy: 'Canary',
+        scaleDownDelay: '2s',
         steps: [
           { weight: 10, pause: '1s' },
           { weight: 40, pause: '1s' },
@@ -81,6 +86,22 @@ describe('operator: ModelVersion canary', () => {
     };
     return vs.spec.http[0]!.route.find((r) => r.destination.subset === 'canary')?.weight ?? 0;
   };
+
+  const deploymentNames = async () =>
+    (await kc.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace: NAMESPACE })).items
+      .map((d) => d.metadata!.name!)
+      .sort();
+
+  /** The phase whose gauge is 1, and the weight gauge, of one ModelVersion. */
+  async function gauge(m: OperatorMetrics, modelversion: string) {
+    const phase = (await m.canaryPhase.get()).values.find(
+      (v) => v.labels.modelversion === modelversion && v.value === 1,
+    )?.labels.phase;
+    const weight = (await m.canaryWeight.get()).values.find(
+      (v) => v.labels.modelversion === modelversion,
+    )?.value;
+    return { phase, weight };
+  }
 
   beforeAll(async () => {
     await installPlatformCrds();
@@ -144,6 +165,19 @@ describe('operator: ModelVersion canary', () => {
     await eventually('all traffic on the new stable', async () =>
       (await canaryWeight()) === 0 ? true : undefined,
     );
+    // The promoted canary's Deployment serves beside the stable one, then retires.
+    await eventually('the canary Deployment retired after scaleDownDelay', async () =>
+      (await deploymentNames()).includes('support-inference-support-v2') ? undefined : true,
+    );
+    expect(await deploymentNames()).toEqual(['support-inference']);
+    expect((await read('modelversions', 'support-v2')).status?.canaryRetiresAt).toBeUndefined();
+    expect(await gauge(metrics, 'support-v2')).toEqual({ phase: 'Promoted', weight: 100 });
+    expect(await gauge(metrics, 'support-v1')).toEqual({ phase: 'Superseded', weight: 0 });
+    const passes = (await metrics.analysisResults.get()).values.find(
+      (v) => v.labels.verdict === 'Pass',
+    );
+    expect(passes?.value).toBeGreaterThanOrEqual(3);
+    expect((await metrics.promotions.get()).values[0]?.value).toBe(2);
 
     // A bad candidate: online accuracy 0.5 < 0.8 → rolled back, weight 0, champion untouched.
     await custom.createNamespacedCustomObject({
@@ -189,5 +223,60 @@ describe('operator: ModelVersion canary', () => {
       (await canaryWeight()) === 0 ? true : undefined,
     );
     expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('2');
+  });
+
+  it('resumes a rollout at step 2 after a restart, and a deleted ModelVersion gives back traffic and aliases', async () => {
+    const version = await registered(0.95);
+    const mv = modelVersion('support-v5', version);
+    mv.spec.rollout.steps = [
+      { weight: 10, pause: '1s' },
+      { weight: 40, pause: '1h' },
+    ];
+    await custom.createNamespacedCustomObject({ ...GROUP, plural: 'modelversions', body: mv });
+    const atStep2 = await eventually('step 2 (weight 40)', async () => {
+      const status = (await read('modelversions', 'support-v5')).status;
+      return status?.currentStep === 1 && (await canaryWeight()) === 40 ? status : undefined;
+    });
+    expect(await gauge(metrics, 'support-v5')).toEqual({ phase: 'Progressing', weight: 40 });
+
+    // Stop in the middle of step 2; a new operator (fresh state, fresh metrics) takes over.
+    await controller.stop();
+    const objectsBefore = await deploymentNames();
+    const restartedMetrics = createOperatorMetrics();
+    controller = newController(restartedMetrics);
+    await controller.start();
+    await eventually('the new operator to have reconciled support-v5', async () =>
+      (await gauge(restartedMetrics, 'support-v5')).phase ? true : undefined,
+    );
+    const resumed = (await read('modelversions', 'support-v5')).status!;
+    expect(resumed.currentStep).toBe(1);
+    expect(resumed.stepStartedAt).toBe(atStep2.stepStartedAt);
+    expect(resumed.phase).toBe('Progressing');
+    expect(await canaryWeight()).toBe(40);
+    expect(await deploymentNames()).toEqual(objectsBefore);
+    expect(objectsBefore).toEqual(['support-inference', 'support-inference-support-v5']);
+    expect(await gauge(restartedMetrics, 'support-v5')).toEqual({
+      phase: 'Progressing',
+      weight: 40,
+    });
+
+    // Deleting it mid-rollout: traffic back to stable, canary gone, its aliases removed first.
+    await mlflow.setAlias(modelName, 'challenger', version);
+    await custom.deleteNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      name: 'support-v5',
+    });
+    await eventually('the ModelVersion to be finalized and gone', async () =>
+      (await read('modelversions', 'support-v5').catch(() => undefined)) ? undefined : true,
+    );
+    expect(await canaryWeight()).toBe(0);
+    expect(await deploymentNames()).toEqual(['support-inference']);
+    expect(await mlflow.versionByAlias(modelName, 'challenger')).toBeUndefined();
+    expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('2');
+    expect(await gauge(restartedMetrics, 'support-v5')).toEqual({
+      phase: undefined,
+      weight: undefined,
+    });
   });
 });

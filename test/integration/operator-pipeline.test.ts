@@ -6,6 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../../lib/logger.js';
 import { Controller } from '../../operator/src/controller.js';
+import { createOperatorMetrics } from '../../operator/src/metrics.js';
 import { eventually, installPlatformCrds, testbed } from './testbed.js';
 
 const NAMESPACE = 'operator-pipeline';
@@ -14,7 +15,13 @@ describe('operator: InquiryPipeline', () => {
   const kc = testbed.kubeConfig();
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const controller = new Controller(kc, createLogger('operator-test', 'silent'));
+  const metrics = createOperatorMetrics();
+  const controller = new Controller(
+    kc,
+    createLogger('operator-test', 'silent'),
+    () => new Date(),
+    metrics,
+  );
 
   const cron = (name: string) =>
     custom.getNamespacedCustomObject({
@@ -217,5 +224,81 @@ describe('operator: InquiryPipeline', () => {
         'routing_rules.yaml'
       ],
     ).toContain('front-desk');
+  });
+
+  it('reports the last run of each job from its Workflows, and counts finished runs', async () => {
+    const group = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
+    await custom.createNamespacedCustomObject({
+      ...group,
+      plural: 'inquirypipelines',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'InquiryPipeline',
+        metadata: { name: 'reports' },
+        spec: { databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: 'http://mlflow:5000' } },
+      },
+    });
+    // Workflows as the CronWorkflows start them (Argo keeps status in the main resource).
+    const workflow = (name: string, job: string, status: object) =>
+      custom.createNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: NAMESPACE,
+        plural: 'workflows',
+        body: {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Workflow',
+          metadata: {
+            name,
+            labels: { 'inquiries.mlops.io/pipeline': 'reports', 'inquiries.mlops.io/job': job },
+          },
+          spec: { workflowTemplateRef: { name: `reports-${job}` } },
+          status,
+        },
+      });
+    const soon = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+    await workflow('reports-ingest-1', 'ingest', {
+      phase: 'Succeeded',
+      startedAt: soon(1),
+      finishedAt: soon(2),
+    });
+    await workflow('reports-ingest-2', 'ingest', {
+      phase: 'Failed',
+      startedAt: soon(3),
+      finishedAt: soon(4),
+    });
+    await workflow('reports-classify-1', 'classify', { phase: 'Running', startedAt: soon(1) });
+
+    const lastRuns = await eventually('status.lastRuns', async () => {
+      const pipeline = (await custom.getNamespacedCustomObject({
+        ...group,
+        plural: 'inquirypipelines',
+        name: 'reports',
+      })) as { status?: { lastRuns?: Record<string, { name: string; phase: string }> } };
+      const runs = pipeline.status?.lastRuns;
+      return runs?.ingestion && runs.classification ? runs : undefined;
+    });
+    expect(lastRuns.ingestion).toMatchObject({ name: 'reports-ingest-2', phase: 'Failed' });
+    expect(lastRuns.classification).toMatchObject({
+      name: 'reports-classify-1',
+      phase: 'Running',
+    });
+    expect(lastRuns.retraining).toBeUndefined();
+
+    const runs = await metrics.jobRuns.get();
+    const count = (job: string, phase: string) =>
+      runs.values.find(
+        (v) =>
+          v.labels.pipeline === 'reports' &&
+          v.labels.pipeline_job === job &&
+          v.labels.phase === phase,
+      )?.value;
+    expect(count('ingestion', 'Succeeded')).toBe(1);
+    expect(count('ingestion', 'Failed')).toBe(1);
+    expect(count('classification', 'Running')).toBeUndefined();
+    const lastSuccess = (await metrics.jobLastSuccess.get()).values.find(
+      (v) => v.labels.pipeline === 'reports' && v.labels.pipeline_job === 'ingestion',
+    );
+    expect(lastSuccess?.value).toBeGreaterThan(Date.now() / 1000 - 60);
   });
 });

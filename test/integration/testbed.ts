@@ -26,6 +26,14 @@ export const testbed = {
   get databaseUrl(): string {
     return required('TESTBED_DATABASE_URL');
   },
+  /** The `helm` binary the test bed built (chart checks). */
+  get helm(): string {
+    return required('TESTBED_HELM');
+  },
+  /** The `promtool` binary the test bed built (alert-rule checks). */
+  get promtool(): string {
+    return required('TESTBED_PROMTOOL');
+  },
   kubeConfig(): k8s.KubeConfig {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(this.kubeconfig);

@@ -12,6 +12,23 @@ export interface Owner {
   metadata: { name: string; namespace: string; uid: string };
 }
 
+/** The owner fields of a stored object (the API server has filled name, namespace and uid). */
+export function ownerOf(object: {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name?: string; namespace?: string; uid?: string };
+}): Owner {
+  return {
+    apiVersion: object.apiVersion!,
+    kind: object.kind!,
+    metadata: {
+      name: object.metadata.name!,
+      namespace: object.metadata.namespace!,
+      uid: object.metadata.uid!,
+    },
+  };
+}
+
 export function ownerReference(owner: Owner): V1OwnerReference {
   return {
     apiVersion: owner.apiVersion,

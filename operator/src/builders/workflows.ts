@@ -11,7 +11,7 @@ import {
   podSecurity,
   type Owner,
 } from './common.js';
-import { names } from '../names.js';
+import { LABELS, names } from '../names.js';
 
 type Job = 'ingest' | 'classify' | 'retrain';
 
@@ -251,8 +251,8 @@ export function buildCronWorkflow(owner: Owner, spec: ResolvedPipelineSpec, job:
       suspend: job === 'ingest' && !spec.ingestion.source,
       workflowMetadata: {
         labels: {
-          'inquiries.mlops.io/pipeline': owner.metadata.name,
-          'inquiries.mlops.io/job': job,
+          [LABELS.pipeline]: owner.metadata.name,
+          [LABELS.job]: job,
         },
       },
       workflowSpec: {

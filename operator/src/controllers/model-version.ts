@@ -9,7 +9,9 @@ import { MlflowClient } from '../../../lib/mlflow/client.js';
 import type { AnalysisProvider } from '../analysis/provider.js';
 import { MlflowProvider } from '../analysis/mlflow.js';
 import { PrometheusProvider } from '../analysis/prometheus.js';
+import { ownerOf } from '../builders/common.js';
 import { withDefaults } from '../builders/defaults.js';
+import { parseDuration } from '../canary/duration.js';
 import {
   buildDestinationRule,
   buildInferenceDeployment,
@@ -23,6 +25,7 @@ import {
   type AnalysisResult,
 } from '../canary/index.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
+import type { OperatorMetrics } from '../metrics.js';
 import type { InquiryPipeline } from './pipeline.js';
 
 export type ModelVersion = KubeObject & { spec: ModelVersionSpec; status?: ModelVersionStatus };
@@ -30,12 +33,62 @@ export type ModelVersion = KubeObject & { spec: ModelVersionSpec; status?: Model
 const API_VERSION = 'inquiries.mlops.io/v1alpha1';
 /** Annotation a human sets to promote or abort a rollout now. */
 export const CONTROL_ANNOTATION = 'inquiries.mlops.io/control';
+/**
+ * Held by a ModelVersion of a registered model version: on deletion the operator first takes
+ * back what lives outside Kubernetes (the MLflow aliases pointing at it) and the canary's traffic.
+ */
+export const ALIAS_FINALIZER = 'inquiries.mlops.io/mlflow-aliases';
+/** The registry aliases the platform moves: `champion` (promotion) and `challenger` (register). */
+const MANAGED_ALIASES = ['champion', 'challenger'] as const;
+const DEFAULT_SCALE_DOWN_DELAY_MS = 120_000;
 
 export interface ModelVersionDeps {
   kube: KubeClient;
   /** An MLflow client for a tracking URI (one per pipeline). */
   mlflow: (trackingUri: string) => MlflowClient;
   prometheusUrl?: string;
+  metrics?: OperatorMetrics;
+}
+
+const PHASES = [
+  'Pending',
+  'Progressing',
+  'Paused',
+  'Promoted',
+  'RolledBack',
+  'Failed',
+  'Superseded',
+] as const satisfies readonly NonNullable<ModelVersionStatus['phase']>[];
+
+/** The canary gauges of one ModelVersion: its phase (one-hot), weight and step. */
+export function recordRolloutGauges(
+  metrics: OperatorMetrics | undefined,
+  mv: ModelVersion,
+  status: ModelVersionStatus,
+): void {
+  if (!metrics) return;
+  const labels = {
+    namespace: mv.metadata.namespace!,
+    pipeline: mv.spec.pipeline,
+    modelversion: mv.metadata.name!,
+  };
+  for (const phase of PHASES)
+    metrics.canaryPhase.set({ ...labels, phase }, phase === (status.phase ?? 'Pending') ? 1 : 0);
+  metrics.canaryWeight.set(labels, status.canaryWeight ?? 0);
+  metrics.canaryStep.set(labels, status.currentStep ?? 0);
+}
+
+/** Drops a deleted ModelVersion's series so dashboards do not show ghosts. */
+export function forgetRolloutGauges(metrics: OperatorMetrics | undefined, mv: ModelVersion): void {
+  if (!metrics) return;
+  const labels = {
+    namespace: mv.metadata.namespace!,
+    pipeline: mv.spec.pipeline,
+    modelversion: mv.metadata.name!,
+  };
+  for (const phase of PHASES) metrics.canaryPhase.remove({ ...labels, phase });
+  metrics.canaryWeight.remove(labels);
+  metrics.canaryStep.remove(labels);
 }
 
 async function resolveModel(
@@ -93,6 +146,13 @@ export async function reconcileModelVersion(
     namespace,
     mv.spec.pipeline,
   );
+  if (mv.metadata.deletionTimestamp) {
+    await finalizeModelVersion(deps, mv, pipeline);
+    return null;
+  }
+  const finalizers = mv.metadata.finalizers ?? [];
+  if (mv.spec.model.version && !finalizers.includes(ALIAS_FINALIZER))
+    await kube.setFinalizers(mv, 'modelversions', [...finalizers, ALIAS_FINALIZER]);
   if (!pipeline) {
     await kube.patchStatus('modelversions', namespace, mv.metadata.name!, {
       phase: mv.status?.phase ?? 'Pending',
@@ -106,11 +166,7 @@ export async function reconcileModelVersion(
     stableName && stableName !== mv.metadata.name
       ? await kube.read<ModelVersion>(API_VERSION, 'ModelVersion', namespace, stableName)
       : undefined;
-  const owner = {
-    apiVersion: pipeline.apiVersion!,
-    kind: pipeline.kind!,
-    metadata: { name: pipeline.metadata.name!, namespace, uid: pipeline.metadata.uid! },
-  };
+  const owner = ownerOf(pipeline);
   const spec = withDefaults(pipeline.spec);
 
   // The first model of a pipeline has nothing to be compared with or to share traffic with.
@@ -124,6 +180,8 @@ export async function reconcileModelVersion(
     now,
     ...(control ? { control } : {}),
   };
+  if (mv.status?.phase === 'Promoted' && mv.status.canaryRetiresAt)
+    return retireCanary(deps, mv, pipeline, now);
   let decision = nextStep(input);
   if (decision.needsAnalysis) {
     const providers = {
@@ -137,17 +195,30 @@ export async function reconcileModelVersion(
       now,
     );
     decision = nextStep({ ...input, analysis });
+    for (const result of analysis)
+      deps.metrics?.analysisResults.inc({
+        namespace,
+        pipeline: mv.spec.pipeline,
+        metric: result.name,
+        verdict: result.verdict,
+      });
   }
 
   for (const action of decision.actions) await carryOut(action);
 
+  const promotedFromCanary = stable && decision.actions.some((a) => a.type === 'promote');
+  const retireInMs = promotedFromCanary ? scaleDownDelayMs(mv) : undefined;
   await kube.patchStatus('modelversions', namespace, mv.metadata.name!, {
     ...decision.status,
     artifactUri: resolved.artifactUri,
     runId: resolved.runId,
+    ...(retireInMs === undefined
+      ? {}
+      : { canaryRetiresAt: new Date(now.getTime() + retireInMs).toISOString() }),
     ...(mv.metadata.generation === undefined ? {} : { observedGeneration: mv.metadata.generation }),
   });
-  return decision.requeueAfterMs;
+  recordRolloutGauges(deps.metrics, mv, decision.status);
+  return retireInMs ?? decision.requeueAfterMs;
 
   async function carryOut(action: Action): Promise<void> {
     const canary = {
@@ -178,10 +249,13 @@ export async function reconcileModelVersion(
         if (stable)
           await kube.patchStatus('modelversions', namespace, stable.metadata.name!, {
             phase: 'Superseded',
+            canaryWeight: 0,
           });
         if (mv.spec.model.version)
           await client.setAlias(mv.spec.model.name, 'champion', mv.spec.model.version);
-        await kube.delete(buildInferenceDeployment(owner, spec, canary));
+        // The canary Deployment (pods labelled with this version, so in the new stable subset)
+        // keeps serving until the stable Deployment has rolled over: retired after a delay.
+        deps.metrics?.promotions.inc({ namespace, pipeline: mv.spec.pipeline });
         return;
       case 'rollback':
         if (stableName) {
@@ -189,10 +263,107 @@ export async function reconcileModelVersion(
           await kube.apply(buildDestinationRule(owner, stableName));
         }
         await kube.delete(buildInferenceDeployment(owner, spec, canary));
+        deps.metrics?.rollbacks.inc({ namespace, pipeline: mv.spec.pipeline });
         return;
       case 'event':
         await kube.event(mv, action.severity, action.reason, action.message);
         return;
     }
   }
+}
+
+function scaleDownDelayMs(mv: ModelVersion): number {
+  const delay = mv.spec.rollout?.scaleDownDelay;
+  return delay ? parseDuration(delay) : DEFAULT_SCALE_DOWN_DELAY_MS;
+}
+
+/** After a promotion: removes the canary Deployment once its delay is over. */
+async function retireCanary(
+  deps: ModelVersionDeps,
+  mv: ModelVersion,
+  pipeline: InquiryPipeline,
+  now: Date,
+): Promise<number | null> {
+  const dueInMs = Date.parse(mv.status!.canaryRetiresAt!) - now.getTime();
+  recordRolloutGauges(deps.metrics, mv, mv.status!);
+  if (dueInMs > 0) return dueInMs;
+  await deps.kube.delete(canaryDeployment(pipeline, mv));
+  await deps.kube.event(
+    mv,
+    'Normal',
+    'CanaryRetired',
+    `canary Deployment removed ${scaleDownDelayMs(mv) / 1000} s after promotion; the stable Deployment serves ${mv.metadata.name}`,
+  );
+  // Merge patch: null removes the field.
+  await deps.kube.patchStatus('modelversions', mv.metadata.namespace!, mv.metadata.name!, {
+    canaryRetiresAt: null,
+  });
+  return null;
+}
+
+function canaryDeployment(pipeline: InquiryPipeline, mv: ModelVersion) {
+  return buildInferenceDeployment(ownerOf(pipeline), withDefaults(pipeline.spec), {
+    name: mv.metadata.name!,
+    artifactUri: mv.status?.artifactUri ?? '',
+    subset: 'canary',
+  });
+}
+
+/**
+ * A ModelVersion being deleted: a rollout in progress gives its traffic back to the stable
+ * version, the canary Deployment goes, the MLflow aliases pointing at this version are removed,
+ * then the finalizer. Without its pipeline (deleted first) there is no tracking URI: the aliases
+ * are left and a Warning says so, rather than holding the deletion forever.
+ */
+async function finalizeModelVersion(
+  deps: ModelVersionDeps,
+  mv: ModelVersion,
+  pipeline: InquiryPipeline | undefined,
+): Promise<void> {
+  const { kube } = deps;
+  const finalizers = mv.metadata.finalizers ?? [];
+  if (!finalizers.includes(ALIAS_FINALIZER)) return;
+  const { name: model, version } = mv.spec.model;
+  if (pipeline) {
+    const inRollout = mv.status?.phase === 'Progressing' || mv.status?.phase === 'Paused';
+    const stableName = pipeline.status?.stableModelVersion;
+    if (inRollout && stableName && stableName !== mv.metadata.name) {
+      const owner = ownerOf(pipeline);
+      const spec = withDefaults(pipeline.spec);
+      await kube.apply(buildVirtualService(owner, spec, { canaryWeight: 0, canary: false }));
+      await kube.apply(buildDestinationRule(owner, stableName));
+    }
+    await kube.delete(canaryDeployment(pipeline, mv));
+    if (version) {
+      const client = deps.mlflow(pipeline.spec.mlflow.trackingUri);
+      const removed: string[] = [];
+      for (const alias of MANAGED_ALIASES) {
+        const current = await client.versionByAlias(model, alias);
+        if (current?.version === version) {
+          await client.deleteAlias(model, alias);
+          removed.push(alias);
+        }
+      }
+      if (removed.length > 0)
+        await kube.event(
+          mv,
+          'Normal',
+          'AliasesRemoved',
+          `MLflow aliases ${removed.join(', ')} of ${model} no longer point at version ${version}`,
+        );
+    }
+  } else {
+    await kube.event(
+      mv,
+      'Warning',
+      'AliasesLeft',
+      `pipeline ${mv.spec.pipeline} is gone, so its MLflow server is unknown: aliases of ${model} version ${version ?? '?'} were not checked`,
+    );
+  }
+  forgetRolloutGauges(deps.metrics, mv);
+  await kube.setFinalizers(
+    mv,
+    'modelversions',
+    finalizers.filter((f) => f !== ALIAS_FINALIZER),
+  );
 }

@@ -8,6 +8,7 @@ import type {
   InquiryPipelineStatus,
 } from '../../../crds/types/inquirypipelines.js';
 import type { ModelVersionSpec } from '../../../crds/types/modelversions.js';
+import { ownerOf } from '../builders/common.js';
 import { withDefaults } from '../builders/defaults.js';
 import {
   buildAutoscaler,
@@ -18,6 +19,8 @@ import {
 } from '../builders/serving.js';
 import { buildCronWorkflow, buildWorkflowTemplate } from '../builders/workflows.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
+import type { OperatorMetrics } from '../metrics.js';
+import { summarizeRuns, type WorkflowLike } from './job-runs.js';
 
 export type InquiryPipeline = KubeObject & {
   spec: InquiryPipelineSpec;
@@ -54,15 +57,7 @@ export function desiredChildren(
   stable?: { name: string; artifactUri: string | undefined },
   rolloutInProgress = false,
 ): object[] {
-  const owner = {
-    apiVersion: pipeline.apiVersion!,
-    kind: pipeline.kind!,
-    metadata: {
-      name: pipeline.metadata.name!,
-      namespace: pipeline.metadata.namespace!,
-      uid: pipeline.metadata.uid!,
-    },
-  };
+  const owner = ownerOf(pipeline);
   const spec = withDefaults(pipeline.spec);
   const children: object[] = [
     ...(['ingest', 'classify', 'retrain'] as const).flatMap((job) => [
@@ -92,17 +87,36 @@ export function desiredChildren(
   return children;
 }
 
-function sortConditions(status: { observedGeneration?: number; conditions?: unknown[] }) {
+/** JSON with object keys sorted: the API server returns status keys in its own order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+function comparable(status: {
+  observedGeneration?: number;
+  conditions?: unknown[];
+  lastRuns?: unknown;
+}) {
   const conditions = [...((status.conditions ?? []) as Condition[])].sort((a, b) =>
     a.type.localeCompare(b.type),
   );
-  return { observedGeneration: status.observedGeneration, conditions };
+  return { observedGeneration: status.observedGeneration, conditions, lastRuns: status.lastRuns };
 }
 
+/**
+ * `workflows`: the pipeline's job Workflows (from the controller's informer), for the last run
+ * of each job in status and the last-success gauge.
+ */
 export async function reconcilePipeline(
   kube: KubeClient,
   pipeline: InquiryPipeline,
   now: Date,
+  workflows: readonly WorkflowLike[] = [],
+  metrics?: OperatorMetrics,
 ): Promise<void> {
   const { namespace, name } = pipeline.metadata as { namespace: string; name: string };
   const stableName = pipeline.status?.stableModelVersion;
@@ -158,16 +172,24 @@ export async function reconcilePipeline(
     },
     now,
   );
+  const { lastRuns, lastSuccess } = summarizeRuns(workflows);
+  for (const [job, at] of Object.entries(lastSuccess))
+    metrics?.jobLastSuccess.set(
+      { namespace, pipeline: name, pipeline_job: job },
+      at.getTime() / 1000,
+    );
   const status = {
     ...(generation === undefined ? {} : { observedGeneration: generation }),
     conditions,
+    ...(Object.keys(lastRuns).length > 0 ? { lastRuns } : {}),
   };
   // An unchanged status is not written: the watch would wake for nothing.
   const current = {
     observedGeneration: pipeline.status?.observedGeneration,
     conditions: pipeline.status?.conditions,
+    lastRuns: pipeline.status?.lastRuns,
   };
-  if (JSON.stringify(sortConditions(current)) !== JSON.stringify(sortConditions(status))) {
+  if (canonicalJson(comparable(current)) !== canonicalJson(comparable(status))) {
     await kube.patchStatus('inquirypipelines', namespace, name, status);
   }
 }

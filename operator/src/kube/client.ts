@@ -85,6 +85,34 @@ export class KubeClient {
     }
   }
 
+  /**
+   * Sets the finalizers of one of our custom resources. The resourceVersion makes it a
+   * compare-and-swap: a concurrent change fails with 409 and the reconcile is retried.
+   */
+  async setFinalizers(object: KubeObject, plural: string, finalizers: string[]): Promise<void> {
+    const { namespace, name, resourceVersion } = object.metadata as {
+      namespace: string;
+      name: string;
+      resourceVersion?: string;
+    };
+    try {
+      await this.custom.patchNamespacedCustomObject(
+        {
+          group: 'inquiries.mlops.io',
+          version: 'v1alpha1',
+          namespace,
+          plural,
+          name,
+          body: { metadata: { finalizers, ...(resourceVersion ? { resourceVersion } : {}) } },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    } catch (cause) {
+      if (statusCode(cause) === 404) return;
+      throw new Error(`failed to set finalizers of ${plural} ${namespace}/${name}`, { cause });
+    }
+  }
+
   /** Merge-patches the status subresource of one of our custom resources. */
   async patchStatus(
     plural: string,
