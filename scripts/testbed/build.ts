@@ -143,6 +143,11 @@ async function mlflowVirtualenv(venv: string): Promise<string> {
   return mlflow;
 }
 
+/** The upstream CRD manifests (fetched from their Go modules on first use), by file name. */
+export async function upstreamCrdFiles(): Promise<string[]> {
+  return crdManifests(path.join(buildDir(), 'crds'));
+}
+
 /** Ensures every artifact exists in the cache, building what is missing (in parallel). */
 export async function ensureArtifacts(): Promise<Artifacts> {
   const root = buildDir();

@@ -123,7 +123,7 @@ describe('built children against the real schemas', () => {
       withDefaults({ databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: 'http://m' } }),
       { canaryWeight: 10, canary: true },
     );
-    (broken.spec.http[0] as { timeout: unknown }).timeout = 10;
+    (broken.spec.http![0] as { timeout: unknown }).timeout = 10;
     await expect(objects.create(broken as k8s.KubernetesObject, undefined, 'All')).rejects.toThrow(
       /timeout/,
     );

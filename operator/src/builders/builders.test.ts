@@ -69,8 +69,8 @@ describe('builders', () => {
   it('split traffic between stable and canary by weight, summing to 100', () => {
     for (const weight of [0, 10, 55, 100]) {
       const vs = buildVirtualService(owner, spec, { canaryWeight: weight, canary: weight > 0 });
-      const route = vs.spec.http[0]!.route;
-      expect(route.reduce((sum, r) => sum + r.weight, 0)).toBe(100);
+      const route = vs.spec.http![0]!.route!;
+      expect(route.reduce((sum, r) => sum + r.weight!, 0)).toBe(100);
       if (weight > 0)
         expect(route.find((r) => r.destination.subset === 'canary')!.weight).toBe(weight);
     }
@@ -79,13 +79,13 @@ describe('builders', () => {
       canary: false,
       shadow: true,
     });
-    expect(shadow.spec.http[0]).toMatchObject({
+    expect(shadow.spec.http![0]).toMatchObject({
       mirror: { subset: 'canary' },
       mirrorPercentage: { value: 100 },
     });
     expect(
-      buildDestinationRule(owner, 'v1', 'v2').spec.subsets.map(
-        (s) => s.labels['inquiries.mlops.io/model-version'],
+      buildDestinationRule(owner, 'v1', 'v2').spec.subsets!.map(
+        (s) => s.labels!['inquiries.mlops.io/model-version'],
       ),
     ).toEqual(['v1', 'v2']);
   });

@@ -21,6 +21,7 @@ import {
   type Owner,
 } from './common.js';
 import type { ResolvedPipelineSpec } from './defaults.js';
+import type { DestinationRule, VirtualService } from '../types/children.js';
 import { modelName } from './workflows.js';
 
 export type Subset = 'stable' | 'canary';
@@ -210,7 +211,11 @@ const serviceHost = (owner: Owner): string =>
   `${names.inference(owner.metadata.name)}.${owner.metadata.namespace}.svc.cluster.local`;
 
 /** Subsets by model version: the stable one, and the canary while a rollout runs. */
-export function buildDestinationRule(owner: Owner, stable: string, canary?: string) {
+export function buildDestinationRule(
+  owner: Owner,
+  stable: string,
+  canary?: string,
+): DestinationRule {
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'DestinationRule',
@@ -231,7 +236,7 @@ export function buildVirtualService(
   owner: Owner,
   spec: ResolvedPipelineSpec,
   traffic: { canaryWeight: number; canary: boolean; shadow?: boolean },
-) {
+): VirtualService {
   const host = serviceHost(owner);
   const stable = {
     destination: { host, subset: 'stable', port: { number: 80 } },

@@ -3,6 +3,8 @@
  * out over shards; should-retrain → train → evaluate → register) and a CronWorkflow per
  * schedule. The steps are `inquiry-pipeline` commands of the platform image.
  */
+import type { V1EnvVar, V1VolumeMount } from '@kubernetes/client-node';
+import type { ArgoTemplate, CronWorkflow, WorkflowTemplate } from '../types/children.js';
 import type { ResolvedPipelineSpec } from './defaults.js';
 import {
   childMetadata,
@@ -27,7 +29,7 @@ const RESOURCES = {
 };
 
 function environment(owner: Owner, spec: ResolvedPipelineSpec) {
-  const env: Record<string, unknown>[] = [
+  const env: V1EnvVar[] = [
     {
       name: 'DATABASE_URL',
       valueFrom: {
@@ -59,7 +61,7 @@ function container(
   owner: Owner,
   spec: ResolvedPipelineSpec,
   args: string[],
-  mounts: object[] = [],
+  mounts: V1VolumeMount[] = [],
 ) {
   return {
     image: spec.image ?? DEFAULT_IMAGE,
@@ -79,7 +81,7 @@ function templates(
   owner: Owner,
   spec: ResolvedPipelineSpec,
   job: Job,
-): { entrypoint: string; templates: unknown[] } {
+): { entrypoint: string; templates: ArgoTemplate[] } {
   switch (job) {
     case 'ingest': {
       const source = spec.ingestion.source;
@@ -202,7 +204,11 @@ function templates(
   }
 }
 
-export function buildWorkflowTemplate(owner: Owner, spec: ResolvedPipelineSpec, job: Job) {
+export function buildWorkflowTemplate(
+  owner: Owner,
+  spec: ResolvedPipelineSpec,
+  job: Job,
+): WorkflowTemplate {
   const { entrypoint, templates: list } = templates(owner, spec, job);
   return {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -231,7 +237,11 @@ export function buildWorkflowTemplate(owner: Owner, spec: ResolvedPipelineSpec, 
   };
 }
 
-export function buildCronWorkflow(owner: Owner, spec: ResolvedPipelineSpec, job: Job) {
+export function buildCronWorkflow(
+  owner: Owner,
+  spec: ResolvedPipelineSpec,
+  job: Job,
+): CronWorkflow {
   const schedule =
     job === 'ingest'
       ? spec.ingestion.schedule

@@ -1,0 +1,35 @@
+/**
+ * The Argo Workflows and Istio objects the operator writes, typed by the specs generated from
+ * the upstream CRDs (`argo-workflows.ts`, `istio.ts`): a field the real schema does not have is
+ * a compile error, not a surprise at the API server.
+ */
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { CronWorkflowSpec, WorkflowTemplateSpec } from './argo-workflows.js';
+import type { DestinationRuleSpec, VirtualServiceSpec } from './istio.js';
+
+interface Resource<ApiVersion extends string, Kind extends string, Spec> {
+  apiVersion: ApiVersion;
+  kind: Kind;
+  metadata: V1ObjectMeta;
+  spec: Spec;
+}
+
+export type WorkflowTemplate = Resource<
+  'argoproj.io/v1alpha1',
+  'WorkflowTemplate',
+  WorkflowTemplateSpec
+>;
+export type CronWorkflow = Resource<'argoproj.io/v1alpha1', 'CronWorkflow', CronWorkflowSpec>;
+export type ArgoTemplate = WorkflowTemplateSpec['templates'] extends (infer T)[] | undefined
+  ? T
+  : never;
+export type VirtualService = Resource<
+  'networking.istio.io/v1',
+  'VirtualService',
+  VirtualServiceSpec
+>;
+export type DestinationRule = Resource<
+  'networking.istio.io/v1',
+  'DestinationRule',
+  DestinationRuleSpec
+>;
