@@ -39,7 +39,7 @@ export function createMetrics() {
       name: 'inquiry_inference_duration_seconds',
       help: 'Model run time per batch, by model version.',
       labelNames: ['model_version'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
       registers,
     }),
     inferences: new Counter({

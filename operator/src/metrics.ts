@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export function createOperatorMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'inquiry_operator_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'inquiry_operator_' });
   const registers = [registry];
   return {
     registry,
