@@ -162,6 +162,45 @@ export interface RoutingPolicyStatus {
    * InquiryPipelines that reference this policy.
    */
   usedBy?: string[];
+  /**
+   * How this generation of the policy would route the last 1,000 stored inquiries of each pipeline using it, compared with how they were routed: computed by a preview Workflow (inquiry-pipeline preview-routing) per pipeline.
+   */
+  preview?: {
+    /**
+     * The policy generation previewed.
+     */
+    generation?: number;
+    pipelines?: {
+      pipeline: string;
+      /**
+       * The preview Workflow.
+       */
+      workflow?: string;
+      phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+      /**
+       * Inquiries routed again.
+       */
+      sampled?: number;
+      /**
+       * Inquiries whose department changes.
+       */
+      changed?: number;
+      escalationsGained?: number;
+      escalationsLost?: number;
+      /**
+       * Department moves, largest first.
+       */
+      moves?: {
+        from: string;
+        to: string;
+        count: number;
+      }[];
+      /**
+       * Why a preview failed.
+       */
+      message?: string;
+    }[];
+  };
   conditions?: {
     type: string;
     status: 'True' | 'False' | 'Unknown';

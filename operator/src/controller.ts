@@ -6,7 +6,11 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../lib/logger.js';
 import { reconcilePipeline, type InquiryPipeline } from './controllers/pipeline.js';
-import { reconcileRoutingPolicy, type RoutingPolicy } from './controllers/routing-policy.js';
+import {
+  reconcileRoutingPolicy,
+  type PreviewWorkflow,
+  type RoutingPolicy,
+} from './controllers/routing-policy.js';
 import { isFinished, jobOf, type WorkflowLike } from './controllers/job-runs.js';
 import {
   forgetRolloutGauges,
@@ -136,6 +140,9 @@ export class Controller {
       this.workflows.on(verb, (object) => {
         const pipeline = object.metadata?.labels?.[LABELS.pipeline];
         if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
+        // A routing-policy preview: its report goes to the policy's status.
+        const policy = object.metadata?.labels?.[LABELS.routingPolicy];
+        if (policy) this.queue.add(`policy:${object.metadata?.namespace}/${policy}`);
         if (verb === 'delete') this.countedRuns.delete(object.metadata?.uid ?? '');
         else this.countRun(object);
       });
@@ -219,10 +226,15 @@ export class Controller {
     }
     const policy = this.policies?.get(name, namespace) as RoutingPolicy | undefined;
     if (!policy || policy.metadata.deletionTimestamp) return;
-    const usedBy = (this.pipelines?.list(namespace) ?? [])
-      .filter((p) => (p as InquiryPipeline).spec?.routingPolicyRef?.name === name)
-      .map((p) => p.metadata!.name!);
-    await reconcileRoutingPolicy(this.kube, policy, usedBy, this.clock());
+    const users = (this.pipelines?.list(namespace) ?? []).filter(
+      (p) => (p as InquiryPipeline).spec?.routingPolicyRef?.name === name,
+    ) as InquiryPipeline[];
+    const previews = new Map(
+      (this.workflows?.list(namespace) ?? [])
+        .filter((w) => w.metadata?.labels?.[LABELS.routingPolicy] === name)
+        .map((w) => [w.metadata!.name!, w as PreviewWorkflow]),
+    );
+    await reconcileRoutingPolicy(this.kube, policy, users, this.clock(), previews);
   }
 
   async stop(): Promise<void> {

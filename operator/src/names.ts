@@ -25,6 +25,8 @@ export const names = {
   cronWorkflow: (pipeline: string, job: 'ingest' | 'classify' | 'retrain') =>
     dnsLabel(pipeline, job),
   policyConfigMap: (policy: string) => dnsLabel(policy, 'routing'),
+  policyPreview: (policy: string, generation: number, pipeline: string) =>
+    dnsLabel(policy, 'preview', String(generation), pipeline),
 };
 
 export const LABELS = {
@@ -35,6 +37,9 @@ export const LABELS = {
   track: 'inquiries.mlops.io/track',
   /** On the Workflows a CronWorkflow starts: the job (ingest, classify, retrain). */
   job: 'inquiries.mlops.io/job',
+  /** On routing-policy preview Workflows: the policy and the generation they preview. */
+  routingPolicy: 'inquiries.mlops.io/routing-policy',
+  policyGeneration: 'inquiries.mlops.io/policy-generation',
 } as const;
 
 export const FIELD_MANAGER = 'inquiry-operator';

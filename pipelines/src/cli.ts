@@ -18,9 +18,11 @@ import { createProgress } from './cli/progress.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { readManifest, validateManifest } from '../../inference-server/src/model/bundle.js';
 import { CHAMPION, downloadAliased, splitSource } from './registry/model-source.js';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { ModelRuntime } from '../../inference-server/src/model/runtime.js';
 import { parsePolicyYaml } from '../../inference-server/src/routing/policy.js';
+import { previewRouting } from '../../inference-server/src/routing/preview.js';
+import { recentRoutings } from '../../inference-server/src/store/views.js';
 import { classifyBatch, parseShard } from './classify/classify-batch.js';
 import { decideRetrain, DEFAULT_TRIGGERS } from './retrain/decide.js';
 import { evaluateOnline } from './retrain/online.js';
@@ -444,6 +446,41 @@ program
     const manifest = await readManifest(options.out);
     logger.info({ version: manifest.version, dir: options.out }, 'model bundle fetched');
   });
+
+program
+  .command('preview-routing')
+  .description(
+    'route the latest stored inquiries again under a policy and report what would change (department moves, escalations gained and lost)',
+  )
+  .requiredOption(
+    '--policy <file>',
+    'the new routing policy YAML (a RoutingPolicy spec or resource)',
+  )
+  .option('--limit <n>', 'how many of the latest routed inquiries to route again', integer, 1000)
+  .option('--out <file>', 'also write the JSON report here (the Argo output parameter)')
+  .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
+  .action(
+    async (options: { policy: string; limit: number; out?: string; databaseUrl?: string }) => {
+      if (options.limit < 1) throw new InvalidArgumentError('--limit must be at least 1');
+      const policy = parsePolicyYaml(await readFile(options.policy, 'utf8'));
+      const pool = createPool(databaseUrl(options.databaseUrl), {
+        applicationName: 'inquiry-pipeline preview-routing',
+      });
+      try {
+        await migrate(pool);
+        const preview = previewRouting(await recentRoutings(pool, options.limit), policy);
+        const report = `${JSON.stringify(preview)}\n`;
+        if (options.out) await writeFile(options.out, report);
+        logger.info(
+          { sampled: preview.sampled, changed: preview.changed },
+          'routing preview computed',
+        );
+        process.stdout.write(report);
+      } finally {
+        await pool.end();
+      }
+    },
+  );
 
 /** Exit status of should-retrain when no retraining is needed (0 means: retrain). */
 const NO_RETRAIN_EXIT = 3;

@@ -16,7 +16,12 @@ import {
   buildPolicyConfigMap,
   buildVirtualService,
 } from '../../operator/src/builders/serving.js';
-import { buildCronWorkflow, buildWorkflowTemplate } from '../../operator/src/builders/workflows.js';
+import {
+  buildCronWorkflow,
+  buildPolicyPreviewWorkflow,
+  buildWorkflowTemplate,
+} from '../../operator/src/builders/workflows.js';
+import { stringify } from 'yaml';
 import { testbed } from './testbed.js';
 
 const NAMESPACE = 'builders-dry-run';
@@ -81,6 +86,20 @@ describe('built children against the real schemas', () => {
         },
         spec: policyExample.spec,
       }),
+      buildPolicyPreviewWorkflow(
+        {
+          apiVersion: 'inquiries.mlops.io/v1alpha1',
+          kind: 'RoutingPolicy',
+          metadata: {
+            name: 'support-emea-routing',
+            namespace: NAMESPACE,
+            uid: '0b5e5a4e-0000-4000-8000-000000000002',
+          },
+          generation: 3,
+          yaml: stringify(policyExample.spec),
+        },
+        { name: 'support-emea', spec },
+      ),
     ];
     const refused: string[] = [];
     for (const child of children) {
@@ -106,6 +125,7 @@ describe('built children against the real schemas', () => {
       'Service',
       'VirtualService',
       'VirtualService',
+      'Workflow',
       'WorkflowTemplate',
       'WorkflowTemplate',
       'WorkflowTemplate',

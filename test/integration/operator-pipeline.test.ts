@@ -189,6 +189,7 @@ describe('operator: InquiryPipeline', () => {
           ruleCount?: number;
           usedBy?: string[];
           conditions?: { type: string; status: string; message: string }[];
+          preview?: { generation: number; pipelines?: { phase: string }[] };
         };
       };
     await eventually('usedBy', async () =>
@@ -197,6 +198,84 @@ describe('operator: InquiryPipeline', () => {
     expect((await readPolicy()).status).toMatchObject({
       ruleCount: 1,
       conditions: [expect.objectContaining({ type: 'Valid', status: 'True' })],
+    });
+
+    // The change is previewed against the user's stored inquiries by a Workflow (owned by the
+    // policy) whose report, once Argo has run it, lands in status.preview.
+    const workflows = { group: 'argoproj.io', version: 'v1alpha1', namespace: NAMESPACE };
+    const preview = (await eventually('the preview Workflow', () =>
+      custom.getNamespacedCustomObject({
+        ...workflows,
+        plural: 'workflows',
+        name: 'desk-preview-1-sales',
+      }),
+    )) as {
+      metadata: { labels: Record<string, string>; ownerReferences: { kind: string }[] };
+      spec: {
+        templates: {
+          container: { args: string[] };
+          inputs: { artifacts: { raw: { data: string } }[] };
+        }[];
+      };
+    };
+    expect(preview.metadata.ownerReferences[0]!.kind).toBe('RoutingPolicy');
+    expect(preview.metadata.labels).toMatchObject({
+      'inquiries.mlops.io/routing-policy': 'desk',
+      'inquiries.mlops.io/policy-generation': '1',
+      'inquiries.mlops.io/pipeline': 'sales',
+    });
+    expect(preview.spec.templates[0]!.container.args.slice(0, 3)).toEqual([
+      'preview-routing',
+      '--policy',
+      '/work/policy.yaml',
+    ]);
+    expect(preview.spec.templates[0]!.inputs.artifacts[0]!.raw.data).toContain(
+      'defaultDepartment: front-desk',
+    );
+    await eventually('a pending preview in status', async () =>
+      (await readPolicy()).status?.preview?.pipelines?.[0]?.phase === 'Pending' ? true : undefined,
+    );
+    // What Argo's controller writes when the step has run (Argo is not in the test bed).
+    const report = {
+      sampled: 1000,
+      changed: 12,
+      moves: [{ from: 'finance', to: 'front-desk', count: 12 }],
+      escalationsGained: 3,
+      escalationsLost: 0,
+      policyVersion: 'abc',
+    };
+    await custom.patchNamespacedCustomObject(
+      {
+        ...workflows,
+        plural: 'workflows',
+        name: 'desk-preview-1-sales',
+        body: {
+          status: {
+            phase: 'Succeeded',
+            outputs: { parameters: [{ name: 'preview', value: JSON.stringify(report) }] },
+          },
+        },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    const done = await eventually('the preview report in status', async () => {
+      const status = (await readPolicy()).status;
+      return status?.preview?.pipelines?.[0]?.phase === 'Succeeded' ? status.preview : undefined;
+    });
+    expect(done).toEqual({
+      generation: 1,
+      pipelines: [
+        {
+          pipeline: 'sales',
+          workflow: 'desk-preview-1-sales',
+          phase: 'Succeeded',
+          sampled: 1000,
+          changed: 12,
+          moves: [{ from: 'finance', to: 'front-desk', count: 12 }],
+          escalationsGained: 3,
+          escalationsLost: 0,
+        },
+      ],
     });
 
     // A pool the schema accepts but the routing engine cannot resolve: refused, old ConfigMap kept.

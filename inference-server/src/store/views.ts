@@ -1,5 +1,6 @@
 /** Reading inquiries back for the API: one inquiry with everything known about it, and statistics. */
 import type pg from 'pg';
+import type { StoredRouting } from '../routing/preview.js';
 
 export async function inquiryById(
   db: pg.Pool,
@@ -101,4 +102,41 @@ export async function statistics(db: pg.Pool, from: Date, to: Date): Promise<Sta
     meanConfidence: Object.fromEntries(confidence.rows.map((row) => [row.head, row.mean])),
     byModelVersion,
   };
+}
+
+/**
+ * The latest `limit` routed inquiries with the predictions their routing used (the decision's
+ * model version) and the stored decision: the input of a routing-policy preview.
+ */
+export async function recentRoutings(db: pg.Pool, limit: number): Promise<StoredRouting[]> {
+  const { rows } = await db.query<{
+    subject: string;
+    body: string;
+    sender_email: string;
+    received_at: Date;
+    department: string;
+    escalated: boolean;
+    predictions: { head: string; label: string; confidence: number }[];
+  }>(
+    `SELECT i.subject, i.body, i.sender_email, i.received_at, r.department, r.escalated,
+            (SELECT coalesce(jsonb_agg(jsonb_build_object('head', p.head, 'label', p.label, 'confidence', p.confidence)), '[]')
+               FROM predictions p WHERE p.inquiry_id = i.id AND p.model_version = r.model_version) AS predictions
+       FROM routing_decisions r JOIN inquiries i ON i.id = r.inquiry_id
+      ORDER BY r.created_at DESC, r.inquiry_id
+      LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => ({
+    inquiry: {
+      subject: row.subject,
+      body: row.body,
+      sender_email: row.sender_email,
+      received_at: row.received_at,
+    },
+    classification: Object.fromEntries(
+      row.predictions.map((p) => [p.head, { label: p.label, confidence: p.confidence }]),
+    ),
+    department: row.department,
+    escalated: row.escalated,
+  }));
 }

@@ -4,7 +4,7 @@
  * schedule. The steps are `inquiry-pipeline` commands of the platform image.
  */
 import type { V1EnvVar, V1VolumeMount } from '@kubernetes/client-node';
-import type { ArgoTemplate, CronWorkflow, WorkflowTemplate } from '../types/children.js';
+import type { ArgoTemplate, CronWorkflow, Workflow, WorkflowTemplate } from '../types/children.js';
 import type { ResolvedPipelineSpec } from './defaults.js';
 import {
   childMetadata,
@@ -268,6 +268,71 @@ export function buildCronWorkflow(
       workflowSpec: {
         workflowTemplateRef: { name: names.workflowTemplate(owner.metadata.name, job) },
       },
+    },
+  };
+}
+
+/** The job label of routing-policy previews (not one of the scheduled jobs). */
+export const PREVIEW_JOB = 'preview-routing';
+/** Stored inquiries a preview routes again. */
+export const PREVIEW_SAMPLE = 1000;
+
+/**
+ * A one-off Workflow that routes a pipeline's latest stored inquiries again under a policy
+ * generation (`inquiry-pipeline preview-routing`, against the pipeline's database) and returns
+ * the report as the output parameter `preview`. Owned by the policy: deleting it removes them.
+ */
+export function buildPolicyPreviewWorkflow(
+  policy: Owner & { generation: number; yaml: string },
+  pipeline: { name: string; spec: ResolvedPipelineSpec },
+): Workflow {
+  const name = names.policyPreview(policy.metadata.name, policy.generation, pipeline.name);
+  const metadata = childMetadata(policy, name, 'routing-preview');
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: {
+      ...metadata,
+      labels: {
+        ...metadata.labels,
+        [LABELS.pipeline]: pipeline.name,
+        [LABELS.job]: PREVIEW_JOB,
+        [LABELS.routingPolicy]: policy.metadata.name,
+        [LABELS.policyGeneration]: String(policy.generation),
+      },
+    },
+    spec: {
+      entrypoint: 'preview',
+      serviceAccountName: 'inquiry-pipeline',
+      securityContext: podSecurity,
+      activeDeadlineSeconds: 900,
+      podGC: { strategy: 'OnPodCompletion' },
+      ttlStrategy: { secondsAfterCompletion: 7 * 24 * 3600 },
+      volumes: [{ name: 'work', emptyDir: {} }],
+      templates: [
+        {
+          name: 'preview',
+          retryStrategy: { ...RETRY, limit: 2 },
+          inputs: {
+            artifacts: [{ name: 'policy', path: '/work/policy.yaml', raw: { data: policy.yaml } }],
+          },
+          outputs: {
+            // globalName: the report lands in the Workflow's status.outputs, where the operator reads it.
+            parameters: [
+              { name: 'preview', globalName: 'preview', valueFrom: { path: '/work/preview.json' } },
+            ],
+          },
+          container: container(policy, pipeline.spec, [
+            'preview-routing',
+            '--policy',
+            '/work/policy.yaml',
+            '--limit',
+            String(PREVIEW_SAMPLE),
+            '--out',
+            '/work/preview.json',
+          ]),
+        },
+      ],
     },
   };
 }

@@ -88,7 +88,7 @@ export function desiredChildren(
 }
 
 /** JSON with object keys sorted: the API server returns status keys in its own order. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))

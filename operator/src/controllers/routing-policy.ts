@@ -3,28 +3,84 @@
  * that use it roll nothing). A policy the routing engine would refuse (a pool that does not
  * exist, …) leaves the last good ConfigMap in place and says why in status.
  */
-import type { RoutingPolicySpec } from '../../../crds/types/routingpolicies.js';
+import type {
+  RoutingPolicySpec,
+  RoutingPolicyStatus,
+} from '../../../crds/types/routingpolicies.js';
+import type { RoutingPreview } from '../../../inference-server/src/routing/preview.js';
+import { ownerOf } from '../builders/common.js';
+import { withDefaults } from '../builders/defaults.js';
+import { buildPolicyPreviewWorkflow } from '../builders/workflows.js';
+import { names } from '../names.js';
+import type { InquiryPipeline } from './pipeline.js';
 import { PolicyError, resolvePolicy } from '../../../inference-server/src/routing/policy.js';
 import { buildPolicyConfigMap } from '../builders/serving.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
-import { setCondition } from './pipeline.js';
+import { canonicalJson, setCondition } from './pipeline.js';
+import { stringify } from 'yaml';
 
 export type RoutingPolicy = KubeObject & {
   spec: RoutingPolicySpec;
-  status?: {
-    observedGeneration?: number;
-    ruleCount?: number;
-    usedBy?: string[];
+  status?: Omit<RoutingPolicyStatus, 'conditions'> & {
     conditions?: Parameters<typeof setCondition>[0];
   };
 };
 
+type Preview = NonNullable<RoutingPolicyStatus['preview']>;
+type PipelinePreview = NonNullable<Preview['pipelines']>[number];
+
+/** A preview Workflow as the informer holds it (Argo writes status in the main resource). */
+export interface PreviewWorkflow {
+  metadata?: { name?: string };
+  status?: {
+    phase?: string;
+    message?: string;
+    outputs?: { parameters?: { name: string; value?: string }[] };
+  };
+}
+
+/** One pipeline's preview, from its Workflow (absent: not started yet). Pure. */
+export function previewFromWorkflow(
+  pipeline: string,
+  workflowName: string,
+  workflow: PreviewWorkflow | undefined,
+): PipelinePreview {
+  const base = { pipeline, workflow: workflowName };
+  const phase = workflow?.status?.phase;
+  if (phase === 'Succeeded') {
+    const value = workflow?.status?.outputs?.parameters?.find((p) => p.name === 'preview')?.value;
+    try {
+      const report = JSON.parse(value ?? '') as RoutingPreview;
+      return {
+        ...base,
+        phase: 'Succeeded',
+        sampled: report.sampled,
+        changed: report.changed,
+        escalationsGained: report.escalationsGained,
+        escalationsLost: report.escalationsLost,
+        moves: report.moves,
+      };
+    } catch {
+      return { ...base, phase: 'Failed', message: 'the preview Workflow returned no report' };
+    }
+  }
+  if (phase === 'Failed' || phase === 'Error')
+    return { ...base, phase: 'Failed', message: workflow?.status?.message ?? phase };
+  return { ...base, phase: phase === 'Running' ? 'Running' : 'Pending' };
+}
+
+/**
+ * `users`: the pipelines that reference the policy; `previews`: the preview Workflows of this
+ * policy (from the controller's informer), by name.
+ */
 export async function reconcileRoutingPolicy(
   kube: KubeClient,
   policy: RoutingPolicy,
-  usedBy: string[],
+  users: readonly InquiryPipeline[],
   now: Date,
+  previews: ReadonlyMap<string, PreviewWorkflow> = new Map(),
 ): Promise<void> {
+  const usedBy = users.map((p) => p.metadata.name!);
   const { namespace, name, generation } = policy.metadata as {
     namespace: string;
     name: string;
@@ -40,14 +96,28 @@ export async function reconcileRoutingPolicy(
     message = `${error.message}; the previous ConfigMap stays in force`;
   }
   if (valid) {
-    await kube.apply(
-      buildPolicyConfigMap({
-        apiVersion: policy.apiVersion!,
-        kind: policy.kind!,
-        metadata: { name, namespace, uid: policy.metadata.uid! },
-        spec: policy.spec,
-      }),
-    );
+    await kube.apply(buildPolicyConfigMap({ ...ownerOf(policy), spec: policy.spec }));
+  }
+  // A valid generation is previewed against each user's stored inquiries (one Workflow each).
+  let preview = policy.status?.preview;
+  if (valid && generation !== undefined) {
+    const pipelines: PipelinePreview[] = [];
+    for (const user of [...users].sort((a, b) =>
+      a.metadata.name!.localeCompare(b.metadata.name!),
+    )) {
+      const workflowName = names.policyPreview(name, generation, user.metadata.name!);
+      const workflow = previews.get(workflowName);
+      if (!workflow) {
+        await kube.apply(
+          buildPolicyPreviewWorkflow(
+            { ...ownerOf(policy), generation, yaml: stringify(policy.spec) },
+            { name: user.metadata.name!, spec: withDefaults(user.spec) },
+          ),
+        );
+      }
+      pipelines.push(previewFromWorkflow(user.metadata.name!, workflowName, workflow));
+    }
+    preview = { generation, pipelines };
   }
   const observed = generation === undefined ? {} : { observedGeneration: generation };
   const conditions = setCondition(
@@ -65,10 +135,11 @@ export async function reconcileRoutingPolicy(
     ...observed,
     ruleCount: policy.spec.escalationRules?.length ?? 0,
     usedBy: [...usedBy].sort(),
+    ...(preview ? { preview } : {}),
     conditions,
   };
   const current = { ...policy.status };
-  if (JSON.stringify(current) !== JSON.stringify(status)) {
+  if (canonicalJson(current) !== canonicalJson(status)) {
     await kube.patchStatus('routingpolicies', namespace, name, status);
     if (!valid) await kube.event(policy, 'Warning', 'InvalidPolicy', message);
   }

@@ -19,6 +19,8 @@ export type WorkflowTemplate = Resource<
   'WorkflowTemplate',
   WorkflowTemplateSpec
 >;
+/** A Workflow's spec is a WorkflowTemplate's (the same Go type upstream). */
+export type Workflow = Resource<'argoproj.io/v1alpha1', 'Workflow', WorkflowTemplateSpec>;
 export type CronWorkflow = Resource<'argoproj.io/v1alpha1', 'CronWorkflow', CronWorkflowSpec>;
 export type ArgoTemplate = WorkflowTemplateSpec['templates'] extends (infer T)[] | undefined
   ? T
