@@ -19,6 +19,20 @@ import { freePorts, startDaemon, waitUntilReady, type Daemon } from './processes
 import { Run } from './runs.js';
 import { ETCD_VERSION, KUBERNETES_VERSION, buildDir } from './versions.js';
 
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    userGroups: ['system:serviceaccounts']
+  - level: None
+`;
+
+/** The API server's audit log (JSON lines; service-account requests only) of a run. */
+export function auditLogPath(runDir: string): string {
+  return path.join(runDir, 'kube-apiserver-audit.log');
+}
+
 /** The snapshot is remade after this long, well before its 30-day certificates expire. */
 const SNAPSHOT_MAX_AGE_MS = 20 * 24 * 3600 * 1000;
 
@@ -97,6 +111,10 @@ async function startCluster(
   await run.record(etcd);
   await waitUntilReady(etcd, () => httpOk(`http://127.0.0.1:${etcdClient}/health`), 30_000);
 
+  // Requests of service accounts are audited (metadata only): the RBAC test reads which calls
+  // the operator's service account made, to show its role is sufficient and nothing is unused.
+  const auditPolicy = path.join(run.dir, 'audit-policy.yaml');
+  await writeFile(auditPolicy, AUDIT_POLICY);
   const apiserver = startDaemon({
     name: 'kube-apiserver',
     command: artifacts.kubeApiserver,
@@ -115,6 +133,9 @@ async function startCluster(
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       '--allow-privileged=false',
+      `--audit-policy-file=${auditPolicy}`,
+      `--audit-log-path=${auditLogPath(run.dir)}`,
+      '--audit-log-format=json',
       // No node runs here: nothing would serve the `kubernetes` Service's loopback endpoint.
       '--endpoint-reconciler-type=none',
     ],

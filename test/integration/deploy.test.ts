@@ -3,7 +3,7 @@
  * (values schema included) and `helm package`, then every rendered object and every file of
  * argocd/, istio/, deploy/ and crds/examples/ through a server-side dry run on the test bed's
  * API server, where the upstream Argo CD, Argo Workflows, Istio and Prometheus Operator CRDs
- * check each field. The operator's RBAC is exercised with a real ServiceAccount token.
+ * check each field. The operator's RBAC is exercised in operator-rbac.test.ts.
  */
 import { execFile } from 'node:child_process';
 import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
-import { LeaderElector } from '../../operator/src/kube/leader.js';
 import { KUBERNETES_VERSION } from '../../scripts/testbed/versions.js';
 import { installPlatformCrds, testbed } from './testbed.js';
 
@@ -475,124 +474,6 @@ describe('deployment manifests', () => {
       );
       application.spec.syncPolicy = { automated: { prune: 'yes' } };
       expect(await refusedBy(application)).toMatch(/prune/);
-    });
-  });
-
-  describe("the operator's RBAC, under a real ServiceAccount token", () => {
-    const namespace = 'deploy-rbac-check';
-    const release = 'rbac-check';
-    let rbac: k8s.KubernetesObject[];
-    let operatorKc: k8s.KubeConfig;
-
-    beforeAll(async () => {
-      await core.createNamespace({ body: { metadata: { name: namespace } } });
-      const text = await helm(
-        'template',
-        release,
-        CHART,
-        '--namespace',
-        namespace,
-        '--kube-version',
-        KUBERNETES_VERSION,
-        '--show-only',
-        'templates/operator-serviceaccount.yaml',
-        '--show-only',
-        'templates/operator-rbac.yaml',
-      );
-      rbac = k8s.loadAllYaml(text).filter(Boolean) as k8s.KubernetesObject[];
-      for (const object of rbac) {
-        await objects.patch(
-          object,
-          undefined,
-          undefined,
-          FIELD_MANAGER,
-          true,
-          k8s.PatchStrategy.ServerSideApply,
-        );
-      }
-      const account = rbac.find((o) => o.kind === 'ServiceAccount')!.metadata!.name!;
-      const request = await core.createNamespacedServiceAccountToken({
-        name: account,
-        namespace,
-        body: { spec: { audiences: [], expirationSeconds: 600 } },
-      });
-      const cluster = kc.getCurrentCluster()!;
-      operatorKc = new k8s.KubeConfig();
-      operatorKc.loadFromOptions({
-        clusters: [cluster],
-        users: [{ name: account, token: request.status!.token }],
-        contexts: [{ name: account, cluster: cluster.name, user: account }],
-        currentContext: account,
-      });
-    });
-
-    afterAll(async () => {
-      for (const object of rbac ?? []) {
-        if (!object.metadata?.namespace) await objects.delete(object).catch(() => {});
-      }
-      await core.deleteNamespace({ name: namespace }).catch(() => {});
-    });
-
-    it('creates and updates a child by server-side apply, but cannot delete it or read Secrets', async () => {
-      // An apply that creates the object is authorized as `create` as well as `patch`.
-      const operatorObjects = k8s.KubernetesObjectApi.makeApiClient(operatorKc);
-      const apply = (data: Record<string, string>) =>
-        operatorObjects.patch(
-          {
-            apiVersion: 'v1',
-            kind: 'ConfigMap',
-            metadata: { name: 'applied', namespace },
-            data,
-          },
-          undefined,
-          undefined,
-          'inquiry-operator',
-          true,
-          k8s.PatchStrategy.ServerSideApply,
-        );
-      await apply({ step: 'created' });
-      await apply({ step: 'updated' });
-      const operatorCore = operatorKc.makeApiClient(k8s.CoreV1Api);
-      await expect(
-        operatorCore.deleteNamespacedConfigMap({ name: 'applied', namespace }),
-      ).rejects.toMatchObject({ code: 403 });
-      await expect(operatorCore.listNamespacedSecret({ namespace })).rejects.toMatchObject({
-        code: 403,
-      });
-    });
-
-    it('wins, holds and releases the leader Lease in its namespace only', async () => {
-      const elector = new LeaderElector(operatorKc, {
-        namespace,
-        name: 'inquiry-operator',
-        identity: 'rbac-check-0',
-        retryEveryMs: 100,
-        renewEveryMs: 100,
-      });
-      let elected!: () => void;
-      let failed!: (error: unknown) => void;
-      const won = new Promise<void>((resolve, reject) => {
-        elected = resolve;
-        failed = reject;
-      });
-      const running = elector.run(elected, failed);
-      await won;
-      const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
-      const lease = await coordination.readNamespacedLease({ name: 'inquiry-operator', namespace });
-      expect(lease.spec?.holderIdentity).toBe('rbac-check-0');
-      await new Promise((resolve) => setTimeout(resolve, 300)); // a few renewals (get + update)
-      await elector.stop({ release: true });
-      await running;
-      const released = await coordination.readNamespacedLease({
-        name: 'inquiry-operator',
-        namespace,
-      });
-      expect(released.spec?.holderIdentity).toBeUndefined();
-      await expect(
-        operatorKc
-          .makeApiClient(k8s.CoordinationV1Api)
-          .readNamespacedLease({ name: 'inquiry-operator', namespace: 'default' }),
-      ).rejects.toMatchObject({ code: 403 });
     });
   });
 });

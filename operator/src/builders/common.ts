@@ -35,8 +35,9 @@ export function ownerReference(owner: Owner): V1OwnerReference {
     kind: owner.kind,
     name: owner.metadata.name,
     uid: owner.metadata.uid,
+    // No blockOwnerDeletion: it would need `update` on the owner's finalizers wherever the
+    // OwnerReferencesPermissionEnforcement admission plugin runs, for foreground deletion only.
     controller: true,
-    blockOwnerDeletion: true,
   };
 }
 

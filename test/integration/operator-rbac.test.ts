@@ -1,0 +1,306 @@
+/**
+ * The operator under the chart's RBAC only: its ServiceAccount and roles rendered by `helm
+ * template`, a real token from the TokenRequest API, and the whole job done with it (pipeline
+ * children, autoscaler, routing policy and its preview, a promotion, a rollback, job runs, a
+ * finalized deletion, leader election). The API server's audit log then shows that no request
+ * was refused (the role is sufficient) and that every verb the roles grant was used (nothing in
+ * them is unused).
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { createLogger } from '../../lib/logger.js';
+import { MlflowClient } from '../../lib/mlflow/client.js';
+import { Controller } from '../../operator/src/controller.js';
+import { LeaderElector } from '../../operator/src/kube/leader.js';
+import { createOperatorMetrics } from '../../operator/src/metrics.js';
+import { auditLogPath } from '../../scripts/testbed/kubernetes.js';
+import { KUBERNETES_VERSION } from '../../scripts/testbed/versions.js';
+import { eventually, installPlatformCrds, testbed } from './testbed.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OPERATOR_NAMESPACE = 'rbac-operator';
+const NAMESPACE = 'rbac-work';
+const GROUP = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+interface AuditEvent {
+  stage: string;
+  verb: string;
+  user: { username: string };
+  objectRef?: { apiGroup?: string; resource?: string; subresource?: string };
+  responseStatus?: { code?: number };
+}
+
+describe("the operator under the chart's RBAC only", () => {
+  const kc = testbed.kubeConfig();
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
+  const modelName = `rbac-${Date.now()}`;
+  let rbac: k8s.KubernetesObject[];
+  let account: string;
+  let operatorKc: k8s.KubeConfig;
+
+  beforeAll(async () => {
+    await installPlatformCrds();
+    for (const name of [OPERATOR_NAMESPACE, NAMESPACE])
+      await core.createNamespace({ body: { metadata: { name } } });
+    const { stdout } = await promisify(execFile)(
+      testbed.helm,
+      [
+        'template',
+        'rbac',
+        'charts/inquiry-platform',
+        '--namespace',
+        OPERATOR_NAMESPACE,
+        '--kube-version',
+        KUBERNETES_VERSION,
+        '--show-only',
+        'templates/operator-serviceaccount.yaml',
+        '--show-only',
+        'templates/operator-rbac.yaml',
+      ],
+      { cwd: ROOT },
+    );
+    rbac = k8s.loadAllYaml(stdout).filter(Boolean) as k8s.KubernetesObject[];
+    for (const object of rbac) await objects.create(object);
+    account = rbac.find((o) => o.kind === 'ServiceAccount')!.metadata!.name!;
+    const token = await core.createNamespacedServiceAccountToken({
+      name: account,
+      namespace: OPERATOR_NAMESPACE,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const cluster = kc.getCurrentCluster()!;
+    operatorKc = new k8s.KubeConfig();
+    operatorKc.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: account, token: token.status!.token }],
+      contexts: [{ name: account, cluster: cluster.name, user: account }],
+      currentContext: account,
+    });
+  });
+
+  afterAll(async () => {
+    for (const object of rbac ?? [])
+      if (!object.metadata?.namespace) await objects.delete(object).catch(() => {});
+  });
+
+  /** A registered model version whose run carries online accuracy over 500 labels. */
+  async function registered(accuracy: number): Promise<string> {
+    const experiment = await mlflow.ensureExperiment(`rbac-test-${modelName}`);
+    const run = await mlflow.createRun(experiment, 'train');
+    await mlflow.logBatch(run.run_id, {
+      metrics: [
+        { key: 'online.accuracy', value: accuracy },
+        { key: 'online.samples', value: 500 },
+      ],
+    });
+    await mlflow.ensureRegisteredModel(modelName);
+    return (await mlflow.createModelVersion(modelName, `${run.artifact_uri}/bundle`, run.run_id))
+      .version;
+  }
+
+  const modelVersion = (name: string, version: string) => ({
+    apiVersion: 'inquiries.mlops.io/v1alpha1',
+    kind: 'ModelVersion',
+    metadata: { name },
+    spec: {
+      pipeline: 'rbac',
+      model: { name: modelName, version },
+      rollout: {
+        strategy: 'Canary',
+        steps: [{ weight: 50, pause: '1s' }],
+        analysis: {
+          interval: '1s',
+          failureLimit: 1,
+          metrics: [
+            {
+              name: 'online-accuracy',
+              provider: 'mlflow',
+              metric: 'online.accuracy',
+              sampleMetric: 'online.samples',
+              minSamples: 100,
+              min: 0.8,
+            },
+          ],
+        },
+      },
+    },
+  });
+  const read = async (plural: string, name: string) =>
+    (await custom.getNamespacedCustomObject({ ...GROUP, plural, name })) as {
+      status?: Record<string, unknown> & { conditions?: { type: string; status: string }[] };
+    };
+
+  it('does its whole job with only the role, and the role grants nothing it does not use', async () => {
+    const controller = new Controller(
+      operatorKc,
+      createLogger('rbac-test', 'silent'),
+      () => new Date(),
+      createOperatorMetrics(),
+    );
+    const elector = new LeaderElector(operatorKc, {
+      namespace: OPERATOR_NAMESPACE,
+      name: 'inquiry-operator',
+      identity: 'rbac-test-0',
+      retryEveryMs: 200,
+      renewEveryMs: 200,
+    });
+    let electedResolve!: () => void;
+    const elected = new Promise<void>((resolve) => (electedResolve = resolve));
+    const electing = elector.run(electedResolve);
+    await elected;
+    await controller.start();
+    try {
+      await custom.createNamespacedCustomObject({
+        ...GROUP,
+        plural: 'routingpolicies',
+        body: {
+          apiVersion: 'inquiries.mlops.io/v1alpha1',
+          kind: 'RoutingPolicy',
+          metadata: { name: 'desk' },
+          spec: { defaultDepartment: 'front-desk' },
+        },
+      });
+      await custom.createNamespacedCustomObject({
+        ...GROUP,
+        plural: 'inquirypipelines',
+        body: {
+          apiVersion: 'inquiries.mlops.io/v1alpha1',
+          kind: 'InquiryPipeline',
+          metadata: { name: 'rbac' },
+          spec: {
+            databaseSecretRef: { name: 'db' },
+            mlflow: { trackingUri: testbed.mlflowUrl },
+            routingPolicyRef: { name: 'desk' },
+            serving: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4 } },
+          },
+        },
+      });
+      // The first model is promoted at once: Deployment, routes and autoscaler appear.
+      await custom.createNamespacedCustomObject({
+        ...GROUP,
+        plural: 'modelversions',
+        body: modelVersion('rbac-v1', await registered(0.9)),
+      });
+      await eventually('the pipeline Ready with its first model', async () =>
+        (await read('inquirypipelines', 'rbac')).status?.conditions?.find((c) => c.type === 'Ready')
+          ?.status === 'True'
+          ? true
+          : undefined,
+      );
+      await eventually('the autoscaler', () =>
+        kc
+          .makeApiClient(k8s.AutoscalingV2Api)
+          .readNamespacedHorizontalPodAutoscaler({ name: 'rbac-inference', namespace: NAMESPACE }),
+      );
+      // A bad candidate: canary Deployment, weights, analysis, rollback (delete), Events.
+      await custom.createNamespacedCustomObject({
+        ...GROUP,
+        plural: 'modelversions',
+        body: modelVersion('rbac-v2', await registered(0.5)),
+      });
+      await eventually(
+        'the rollback',
+        async () =>
+          (await read('modelversions', 'rbac-v2')).status?.phase === 'RolledBack'
+            ? true
+            : undefined,
+        60_000,
+      );
+      // A job run, as Argo's controller would write it.
+      await custom.createNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: NAMESPACE,
+        plural: 'workflows',
+        body: {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Workflow',
+          metadata: {
+            name: 'rbac-ingest-1',
+            labels: { 'inquiries.mlops.io/pipeline': 'rbac', 'inquiries.mlops.io/job': 'ingest' },
+          },
+          spec: { workflowTemplateRef: { name: 'rbac-ingest' } },
+          status: { phase: 'Succeeded', startedAt: new Date().toISOString() },
+        },
+      });
+      await eventually('status.lastRuns', async () =>
+        (await read('inquirypipelines', 'rbac')).status?.lastRuns ? true : undefined,
+      );
+      await eventually('the routing preview Workflow', () =>
+        custom.getNamespacedCustomObject({
+          group: 'argoproj.io',
+          version: 'v1alpha1',
+          namespace: NAMESPACE,
+          plural: 'workflows',
+          name: 'desk-preview-1-rbac',
+        }),
+      );
+      // A deletion runs the finalizer (canary clean-up, MLflow aliases) before the object goes.
+      await custom.deleteNamespacedCustomObject({
+        ...GROUP,
+        plural: 'modelversions',
+        name: 'rbac-v2',
+      });
+      await eventually('rbac-v2 finalized and gone', async () =>
+        (await read('modelversions', 'rbac-v2').catch(() => undefined)) ? undefined : true,
+      );
+    } finally {
+      await controller.stop();
+      await elector.stop({ release: true });
+      await electing;
+    }
+
+    // What the service account did, from the API server's audit log.
+    const username = `system:serviceaccount:${OPERATOR_NAMESPACE}:${account}`;
+    const events = (await readFile(auditLogPath(process.env.TESTBED_RUN_DIR!), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditEvent)
+      .filter((e) => e.user.username === username && e.stage !== 'ResponseStarted');
+    const describe = (e: AuditEvent) =>
+      `${e.objectRef?.apiGroup ?? ''}|${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}|${e.verb}`;
+    expect(events.length).toBeGreaterThan(50);
+    expect(events.filter((e) => e.responseStatus?.code === 403).map(describe)).toEqual([]);
+    const used = new Set(events.map(describe));
+    // A server-side apply that creates the object is also authorized as `create`.
+    for (const e of events)
+      if (e.verb === 'patch' && e.responseStatus?.code === 201)
+        used.add(describe({ ...e, verb: 'create' }));
+
+    const granted = rbac
+      .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+      .flatMap((role) => (role as unknown as { rules: Rule[] }).rules)
+      .flatMap((rule) =>
+        rule.apiGroups.flatMap((group) =>
+          rule.resources.flatMap((resource) =>
+            rule.verbs.map((verb) => `${group}|${resource}|${verb}`),
+          ),
+        ),
+      );
+    expect(granted.filter((permission) => !used.has(permission))).toEqual([]);
+
+    // And what it must not do: read Secrets, or Leases outside its namespace.
+    const operatorCore = operatorKc.makeApiClient(k8s.CoreV1Api);
+    await expect(operatorCore.listNamespacedSecret({ namespace: NAMESPACE })).rejects.toMatchObject(
+      {
+        code: 403,
+      },
+    );
+    await expect(
+      operatorKc
+        .makeApiClient(k8s.CoordinationV1Api)
+        .readNamespacedLease({ name: 'inquiry-operator', namespace: NAMESPACE }),
+    ).rejects.toMatchObject({ code: 403 });
+  });
+});
