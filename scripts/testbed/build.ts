@@ -32,6 +32,8 @@ export interface Artifacts {
   /** `helm` and `promtool`: the chart and alert-rule checks run them. */
   helm: string;
   promtool: string;
+  /** A Prometheus server, started by the tests that need one (the analysis provider's). */
+  prometheus: string;
 }
 
 export function progress(message: string): void {
@@ -191,7 +193,14 @@ export async function ensureArtifacts(): Promise<Artifacts> {
       'github.com/prometheus/prometheus/cmd/promtool',
       `promtool ${PROMETHEUS_VERSION}`,
     );
-    return { etcd, kubeApiserver, kubeControllerManager, helm, promtool };
+    const prometheus = await goBinary(
+      binDir,
+      `prometheus-${PROMETHEUS_VERSION}`,
+      'prometheus',
+      'github.com/prometheus/prometheus/cmd/prometheus',
+      `prometheus ${PROMETHEUS_VERSION}`,
+    );
+    return { etcd, kubeApiserver, kubeControllerManager, helm, promtool, prometheus };
   })();
   const [binaries, crdFiles, mlflow] = await Promise.all([
     goBuilds,

@@ -11,6 +11,7 @@ function exports(env: TestbedEnv): string {
     `export DATABASE_URL=${env.databaseUrl}`,
     `export TESTBED_HELM=${env.helm}`,
     `export TESTBED_PROMTOOL=${env.promtool}`,
+    `export TESTBED_PROMETHEUS=${env.prometheus}`,
   ].join('\n');
 }
 

@@ -20,6 +20,7 @@ export interface TestbedEnv {
   runDir: string;
   helm: string;
   promtool: string;
+  prometheus: string;
 }
 
 interface RunState {

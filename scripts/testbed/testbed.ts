@@ -41,6 +41,7 @@ export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
       runDir: run.dir,
       helm: artifacts.helm,
       promtool: artifacts.promtool,
+      prometheus: artifacts.prometheus,
     };
     await run.setEnv(env);
     if (detach) await run.detach();

@@ -34,6 +34,10 @@ export const testbed = {
   get promtool(): string {
     return required('TESTBED_PROMTOOL');
   },
+  /** The `prometheus` server binary the test bed built (started by the tests that need it). */
+  get prometheus(): string {
+    return required('TESTBED_PROMETHEUS');
+  },
   kubeConfig(): k8s.KubeConfig {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(this.kubeconfig);

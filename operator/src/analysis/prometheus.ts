@@ -1,4 +1,7 @@
-/** Analysis values from Prometheus: an instant query per metric, `{{subset}}` replaced by the subset. */
+/**
+ * Analysis values from Prometheus: an instant query per metric with `{{subset}}` replaced by the
+ * subset (`canary`); with `maxDegradation`, the same query for `stable` is the baseline.
+ */
 import type { AnalysisMetric, Observation } from '../canary/index.js';
 import type { AnalysisContext, AnalysisProvider } from './provider.js';
 
@@ -9,28 +12,31 @@ export class PrometheusProvider implements AnalysisProvider {
     if (!this.baseUrl)
       return { error: 'no Prometheus configured (set PROMETHEUS_URL on the operator)' };
     if (!metric.query) return { error: `metric ${metric.name} has no query` };
-    const query = metric.query.replaceAll('{{subset}}', context.subset);
     try {
-      const response = await fetch(
-        `${this.baseUrl.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`,
-        {
-          signal: AbortSignal.timeout(10_000),
-        },
-      );
-      const body = (await response.json()) as {
-        status: string;
-        error?: string;
-        data?: { result?: { value: [number, string] }[] };
-      };
-      if (body.status !== 'success')
-        return { error: `Prometheus: ${body.error ?? response.status}` };
-      const sample = body.data?.result?.[0]?.value?.[1];
-      const value = sample === undefined ? NaN : Number(sample);
-      return Number.isFinite(value)
-        ? { value }
-        : { error: `Prometheus returned no number for ${metric.name}` };
+      const value = await this.instant(metric.query.replaceAll('{{subset}}', context.subset));
+      if (value === undefined) return { error: `Prometheus returned no number for ${metric.name}` };
+      if (metric.maxDegradation === undefined) return { value };
+      const baseline = await this.instant(metric.query.replaceAll('{{subset}}', 'stable'));
+      return baseline === undefined ? { value } : { value, baseline };
     } catch (error) {
       return { error: `Prometheus: ${error instanceof Error ? error.message : String(error)}` };
     }
+  }
+
+  /** The first sample of an instant query; undefined when the result is empty or not a number. */
+  private async instant(query: string): Promise<number | undefined> {
+    const response = await fetch(
+      `${this.baseUrl!.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`,
+      { signal: AbortSignal.timeout(10_000) },
+    );
+    const body = (await response.json()) as {
+      status: string;
+      error?: string;
+      data?: { result?: { value: [number, string] }[] };
+    };
+    if (body.status !== 'success') throw new Error(body.error ?? `HTTP ${response.status}`);
+    const sample = body.data?.result?.[0]?.value?.[1];
+    const value = sample === undefined ? NaN : Number(sample);
+    return Number.isFinite(value) ? value : undefined;
   }
 }
