@@ -104,14 +104,14 @@ describe('prometheus analysis provider', () => {
 
   it('turns a bad query, an empty result and an unreachable server into clear errors', async () => {
     const provider = new PrometheusProvider(url);
-    expect(await provider.observe(metric({ query: 'max(' }), context)).toMatchObject({
-      error: expect.stringMatching(/^Prometheus: .*parse error/),
-    });
+    expect((await provider.observe(metric({ query: 'max(' }), context)).error).toMatch(
+      /^Prometheus: .*parse error/,
+    );
     expect(
       await provider.observe(metric({ query: 'inquiry_test_absent_metric' }), context),
     ).toEqual({ error: 'Prometheus returned no number for online-accuracy' });
     expect(
-      await new PrometheusProvider('http://127.0.0.1:1').observe(metric({}), context),
-    ).toMatchObject({ error: expect.stringMatching(/^Prometheus: /) });
+      (await new PrometheusProvider('http://127.0.0.1:1').observe(metric({}), context)).error,
+    ).toMatch(/^Prometheus: /);
   });
 });
