@@ -50,8 +50,8 @@ export function createMetrics() {
     }),
     confidence: new Histogram({
       name: 'inquiry_prediction_confidence',
-      help: 'Confidence of predictions, by head.',
-      labelNames: ['head'],
+      help: 'Confidence of predictions, by head and model version (a canary against stable).',
+      labelNames: ['head', 'model_version'],
       buckets: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
       registers,
     }),

@@ -109,7 +109,11 @@ program
   )
   .option('--database-url <url>', 'with --from-db: PostgreSQL URL (default: $DATABASE_URL)')
   .requiredOption('--out <dir>', 'bundle directory to write')
-  .option('--test <file>', 'held-out test file (default: a seeded share of --data)')
+  .option('--test <file>', 'held-out test file (default: a seeded share of the data)')
+  .option(
+    '--write-test <file>',
+    'write the held-out test examples here (JSON lines), e.g. for evaluate --data',
+  )
   .addOption(
     new Option('--format <format>', 'format of the files (default: by extension)').choices([
       'jsonl',
@@ -139,6 +143,7 @@ program
       databaseUrl?: string;
       out: string;
       test?: string;
+      writeTest?: string;
       format?: 'jsonl' | 'csv';
       text: string;
       labels: string[];
@@ -176,6 +181,7 @@ program
             : {}),
           out: options.out,
           ...(options.test ? { test: options.test } : {}),
+          ...(options.writeTest ? { writeTest: options.writeTest } : {}),
           ...(options.format ? { format: options.format } : {}),
           textFields: options.text.split(',').map((field) => field.trim()),
           labels: options.labels.length > 0 ? options.labels : ['category,sentiment,urgency'],

@@ -66,11 +66,14 @@ describe('inquiry-pipeline CLI', () => {
     expect(JSON.parse(ingested.stdout)).toMatchObject({ read: 1500, quarantined: 0, labels: 4500 });
 
     const bundle = path.join(dir, 'bundle');
+    const heldOut = path.join(dir, 'held-out.jsonl');
     const trained = await run([
       'train',
       '--from-db',
       '--out',
       bundle,
+      '--write-test',
+      heldOut,
       '--dim',
       '16',
       '--buckets',
@@ -86,6 +89,26 @@ describe('inquiry-pipeline CLI', () => {
     };
     expect(summary.metrics['category.macro_f1']).toBeGreaterThan(0.8);
     expect(summary.exportCheck.maxAbsDiff).toBeLessThan(1e-4);
+    // The held-out share (10 % of 1,500), with its labels, as the retrain workflow evaluates it.
+    const held = (await readFile(heldOut, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, string>);
+    expect(held).toHaveLength(150);
+    expect(Object.keys(held[0]!).sort()).toEqual([
+      'body',
+      'category',
+      'sentiment',
+      'subject',
+      'urgency',
+    ]);
+    const onHeldOut = await run(['evaluate', '--bundle', bundle, '--data', heldOut]);
+    expect(onHeldOut.code).toBe(0);
+    // The same examples the trainer measured its test metrics on: the same figure.
+    expect(
+      (JSON.parse(onHeldOut.stdout) as { heads: Record<string, { macroF1: number }> }).heads
+        .category!.macroF1,
+    ).toBeCloseTo(summary.metrics['category.macro_f1']!, 4);
 
     const gold = path.join(dir, 'gold.jsonl');
     await run(['generate', '--n', '300', '--seed', '4', '--noise', '0', '--out', gold]);

@@ -75,7 +75,10 @@ export function inquiryRoutes(deps: AppDeps): Router {
     for (const result of out.results) {
       for (const [head, prediction] of Object.entries(result)) {
         deps.metrics.inferences.inc({ model_version: out.version, head });
-        deps.metrics.confidence.observe({ head }, prediction.confidence);
+        deps.metrics.confidence.observe(
+          { head, model_version: out.version },
+          prediction.confidence,
+        );
         deps.metrics.predictions.inc({ head, label: prediction.label });
       }
     }

@@ -191,9 +191,9 @@ function templates(
               command: ['sh'],
               source: [
                 'set -eu',
-                'inquiry-pipeline train --from-db --out /work/bundle',
-                'inquiry-pipeline generate --n 5000 --seed 7 --noise 0 --out /work/gold.jsonl',
-                `inquiry-pipeline evaluate --bundle /work/bundle --data /work/gold.jsonl --out /work/report --champion-model ${modelName(owner, spec)}`,
+                // Evaluated on the examples held out of its own training (never trained on).
+                'inquiry-pipeline train --from-db --out /work/bundle --write-test /work/test.jsonl',
+                `inquiry-pipeline evaluate --bundle /work/bundle --data /work/test.jsonl --out /work/report --champion-model ${modelName(owner, spec)}`,
                 `inquiry-pipeline register --bundle /work/bundle --evaluation /work/report --pipeline ${owner.metadata.name} --model-name ${modelName(owner, spec)} --namespace ${owner.metadata.namespace}`,
               ].join('\n'),
             },

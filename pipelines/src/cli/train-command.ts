@@ -1,4 +1,5 @@
 /** `inquiry-pipeline train`: a bundle from a labeled JSONL/CSV file. */
+import { writeFile } from 'node:fs/promises';
 import type { Logger } from '../../../lib/logger.js';
 import { inquiryText, joinText } from '../../../inference-server/src/model/runtime.js';
 import { labeledInquiries } from '../../../inference-server/src/store/feedback.js';
@@ -23,6 +24,8 @@ export interface TrainCommandOptions {
   database?: { url: string; minPredictionConfidence: number };
   format?: RecordFormat;
   test?: string;
+  /** Write the held-out test examples here (JSON lines: text + one column per head). */
+  writeTest?: string;
   out: string;
   textFields: string[];
   /** `head` or `head=column`. */
@@ -152,6 +155,19 @@ async function trainAndWrite(
   const model = trainModel(data, trainOptions);
   progress.stop();
   await writeBundle(options.out, model);
+  if (options.writeTest) {
+    // `body` holds the model's text as is (subject and body were already joined into it); the
+    // empty `subject` keeps the default text fields of evaluate working.
+    await writeFile(
+      options.writeTest,
+      model.testExamples
+        .map(
+          (example) =>
+            `${JSON.stringify({ subject: '', body: example.text, ...example.labels })}\n`,
+        )
+        .join(''),
+    );
+  }
   const check = await verifyExport(options.out, model);
   if (check.maxAbsDiff > EXPORT_TOLERANCE) {
     throw new Error(

@@ -94,6 +94,8 @@ export interface TrainedModel {
   history: EpochProgress[];
   /** The validation texts, for checking the export against the trainer. */
   validationTexts: string[];
+  /** The test examples (held out of training and validation), for an evaluation elsewhere. */
+  testExamples: LabeledText[];
   sizes: { train: number; validation: number; test: number };
 }
 
@@ -280,6 +282,7 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     test: testMetrics,
     history,
     validationTexts: validation.map((example) => example.text),
+    testExamples: test,
     sizes: { train: train.length, validation: validation.length, test: test.length },
   };
 }
