@@ -199,7 +199,14 @@ export class Controller {
       const workflows = (this.workflows?.list(namespace) ?? []).filter(
         (w) => w.metadata?.labels?.[LABELS.pipeline] === name,
       ) as WorkflowLike[];
-      await reconcilePipeline(this.kube, pipeline, this.clock(), workflows, this.metrics);
+      const versions = (this.modelVersions?.list(namespace) ?? []) as ModelVersion[];
+      await reconcilePipeline(
+        this.kube,
+        pipeline,
+        this.clock(),
+        { workflows, versions },
+        this.metrics,
+      );
       return;
     }
     if (kind === 'mv') {

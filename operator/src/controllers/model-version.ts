@@ -18,6 +18,7 @@ import {
   buildVirtualService,
 } from '../builders/serving.js';
 import {
+  isTerminal,
   judgeMetric,
   nextStep,
   planRollout,
@@ -140,6 +141,24 @@ export async function reconcileModelVersion(
 ): Promise<number | null> {
   const { kube } = deps;
   const namespace = mv.metadata.namespace!;
+  const finalizers = mv.metadata.finalizers ?? [];
+  const needsFinalizer =
+    !mv.metadata.deletionTimestamp &&
+    mv.spec.model.version !== undefined &&
+    !finalizers.includes(ALIAS_FINALIZER);
+  if (needsFinalizer)
+    await kube.setFinalizers(mv, 'modelversions', [...finalizers, ALIAS_FINALIZER]);
+  // A finished rollout has nothing left to do (a fleet's old versions cost no API calls), unless
+  // a promoted canary's Deployment is still to retire or the object is being deleted.
+  if (
+    isTerminal(mv.status?.phase) &&
+    !mv.metadata.deletionTimestamp &&
+    !(mv.status?.phase === 'Promoted' && mv.status.canaryRetiresAt)
+  ) {
+    recordRolloutGauges(deps.metrics, mv, mv.status!);
+    return null;
+  }
+  // Read fresh, not from a cache: a stale stable version would point the routes at the wrong one.
   const pipeline = await kube.read<InquiryPipeline>(
     API_VERSION,
     'InquiryPipeline',
@@ -150,9 +169,6 @@ export async function reconcileModelVersion(
     await finalizeModelVersion(deps, mv, pipeline);
     return null;
   }
-  const finalizers = mv.metadata.finalizers ?? [];
-  if (mv.spec.model.version && !finalizers.includes(ALIAS_FINALIZER))
-    await kube.setFinalizers(mv, 'modelversions', [...finalizers, ALIAS_FINALIZER]);
   if (!pipeline) {
     await kube.patchStatus('modelversions', namespace, mv.metadata.name!, {
       phase: mv.status?.phase ?? 'Pending',

@@ -107,31 +107,27 @@ function comparable(status: {
   return { observedGeneration: status.observedGeneration, conditions, lastRuns: status.lastRuns };
 }
 
-/**
- * `workflows`: the pipeline's job Workflows (from the controller's informer), for the last run
- * of each job in status and the last-success gauge.
- */
+/** What the controller's informers know of a pipeline's surroundings (no API calls needed). */
+export interface PipelineContext {
+  /** The pipeline's job Workflows: status.lastRuns and the last-success gauge. */
+  workflows: readonly WorkflowLike[];
+  /** The ModelVersions of the pipeline's namespace. */
+  versions: readonly (KubeObject & {
+    spec: ModelVersionSpec;
+    status?: { phase?: string; artifactUri?: string };
+  })[];
+}
+
 export async function reconcilePipeline(
   kube: KubeClient,
   pipeline: InquiryPipeline,
   now: Date,
-  workflows: readonly WorkflowLike[] = [],
+  { workflows, versions }: PipelineContext,
   metrics?: OperatorMetrics,
 ): Promise<void> {
   const { namespace, name } = pipeline.metadata as { namespace: string; name: string };
   const stableName = pipeline.status?.stableModelVersion;
-  const stable = stableName
-    ? await kube.read<KubeObject & { spec: ModelVersionSpec; status?: { artifactUri?: string } }>(
-        'inquiries.mlops.io/v1alpha1',
-        'ModelVersion',
-        namespace,
-        stableName,
-      )
-    : undefined;
-  const versions = await kube.listCustom<{ spec: ModelVersionSpec; status?: { phase?: string } }>(
-    'modelversions',
-    namespace,
-  );
+  const stable = stableName ? versions.find((v) => v.metadata.name === stableName) : undefined;
   const rolloutInProgress = versions.some(
     (v) =>
       v.spec.pipeline === name &&

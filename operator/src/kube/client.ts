@@ -71,20 +71,6 @@ export class KubeClient {
   }
 
   /** Our custom resources of one kind in a namespace. */
-  async listCustom<T>(plural: string, namespace: string): Promise<T[]> {
-    try {
-      const list = (await this.custom.listNamespacedCustomObject({
-        group: 'inquiries.mlops.io',
-        version: 'v1alpha1',
-        namespace,
-        plural,
-      })) as { items: T[] };
-      return list.items;
-    } catch (cause) {
-      throw new Error(`failed to list ${plural} in ${namespace}`, { cause });
-    }
-  }
-
   /**
    * Sets the finalizers of one of our custom resources. The resourceVersion makes it a
    * compare-and-swap: a concurrent change fails with 409 and the reconcile is retried.
