@@ -19,6 +19,7 @@ import {
 } from './controllers/model-version.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { KubeClient } from './kube/client.js';
+import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
 import { LABELS } from './names.js';
 import type { OperatorMetrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
@@ -30,6 +31,36 @@ interface Watched {
   group: string;
   version: string;
   plural: string;
+}
+
+/** A watch that hands on trimmed objects (the informer caches what it is handed). */
+class TrimmingWatch extends k8s.Watch {
+  constructor(
+    config: k8s.KubeConfig,
+    private readonly trim: (object: k8s.KubernetesObject) => k8s.KubernetesObject,
+  ) {
+    super(config);
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(
+      path,
+      queryParams,
+      (phase, object: k8s.KubernetesObject, watchObj) =>
+        // BOOKMARK and ERROR events carry no object to trim.
+        callback(
+          phase,
+          object?.metadata && phase !== 'ERROR' ? this.trim(object) : object,
+          watchObj,
+        ),
+      done,
+    );
+  }
 }
 
 const WORKFLOWS: Watched = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' };
@@ -70,15 +101,28 @@ export class Controller {
     this.kube = new KubeClient(config);
   }
 
-  private informer(watched: Watched, labelSelector?: string) {
+  /** An informer whose cache keeps `trim(object)`, from the list and from every watch event. */
+  private informer(
+    watched: Watched,
+    labelSelector?: string,
+    trim: (object: k8s.KubernetesObject) => k8s.KubernetesObject = withoutManagedFields,
+  ) {
     const custom = this.config.makeApiClient(k8s.CustomObjectsApi);
     const path = `/apis/${watched.group}/${watched.version}/${watched.plural}`;
-    const list = async () =>
-      (await custom.listClusterCustomObject({
+    const list = async () => {
+      const listed = (await custom.listClusterCustomObject({
         ...watched,
         ...(labelSelector ? { labelSelector } : {}),
       })) as k8s.KubernetesListObject<k8s.KubernetesObject>;
-    const informer = k8s.makeInformer(this.config, path, list, labelSelector);
+      return { ...listed, items: listed.items.map(trim) };
+    };
+    const informer = new k8s.ListWatch(
+      path,
+      new TrimmingWatch(this.config, trim),
+      list,
+      false,
+      labelSelector,
+    );
     let retryMs = 1000;
     informer.on('connect', () => {
       retryMs = 1000;
@@ -122,7 +166,11 @@ export class Controller {
       forgetRolloutGauges(this.metrics, object as ModelVersion),
     );
     for (const child of CHILDREN) {
-      const informer = this.informer(child, `${LABELS.managedBy}=inquiry-operator`);
+      const informer = this.informer(
+        child,
+        `${LABELS.managedBy}=inquiry-operator`,
+        identityAndProgress,
+      );
       // A child changed or deleted by someone else: its owner reconciles it back.
       for (const verb of ['update', 'delete'] as const) {
         informer.on(verb, (object) => {
@@ -135,7 +183,7 @@ export class Controller {
     }
     // The jobs' Workflows (started by our CronWorkflows, labelled with the pipeline): their
     // progress is the pipeline's status.lastRuns and the job metrics.
-    this.workflows = this.informer(WORKFLOWS, LABELS.pipeline);
+    this.workflows = this.informer(WORKFLOWS, LABELS.pipeline, identityAndProgress);
     for (const verb of ['add', 'update', 'delete'] as const) {
       this.workflows.on(verb, (object) => {
         const pipeline = object.metadata?.labels?.[LABELS.pipeline];

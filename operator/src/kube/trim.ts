@@ -1,0 +1,45 @@
+/**
+ * What the operator's informer caches keep of an object: the cache holds every object of a
+ * watched kind, so a fleet's memory is mostly what is cached. `managedFields` (often half an
+ * object) is never read; for children and Workflows only the identity, labels, owners and the
+ * Workflow's progress are.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+
+type Trim = (object: KubernetesObject) => KubernetesObject;
+
+/** Our own resources: everything but `metadata.managedFields`. */
+export const withoutManagedFields: Trim = (object) => {
+  if (!object.metadata?.managedFields) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
+};
+
+/** Children and Workflows: identity, labels, owners, deletion, and a Workflow's status summary. */
+export const identityAndProgress: Trim = (object) => {
+  const m = object.metadata ?? {};
+  const status = (object as { status?: Record<string, unknown> }).status;
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+      ...(m.labels ? { labels: m.labels } : {}),
+      ...(m.ownerReferences ? { ownerReferences: m.ownerReferences } : {}),
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+    },
+    ...(status
+      ? {
+          status: Object.fromEntries(
+            ['phase', 'startedAt', 'finishedAt', 'message', 'outputs']
+              .filter((key) => status[key] !== undefined)
+              .map((key) => [key, status[key]]),
+          ),
+        }
+      : {}),
+  } as KubernetesObject;
+};
