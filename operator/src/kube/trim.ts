@@ -11,7 +11,8 @@ type Trim = (object: KubernetesObject) => KubernetesObject;
 /** Our own resources: everything but `metadata.managedFields`. */
 export const withoutManagedFields: Trim = (object) => {
   if (!object.metadata?.managedFields) return object;
-  const { managedFields: _dropped, ...metadata } = object.metadata;
+  const metadata = { ...object.metadata };
+  delete metadata.managedFields;
   return { ...object, metadata };
 };
 
@@ -41,5 +42,5 @@ export const identityAndProgress: Trim = (object) => {
           ),
         }
       : {}),
-  } as KubernetesObject;
+  };
 };
