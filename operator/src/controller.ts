@@ -19,6 +19,7 @@ import {
 } from './controllers/model-version.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { KubeClient } from './kube/client.js';
+import { reuseConnections } from './kube/connections.js';
 import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
 import { LABELS } from './names.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -76,7 +77,7 @@ const key = (kind: 'pipeline' | 'policy' | 'mv', object: k8s.KubernetesObject): 
 
 export class Controller {
   private readonly kube: KubeClient;
-  private readonly queue = new WorkQueue();
+  private readonly queue = new WorkQueue(undefined, (k) => this.lockGroup(k));
   private readonly informers: k8s.Informer<k8s.KubernetesObject>[] = [];
   private pipelines:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
@@ -88,6 +89,8 @@ export class Controller {
   /** Workflows already counted as finished (by uid), so a re-list does not count them again. */
   private readonly countedRuns = new Set<string>();
   private readonly startedAt = Date.now();
+  /** Per ModelVersion, what its pipeline last saw of it (pipeline, phase, artifact). */
+  private readonly versionsSeen = new Map<string, string>();
   private policies:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
   private running: Promise<void> | undefined;
@@ -97,7 +100,10 @@ export class Controller {
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
     private readonly metrics?: OperatorMetrics,
+    /** Reconciles run at once (different keys; one key never twice at once). */
+    private readonly workers = 4,
   ) {
+    reuseConnections(config);
     this.kube = new KubeClient(config);
   }
 
@@ -157,14 +163,20 @@ export class Controller {
     for (const verb of ['add', 'update'] as const) {
       this.modelVersions.on(verb, (object) => {
         this.queue.add(key('mv', object));
-        // Its pipeline owns the stable Deployment and, outside a rollout, the routes.
-        const pipeline = (object as ModelVersion).spec?.pipeline;
-        if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
+        // Its pipeline owns the stable Deployment and, outside a rollout, the routes: it runs
+        // again when what it reads of the version changed (not for a finalizer or a step).
+        const mv = object as ModelVersion;
+        const seen = `${mv.spec?.pipeline} ${mv.status?.phase} ${mv.status?.artifactUri}`;
+        if (this.versionsSeen.get(key('mv', object)) === seen) return;
+        this.versionsSeen.set(key('mv', object), seen);
+        if (mv.spec?.pipeline)
+          this.queue.add(`pipeline:${object.metadata?.namespace}/${mv.spec.pipeline}`);
       });
     }
-    this.modelVersions.on('delete', (object) =>
-      forgetRolloutGauges(this.metrics, object as ModelVersion),
-    );
+    this.modelVersions.on('delete', (object) => {
+      this.versionsSeen.delete(key('mv', object));
+      forgetRolloutGauges(this.metrics, object as ModelVersion);
+    });
     for (const child of CHILDREN) {
       const informer = this.informer(
         child,
@@ -186,11 +198,12 @@ export class Controller {
     this.workflows = this.informer(WORKFLOWS, LABELS.pipeline, identityAndProgress);
     for (const verb of ['add', 'update', 'delete'] as const) {
       this.workflows.on(verb, (object) => {
-        const pipeline = object.metadata?.labels?.[LABELS.pipeline];
-        if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
-        // A routing-policy preview: its report goes to the policy's status.
+        // A routing-policy preview: its report goes to the policy's status; a job run goes to
+        // its pipeline's.
         const policy = object.metadata?.labels?.[LABELS.routingPolicy];
+        const pipeline = object.metadata?.labels?.[LABELS.pipeline];
         if (policy) this.queue.add(`policy:${object.metadata?.namespace}/${policy}`);
+        else if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
         if (verb === 'delete') this.countedRuns.delete(object.metadata?.uid ?? '');
         else this.countRun(object);
       });
@@ -203,7 +216,22 @@ export class Controller {
           { key: k, retryInMs, error: describe(error) },
           'reconcile failed; retrying',
         ),
+      this.workers,
     );
+  }
+
+  /**
+   * A pipeline and its ModelVersions write the same routes (VirtualService, DestinationRule):
+   * they never reconcile at once. Policies stand alone.
+   */
+  private lockGroup(queueKey: string): string {
+    const [kind, rest] = queueKey.split(':') as [string, string];
+    if (kind === 'pipeline') return `pipeline:${rest}`;
+    if (kind !== 'mv') return queueKey;
+    const [namespace, name] = rest.split('/') as [string, string];
+    const pipeline = (this.modelVersions?.get(name, namespace) as ModelVersion | undefined)?.spec
+      ?.pipeline;
+    return pipeline ? `pipeline:${namespace}/${pipeline}` : queueKey;
   }
 
   /** Counts a job Workflow once when it finishes (not those that finished before we started). */

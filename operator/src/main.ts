@@ -17,7 +17,12 @@ async function main(): Promise<void> {
   const config = new k8s.KubeConfig();
   config.loadFromDefault();
   const metrics = createOperatorMetrics();
-  const controller = new Controller(config, logger, () => new Date(), metrics);
+  const workers = Number(process.env.OPERATOR_WORKERS ?? 4);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new Error(
+      `OPERATOR_WORKERS must be a whole number ≥ 1, not "${process.env.OPERATOR_WORKERS}"`,
+    );
+  const controller = new Controller(config, logger, () => new Date(), metrics, workers);
   let ready = false;
   const port = Number(process.env.OPERATOR_PORT ?? 8081);
   const server = createServer((request, response) => {

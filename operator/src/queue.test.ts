@@ -44,4 +44,61 @@ describe('WorkQueue', () => {
     queue.stop();
     await running;
   });
+
+  it('works different keys at once with several workers, never one key twice at once', async () => {
+    const queue = new WorkQueue();
+    const active = new Set<string>();
+    let most = 0;
+    let overlapOfOneKey = false;
+    const releases: (() => void)[] = [];
+    const running = queue.run(
+      async (key) => {
+        if (active.has(key)) overlapOfOneKey = true;
+        active.add(key);
+        most = Math.max(most, active.size);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        active.delete(key);
+      },
+      () => {},
+      3,
+    );
+    for (const key of ['a', 'b', 'c', 'd']) queue.add(key);
+    await settle();
+    expect(active.size).toBe(3); // the fourth waits for a free worker
+    queue.add('a'); // while a runs: again after, not beside it
+    while (releases.length > 0 || active.size > 0) {
+      releases.shift()?.();
+      await settle();
+    }
+    expect(most).toBe(3);
+    expect(overlapOfOneKey).toBe(false);
+    queue.stop();
+    await running;
+  });
+
+  it('never works two keys of one group at once', async () => {
+    const queue = new WorkQueue(undefined, (key) => key.split('#')[0]!);
+    const active = new Set<string>();
+    const overlaps: string[] = [];
+    const order: string[] = [];
+    const running = queue.run(
+      async (key) => {
+        const group = key.split('#')[0]!;
+        if (active.has(group)) overlaps.push(key);
+        active.add(group);
+        order.push(key);
+        await settle();
+        active.delete(group);
+      },
+      () => {},
+      4,
+    );
+    for (const key of ['p1#pipeline', 'p1#mv-a', 'p2#pipeline', 'p1#mv-b']) queue.add(key);
+    for (let i = 0; i < 20 && order.length < 4; i++) await settle();
+    expect(overlaps).toEqual([]);
+    expect(order.slice(0, 2).sort()).toEqual(['p1#pipeline', 'p2#pipeline']);
+    expect(order).toHaveLength(4);
+    queue.stop();
+    await running;
+  });
 });

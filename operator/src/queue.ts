@@ -1,7 +1,8 @@
 /**
  * A work queue keyed by object (`namespace/name`): a key waiting is not added twice, one key is
  * never worked on by two workers at once (a key added meanwhile runs again after), and a failed
- * key comes back with exponential backoff.
+ * key comes back with exponential backoff. Keys of one group (`groupOf`: e.g. a pipeline and its
+ * model versions, which write the same routes) are never worked on at once either.
  */
 export class WorkQueue {
   private readonly waiting = new Set<string>();
@@ -10,10 +11,16 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly ready: string[] = [];
-  private wake: (() => void) | undefined;
+  /** Workers waiting for a key. */
+  private readonly idle: (() => void)[] = [];
   private stopped = false;
 
-  constructor(private readonly backoff = { baseMs: 50, maxMs: 300_000 }) {}
+  private readonly activeGroups = new Set<string>();
+
+  constructor(
+    private readonly backoff = { baseMs: 50, maxMs: 300_000 },
+    private readonly groupOf: (key: string) => string = (key) => key,
+  ) {}
 
   get depth(): number {
     return this.waiting.size;
@@ -28,7 +35,7 @@ export class WorkQueue {
     if (this.waiting.has(key)) return;
     this.waiting.add(key);
     this.ready.push(key);
-    this.wake?.();
+    this.idle.shift()?.();
   }
 
   /** Adds the key after `delayMs` (a later call for the same key replaces an earlier one). */
@@ -40,20 +47,34 @@ export class WorkQueue {
     );
   }
 
-  /** Runs `work` for keys until `stop`; a thrown error requeues the key with backoff. */
+  /**
+   * Runs `work` for keys with `workers` concurrent workers until `stop`; a thrown error requeues
+   * the key with backoff.
+   */
   async run(
+    work: (key: string) => Promise<void>,
+    onError: (key: string, error: unknown, retryInMs: number) => void,
+    workers = 1,
+  ): Promise<void> {
+    await Promise.all(Array.from({ length: workers }, () => this.worker(work, onError)));
+  }
+
+  private async worker(
     work: (key: string) => Promise<void>,
     onError: (key: string, error: unknown, retryInMs: number) => void,
   ): Promise<void> {
     while (!this.stopped) {
-      const key = this.ready.shift();
-      if (key === undefined) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
+      // The first ready key whose group is free (keys of a busy group keep their place).
+      const index = this.ready.findIndex((k) => !this.activeGroups.has(this.groupOf(k)));
+      if (index < 0) {
+        await new Promise<void>((resolve) => this.idle.push(resolve));
         continue;
       }
+      const key = this.ready.splice(index, 1)[0]!;
+      const group = this.groupOf(key);
       this.waiting.delete(key);
       this.active.add(key);
+      this.activeGroups.add(group);
       try {
         await work(key);
         this.failures.delete(key);
@@ -65,7 +86,10 @@ export class WorkQueue {
         this.addAfter(key, retryInMs);
       } finally {
         this.active.delete(key);
+        this.activeGroups.delete(group);
         if (this.dirty.delete(key)) this.add(key);
+        // Keys of this group may have waited for it.
+        for (const wake of this.idle.splice(0)) wake();
       }
     }
   }
@@ -73,6 +97,6 @@ export class WorkQueue {
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
-    this.wake?.();
+    for (const wake of this.idle.splice(0)) wake();
   }
 }
