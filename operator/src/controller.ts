@@ -89,6 +89,8 @@ export class Controller {
   /** Workflows already counted as finished (by uid), so a re-list does not count them again. */
   private readonly countedRuns = new Set<string>();
   private readonly startedAt = Date.now();
+  /** Per pipeline, what last woke it (generation, stable version, deletion). */
+  private readonly pipelinesSeen = new Map<string, string>();
   /** Per ModelVersion, what its pipeline last saw of it (pipeline, phase, artifact). */
   private readonly versionsSeen = new Map<string, string>();
   private policies:
@@ -150,10 +152,18 @@ export class Controller {
     this.policies = this.informer({ group: GROUP, version: VERSION, plural: 'routingpolicies' });
     for (const verb of ['add', 'update', 'delete'] as const) {
       this.pipelines.on(verb, (object) => {
-        if (verb !== 'delete') this.queue.add(key('pipeline', object));
+        // Its own status writes do not wake it: only a new generation, a new stable version or
+        // a deletion does.
+        const pipeline = object as InquiryPipeline;
+        const seen = `${pipeline.metadata.generation} ${pipeline.status?.stableModelVersion} ${String(pipeline.metadata.deletionTimestamp)}`;
+        const wakes = verb === 'add' || this.pipelinesSeen.get(key('pipeline', object)) !== seen;
+        if (verb === 'delete') this.pipelinesSeen.delete(key('pipeline', object));
+        else this.pipelinesSeen.set(key('pipeline', object), seen);
+        if (verb !== 'delete' && wakes) this.queue.add(key('pipeline', object));
         // The policy it references lists its users in status.
-        const policy = (object as InquiryPipeline).spec?.routingPolicyRef?.name;
-        if (policy) this.queue.add(`policy:${object.metadata?.namespace}/${policy}`);
+        const policy = pipeline.spec?.routingPolicyRef?.name;
+        if (policy && (wakes || verb === 'delete'))
+          this.queue.add(`policy:${object.metadata?.namespace}/${policy}`);
       });
     }
     for (const verb of ['add', 'update'] as const) {

@@ -172,7 +172,8 @@ describe('operator: ModelVersion canary', () => {
     expect(await deploymentNames()).toEqual(['support-inference']);
     expect((await read('modelversions', 'support-v2')).status?.canaryRetiresAt).toBeUndefined();
     expect(await gauge(metrics, 'support-v2')).toEqual({ phase: 'Promoted', weight: 100 });
-    expect(await gauge(metrics, 'support-v1')).toEqual({ phase: 'Superseded', weight: 0 });
+    // A superseded version is history: its series are gone (the counters keep its end).
+    expect(await gauge(metrics, 'support-v1')).toEqual({ phase: undefined, weight: undefined });
     const passes = (await metrics.analysisResults.get()).values.find(
       (v) => v.labels.verdict === 'Pass',
     );

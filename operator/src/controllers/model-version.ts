@@ -61,13 +61,23 @@ const PHASES = [
   'Superseded',
 ] as const satisfies readonly NonNullable<ModelVersionStatus['phase']>[];
 
-/** The canary gauges of one ModelVersion: its phase (one-hot), weight and step. */
+/** Phases that are history: their gauges are dropped, so a fleet's old versions cost no series. */
+const HISTORY_PHASES = new Set(['Superseded', 'RolledBack', 'Failed']);
+
+/**
+ * The canary gauges of one ModelVersion: its phase (one-hot), weight and step. A version that
+ * is history (superseded, rolled back, failed) has none: its end is in the counters.
+ */
 export function recordRolloutGauges(
   metrics: OperatorMetrics | undefined,
   mv: ModelVersion,
   status: ModelVersionStatus,
 ): void {
   if (!metrics) return;
+  if (HISTORY_PHASES.has(status.phase ?? '')) {
+    forgetRolloutGauges(metrics, mv);
+    return;
+  }
   const labels = {
     namespace: mv.metadata.namespace!,
     pipeline: mv.spec.pipeline,
