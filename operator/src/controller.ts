@@ -1,7 +1,8 @@
 /**
- * The controller: informers (list + watch, re-listing when a watch ends) on InquiryPipelines and
- * on the children the operator owns; a change to either queues the pipeline, and the queue runs
- * the reconciler with backoff on errors. Errors are logged and retried, never swallowed.
+ * The controller: informers (list + watch, re-listing when a watch ends) on InquiryPipelines,
+ * RoutingPolicies, ModelVersions, the children the operator owns and the jobs' Workflows; an
+ * event queues the object it concerns, and the queue runs the reconcilers (several workers,
+ * backoff on errors). Errors are logged and retried, never swallowed.
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../lib/logger.js';
@@ -16,9 +17,10 @@ import {
   forgetRolloutGauges,
   reconcileModelVersion,
   type ModelVersion,
+  type ModelVersionDeps,
 } from './controllers/model-version.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
-import { KubeClient } from './kube/client.js';
+import { describeError, KubeClient } from './kube/client.js';
 import { reuseConnections } from './kube/connections.js';
 import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
 import { LABELS } from './names.js';
@@ -75,6 +77,15 @@ const CHILDREN: Watched[] = [
 const key = (kind: 'pipeline' | 'policy' | 'mv', object: k8s.KubernetesObject): string =>
   `${kind}:${object.metadata?.namespace}/${object.metadata?.name}`;
 
+export interface ControllerOptions {
+  clock?: () => Date;
+  metrics?: OperatorMetrics;
+  /** Reconciles run at once (different keys; a pipeline and its ModelVersions never at once). */
+  workers?: number;
+  /** Prometheus for the `prometheus` analysis provider; without it such metrics fail. */
+  prometheusUrl?: string;
+}
+
 export class Controller {
   private readonly kube: KubeClient;
   private readonly queue = new WorkQueue(undefined, (k) => this.lockGroup(k));
@@ -83,7 +94,6 @@ export class Controller {
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
   private modelVersions:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
-  private readonly mlflowClients = new Map<string, MlflowClient>();
   private workflows:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
   /** Workflows already counted as finished (by uid), so a re-list does not count them again. */
@@ -97,16 +107,32 @@ export class Controller {
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
   private running: Promise<void> | undefined;
 
+  private readonly clock: () => Date;
+  private readonly metrics: OperatorMetrics | undefined;
+  private readonly workers: number;
+  private readonly modelVersionDeps: ModelVersionDeps;
+
   constructor(
     private readonly config: k8s.KubeConfig,
     private readonly logger: Logger,
-    private readonly clock: () => Date = () => new Date(),
-    private readonly metrics?: OperatorMetrics,
-    /** Reconciles run at once (different keys; one key never twice at once). */
-    private readonly workers = 4,
+    options: ControllerOptions = {},
   ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.metrics = options.metrics;
+    this.workers = options.workers ?? 4;
     reuseConnections(config);
     this.kube = new KubeClient(config);
+    const mlflowClients = new Map<string, MlflowClient>();
+    this.modelVersionDeps = {
+      kube: this.kube,
+      mlflow: (trackingUri) => {
+        let client = mlflowClients.get(trackingUri);
+        if (!client) mlflowClients.set(trackingUri, (client = new MlflowClient({ trackingUri })));
+        return client;
+      },
+      ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    };
   }
 
   /** An informer whose cache keeps `trim(object)`, from the list and from every watch event. */
@@ -223,7 +249,7 @@ export class Controller {
       (k) => this.reconcile(k),
       (k, error, retryInMs) =>
         this.logger.warn(
-          { key: k, retryInMs, error: describe(error) },
+          { key: k, retryInMs, error: describeError(error) },
           'reconcile failed; retrying',
         ),
       this.workers,
@@ -299,21 +325,7 @@ export class Controller {
       const mv = this.modelVersions?.get(name, namespace) as ModelVersion | undefined;
       // A deletion is reconciled too: the finalizer's clean-up runs here.
       if (!mv) return;
-      const requeueAfterMs = await reconcileModelVersion(
-        {
-          kube: this.kube,
-          mlflow: (trackingUri) => {
-            let client = this.mlflowClients.get(trackingUri);
-            if (!client)
-              this.mlflowClients.set(trackingUri, (client = new MlflowClient({ trackingUri })));
-            return client;
-          },
-          ...(process.env.PROMETHEUS_URL ? { prometheusUrl: process.env.PROMETHEUS_URL } : {}),
-          ...(this.metrics ? { metrics: this.metrics } : {}),
-        },
-        mv,
-        this.clock(),
-      );
+      const requeueAfterMs = await reconcileModelVersion(this.modelVersionDeps, mv, this.clock());
       if (requeueAfterMs !== null) this.queue.addAfter(queueKey, requeueAfterMs);
       return;
     }
@@ -335,13 +347,4 @@ export class Controller {
     await Promise.all(this.informers.map((informer) => informer.stop()));
     await this.running;
   }
-}
-
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
-    parts.push(current instanceof Error ? current.message : JSON.stringify(current));
-    if (!(current instanceof Error)) break;
-  }
-  return parts.join(': ');
 }

@@ -22,7 +22,11 @@ async function main(): Promise<void> {
     throw new Error(
       `OPERATOR_WORKERS must be a whole number ≥ 1, not "${process.env.OPERATOR_WORKERS}"`,
     );
-  const controller = new Controller(config, logger, () => new Date(), metrics, workers);
+  const controller = new Controller(config, logger, {
+    metrics,
+    workers,
+    ...(process.env.PROMETHEUS_URL ? { prometheusUrl: process.env.PROMETHEUS_URL } : {}),
+  });
   let ready = false;
   const port = Number(process.env.OPERATOR_PORT ?? 8081);
   const server = createServer((request, response) => {

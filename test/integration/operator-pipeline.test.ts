@@ -16,12 +16,7 @@ describe('operator: InquiryPipeline', () => {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const metrics = createOperatorMetrics();
-  const controller = new Controller(
-    kc,
-    createLogger('operator-test', 'silent'),
-    () => new Date(),
-    metrics,
-  );
+  const controller = new Controller(kc, createLogger('operator-test', 'silent'), { metrics });
 
   const cron = (name: string) =>
     custom.getNamespacedCustomObject({
@@ -379,5 +374,72 @@ describe('operator: InquiryPipeline', () => {
       (v) => v.labels.pipeline === 'reports' && v.labels.pipeline_job === 'ingestion',
     );
     expect(lastSuccess?.value).toBeGreaterThan(Date.now() / 1000 - 60);
+  });
+
+  it('reports a child the API server refuses as Degraded and Ready=False, with its reason', async () => {
+    const namespace = 'operator-pipeline-quota';
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    // A quota of no Services: the real quota admission refuses the inference Service.
+    await core.createNamespacedResourceQuota({
+      namespace,
+      body: { metadata: { name: 'no-services' }, spec: { hard: { services: '0' } } },
+    });
+    await eventually('the quota to be counted by the controller manager', async () =>
+      (await core.readNamespacedResourceQuota({ name: 'no-services', namespace })).status?.hard
+        ? true
+        : undefined,
+    );
+    await custom.createNamespacedCustomObject({
+      group: 'inquiries.mlops.io',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'inquirypipelines',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'InquiryPipeline',
+        metadata: { name: 'capped' },
+        spec: { databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: 'http://mlflow:5000' } },
+      },
+    });
+    const conditions = await eventually('Degraded=True', async () => {
+      const pipeline = (await custom.getNamespacedCustomObject({
+        group: 'inquiries.mlops.io',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'inquirypipelines',
+        name: 'capped',
+      })) as {
+        status?: {
+          conditions?: { type: string; status: string; reason: string; message: string }[];
+        };
+      };
+      const list = pipeline.status?.conditions ?? [];
+      return list.find((c) => c.type === 'Degraded')?.status === 'True' ? list : undefined;
+    });
+    const degraded = conditions.find((c) => c.type === 'Degraded')!;
+    expect(degraded.reason).toBe('ApplyFailed');
+    expect(degraded.message).toMatch(/failed to apply Service .*capped-inference.*exceeded quota/);
+    expect(conditions.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ApplyFailed',
+    });
+    // Lifting the quota: the retry (with backoff) applies it and the condition clears.
+    await core.deleteNamespacedResourceQuota({ name: 'no-services', namespace });
+    await eventually(
+      'Degraded=False after the quota is gone',
+      async () => {
+        const pipeline = (await custom.getNamespacedCustomObject({
+          group: 'inquiries.mlops.io',
+          version: 'v1alpha1',
+          namespace,
+          plural: 'inquirypipelines',
+          name: 'capped',
+        })) as { status?: { conditions?: { type: string; status: string }[] } };
+        return pipeline.status?.conditions?.find((c) => c.type === 'Degraded')?.status === 'False'
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
   });
 });

@@ -142,12 +142,9 @@ describe("the operator under the chart's RBAC only", () => {
     };
 
   it('does its whole job with only the role, and the role grants nothing it does not use', async () => {
-    const controller = new Controller(
-      operatorKc,
-      createLogger('rbac-test', 'silent'),
-      () => new Date(),
-      createOperatorMetrics(),
-    );
+    const controller = new Controller(operatorKc, createLogger('rbac-test', 'silent'), {
+      metrics: createOperatorMetrics(),
+    });
     const elector = new LeaderElector(operatorKc, {
       namespace: OPERATOR_NAMESPACE,
       name: 'inquiry-operator',

@@ -64,6 +64,12 @@ const PHASES = [
 /** Phases that are history: their gauges are dropped, so a fleet's old versions cost no series. */
 const HISTORY_PHASES = new Set(['Superseded', 'RolledBack', 'Failed']);
 
+const gaugeLabels = (mv: ModelVersion) => ({
+  namespace: mv.metadata.namespace!,
+  pipeline: mv.spec.pipeline,
+  modelversion: mv.metadata.name!,
+});
+
 /**
  * The canary gauges of one ModelVersion: its phase (one-hot), weight and step. A version that
  * is history (superseded, rolled back, failed) has none: its end is in the counters.
@@ -78,11 +84,7 @@ export function recordRolloutGauges(
     forgetRolloutGauges(metrics, mv);
     return;
   }
-  const labels = {
-    namespace: mv.metadata.namespace!,
-    pipeline: mv.spec.pipeline,
-    modelversion: mv.metadata.name!,
-  };
+  const labels = gaugeLabels(mv);
   for (const phase of PHASES)
     metrics.canaryPhase.set({ ...labels, phase }, phase === (status.phase ?? 'Pending') ? 1 : 0);
   metrics.canaryWeight.set(labels, status.canaryWeight ?? 0);
@@ -92,11 +94,7 @@ export function recordRolloutGauges(
 /** Drops a deleted ModelVersion's series so dashboards do not show ghosts. */
 export function forgetRolloutGauges(metrics: OperatorMetrics | undefined, mv: ModelVersion): void {
   if (!metrics) return;
-  const labels = {
-    namespace: mv.metadata.namespace!,
-    pipeline: mv.spec.pipeline,
-    modelversion: mv.metadata.name!,
-  };
+  const labels = gaugeLabels(mv);
   for (const phase of PHASES) metrics.canaryPhase.remove({ ...labels, phase });
   metrics.canaryWeight.remove(labels);
   metrics.canaryStep.remove(labels);
@@ -185,6 +183,8 @@ export async function reconcileModelVersion(
     });
     return 10_000;
   }
+  if (mv.status?.phase === 'Promoted' && mv.status.canaryRetiresAt)
+    return retireCanary(deps, mv, pipeline, now);
   const client = deps.mlflow(pipeline.spec.mlflow.trackingUri);
   const resolved = await resolveModel(client, mv);
   const stableName = pipeline.status?.stableModelVersion;
@@ -206,8 +206,6 @@ export async function reconcileModelVersion(
     now,
     ...(control ? { control } : {}),
   };
-  if (mv.status?.phase === 'Promoted' && mv.status.canaryRetiresAt)
-    return retireCanary(deps, mv, pipeline, now);
   let decision = nextStep(input);
   if (decision.needsAnalysis) {
     const providers = {
@@ -247,15 +245,10 @@ export async function reconcileModelVersion(
   return retireInMs ?? decision.requeueAfterMs;
 
   async function carryOut(action: Action): Promise<void> {
-    const canary = {
-      name: mv.metadata.name!,
-      artifactUri: resolved.artifactUri,
-      subset: 'canary' as const,
-    };
     switch (action.type) {
       case 'setCanaryWeight':
       case 'startShadow':
-        await kube.apply(buildInferenceDeployment(owner, spec, canary));
+        await kube.apply(canaryDeployment(pipeline!, mv, resolved.artifactUri));
         await kube.apply(buildDestinationRule(owner, stableName!, mv.metadata.name));
         await kube.apply(
           buildVirtualService(
@@ -284,11 +277,8 @@ export async function reconcileModelVersion(
         deps.metrics?.promotions.inc({ namespace, pipeline: mv.spec.pipeline });
         return;
       case 'rollback':
-        if (stableName) {
-          await kube.apply(buildVirtualService(owner, spec, { canaryWeight: 0, canary: false }));
-          await kube.apply(buildDestinationRule(owner, stableName));
-        }
-        await kube.delete(buildInferenceDeployment(owner, spec, canary));
+        if (stableName) await routeAllToStable(kube, pipeline!, stableName);
+        await kube.delete(canaryDeployment(pipeline!, mv));
         deps.metrics?.rollbacks.inc({ namespace, pipeline: mv.spec.pipeline });
         return;
       case 'event':
@@ -327,12 +317,30 @@ async function retireCanary(
   return null;
 }
 
-function canaryDeployment(pipeline: InquiryPipeline, mv: ModelVersion) {
+/** The canary Deployment of `mv` (deleting needs only its name; applying needs the bundle). */
+function canaryDeployment(
+  pipeline: InquiryPipeline,
+  mv: ModelVersion,
+  artifactUri = mv.status?.artifactUri ?? '',
+) {
   return buildInferenceDeployment(ownerOf(pipeline), withDefaults(pipeline.spec), {
     name: mv.metadata.name!,
-    artifactUri: mv.status?.artifactUri ?? '',
+    artifactUri,
     subset: 'canary',
   });
+}
+
+/** All traffic back to the stable version: weight 0 for the canary, only the stable subset. */
+async function routeAllToStable(
+  kube: KubeClient,
+  pipeline: InquiryPipeline,
+  stableName: string,
+): Promise<void> {
+  const owner = ownerOf(pipeline);
+  await kube.apply(
+    buildVirtualService(owner, withDefaults(pipeline.spec), { canaryWeight: 0, canary: false }),
+  );
+  await kube.apply(buildDestinationRule(owner, stableName));
 }
 
 /**
@@ -353,12 +361,8 @@ async function finalizeModelVersion(
   if (pipeline) {
     const inRollout = mv.status?.phase === 'Progressing' || mv.status?.phase === 'Paused';
     const stableName = pipeline.status?.stableModelVersion;
-    if (inRollout && stableName && stableName !== mv.metadata.name) {
-      const owner = ownerOf(pipeline);
-      const spec = withDefaults(pipeline.spec);
-      await kube.apply(buildVirtualService(owner, spec, { canaryWeight: 0, canary: false }));
-      await kube.apply(buildDestinationRule(owner, stableName));
-    }
+    if (inRollout && stableName && stableName !== mv.metadata.name)
+      await routeAllToStable(kube, pipeline, stableName);
     await kube.delete(canaryDeployment(pipeline, mv));
     if (version) {
       const client = deps.mlflow(pipeline.spec.mlflow.trackingUri);

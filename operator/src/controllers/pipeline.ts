@@ -18,38 +18,15 @@ import {
   buildVirtualService,
 } from '../builders/serving.js';
 import { buildCronWorkflow, buildWorkflowTemplate } from '../builders/workflows.js';
-import type { KubeClient, KubeObject } from '../kube/client.js';
+import { describeError, type KubeClient, type KubeObject } from '../kube/client.js';
 import type { OperatorMetrics } from '../metrics.js';
 import { summarizeRuns, type WorkflowLike } from './job-runs.js';
+import { canonicalJson, setCondition, type Condition } from './status.js';
 
 export type InquiryPipeline = KubeObject & {
   spec: InquiryPipelineSpec;
   status?: InquiryPipelineStatus;
 };
-
-interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
-
-/** Keeps lastTransitionTime when a condition's status did not change. */
-export function setCondition(
-  previous: Condition[] | undefined,
-  next: Omit<Condition, 'lastTransitionTime'>,
-  now: Date,
-): Condition[] {
-  const old = previous?.find((c) => c.type === next.type);
-  const condition = {
-    ...next,
-    lastTransitionTime:
-      old && old.status === next.status ? old.lastTransitionTime : now.toISOString(),
-  };
-  return [...(previous ?? []).filter((c) => c.type !== next.type), condition];
-}
 
 /** The children an InquiryPipeline should have, given its stable ModelVersion (if any). */
 export function desiredChildren(
@@ -85,15 +62,6 @@ export function desiredChildren(
     if (autoscaler) children.push(autoscaler);
   }
   return children;
-}
-
-/** JSON with object keys sorted: the API server returns status keys in its own order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
 }
 
 function comparable(status: {
@@ -140,32 +108,56 @@ export async function reconcilePipeline(
       : undefined,
     rolloutInProgress,
   );
-  for (const child of children) await kube.apply(child);
+  // A child the API server refuses (a quota, an admission policy, …) is reported in status
+  // (Degraded, Ready=False) and the error goes on to the queue, which retries with backoff.
+  let failure: Error | undefined;
+  for (const child of children) {
+    try {
+      await kube.apply(child);
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      break;
+    }
+  }
   const generation = pipeline.metadata.generation;
-  let conditions = pipeline.status?.conditions as Condition[] | undefined;
+  const observed = generation === undefined ? {} : { observedGeneration: generation };
   const serving = stable !== undefined;
-  conditions = setCondition(
-    conditions,
-    {
-      type: 'Ready',
-      status: serving ? 'True' : 'False',
-      reason: serving ? 'Reconciled' : 'NoStableModel',
-      message: serving
-        ? `${children.length} children applied; serving ${stableName}`
-        : `${children.length} children applied (jobs and Service); inference starts once a ModelVersion is promoted`,
-      ...(generation === undefined ? {} : { observedGeneration: generation }),
-    },
+  const ready =
+    failure !== undefined
+      ? { status: 'False' as const, reason: 'ApplyFailed', message: describeError(failure) }
+      : serving
+        ? {
+            status: 'True' as const,
+            reason: 'Reconciled',
+            message: `${children.length} children applied; serving ${stableName}`,
+          }
+        : {
+            status: 'False' as const,
+            reason: 'NoStableModel',
+            message: `${children.length} children applied (jobs and Service); inference starts once a ModelVersion is promoted`,
+          };
+  let conditions = setCondition(
+    pipeline.status?.conditions as Condition[] | undefined,
+    { type: 'Ready', ...ready, ...observed },
     now,
   );
   conditions = setCondition(
     conditions,
-    {
-      type: 'Degraded',
-      status: 'False',
-      reason: 'Reconciled',
-      message: 'all children applied',
-      ...(generation === undefined ? {} : { observedGeneration: generation }),
-    },
+    failure !== undefined
+      ? {
+          type: 'Degraded',
+          status: 'True',
+          reason: 'ApplyFailed',
+          message: describeError(failure),
+          ...observed,
+        }
+      : {
+          type: 'Degraded',
+          status: 'False',
+          reason: 'Reconciled',
+          message: 'all children applied',
+          ...observed,
+        },
     now,
   );
   const { lastRuns, lastSuccess } = summarizeRuns(workflows);
@@ -175,7 +167,7 @@ export async function reconcilePipeline(
       at.getTime() / 1000,
     );
   const status = {
-    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    ...observed,
     conditions,
     ...(Object.keys(lastRuns).length > 0 ? { lastRuns } : {}),
   };
@@ -187,5 +179,8 @@ export async function reconcilePipeline(
   };
   if (canonicalJson(comparable(current)) !== canonicalJson(comparable(status))) {
     await kube.patchStatus('inquirypipelines', namespace, name, status);
+    if (failure !== undefined)
+      await kube.event(pipeline, 'Warning', 'ApplyFailed', describeError(failure));
   }
+  if (failure !== undefined) throw failure;
 }

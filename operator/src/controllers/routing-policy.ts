@@ -16,13 +16,13 @@ import type { InquiryPipeline } from './pipeline.js';
 import { PolicyError, resolvePolicy } from '../../../inference-server/src/routing/policy.js';
 import { buildPolicyConfigMap } from '../builders/serving.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
-import { canonicalJson, setCondition } from './pipeline.js';
+import { canonicalJson, setCondition, type Condition } from './status.js';
 import { stringify } from 'yaml';
 
 export type RoutingPolicy = KubeObject & {
   spec: RoutingPolicySpec;
   status?: Omit<RoutingPolicyStatus, 'conditions'> & {
-    conditions?: Parameters<typeof setCondition>[0];
+    conditions?: Condition[];
   };
 };
 

@@ -19,6 +19,31 @@ export function statusCode(error: unknown): number | undefined {
   return error instanceof k8s.ApiException ? error.code : undefined;
 }
 
+/**
+ * An error and its causes in one line; an API server refusal contributes its Status message
+ * (e.g. `exceeded quota: …`), not the whole HTTP exchange.
+ */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
+    if (current instanceof k8s.ApiException) {
+      const body: unknown = current.body;
+      let message = `HTTP ${current.code}`;
+      try {
+        const status = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: string };
+        if (status?.message) message = status.message;
+      } catch {
+        // Not a Status object: the code says enough.
+      }
+      parts.push(message);
+      break;
+    }
+    parts.push(current instanceof Error ? current.message : JSON.stringify(current));
+    if (!(current instanceof Error)) break;
+  }
+  return parts.join(': ');
+}
+
 export class KubeClient {
   private readonly objects: k8s.KubernetesObjectApi;
   private readonly custom: k8s.CustomObjectsApi;
