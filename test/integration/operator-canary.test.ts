@@ -8,7 +8,7 @@ import { createLogger } from '../../lib/logger.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { Controller } from '../../operator/src/controller.js';
 import { createOperatorMetrics, type OperatorMetrics } from '../../operator/src/metrics.js';
-import { eventually, installPlatformCrds, testbed } from './testbed.js';
+import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
 
 const NAMESPACE = 'operator-canary';
 const GROUP = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
@@ -23,20 +23,7 @@ describe('operator: ModelVersion canary', () => {
   let controller = newController(metrics);
   const modelName = `canary-${Date.now()}`;
 
-  /** A registered model version whose run carries `online.accuracy` and `online.samples`. */
-  async function registered(accuracy: number): Promise<string> {
-    const experiment = await mlflow.ensureExperiment(`canary-test-${modelName}`);
-    const run = await mlflow.createRun(experiment, 'train');
-    await mlflow.logBatch(run.run_id, {
-      metrics: [
-        { key: 'online.accuracy', value: accuracy },
-        { key: 'online.samples', value: 500 },
-      ],
-    });
-    await mlflow.ensureRegisteredModel(modelName);
-    return (await mlflow.createModelVersion(modelName, `${run.artifact_uri}/bundle`, run.run_id))
-      .version;
-  }
+  const registered = (accuracy: number) => registerModelWithAccuracy(mlflow, modelName, accuracy);
 
   const modelVersion = (name: string, version: string) => ({
     apiVersion: 'inquiries.mlops.io/v1alpha1',

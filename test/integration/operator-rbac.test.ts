@@ -18,7 +18,7 @@ import { LeaderElector } from '../../operator/src/kube/leader.js';
 import { createOperatorMetrics } from '../../operator/src/metrics.js';
 import { auditLogPath } from '../../scripts/testbed/kubernetes.js';
 import { KUBERNETES_VERSION } from '../../scripts/testbed/versions.js';
-import { eventually, installPlatformCrds, testbed } from './testbed.js';
+import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OPERATOR_NAMESPACE = 'rbac-operator';
@@ -94,20 +94,7 @@ describe("the operator under the chart's RBAC only", () => {
       if (!object.metadata?.namespace) await objects.delete(object).catch(() => {});
   });
 
-  /** A registered model version whose run carries online accuracy over 500 labels. */
-  async function registered(accuracy: number): Promise<string> {
-    const experiment = await mlflow.ensureExperiment(`rbac-test-${modelName}`);
-    const run = await mlflow.createRun(experiment, 'train');
-    await mlflow.logBatch(run.run_id, {
-      metrics: [
-        { key: 'online.accuracy', value: accuracy },
-        { key: 'online.samples', value: 500 },
-      ],
-    });
-    await mlflow.ensureRegisteredModel(modelName);
-    return (await mlflow.createModelVersion(modelName, `${run.artifact_uri}/bundle`, run.run_id))
-      .version;
-  }
+  const registered = (accuracy: number) => registerModelWithAccuracy(mlflow, modelName, accuracy);
 
   const modelVersion = (name: string, version: string) => ({
     apiVersion: 'inquiries.mlops.io/v1alpha1',

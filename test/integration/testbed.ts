@@ -4,6 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MlflowClient } from '../../lib/mlflow/client.js';
 import { installCrds } from '../../scripts/testbed/kubernetes.js';
 
 function required(name: string): string {
@@ -100,4 +101,26 @@ export async function eventually<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * A registered MLflow model version whose run carries `online.accuracy` (as given) over 500
+ * `online.samples`: what the canary's mlflow analysis reads. Returns the version.
+ */
+export async function registerModelWithAccuracy(
+  mlflow: MlflowClient,
+  modelName: string,
+  accuracy: number,
+): Promise<string> {
+  const experiment = await mlflow.ensureExperiment(`operator-test-${modelName}`);
+  const run = await mlflow.createRun(experiment, 'train');
+  await mlflow.logBatch(run.run_id, {
+    metrics: [
+      { key: 'online.accuracy', value: accuracy },
+      { key: 'online.samples', value: 500 },
+    ],
+  });
+  await mlflow.ensureRegisteredModel(modelName);
+  return (await mlflow.createModelVersion(modelName, `${run.artifact_uri}/bundle`, run.run_id))
+    .version;
 }
