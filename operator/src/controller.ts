@@ -84,6 +84,8 @@ export interface ControllerOptions {
   workers?: number;
   /** Prometheus for the `prometheus` analysis provider; without it such metrics fail. */
   prometheusUrl?: string;
+  /** Watch one namespace only (WATCH_NAMESPACE); default: every namespace. */
+  namespace?: string;
 }
 
 export class Controller {
@@ -111,6 +113,7 @@ export class Controller {
   private readonly metrics: OperatorMetrics | undefined;
   private readonly workers: number;
   private readonly modelVersionDeps: ModelVersionDeps;
+  private readonly namespace: string | undefined;
 
   constructor(
     private readonly config: k8s.KubeConfig,
@@ -120,6 +123,7 @@ export class Controller {
     this.clock = options.clock ?? (() => new Date());
     this.metrics = options.metrics;
     this.workers = options.workers ?? 4;
+    this.namespace = options.namespace;
     reuseConnections(config);
     this.kube = new KubeClient(config);
     const mlflowClients = new Map<string, MlflowClient>();
@@ -142,12 +146,15 @@ export class Controller {
     trim: (object: k8s.KubernetesObject) => k8s.KubernetesObject = withoutManagedFields,
   ) {
     const custom = this.config.makeApiClient(k8s.CustomObjectsApi);
-    const path = `/apis/${watched.group}/${watched.version}/${watched.plural}`;
+    const scope = this.namespace ? `/namespaces/${this.namespace}` : '';
+    const path = `/apis/${watched.group}/${watched.version}${scope}/${watched.plural}`;
     const list = async () => {
-      const listed = (await custom.listClusterCustomObject({
-        ...watched,
-        ...(labelSelector ? { labelSelector } : {}),
-      })) as k8s.KubernetesListObject<k8s.KubernetesObject>;
+      const request = { ...watched, ...(labelSelector ? { labelSelector } : {}) };
+      const listed = (await (this.namespace
+        ? custom.listNamespacedCustomObject({ ...request, namespace: this.namespace })
+        : custom.listClusterCustomObject(
+            request,
+          ))) as k8s.KubernetesListObject<k8s.KubernetesObject>;
       return { ...listed, items: listed.items.map(trim) };
     };
     const informer = new k8s.ListWatch(

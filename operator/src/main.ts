@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     metrics,
     workers,
     ...(process.env.PROMETHEUS_URL ? { prometheusUrl: process.env.PROMETHEUS_URL } : {}),
+    ...(process.env.WATCH_NAMESPACE ? { namespace: process.env.WATCH_NAMESPACE } : {}),
   });
   let ready = false;
   const port = Number(process.env.OPERATOR_PORT ?? 8081);

@@ -19,7 +19,7 @@ describe('operator: ModelVersion canary', () => {
   const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
   const metrics = createOperatorMetrics();
   const newController = (m: OperatorMetrics) =>
-    new Controller(kc, createLogger('canary-test', 'silent'), { metrics: m });
+    new Controller(kc, createLogger('canary-test', 'silent'), { metrics: m, namespace: NAMESPACE });
   let controller = newController(metrics);
   const modelName = `canary-${Date.now()}`;
 

@@ -16,7 +16,11 @@ describe('operator: InquiryPipeline', () => {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const metrics = createOperatorMetrics();
-  const controller = new Controller(kc, createLogger('operator-test', 'silent'), { metrics });
+  // Test files run side by side, each with its operator: each minds its own namespace.
+  const controller = new Controller(kc, createLogger('operator-test', 'silent'), {
+    metrics,
+    namespace: NAMESPACE,
+  });
 
   const cron = (name: string) =>
     custom.getNamespacedCustomObject({
@@ -401,45 +405,55 @@ describe('operator: InquiryPipeline', () => {
         spec: { databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: 'http://mlflow:5000' } },
       },
     });
-    const conditions = await eventually('Degraded=True', async () => {
-      const pipeline = (await custom.getNamespacedCustomObject({
-        group: 'inquiries.mlops.io',
-        version: 'v1alpha1',
-        namespace,
-        plural: 'inquirypipelines',
-        name: 'capped',
-      })) as {
-        status?: {
-          conditions?: { type: string; status: string; reason: string; message: string }[];
-        };
-      };
-      const list = pipeline.status?.conditions ?? [];
-      return list.find((c) => c.type === 'Degraded')?.status === 'True' ? list : undefined;
+    const quotaController = new Controller(kc, createLogger('operator-test', 'silent'), {
+      namespace,
     });
-    const degraded = conditions.find((c) => c.type === 'Degraded')!;
-    expect(degraded.reason).toBe('ApplyFailed');
-    expect(degraded.message).toMatch(/failed to apply Service .*capped-inference.*exceeded quota/);
-    expect(conditions.find((c) => c.type === 'Ready')).toMatchObject({
-      status: 'False',
-      reason: 'ApplyFailed',
-    });
-    // Lifting the quota: the retry (with backoff) applies it and the condition clears.
-    await core.deleteNamespacedResourceQuota({ name: 'no-services', namespace });
-    await eventually(
-      'Degraded=False after the quota is gone',
-      async () => {
+    await quotaController.start();
+    try {
+      const conditions = await eventually('Degraded=True', async () => {
         const pipeline = (await custom.getNamespacedCustomObject({
           group: 'inquiries.mlops.io',
           version: 'v1alpha1',
           namespace,
           plural: 'inquirypipelines',
           name: 'capped',
-        })) as { status?: { conditions?: { type: string; status: string }[] } };
-        return pipeline.status?.conditions?.find((c) => c.type === 'Degraded')?.status === 'False'
-          ? true
-          : undefined;
-      },
-      60_000,
-    );
+        })) as {
+          status?: {
+            conditions?: { type: string; status: string; reason: string; message: string }[];
+          };
+        };
+        const list = pipeline.status?.conditions ?? [];
+        return list.find((c) => c.type === 'Degraded')?.status === 'True' ? list : undefined;
+      });
+      const degraded = conditions.find((c) => c.type === 'Degraded')!;
+      expect(degraded.reason).toBe('ApplyFailed');
+      expect(degraded.message).toMatch(
+        /failed to apply Service .*capped-inference.*exceeded quota/,
+      );
+      expect(conditions.find((c) => c.type === 'Ready')).toMatchObject({
+        status: 'False',
+        reason: 'ApplyFailed',
+      });
+      // Lifting the quota: the retry (with backoff) applies it and the condition clears.
+      await core.deleteNamespacedResourceQuota({ name: 'no-services', namespace });
+      await eventually(
+        'Degraded=False after the quota is gone',
+        async () => {
+          const pipeline = (await custom.getNamespacedCustomObject({
+            group: 'inquiries.mlops.io',
+            version: 'v1alpha1',
+            namespace,
+            plural: 'inquirypipelines',
+            name: 'capped',
+          })) as { status?: { conditions?: { type: string; status: string }[] } };
+          return pipeline.status?.conditions?.find((c) => c.type === 'Degraded')?.status === 'False'
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
+    } finally {
+      await quotaController.stop();
+    }
   });
 });

@@ -131,6 +131,8 @@ describe("the operator under the chart's RBAC only", () => {
   it('does its whole job with only the role, and the role grants nothing it does not use', async () => {
     const controller = new Controller(operatorKc, createLogger('rbac-test', 'silent'), {
       metrics: createOperatorMetrics(),
+      // Test files run side by side: each operator minds its own namespace.
+      namespace: NAMESPACE,
     });
     const elector = new LeaderElector(operatorKc, {
       namespace: OPERATOR_NAMESPACE,
