@@ -136,6 +136,7 @@ export class Controller {
       },
       ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      clock: this.clock,
     };
   }
 

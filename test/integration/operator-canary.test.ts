@@ -11,6 +11,7 @@ import { createOperatorMetrics, type OperatorMetrics } from '../../operator/src/
 import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
 
 const NAMESPACE = 'operator-canary';
+type Route = { destination: { subset: string }; weight: number };
 const GROUP = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
 
 describe('operator: ModelVersion canary', () => {
@@ -68,11 +69,39 @@ describe('operator: ModelVersion canary', () => {
       namespace: NAMESPACE,
       plural: 'virtualservices',
       name: 'support-inference',
-    })) as {
-      spec: { http: { route: { destination: { subset: string }; weight: number }[] }[] };
-    };
+    })) as { spec: { http: { route: Route[] }[] } };
     return vs.spec.http[0]!.route.find((r) => r.destination.subset === 'canary')?.weight ?? 0;
   };
+
+  /**
+   * Every distinct canary weight written to the VirtualService while `during` runs, in order:
+   * a watch sees each write, where polling could miss a step that passes quickly.
+   */
+  async function recordingCanaryWeights(during: () => Promise<void>): Promise<number[]> {
+    const weights: number[] = [];
+    let failure: unknown;
+    const watch = await new k8s.Watch(kc).watch(
+      `/apis/networking.istio.io/v1/namespaces/${NAMESPACE}/virtualservices`,
+      { fieldSelector: 'metadata.name=support-inference' },
+      (_phase: string, vs: { spec?: { http?: { route?: Route[] }[] } }) => {
+        const weight =
+          vs.spec?.http?.[0]?.route?.find((r) => r.destination.subset === 'canary')?.weight ?? 0;
+        if (weights.at(-1) !== weight) weights.push(weight);
+      },
+      (error: unknown) => {
+        if (error) failure = error;
+      },
+    );
+    try {
+      await during();
+    } finally {
+      const ended = failure;
+      watch.abort();
+      failure = ended;
+    }
+    if (failure) throw new Error('the VirtualService watch failed', { cause: failure });
+    return weights;
+  }
 
   const deploymentNames = async () =>
     (await kc.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace: NAMESPACE })).items
@@ -128,25 +157,23 @@ describe('operator: ModelVersion canary', () => {
     );
     expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('1');
 
-    // A good candidate: weights 10 → 40 → 70 observed, then promoted and the alias moved.
-    await custom.createNamespacedCustomObject({
-      ...GROUP,
-      plural: 'modelversions',
-      body: modelVersion('support-v2', await registered(0.93)),
+    // A good candidate: weights 10 → 40 → 70 written in order, then promoted and the alias moved.
+    const seen = await recordingCanaryWeights(async () => {
+      await custom.createNamespacedCustomObject({
+        ...GROUP,
+        plural: 'modelversions',
+        body: modelVersion('support-v2', await registered(0.93)),
+      });
+      await eventually(
+        'the candidate to be promoted',
+        async () =>
+          (await read('modelversions', 'support-v2')).status?.phase === 'Promoted'
+            ? true
+            : undefined,
+        90_000,
+      );
     });
-    const seen = new Set<number>();
-    await eventually(
-      'the candidate to be promoted',
-      async () => {
-        const weight = await canaryWeight().catch(() => undefined);
-        if (weight) seen.add(weight);
-        return (await read('modelversions', 'support-v2')).status?.phase === 'Promoted'
-          ? true
-          : undefined;
-      },
-      90_000,
-    );
-    expect([...seen].sort((a, b) => a - b)).toEqual([10, 40, 70]);
+    expect(seen.filter((w) => w > 0 && w < 100)).toEqual([10, 40, 70]);
     expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('2');
     expect((await read('modelversions', 'support-v1')).status?.phase).toBe('Superseded');
     await eventually('all traffic on the new stable', async () =>

@@ -49,6 +49,8 @@ export interface ModelVersionDeps {
   mlflow: (trackingUri: string) => MlflowClient;
   prometheusUrl?: string;
   metrics?: OperatorMetrics;
+  /** The time after the actions ran (a step's pause starts when its weight is live). */
+  clock?: () => Date;
 }
 
 const PHASES = [
@@ -229,6 +231,15 @@ export async function reconcileModelVersion(
   }
 
   for (const action of decision.actions) await carryOut(action);
+  // A step's pause counts from when its weight is live, not from when it was decided: under
+  // load the Deployment and route writes can take longer than a short pause, and the step
+  // would then be analysed, and left, the moment it began.
+  const startedStep = decision.status.stepStartedAt !== mv.status?.stepStartedAt;
+  if (
+    startedStep &&
+    decision.actions.some((a) => a.type === 'setCanaryWeight' || a.type === 'startShadow')
+  )
+    decision.status.stepStartedAt = (deps.clock?.() ?? new Date()).toISOString();
 
   const promotedFromCanary = stable && decision.actions.some((a) => a.type === 'promote');
   const retireInMs = promotedFromCanary ? scaleDownDelayMs(mv) : undefined;
