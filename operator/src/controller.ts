@@ -20,8 +20,10 @@ import {
   type ModelVersionDeps,
 } from './controllers/model-version.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
+import { isTerminal } from './canary/index.js';
 import { describeError, KubeClient } from './kube/client.js';
 import { reuseConnections } from './kube/connections.js';
+import { OwnWrites } from './kube/own-writes.js';
 import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
 import { LABELS } from './names.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -31,9 +33,12 @@ const GROUP = 'inquiries.mlops.io';
 const VERSION = 'v1alpha1';
 
 interface Watched {
+  /** '' for the core group (`/api/v1`). */
   group: string;
   version: string;
   plural: string;
+  /** Needed to list a core-group kind. */
+  kind?: string;
 }
 
 /** A watch that hands on trimmed objects (the informer caches what it is handed). */
@@ -68,10 +73,25 @@ class TrimmingWatch extends k8s.Watch {
 
 const WORKFLOWS: Watched = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' };
 
+/** Everything the operator creates: a change by someone else wakes the owner, which restores it. */
 const CHILDREN: Watched[] = [
   { group: 'argoproj.io', version: 'v1alpha1', plural: 'cronworkflows' },
   { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflowtemplates' },
+  { group: 'apps', version: 'v1', plural: 'deployments' },
+  { group: '', version: 'v1', plural: 'services', kind: 'Service' },
+  { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' },
+  { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers' },
+  { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices' },
+  { group: 'networking.istio.io', version: 'v1', plural: 'destinationrules' },
 ];
+
+/**
+ * What of a child, when it changes, means someone changed it: its spec (generation, where the
+ * kind has one) or, for kinds without, any write. Status churn (a Deployment's replica counts,
+ * a CronWorkflow's last schedule) does not wake the owner.
+ */
+const childRevision = (object: k8s.KubernetesObject): string =>
+  String(object.metadata?.generation ?? object.metadata?.resourceVersion);
 
 /** Queue keys name the kind: `pipeline:ns/name`, `policy:ns/name`. */
 const key = (kind: 'pipeline' | 'policy' | 'mv', object: k8s.KubernetesObject): string =>
@@ -103,6 +123,8 @@ export class Controller {
   private readonly startedAt = Date.now();
   /** Per pipeline, what last woke it (generation, stable version, deletion). */
   private readonly pipelinesSeen = new Map<string, string>();
+  /** Per child (uid), its last revision seen (see childRevision). */
+  private readonly childrenSeen = new Map<string, string>();
   /** Per ModelVersion, what its pipeline last saw of it (pipeline, phase, artifact). */
   private readonly versionsSeen = new Map<string, string>();
   private policies:
@@ -114,6 +136,10 @@ export class Controller {
   private readonly workers: number;
   private readonly modelVersionDeps: ModelVersionDeps;
   private readonly namespace: string | undefined;
+  /** Status writes not yet seen by the informers, laid over their cached objects. */
+  private readonly ownWrites = new OwnWrites((plural, namespace, name) =>
+    (plural === 'inquirypipelines' ? this.pipelines : this.modelVersions)?.get(name, namespace),
+  );
 
   constructor(
     private readonly config: k8s.KubeConfig,
@@ -125,7 +151,7 @@ export class Controller {
     this.workers = options.workers ?? 4;
     this.namespace = options.namespace;
     reuseConnections(config);
-    this.kube = new KubeClient(config);
+    this.kube = new KubeClient(config, this.ownWrites);
     const mlflowClients = new Map<string, MlflowClient>();
     this.modelVersionDeps = {
       kube: this.kube,
@@ -147,15 +173,29 @@ export class Controller {
     trim: (object: k8s.KubernetesObject) => k8s.KubernetesObject = withoutManagedFields,
   ) {
     const custom = this.config.makeApiClient(k8s.CustomObjectsApi);
+    const objects = k8s.KubernetesObjectApi.makeApiClient(this.config);
     const scope = this.namespace ? `/namespaces/${this.namespace}` : '';
-    const path = `/apis/${watched.group}/${watched.version}${scope}/${watched.plural}`;
+    const group = watched.group ? `/apis/${watched.group}` : '/api';
+    const path = `${group}/${watched.version}${scope}/${watched.plural}`;
     const list = async () => {
-      const request = { ...watched, ...(labelSelector ? { labelSelector } : {}) };
-      const listed = (await (this.namespace
-        ? custom.listNamespacedCustomObject({ ...request, namespace: this.namespace })
-        : custom.listClusterCustomObject(
-            request,
-          ))) as k8s.KubernetesListObject<k8s.KubernetesObject>;
+      const { group, version, plural, kind } = watched;
+      const request = { group, version, plural, ...(labelSelector ? { labelSelector } : {}) };
+      const listed = (await (group === ''
+        ? objects.list(
+            version,
+            kind!,
+            this.namespace,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            labelSelector,
+          )
+        : this.namespace
+          ? custom.listNamespacedCustomObject({ ...request, namespace: this.namespace })
+          : custom.listClusterCustomObject(
+              request,
+            ))) as k8s.KubernetesListObject<k8s.KubernetesObject>;
       return { ...listed, items: listed.items.map(trim) };
     };
     const informer = new k8s.ListWatch(
@@ -186,6 +226,7 @@ export class Controller {
     this.policies = this.informer({ group: GROUP, version: VERSION, plural: 'routingpolicies' });
     for (const verb of ['add', 'update', 'delete'] as const) {
       this.pipelines.on(verb, (object) => {
+        this.ownWrites.observe('inquirypipelines', object, verb === 'delete');
         // Its own status writes do not wake it: only a new generation, a new stable version or
         // a deletion does.
         const pipeline = object as InquiryPipeline;
@@ -206,6 +247,7 @@ export class Controller {
     this.modelVersions = this.informer({ group: GROUP, version: VERSION, plural: 'modelversions' });
     for (const verb of ['add', 'update'] as const) {
       this.modelVersions.on(verb, (object) => {
+        this.ownWrites.observe('modelversions', object);
         this.queue.add(key('mv', object));
         // Its pipeline owns the stable Deployment and, outside a rollout, the routes: it runs
         // again when what it reads of the version changed (not for a finalizer or a step).
@@ -218,6 +260,7 @@ export class Controller {
       });
     }
     this.modelVersions.on('delete', (object) => {
+      this.ownWrites.observe('modelversions', object, true);
       this.versionsSeen.delete(key('mv', object));
       forgetRolloutGauges(this.metrics, object as ModelVersion);
     });
@@ -228,12 +271,17 @@ export class Controller {
         identityAndProgress,
       );
       // A child changed or deleted by someone else: its owner reconciles it back.
+      informer.on('add', (object) => {
+        this.childrenSeen.set(object.metadata?.uid ?? '', childRevision(object));
+      });
       for (const verb of ['update', 'delete'] as const) {
         informer.on(verb, (object) => {
-          const owner = object.metadata?.ownerReferences?.find(
-            (ref) => ref.kind === 'InquiryPipeline',
-          );
-          if (owner) this.queue.add(`pipeline:${object.metadata?.namespace}/${owner.name}`);
+          const uid = object.metadata?.uid ?? '';
+          const revision = childRevision(object);
+          const changed = verb === 'delete' || this.childrenSeen.get(uid) !== revision;
+          if (verb === 'delete') this.childrenSeen.delete(uid);
+          else this.childrenSeen.set(uid, revision);
+          if (changed) this.wakeOwner(object, child.group === 'argoproj.io');
         });
       }
     }
@@ -262,6 +310,25 @@ export class Controller {
         ),
       this.workers,
     );
+  }
+
+  /**
+   * The owner of a changed child. A pipeline's serving children are also a rollout's: its
+   * unfinished ModelVersions run too, and put back the canary's Deployment and weights.
+   */
+  private wakeOwner(child: k8s.KubernetesObject, isJob: boolean): void {
+    const namespace = child.metadata?.namespace;
+    for (const owner of child.metadata?.ownerReferences ?? []) {
+      if (owner.kind === 'RoutingPolicy') this.queue.add(`policy:${namespace}/${owner.name}`);
+      if (owner.kind !== 'InquiryPipeline') continue;
+      this.queue.add(`pipeline:${namespace}/${owner.name}`);
+      if (isJob) continue;
+      for (const object of this.modelVersions?.list(namespace) ?? []) {
+        const mv = this.ownWrites.overlay('modelversions', object as ModelVersion);
+        if (mv.spec?.pipeline === owner.name && !isTerminal(mv.status?.phase))
+          this.queue.add(key('mv', mv));
+      }
+    }
   }
 
   /**
@@ -314,12 +381,15 @@ export class Controller {
     const [kind, rest] = queueKey.split(':') as [string, string];
     const [namespace, name] = rest.split('/') as [string, string];
     if (kind === 'pipeline') {
-      const pipeline = this.pipelines?.get(name, namespace) as InquiryPipeline | undefined;
-      if (!pipeline || pipeline.metadata.deletionTimestamp) return;
+      const cached = this.pipelines?.get(name, namespace) as InquiryPipeline | undefined;
+      if (!cached || cached.metadata.deletionTimestamp) return;
+      const pipeline = this.ownWrites.overlay('inquirypipelines', cached);
       const workflows = (this.workflows?.list(namespace) ?? []).filter(
         (w) => w.metadata?.labels?.[LABELS.pipeline] === name,
       ) as WorkflowLike[];
-      const versions = (this.modelVersions?.list(namespace) ?? []) as ModelVersion[];
+      const versions = ((this.modelVersions?.list(namespace) ?? []) as ModelVersion[]).map((v) =>
+        this.ownWrites.overlay('modelversions', v),
+      );
       await reconcilePipeline(
         this.kube,
         pipeline,
@@ -333,7 +403,11 @@ export class Controller {
       const mv = this.modelVersions?.get(name, namespace) as ModelVersion | undefined;
       // A deletion is reconciled too: the finalizer's clean-up runs here.
       if (!mv) return;
-      const requeueAfterMs = await reconcileModelVersion(this.modelVersionDeps, mv, this.clock());
+      const requeueAfterMs = await reconcileModelVersion(
+        this.modelVersionDeps,
+        this.ownWrites.overlay('modelversions', mv),
+        this.clock(),
+      );
       if (requeueAfterMs !== null) this.queue.addAfter(queueKey, requeueAfterMs);
       return;
     }

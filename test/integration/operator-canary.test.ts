@@ -226,6 +226,30 @@ describe('operator: ModelVersion canary', () => {
     await eventually('the slow canary at 20 %', async () =>
       (await canaryWeight()) === 20 ? true : undefined,
     );
+    // Someone hand-edits the weights and deletes the canary's Deployment: the rollout puts
+    // both back (the children are watched; the rollout's reconcile is level-triggered).
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    await apps.deleteNamespacedDeployment({
+      name: 'support-inference-support-v4',
+      namespace: NAMESPACE,
+    });
+    await custom.patchNamespacedCustomObject(
+      {
+        group: 'networking.istio.io',
+        version: 'v1',
+        namespace: NAMESPACE,
+        plural: 'virtualservices',
+        name: 'support-inference',
+        body: [{ op: 'replace', path: '/spec/http/0/route/1/weight', value: 55 }],
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    await eventually('the canary weight and Deployment restored', async () =>
+      (await canaryWeight()) === 20 &&
+      (await deploymentNames()).includes('support-inference-support-v4')
+        ? true
+        : undefined,
+    );
     await custom.patchNamespacedCustomObject(
       {
         ...GROUP,

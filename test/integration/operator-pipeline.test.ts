@@ -123,6 +123,19 @@ describe('operator: InquiryPipeline', () => {
       return again.metadata.uid !== before ? again : undefined;
     });
     expect(restored.spec.schedules).toEqual(['0 2 * * *']);
+    // So does a deleted serving child (watched like the jobs' children).
+    const service = await core.readNamespacedService({
+      name: 'support-inference',
+      namespace: NAMESPACE,
+    });
+    await core.deleteNamespacedService({ name: 'support-inference', namespace: NAMESPACE });
+    await eventually('the restored Service', async () => {
+      const again = await core.readNamespacedService({
+        name: 'support-inference',
+        namespace: NAMESPACE,
+      });
+      return again.metadata?.uid !== service.metadata?.uid ? true : undefined;
+    });
 
     // Deleting the pipeline removes its children.
     await custom.deleteNamespacedCustomObject({

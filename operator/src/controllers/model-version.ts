@@ -231,6 +231,18 @@ export async function reconcileModelVersion(
   }
 
   for (const action of decision.actions) await carryOut(action);
+  // Level-triggered: a rollout under way puts its Deployment and routes back each time it runs,
+  // so a hand-edited VirtualService or a deleted canary Deployment is restored (they wake it).
+  const underWay =
+    (decision.status.phase === 'Progressing' || decision.status.phase === 'Paused') &&
+    decision.status.stepStartedAt !== undefined &&
+    !decision.actions.some((a) => a.type !== 'event');
+  if (underWay && stable)
+    await carryOut(
+      mv.spec.rollout?.strategy === 'Shadow'
+        ? { type: 'startShadow' }
+        : { type: 'setCanaryWeight', weight: decision.status.canaryWeight ?? 0 },
+    );
   // A step's pause counts from when its weight is live, not from when it was decided: under
   // load the Deployment and route writes can take longer than a short pause, and the step
   // would then be analysed, and left, the moment it began.

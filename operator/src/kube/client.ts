@@ -5,6 +5,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../names.js';
+import type { OwnWrites } from './own-writes.js';
 
 export type KubeObject = k8s.KubernetesObject & { metadata: k8s.V1ObjectMeta };
 
@@ -49,7 +50,11 @@ export class KubeClient {
   private readonly custom: k8s.CustomObjectsApi;
   private readonly core: k8s.CoreV1Api;
 
-  constructor(readonly config: k8s.KubeConfig) {
+  /** `ownWrites` records every status write, for reconciles that read informer caches. */
+  constructor(
+    readonly config: k8s.KubeConfig,
+    private readonly ownWrites?: OwnWrites,
+  ) {
     this.objects = k8s.KubernetesObjectApi.makeApiClient(config);
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
     this.core = config.makeApiClient(k8s.CoreV1Api);
@@ -143,6 +148,7 @@ export class KubeClient {
         },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
       );
+      this.ownWrites?.record(plural, namespace, name, status);
     } catch (cause) {
       throw new Error(`failed to update status of ${plural} ${namespace}/${name}`, { cause });
     }

@@ -28,6 +28,7 @@ export const identityAndProgress: Trim = (object) => {
       namespace: m.namespace,
       uid: m.uid,
       resourceVersion: m.resourceVersion,
+      ...(m.generation !== undefined ? { generation: m.generation } : {}),
       creationTimestamp: m.creationTimestamp,
       ...(m.labels ? { labels: m.labels } : {}),
       ...(m.ownerReferences ? { ownerReferences: m.ownerReferences } : {}),
