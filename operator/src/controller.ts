@@ -23,6 +23,7 @@ import { MlflowClient } from '../../lib/mlflow/client.js';
 import { isTerminal } from './canary/index.js';
 import { describeError, KubeClient } from './kube/client.js';
 import { reuseConnections } from './kube/connections.js';
+import { ApplyMemo } from './kube/apply-memo.js';
 import { OwnWrites } from './kube/own-writes.js';
 import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
 import { LABELS } from './names.js';
@@ -37,7 +38,6 @@ interface Watched {
   group: string;
   version: string;
   plural: string;
-  /** Needed to list a core-group kind. */
   kind?: string;
 }
 
@@ -75,15 +75,38 @@ const WORKFLOWS: Watched = { group: 'argoproj.io', version: 'v1alpha1', plural: 
 
 /** Everything the operator creates: a change by someone else wakes the owner, which restores it. */
 const CHILDREN: Watched[] = [
-  { group: 'argoproj.io', version: 'v1alpha1', plural: 'cronworkflows' },
-  { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflowtemplates' },
-  { group: 'apps', version: 'v1', plural: 'deployments' },
+  { group: 'argoproj.io', version: 'v1alpha1', plural: 'cronworkflows', kind: 'CronWorkflow' },
+  {
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    plural: 'workflowtemplates',
+    kind: 'WorkflowTemplate',
+  },
+  { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment' },
   { group: '', version: 'v1', plural: 'services', kind: 'Service' },
   { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' },
-  { group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers' },
-  { group: 'networking.istio.io', version: 'v1', plural: 'virtualservices' },
-  { group: 'networking.istio.io', version: 'v1', plural: 'destinationrules' },
+  {
+    group: 'autoscaling',
+    version: 'v2',
+    plural: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+  },
+  {
+    group: 'networking.istio.io',
+    version: 'v1',
+    plural: 'virtualservices',
+    kind: 'VirtualService',
+  },
+  {
+    group: 'networking.istio.io',
+    version: 'v1',
+    plural: 'destinationrules',
+    kind: 'DestinationRule',
+  },
 ];
+
+const apiVersionOf = (watched: Watched) =>
+  watched.group ? `${watched.group}/${watched.version}` : watched.version;
 
 /**
  * What of a child, when it changes, means someone changed it: its spec (generation, where the
@@ -130,6 +153,9 @@ export class Controller {
   private policies:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
   private running: Promise<void> | undefined;
+  private stopped = false;
+  /** Informers waiting to re-list after an error. */
+  private readonly restarts = new Set<NodeJS.Timeout>();
 
   private readonly clock: () => Date;
   private readonly metrics: OperatorMetrics | undefined;
@@ -139,6 +165,13 @@ export class Controller {
   /** Status writes not yet seen by the informers, laid over their cached objects. */
   private readonly ownWrites = new OwnWrites((plural, namespace, name) =>
     (plural === 'inquirypipelines' ? this.pipelines : this.modelVersions)?.get(name, namespace),
+  );
+
+  /** Child informers by `apiVersion/kind`. */
+  private readonly childCaches = new Map<string, k8s.ObjectCache<k8s.KubernetesObject>>();
+  /** What was last applied of each child: an unchanged child is not applied again. */
+  private readonly applyMemo = new ApplyMemo((apiVersion, kind, namespace, name) =>
+    this.childCaches.get(`${apiVersion}/${kind}`)?.get(name, namespace),
   );
 
   constructor(
@@ -151,7 +184,7 @@ export class Controller {
     this.workers = options.workers ?? 4;
     this.namespace = options.namespace;
     reuseConnections(config);
-    this.kube = new KubeClient(config, this.ownWrites);
+    this.kube = new KubeClient(config, { ownWrites: this.ownWrites, applyMemo: this.applyMemo });
     const mlflowClients = new Map<string, MlflowClient>();
     this.modelVersionDeps = {
       kube: this.kube,
@@ -210,11 +243,17 @@ export class Controller {
       retryMs = 1000;
     });
     informer.on('error', (error) => {
+      // Stopping aborts the watches, which can end in an error: that one is not retried.
+      if (this.stopped) return;
       this.logger.warn(
         { resource: watched.plural, retryInMs: retryMs, error: String(error) },
         'watch ended; re-listing',
       );
-      setTimeout(() => void informer.start().catch(() => {}), retryMs);
+      const timer = setTimeout(() => {
+        this.restarts.delete(timer);
+        if (!this.stopped) void informer.start().catch(() => {});
+      }, retryMs);
+      this.restarts.add(timer);
       retryMs = Math.min(60_000, retryMs * 2);
     });
     this.informers.push(informer);
@@ -222,6 +261,7 @@ export class Controller {
   }
 
   async start(): Promise<void> {
+    this.stopped = false;
     this.pipelines = this.informer({ group: GROUP, version: VERSION, plural: 'inquirypipelines' });
     this.policies = this.informer({ group: GROUP, version: VERSION, plural: 'routingpolicies' });
     for (const verb of ['add', 'update', 'delete'] as const) {
@@ -270,6 +310,7 @@ export class Controller {
         `${LABELS.managedBy}=inquiry-operator`,
         identityAndProgress,
       );
+      this.childCaches.set(`${apiVersionOf(child)}/${child.kind}`, informer);
       // A child changed or deleted by someone else: its owner reconciles it back.
       informer.on('add', (object) => {
         this.childrenSeen.set(object.metadata?.uid ?? '', childRevision(object));
@@ -279,8 +320,10 @@ export class Controller {
           const uid = object.metadata?.uid ?? '';
           const revision = childRevision(object);
           const changed = verb === 'delete' || this.childrenSeen.get(uid) !== revision;
-          if (verb === 'delete') this.childrenSeen.delete(uid);
-          else this.childrenSeen.set(uid, revision);
+          if (verb === 'delete') {
+            this.childrenSeen.delete(uid);
+            this.applyMemo.forget({ apiVersion: apiVersionOf(child), kind: child.kind, ...object });
+          } else this.childrenSeen.set(uid, revision);
           if (changed) this.wakeOwner(object, child.group === 'argoproj.io');
         });
       }
@@ -425,6 +468,9 @@ export class Controller {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.restarts) clearTimeout(timer);
+    this.restarts.clear();
     this.queue.stop();
     await Promise.all(this.informers.map((informer) => informer.stop()));
     await this.running;

@@ -5,6 +5,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../names.js';
+import type { ApplyMemo } from './apply-memo.js';
 import type { OwnWrites } from './own-writes.js';
 
 export type KubeObject = k8s.KubernetesObject & { metadata: k8s.V1ObjectMeta };
@@ -50,11 +51,19 @@ export class KubeClient {
   private readonly custom: k8s.CustomObjectsApi;
   private readonly core: k8s.CoreV1Api;
 
-  /** `ownWrites` records every status write, for reconciles that read informer caches. */
+  private readonly ownWrites: OwnWrites | undefined;
+  private readonly applyMemo: ApplyMemo | undefined;
+
+  /**
+   * `ownWrites` records every status write and `applyMemo` every apply, for a controller whose
+   * reconciles read informer caches.
+   */
   constructor(
     readonly config: k8s.KubeConfig,
-    private readonly ownWrites?: OwnWrites,
+    caches: { ownWrites?: OwnWrites; applyMemo?: ApplyMemo } = {},
   ) {
+    this.ownWrites = caches.ownWrites;
+    this.applyMemo = caches.applyMemo;
     this.objects = k8s.KubernetesObjectApi.makeApiClient(config);
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
     this.core = config.makeApiClient(k8s.CoreV1Api);
@@ -62,8 +71,9 @@ export class KubeClient {
 
   /** Server-side apply: the object as the operator wants it; fields it does not set stay others'. */
   async apply(object: object): Promise<void> {
+    if (this.applyMemo?.unchanged(object)) return;
     try {
-      await this.objects.patch(
+      const applied = await this.objects.patch(
         object,
         undefined,
         undefined,
@@ -71,13 +81,16 @@ export class KubeClient {
         true,
         k8s.PatchStrategy.ServerSideApply,
       );
+      this.applyMemo?.remember(object, applied);
     } catch (cause) {
+      this.applyMemo?.forget(object);
       throw new Error(`failed to apply ${identity(object)}`, { cause });
     }
   }
 
   /** Deletes, treating "already gone" as done. */
   async delete(object: object): Promise<void> {
+    this.applyMemo?.forget(object);
     try {
       await this.objects.delete(object);
     } catch (cause) {
@@ -100,7 +113,6 @@ export class KubeClient {
     }
   }
 
-  /** Our custom resources of one kind in a namespace. */
   /**
    * Sets the finalizers of one of our custom resources. The resourceVersion makes it a
    * compare-and-swap: a concurrent change fails with 409 and the reconcile is retried.

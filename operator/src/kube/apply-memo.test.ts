@@ -1,0 +1,59 @@
+import { ApplyMemo } from './apply-memo.js';
+
+type Meta = { uid?: string; generation?: number; resourceVersion?: string };
+
+describe('ApplyMemo', () => {
+  const template = (schedule: string) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'CronWorkflow',
+    metadata: { namespace: 'ns', name: 'support-ingest' },
+    spec: { schedules: [schedule] },
+  });
+  let cached: Meta | undefined;
+  const memo = () => new ApplyMemo(() => (cached ? { metadata: cached } : undefined));
+
+  it('skips an object applied before whose cluster copy has not changed since', () => {
+    const applied = memo();
+    cached = { uid: 'a', generation: 1, resourceVersion: '10' };
+    expect(applied.unchanged(template('0 2 * * *'))).toBe(false);
+    applied.remember(template('0 2 * * *'), { metadata: { uid: 'a', generation: 1 } });
+    expect(applied.unchanged(template('0 2 * * *'))).toBe(true);
+    // Status churn (a new resourceVersion, same generation) is not a change.
+    cached = { uid: 'a', generation: 1, resourceVersion: '11' };
+    expect(applied.unchanged(template('0 2 * * *'))).toBe(true);
+  });
+
+  it('applies what the operator wants differently, or what someone else changed or deleted', () => {
+    const applied = memo();
+    cached = { uid: 'a', generation: 1 };
+    applied.remember(template('0 2 * * *'), { metadata: { uid: 'a', generation: 1 } });
+    expect(applied.unchanged(template('0 3 * * *'))).toBe(false);
+    cached = { uid: 'a', generation: 2 };
+    expect(applied.unchanged(template('0 2 * * *'))).toBe(false);
+    cached = { uid: 'b', generation: 1 };
+    expect(applied.unchanged(template('0 2 * * *'))).toBe(false);
+    cached = undefined;
+    expect(applied.unchanged(template('0 2 * * *'))).toBe(false);
+  });
+
+  it('compares resourceVersions for kinds without a generation', () => {
+    const applied = memo();
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'ns', name: 's' } };
+    cached = { uid: 'a', resourceVersion: '10' };
+    applied.remember(service, { metadata: { uid: 'a', resourceVersion: '10' } });
+    expect(applied.unchanged(service)).toBe(true);
+    cached = { uid: 'a', resourceVersion: '12' };
+    expect(applied.unchanged(service)).toBe(false);
+  });
+
+  it('forgets a deleted child, and an apply without an answer', () => {
+    const applied = memo();
+    cached = { uid: 'a', generation: 1 };
+    applied.remember(template('0 2 * * *'), { metadata: { uid: 'a', generation: 1 } });
+    applied.forget(template('anything'));
+    expect(applied.size).toBe(0);
+    applied.remember(template('0 2 * * *'), { metadata: { uid: 'a', generation: 1 } });
+    applied.remember(template('0 2 * * *'), undefined);
+    expect(applied.unchanged(template('0 2 * * *'))).toBe(false);
+  });
+});
