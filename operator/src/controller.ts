@@ -319,10 +319,14 @@ export class Controller {
         informer.on(verb, (object) => {
           const uid = object.metadata?.uid ?? '';
           const revision = childRevision(object);
-          const changed = verb === 'delete' || this.childrenSeen.get(uid) !== revision;
+          // The operator's own apply changed it: nothing to restore.
+          const typed = { apiVersion: apiVersionOf(child), kind: child.kind, ...object };
+          const changed =
+            verb === 'delete' ||
+            (this.childrenSeen.get(uid) !== revision && !this.applyMemo.producedByLastApply(typed));
           if (verb === 'delete') {
             this.childrenSeen.delete(uid);
-            this.applyMemo.forget({ apiVersion: apiVersionOf(child), kind: child.kind, ...object });
+            this.applyMemo.forget(typed);
           } else this.childrenSeen.set(uid, revision);
           if (changed) this.wakeOwner(object, child.group === 'argoproj.io');
         });

@@ -36,6 +36,18 @@ describe('ApplyMemo', () => {
     expect(applied.unchanged(template('0 2 * * *'))).toBe(false);
   });
 
+  it("tells the operator's own writes from someone else's", () => {
+    const applied = memo();
+    applied.remember(template('0 2 * * *'), { metadata: { uid: 'a', generation: 2 } });
+    const seen = (generation: number) => ({
+      ...template('x'),
+      metadata: { ...template('x').metadata, uid: 'a', generation },
+    });
+    expect(applied.producedByLastApply(seen(2))).toBe(true);
+    expect(applied.producedByLastApply(seen(3))).toBe(false);
+    expect(applied.producedByLastApply({ ...seen(2), kind: 'WorkflowTemplate' })).toBe(false);
+  });
+
   it('compares resourceVersions for kinds without a generation', () => {
     const applied = memo();
     const service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'ns', name: 's' } };

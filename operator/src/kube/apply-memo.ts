@@ -61,6 +61,16 @@ export class ApplyMemo {
       : current.resourceVersion === memo.resourceVersion;
   }
 
+  /** True when `object` (as a watch delivered it) is what the operator's last apply produced. */
+  producedByLastApply(object: Applied): boolean {
+    const memo = this.applied.get(keyOf(object));
+    const meta = object.metadata;
+    if (!memo || !meta || meta.uid !== memo.uid) return false;
+    return memo.generation !== undefined
+      ? meta.generation === memo.generation
+      : meta.resourceVersion === memo.resourceVersion;
+  }
+
   /** `desired` was applied and the API server answered with `result`. */
   remember(desired: Applied, result: Applied | undefined): void {
     const meta = result?.metadata;
