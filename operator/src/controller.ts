@@ -328,7 +328,12 @@ export class Controller {
             this.childrenSeen.delete(uid);
             this.applyMemo.forget(typed);
           } else this.childrenSeen.set(uid, revision);
-          if (changed) this.wakeOwner(object, child.group === 'argoproj.io');
+          if (!changed) return;
+          this.logger.debug(
+            { child: `${child.kind} ${object.metadata?.namespace}/${object.metadata?.name}`, verb },
+            'child changed by someone else; waking its owner',
+          );
+          this.wakeOwner(object, child.group === 'argoproj.io');
         });
       }
     }
