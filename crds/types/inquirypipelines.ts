@@ -37,6 +37,9 @@ export interface InquiryPipelineSpec {
      * Secret with MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD keys. Default none.
      */
     credentialsSecretRef?: {
+      /**
+       * Secret name.
+       */
       name: string;
     };
   };
@@ -65,7 +68,7 @@ export interface InquiryPipelineSpec {
        */
       location: string;
       /**
-       * Columns holding human labels
+       * Columns holding human labels, stored as feedback.
        */
       labels?: string[];
     };
@@ -131,9 +134,21 @@ export interface InquiryPipelineSpec {
      * HorizontalPodAutoscaler. Default off.
      */
     autoscaling?: {
+      /**
+       * Create the HorizontalPodAutoscaler. Default false.
+       */
       enabled?: boolean;
+      /**
+       * Fewest inference pods. Default 2.
+       */
       minReplicas?: number;
+      /**
+       * Most inference pods. Default 10.
+       */
       maxReplicas?: number;
+      /**
+       * Average CPU use (percent of requests) the autoscaler aims at. Default 70.
+       */
       targetCPUUtilization?: number;
     };
   };
@@ -141,6 +156,9 @@ export interface InquiryPipelineSpec {
    * RoutingPolicy (same namespace) the inference server applies.
    */
   routingPolicyRef?: {
+    /**
+     * RoutingPolicy name.
+     */
     name: string;
   };
 }
@@ -149,6 +167,9 @@ export interface InquiryPipelineSpec {
  * Observed state, written by the operator.
  */
 export interface InquiryPipelineStatus {
+  /**
+   * The spec generation this status describes.
+   */
   observedGeneration?: number;
   /**
    * ModelVersion serving production traffic.
@@ -158,6 +179,9 @@ export interface InquiryPipelineStatus {
    * The latest Workflow of each job.
    */
   lastRuns?: {
+    /**
+     * The latest Workflow of the job.
+     */
     ingestion?: {
       /**
        * Workflow name.
@@ -167,9 +191,18 @@ export interface InquiryPipelineStatus {
        * Workflow phase (Pending, Running, Succeeded, Failed, Error).
        */
       phase?: string;
+      /**
+       * When the Workflow started.
+       */
       startedAt?: string;
+      /**
+       * When it finished; absent while it runs.
+       */
       finishedAt?: string;
     };
+    /**
+     * The latest Workflow of the job.
+     */
     classification?: {
       /**
        * Workflow name.
@@ -179,9 +212,18 @@ export interface InquiryPipelineStatus {
        * Workflow phase (Pending, Running, Succeeded, Failed, Error).
        */
       phase?: string;
+      /**
+       * When the Workflow started.
+       */
       startedAt?: string;
+      /**
+       * When it finished; absent while it runs.
+       */
       finishedAt?: string;
     };
+    /**
+     * The latest Workflow of the job.
+     */
     retraining?: {
       /**
        * Workflow name.
@@ -191,16 +233,43 @@ export interface InquiryPipelineStatus {
        * Workflow phase (Pending, Running, Succeeded, Failed, Error).
        */
       phase?: string;
+      /**
+       * When the Workflow started.
+       */
       startedAt?: string;
+      /**
+       * When it finished; absent while it runs.
+       */
       finishedAt?: string;
     };
   };
+  /**
+   * Ready (serving a stable model with every child applied), Progressing (a ModelVersion is rolling out) and Degraded (a child was refused).
+   */
   conditions?: {
+    /**
+     * Condition type
+     */
     type: string;
+    /**
+     * True, False or Unknown.
+     */
     status: 'True' | 'False' | 'Unknown';
+    /**
+     * Why
+     */
     reason?: string;
+    /**
+     * Why
+     */
     message?: string;
+    /**
+     * The spec generation the condition was computed from.
+     */
     observedGeneration?: number;
+    /**
+     * When the status last changed.
+     */
     lastTransitionTime?: string;
   }[];
 }

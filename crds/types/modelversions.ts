@@ -123,6 +123,9 @@ export interface ModelVersionSpec {
  * Rollout progress, written by the operator; a restart resumes from here.
  */
 export interface ModelVersionStatus {
+  /**
+   * The spec generation this status describes.
+   */
   observedGeneration?: number;
   /**
    * The bundle's location, resolved from the registry when spec.artifactUri is not set.
@@ -132,6 +135,9 @@ export interface ModelVersionStatus {
    * The MLflow run of the model (its metrics feed the analysis).
    */
   runId?: string;
+  /**
+   * Where the rollout is: Pending (not started), Progressing (walking the steps), Paused (spec.paused), Promoted (serving as stable), RolledBack (an analysis failed or a human aborted), Failed (the rollout cannot run), Superseded (a newer version was promoted).
+   */
   phase?:
     'Pending' | 'Progressing' | 'Paused' | 'Promoted' | 'RolledBack' | 'Failed' | 'Superseded';
   /**
@@ -142,6 +148,9 @@ export interface ModelVersionStatus {
    * Percent of traffic the canary receives now.
    */
   canaryWeight?: number;
+  /**
+   * When the current step's weight went live (its pause counts from here).
+   */
   stepStartedAt?: string;
   /**
    * After promotion: when the canary Deployment is removed (rollout.scaleDownDelay).
@@ -155,20 +164,62 @@ export interface ModelVersionStatus {
    * The latest value of each analysis metric.
    */
   lastAnalysis?: {
+    /**
+     * The metric's name in the spec.
+     */
     name: string;
+    /**
+     * The candidate's value.
+     */
     value?: number;
+    /**
+     * The stable version's value, for maxDegradation.
+     */
     baseline?: number;
+    /**
+     * Samples behind the value (sampleMetric).
+     */
     samples?: number;
+    /**
+     * Inconclusive means too few samples; the rollout waits.
+     */
     verdict: 'Pass' | 'Fail' | 'Inconclusive';
+    /**
+     * The verdict in a sentence.
+     */
     message?: string;
+    /**
+     * When it was measured.
+     */
     checkedAt?: string;
   }[];
+  /**
+   * Ready (promoted, serving as stable), Progressing (rolling out) and Degraded (rolled back, failed, or a dependency failing).
+   */
   conditions?: {
+    /**
+     * Condition type
+     */
     type: string;
+    /**
+     * True, False or Unknown.
+     */
     status: 'True' | 'False' | 'Unknown';
+    /**
+     * Why
+     */
     reason?: string;
+    /**
+     * Why
+     */
     message?: string;
+    /**
+     * The spec generation the condition was computed from.
+     */
     observedGeneration?: number;
+    /**
+     * When the status last changed.
+     */
     lastTransitionTime?: string;
   }[];
 }

@@ -156,7 +156,13 @@ export interface RoutingPolicySpec {
  * Observed state, written by the operator.
  */
 export interface RoutingPolicyStatus {
+  /**
+   * The spec generation this status describes.
+   */
   observedGeneration?: number;
+  /**
+   * Escalation rules in the policy.
+   */
   ruleCount?: number;
   /**
    * InquiryPipelines that reference this policy.
@@ -170,12 +176,21 @@ export interface RoutingPolicyStatus {
      * The policy generation previewed.
      */
     generation?: number;
+    /**
+     * One report per pipeline using the policy.
+     */
     pipelines?: {
+      /**
+       * The InquiryPipeline.
+       */
       pipeline: string;
       /**
        * The preview Workflow.
        */
       workflow?: string;
+      /**
+       * Where the preview Workflow is.
+       */
       phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
       /**
        * Inquiries routed again.
@@ -185,14 +200,29 @@ export interface RoutingPolicyStatus {
        * Inquiries whose department changes.
        */
       changed?: number;
+      /**
+       * Inquiries escalated now and not before.
+       */
       escalationsGained?: number;
+      /**
+       * Inquiries escalated before and not now.
+       */
       escalationsLost?: number;
       /**
        * Department moves, largest first.
        */
       moves?: {
+        /**
+         * Department before.
+         */
         from: string;
+        /**
+         * Department under this policy.
+         */
         to: string;
+        /**
+         * Inquiries that move.
+         */
         count: number;
       }[];
       /**
@@ -201,12 +231,33 @@ export interface RoutingPolicyStatus {
       message?: string;
     }[];
   };
+  /**
+   * Valid (the policy compiles; an invalid one keeps the last good ConfigMap).
+   */
   conditions?: {
+    /**
+     * Condition type
+     */
     type: string;
+    /**
+     * True, False or Unknown.
+     */
     status: 'True' | 'False' | 'Unknown';
+    /**
+     * Why
+     */
     reason?: string;
+    /**
+     * Why
+     */
     message?: string;
+    /**
+     * The spec generation the condition was computed from.
+     */
     observedGeneration?: number;
+    /**
+     * When the status last changed.
+     */
     lastTransitionTime?: string;
   }[];
 }
