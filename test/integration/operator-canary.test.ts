@@ -26,13 +26,18 @@ describe('operator: ModelVersion canary', () => {
 
   const registered = (accuracy: number) => registerModelWithAccuracy(mlflow, modelName, accuracy);
 
-  const modelVersion = (name: string, version: string) => ({
+  const modelVersion = (
+    name: string,
+    version: string,
+    pipeline = 'support',
+    model = modelName,
+  ) => ({
     apiVersion: 'inquiries.mlops.io/v1alpha1',
     kind: 'ModelVersion',
     metadata: { name },
     spec: {
-      pipeline: 'support',
-      model: { name: modelName, version },
+      pipeline,
+      model: { name: model, version },
       rollout: {
         strategy: 'Canary',
         scaleDownDelay: '2s',
@@ -62,6 +67,28 @@ describe('operator: ModelVersion canary', () => {
     (await custom.getNamespacedCustomObject({ ...GROUP, plural, name })) as {
       status?: Record<string, unknown>;
     };
+  const createPipeline = (name: string, trackingUri: string) =>
+    custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'inquirypipelines',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'InquiryPipeline',
+        metadata: { name },
+        spec: { databaseSecretRef: { name: 'db' }, mlflow: { trackingUri } },
+      },
+    });
+  type Condition = { type: string; status: string; reason: string; message: string };
+  /** The ModelVersion's Degraded condition once `reason` shows. */
+  const degradedBy = (name: string, reason: string) =>
+    eventually(`${name}: Degraded with reason ${reason}`, async () => {
+      const degraded = await condition('modelversions', name, 'Degraded');
+      return degraded?.reason === reason ? degraded : undefined;
+    });
+  const condition = async (plural: string, name: string, type: string) =>
+    ((await read(plural, name)).status?.conditions as Condition[] | undefined)?.find(
+      (c) => c.type === type,
+    );
   const canaryWeight = async (): Promise<number | undefined> => {
     const vs = (await custom.getNamespacedCustomObject({
       group: 'networking.istio.io',
@@ -124,16 +151,7 @@ describe('operator: ModelVersion canary', () => {
     await kc
       .makeApiClient(k8s.CoreV1Api)
       .createNamespace({ body: { metadata: { name: NAMESPACE } } });
-    await custom.createNamespacedCustomObject({
-      ...GROUP,
-      plural: 'inquirypipelines',
-      body: {
-        apiVersion: 'inquiries.mlops.io/v1alpha1',
-        kind: 'InquiryPipeline',
-        metadata: { name: 'support' },
-        spec: { databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: testbed.mlflowUrl } },
-      },
-    });
+    await createPipeline('support', testbed.mlflowUrl);
     await controller.start();
   });
 
@@ -176,6 +194,14 @@ describe('operator: ModelVersion canary', () => {
     expect(seen.filter((w) => w > 0 && w < 100)).toEqual([10, 40, 70]);
     expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('2');
     expect((await read('modelversions', 'support-v1')).status?.phase).toBe('Superseded');
+    expect(await condition('modelversions', 'support-v2', 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'Promoted',
+    });
+    expect(await condition('modelversions', 'support-v1', 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'Superseded',
+    });
     await eventually('all traffic on the new stable', async () =>
       (await canaryWeight()) === 0 ? true : undefined,
     );
@@ -213,6 +239,11 @@ describe('operator: ModelVersion canary', () => {
       60_000,
     );
     expect(failed.canaryWeight).toBe(0);
+    expect(await condition('modelversions', 'support-v3', 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'RolledBack',
+      message: expect.stringContaining('online-accuracy') as unknown,
+    });
     expect(await canaryWeight()).toBe(0);
     expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('2');
     expect((await read('inquirypipelines', 'support')).status?.stableModelVersion).toBe(
@@ -281,6 +312,17 @@ describe('operator: ModelVersion canary', () => {
       return status?.currentStep === 1 && (await canaryWeight()) === 40 ? status : undefined;
     });
     expect(await gauge(metrics, 'support-v5')).toEqual({ phase: 'Progressing', weight: 40 });
+    expect(await condition('modelversions', 'support-v5', 'Progressing')).toMatchObject({
+      status: 'True',
+      reason: 'CanaryStep',
+      message: 'Rolling out: step 2 of 2, 40 % of traffic.',
+    });
+    await eventually('the pipeline to say a rollout is under way', async () =>
+      (await condition('inquirypipelines', 'support', 'Progressing'))?.reason ===
+      'RolloutInProgress'
+        ? true
+        : undefined,
+    );
 
     // Stop in the middle of step 2; a new operator (fresh state, fresh metrics) takes over.
     await controller.stop();
@@ -321,5 +363,54 @@ describe('operator: ModelVersion canary', () => {
       phase: undefined,
       weight: undefined,
     });
+  });
+
+  it('says in status what keeps a rollout from running: a missing pipeline, an unreachable MLflow', async () => {
+    const otherModel = `${modelName}-elsewhere`;
+    await custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      body: modelVersion('orphan-v1', '1', 'nowhere', otherModel),
+    });
+    const missing = await degradedBy('orphan-v1', 'PipelineNotFound');
+    expect(missing.status).toBe('True');
+    expect(missing.message).toContain('nowhere');
+    expect((await read('modelversions', 'orphan-v1')).status?.phase).toBe('Pending');
+
+    // A pipeline whose MLflow server refuses connections: the version waits, Degraded says why.
+    await createPipeline('elsewhere', 'http://127.0.0.1:9');
+    const version = await registerModelWithAccuracy(mlflow, otherModel, 0.9);
+    await custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      body: modelVersion('elsewhere-v1', version, 'elsewhere', otherModel),
+    });
+    const unreachable = await degradedBy('elsewhere-v1', 'ReconcileFailed');
+    expect(unreachable.status).toBe('True');
+    expect(unreachable.message).toMatch(/MLflow .* failed after \d+ attempts/);
+    expect((await read('modelversions', 'elsewhere-v1')).status?.phase).toBe('Pending');
+
+    // MLflow back (the pipeline pointed at the real server): the retried reconcile promotes it.
+    await custom.patchNamespacedCustomObject(
+      {
+        ...GROUP,
+        plural: 'inquirypipelines',
+        name: 'elsewhere',
+        body: { spec: { mlflow: { trackingUri: testbed.mlflowUrl } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually(
+      'the version promoted once MLflow answers',
+      async () =>
+        (await read('modelversions', 'elsewhere-v1')).status?.phase === 'Promoted'
+          ? true
+          : undefined,
+      60_000,
+    );
+    expect(await condition('modelversions', 'elsewhere-v1', 'Degraded')).toMatchObject({
+      status: 'False',
+    });
+    expect((await mlflow.versionByAlias(otherModel, 'champion'))?.version).toBe(version);
   });
 });

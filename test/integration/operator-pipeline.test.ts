@@ -89,6 +89,7 @@ describe('operator: InquiryPipeline', () => {
       expect.arrayContaining([
         expect.objectContaining({ type: 'Ready', status: 'False', reason: 'NoStableModel' }),
         expect.objectContaining({ type: 'Degraded', status: 'False' }),
+        expect.objectContaining({ type: 'Progressing', status: 'False', reason: 'NoRollout' }),
       ]),
     );
     expect(status.observedGeneration).toBe(1);

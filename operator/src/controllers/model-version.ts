@@ -25,9 +25,11 @@ import {
   type Action,
   type AnalysisResult,
 } from '../canary/index.js';
-import type { KubeClient, KubeObject } from '../kube/client.js';
+import { describeError, type KubeClient, type KubeObject } from '../kube/client.js';
 import type { OperatorMetrics } from '../metrics.js';
+import { modelVersionConditions, type ConditionContext } from './model-version-conditions.js';
 import type { InquiryPipeline } from './pipeline.js';
+import { canonicalJson } from './status.js';
 
 export type ModelVersion = KubeObject & { spec: ModelVersionSpec; status?: ModelVersionStatus };
 
@@ -180,13 +182,78 @@ export async function reconcileModelVersion(
     return null;
   }
   if (!pipeline) {
-    await kube.patchStatus('modelversions', namespace, mv.metadata.name!, {
-      phase: mv.status?.phase ?? 'Pending',
+    await reportProblem(kube, mv, now, {
+      reason: 'PipelineNotFound',
+      message: `InquiryPipeline ${namespace}/${mv.spec.pipeline} does not exist; the rollout waits for it.`,
     });
     return 10_000;
   }
   if (mv.status?.phase === 'Promoted' && mv.status.canaryRetiresAt)
     return retireCanary(deps, mv, pipeline, now);
+  try {
+    return await advanceRollout(deps, mv, pipeline, now);
+  } catch (error) {
+    // Said in status too (Degraded, ReconcileFailed), then retried with backoff by the queue.
+    try {
+      await reportProblem(kube, mv, now, {
+        reason: 'ReconcileFailed',
+        message: describeError(error),
+      });
+    } catch (reportError) {
+      throw new Error(`${describeError(error)} (and its Degraded condition was not written)`, {
+        cause: reportError,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Degraded=True with `problem`, the rest of the status as it is. Written only when it changes
+ * the status (the same failure again writes nothing, so it wakes nothing).
+ */
+async function reportProblem(
+  kube: KubeClient,
+  mv: ModelVersion,
+  now: Date,
+  problem: { reason: string; message: string },
+): Promise<void> {
+  const status = { ...mv.status, phase: mv.status?.phase ?? 'Pending' };
+  const conditions = modelVersionConditions(status, conditionContext(mv, { problem }), now);
+  if (
+    status.phase === mv.status?.phase &&
+    canonicalJson(conditions) === canonicalJson(mv.status?.conditions)
+  )
+    return;
+  await kube.patchStatus('modelversions', mv.metadata.namespace!, mv.metadata.name!, {
+    phase: status.phase,
+    conditions,
+  });
+}
+
+function conditionContext(
+  mv: ModelVersion,
+  extra: Pick<ConditionContext, 'outcome' | 'problem'> = {},
+  spec: ModelVersionSpec = mv.spec,
+): ConditionContext {
+  const plan = planRollout(spec);
+  return {
+    generation: mv.metadata.generation,
+    steps: plan.ok ? plan.plan.steps.length : 0,
+    shadow: plan.ok && plan.plan.strategy === 'Shadow',
+    ...extra,
+  };
+}
+
+/** One pass of the rollout: resolve, decide (and analyse when asked), act, write status. */
+async function advanceRollout(
+  deps: ModelVersionDeps,
+  mv: ModelVersion,
+  pipeline: InquiryPipeline,
+  now: Date,
+): Promise<number | null> {
+  const { kube } = deps;
+  const namespace = mv.metadata.namespace!;
   const client = deps.mlflow(pipeline.spec.mlflow.trackingUri);
   const resolved = await resolveModel(client, mv);
   const stableName = pipeline.status?.stableModelVersion;
@@ -255,8 +322,19 @@ export async function reconcileModelVersion(
 
   const promotedFromCanary = stable && decision.actions.some((a) => a.type === 'promote');
   const retireInMs = promotedFromCanary ? scaleDownDelayMs(mv) : undefined;
+  // The announcement of a rollout that ended now (its Event) explains Ready and Degraded.
+  const announced = isTerminal(decision.status.phase)
+    ? decision.actions.findLast((a) => a.type === 'event')
+    : undefined;
+  const outcome = announced ? { reason: announced.reason, message: announced.message } : undefined;
+  const conditions = modelVersionConditions(
+    decision.status,
+    conditionContext(mv, outcome ? { outcome } : {}, input.spec),
+    now,
+  );
   await kube.patchStatus('modelversions', namespace, mv.metadata.name!, {
     ...decision.status,
+    conditions,
     artifactUri: resolved.artifactUri,
     runId: resolved.runId,
     ...(retireInMs === undefined
@@ -271,7 +349,7 @@ export async function reconcileModelVersion(
     switch (action.type) {
       case 'setCanaryWeight':
       case 'startShadow':
-        await kube.apply(canaryDeployment(pipeline!, mv, resolved.artifactUri));
+        await kube.apply(canaryDeployment(pipeline, mv, resolved.artifactUri));
         await kube.apply(buildDestinationRule(owner, stableName!, mv.metadata.name));
         await kube.apply(
           buildVirtualService(
@@ -285,14 +363,17 @@ export async function reconcileModelVersion(
         return;
       case 'promote':
         // The pipeline's reconciler moves the stable Deployment and all traffic to this version.
-        await kube.patchStatus('inquirypipelines', namespace, pipeline!.metadata.name!, {
+        await kube.patchStatus('inquirypipelines', namespace, pipeline.metadata.name!, {
           stableModelVersion: mv.metadata.name,
         });
-        if (stable)
+        if (stable) {
+          const superseded = { ...stable.status, phase: 'Superseded' as const, canaryWeight: 0 };
           await kube.patchStatus('modelversions', namespace, stable.metadata.name!, {
-            phase: 'Superseded',
+            phase: superseded.phase,
             canaryWeight: 0,
+            conditions: modelVersionConditions(superseded, conditionContext(stable), now),
           });
+        }
         if (mv.spec.model.version)
           await client.setAlias(mv.spec.model.name, 'champion', mv.spec.model.version);
         // The canary Deployment (pods labelled with this version, so in the new stable subset)
@@ -300,8 +381,8 @@ export async function reconcileModelVersion(
         deps.metrics?.promotions.inc({ namespace, pipeline: mv.spec.pipeline });
         return;
       case 'rollback':
-        if (stableName) await routeAllToStable(kube, pipeline!, stableName);
-        await kube.delete(canaryDeployment(pipeline!, mv));
+        if (stableName) await routeAllToStable(kube, pipeline, stableName);
+        await kube.delete(canaryDeployment(pipeline, mv));
         deps.metrics?.rollbacks.inc({ namespace, pipeline: mv.spec.pipeline });
         return;
       case 'event':

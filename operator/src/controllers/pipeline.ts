@@ -96,11 +96,12 @@ export async function reconcilePipeline(
   const { namespace, name } = pipeline.metadata as { namespace: string; name: string };
   const stableName = pipeline.status?.stableModelVersion;
   const stable = stableName ? versions.find((v) => v.metadata.name === stableName) : undefined;
-  const rolloutInProgress = versions.some(
+  const rollout = versions.find(
     (v) =>
       v.spec.pipeline === name &&
       (v.status?.phase === 'Progressing' || v.status?.phase === 'Paused'),
   );
+  const rolloutInProgress = rollout !== undefined;
   const children = desiredChildren(
     pipeline,
     stable
@@ -156,6 +157,27 @@ export async function reconcilePipeline(
           status: 'False',
           reason: 'Reconciled',
           message: 'all children applied',
+          ...observed,
+        },
+    now,
+  );
+  conditions = setCondition(
+    conditions,
+    rollout
+      ? {
+          type: 'Progressing',
+          status: 'True',
+          reason: rollout.status?.phase === 'Paused' ? 'RolloutPaused' : 'RolloutInProgress',
+          message: `ModelVersion ${rollout.metadata.name} is rolling out (${rollout.status?.phase}).`,
+          ...observed,
+        }
+      : {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'NoRollout',
+          message: stable
+            ? `No ModelVersion is rolling out; ${stableName} serves all traffic.`
+            : 'No ModelVersion is rolling out.',
           ...observed,
         },
     now,
