@@ -26,6 +26,31 @@ describe('WorkQueue', () => {
     await running;
   });
 
+  it('leaves no timer behind once stopped, even from a reconcile that was running then', async () => {
+    const queue = new WorkQueue({ baseMs: 5, maxMs: 100 });
+    const releases: (() => void)[] = [];
+    const running = queue.run(
+      async (key) => {
+        await new Promise<void>((resolve) => releases.push(resolve));
+        // As a reconcile of a canary paused for an hour does when it returns.
+        queue.addAfter(key, 3_600_000);
+        if (key === 'ns/fails') throw new Error('conflict');
+      },
+      () => {},
+      2,
+    );
+    queue.addAfter('ns/later', 3_600_000);
+    queue.add('ns/paused');
+    queue.add('ns/fails'); // its error would schedule a retry
+    await settle();
+    expect(queue.scheduled).toBe(1);
+    queue.stop();
+    expect(queue.scheduled).toBe(0);
+    for (const release of releases) release();
+    await running;
+    expect(queue.scheduled).toBe(0);
+  });
+
   it('retries a failing key with exponential backoff', async () => {
     const queue = new WorkQueue({ baseMs: 5, maxMs: 100 });
     const delays: number[] = [];

@@ -26,6 +26,11 @@ export class WorkQueue {
     return this.waiting.size;
   }
 
+  /** Keys waiting for a timer (requeue-after or backoff). */
+  get scheduled(): number {
+    return this.timers.size;
+  }
+
   add(key: string): void {
     if (this.stopped) return;
     if (this.active.has(key)) {
@@ -38,8 +43,13 @@ export class WorkQueue {
     this.idle.shift()?.();
   }
 
-  /** Adds the key after `delayMs` (a later call for the same key replaces an earlier one). */
+  /**
+   * Adds the key after `delayMs` (a later call for the same key replaces an earlier one). After
+   * `stop` it does nothing: a reconcile that was running when the queue stopped must not leave a
+   * timer behind (a one-hour canary pause kept a stopped operator's process alive).
+   */
   addAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
     clearTimeout(this.timers.get(key));
     this.timers.set(
       key,
@@ -97,6 +107,7 @@ export class WorkQueue {
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
     for (const wake of this.idle.splice(0)) wake();
   }
 }
