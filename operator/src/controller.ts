@@ -41,22 +41,28 @@ interface Watched {
   kind?: string;
 }
 
-/** A watch that hands on trimmed objects (the informer caches what it is handed). */
+/**
+ * A watch that hands on trimmed objects (the informer caches what it is handed), and that ends
+ * at once when it connects after the controller stopped: client-node's ListWatch reconnects
+ * (every 30 s of quiet) without looking again at its stop flag, so a stop during a reconnect
+ * would otherwise leave a watch open.
+ */
 class TrimmingWatch extends k8s.Watch {
   constructor(
     config: k8s.KubeConfig,
     private readonly trim: (object: k8s.KubernetesObject) => k8s.KubernetesObject,
+    private readonly stopped: () => boolean,
   ) {
     super(config);
   }
 
-  override watch(
+  override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
-    return super.watch(
+    const request = await super.watch(
       path,
       queryParams,
       (phase, object: k8s.KubernetesObject, watchObj) =>
@@ -68,6 +74,8 @@ class TrimmingWatch extends k8s.Watch {
         ),
       done,
     );
+    if (this.stopped()) request.abort();
+    return request;
   }
 }
 
@@ -233,7 +241,7 @@ export class Controller {
     };
     const informer = new k8s.ListWatch(
       path,
-      new TrimmingWatch(this.config, trim),
+      new TrimmingWatch(this.config, trim, () => this.stopped),
       list,
       false,
       labelSelector,
