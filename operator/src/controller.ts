@@ -25,6 +25,7 @@ import { describeError, KubeClient } from './kube/client.js';
 import { reuseConnections } from './kube/connections.js';
 import { ApplyMemo } from './kube/apply-memo.js';
 import { OwnWrites } from './kube/own-writes.js';
+import { revisionOf } from './kube/revision.js';
 import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
 import { LABELS } from './names.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -116,14 +117,6 @@ const CHILDREN: Watched[] = [
 const apiVersionOf = (watched: Watched) =>
   watched.group ? `${watched.group}/${watched.version}` : watched.version;
 
-/**
- * What of a child, when it changes, means someone changed it: its spec (generation, where the
- * kind has one) or, for kinds without, any write. Status churn (a Deployment's replica counts,
- * a CronWorkflow's last schedule) does not wake the owner.
- */
-const childRevision = (object: k8s.KubernetesObject): string =>
-  String(object.metadata?.generation ?? object.metadata?.resourceVersion);
-
 /** Queue keys name the kind: `pipeline:ns/name`, `policy:ns/name`. */
 const key = (kind: 'pipeline' | 'policy' | 'mv', object: k8s.KubernetesObject): string =>
   `${kind}:${object.metadata?.namespace}/${object.metadata?.name}`;
@@ -152,9 +145,15 @@ export class Controller {
   /** Workflows already counted as finished (by uid), so a re-list does not count them again. */
   private readonly countedRuns = new Set<string>();
   private readonly startedAt = Date.now();
-  /** Per pipeline, what last woke it (generation, stable version, deletion). */
-  private readonly pipelinesSeen = new Map<string, string>();
-  /** Per child (uid), its last revision seen (see childRevision). */
+  /** Per pipeline, what was last seen of what wakes it and its policy (see start()). */
+  private readonly pipelinesSeen = new Map<
+    string,
+    { generation?: number; stable?: string; deleting: boolean; policy?: string }
+  >();
+  /**
+   * Per child (uid), the last revision of its desired state seen (`revisionOf`): status churn
+   * (replica counts, an HPA's metrics, a CronWorkflow's last schedule) wakes no owner.
+   */
   private readonly childrenSeen = new Map<string, string>();
   /** Per ModelVersion, what its pipeline last saw of it (pipeline, phase, artifact). */
   private readonly versionsSeen = new Map<string, string>();
@@ -278,15 +277,28 @@ export class Controller {
         // Its own status writes do not wake it: only a new generation, a new stable version or
         // a deletion does.
         const pipeline = object as InquiryPipeline;
-        const seen = `${pipeline.metadata.generation} ${pipeline.status?.stableModelVersion} ${String(pipeline.metadata.deletionTimestamp)}`;
-        const wakes = verb === 'add' || this.pipelinesSeen.get(key('pipeline', object)) !== seen;
-        if (verb === 'delete') this.pipelinesSeen.delete(key('pipeline', object));
-        else this.pipelinesSeen.set(key('pipeline', object), seen);
-        if (verb !== 'delete' && wakes) this.queue.add(key('pipeline', object));
-        // The policy it references lists its users in status.
-        const policy = pipeline.spec?.routingPolicyRef?.name;
-        if (policy && (wakes || verb === 'delete'))
-          this.queue.add(`policy:${object.metadata?.namespace}/${policy}`);
+        const pipelineKey = key('pipeline', object);
+        const before = this.pipelinesSeen.get(pipelineKey);
+        const now = {
+          generation: pipeline.metadata.generation,
+          stable: pipeline.status?.stableModelVersion,
+          deleting: pipeline.metadata.deletionTimestamp !== undefined,
+          policy: pipeline.spec?.routingPolicyRef?.name,
+        };
+        if (verb === 'delete') this.pipelinesSeen.delete(pipelineKey);
+        else this.pipelinesSeen.set(pipelineKey, now);
+        const wakes =
+          verb === 'add' ||
+          before === undefined ||
+          before.generation !== now.generation ||
+          before.stable !== now.stable ||
+          before.deleting !== now.deleting;
+        if (verb !== 'delete' && wakes) this.queue.add(pipelineKey);
+        // The policies it references, before and now, list their users in status: they run
+        // when a pipeline comes, goes or changes its spec, not for a new stable version.
+        if (verb === 'update' && before?.generation === now.generation) return;
+        for (const policy of new Set([before?.policy, now.policy]))
+          if (policy) this.queue.add(`policy:${object.metadata?.namespace}/${policy}`);
       });
     }
     for (const verb of ['add', 'update'] as const) {
@@ -321,12 +333,12 @@ export class Controller {
       this.childCaches.set(`${apiVersionOf(child)}/${child.kind}`, informer);
       // A child changed or deleted by someone else: its owner reconciles it back.
       informer.on('add', (object) => {
-        this.childrenSeen.set(object.metadata?.uid ?? '', childRevision(object));
+        this.childrenSeen.set(object.metadata?.uid ?? '', revisionOf(object));
       });
       for (const verb of ['update', 'delete'] as const) {
         informer.on(verb, (object) => {
           const uid = object.metadata?.uid ?? '';
-          const revision = childRevision(object);
+          const revision = revisionOf(object);
           // The operator's own apply changed it: nothing to restore.
           const typed = { apiVersion: apiVersionOf(child), kind: child.kind, ...object };
           const changed =
@@ -337,6 +349,11 @@ export class Controller {
             this.applyMemo.forget(typed);
           } else this.childrenSeen.set(uid, revision);
           if (!changed) return;
+          this.metrics?.childChanges.inc({
+            namespace: object.metadata?.namespace ?? '',
+            kind: child.kind!,
+            verb,
+          });
           this.logger.debug(
             { child: `${child.kind} ${object.metadata?.namespace}/${object.metadata?.name}`, verb },
             'child changed by someone else; waking its owner',

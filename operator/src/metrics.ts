@@ -74,6 +74,12 @@ export function createOperatorMetrics() {
       labelNames: ['namespace', 'pipeline', 'pipeline_job'],
       registers,
     }),
+    childChanges: new Counter({
+      name: 'inquiry_operator_child_changes_total',
+      help: "Changes to a child's desired state by someone other than the operator (an edit, a deletion, an autoscaler scaling a Deployment), each followed by a reconcile of its owner; status writes do not count.",
+      labelNames: ['namespace', 'kind', 'verb'],
+      registers,
+    }),
     leader: new Gauge({
       name: 'inquiry_operator_leader',
       help: '1 while this replica holds the leader Lease.',

@@ -5,9 +5,10 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../../lib/logger.js';
+import { MlflowClient } from '../../lib/mlflow/client.js';
 import { Controller } from '../../operator/src/controller.js';
 import { createOperatorMetrics } from '../../operator/src/metrics.js';
-import { eventually, installPlatformCrds, testbed } from './testbed.js';
+import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
 
 const NAMESPACE = 'operator-pipeline';
 
@@ -34,6 +35,25 @@ describe('operator: InquiryPipeline', () => {
       spec: { schedules: string[] };
     }>;
 
+  /** An InquiryPipeline with a database Secret and `spec` (MLflow defaults to an unused URL). */
+  const createPipeline = (name: string, spec: object = {}, namespace = NAMESPACE) =>
+    custom.createNamespacedCustomObject({
+      group: 'inquiries.mlops.io',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'inquirypipelines',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'InquiryPipeline',
+        metadata: { name },
+        spec: {
+          databaseSecretRef: { name: 'db' },
+          mlflow: { trackingUri: 'http://mlflow:5000' },
+          ...spec,
+        },
+      },
+    });
+
   beforeAll(async () => {
     await installPlatformCrds();
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
@@ -45,22 +65,7 @@ describe('operator: InquiryPipeline', () => {
   });
 
   it('creates, updates, restores and (through the garbage collector) removes the children', async () => {
-    await custom.createNamespacedCustomObject({
-      group: 'inquiries.mlops.io',
-      version: 'v1alpha1',
-      namespace: NAMESPACE,
-      plural: 'inquirypipelines',
-      body: {
-        apiVersion: 'inquiries.mlops.io/v1alpha1',
-        kind: 'InquiryPipeline',
-        metadata: { name: 'support' },
-        spec: {
-          databaseSecretRef: { name: 'db' },
-          mlflow: { trackingUri: 'http://mlflow:5000' },
-          classification: { shards: 3 },
-        },
-      },
-    });
+    await createPipeline('support', { classification: { shards: 3 } });
 
     const created = await eventually('the classify CronWorkflow', () => cron('support-classify'));
     expect(created.spec.schedules).toEqual(['0 * * * *']);
@@ -174,20 +179,7 @@ describe('operator: InquiryPipeline', () => {
         },
       },
     });
-    await custom.createNamespacedCustomObject({
-      ...group,
-      plural: 'inquirypipelines',
-      body: {
-        apiVersion: 'inquiries.mlops.io/v1alpha1',
-        kind: 'InquiryPipeline',
-        metadata: { name: 'sales' },
-        spec: {
-          databaseSecretRef: { name: 'db' },
-          mlflow: { trackingUri: 'http://mlflow:5000' },
-          routingPolicyRef: { name: 'desk' },
-        },
-      },
-    });
+    await createPipeline('sales', { routingPolicyRef: { name: 'desk' } });
     const configMap = await eventually('the policy ConfigMap', () =>
       core.readNamespacedConfigMap({ name: 'desk-routing', namespace: NAMESPACE }),
     );
@@ -320,16 +312,7 @@ describe('operator: InquiryPipeline', () => {
 
   it('reports the last run of each job from its Workflows, and counts finished runs', async () => {
     const group = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
-    await custom.createNamespacedCustomObject({
-      ...group,
-      plural: 'inquirypipelines',
-      body: {
-        apiVersion: 'inquiries.mlops.io/v1alpha1',
-        kind: 'InquiryPipeline',
-        metadata: { name: 'reports' },
-        spec: { databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: 'http://mlflow:5000' } },
-      },
-    });
+    await createPipeline('reports');
     // Workflows as the CronWorkflows start them (Argo keeps status in the main resource).
     const workflow = (name: string, job: string, status: object) =>
       custom.createNamespacedCustomObject({
@@ -407,18 +390,7 @@ describe('operator: InquiryPipeline', () => {
         ? true
         : undefined,
     );
-    await custom.createNamespacedCustomObject({
-      group: 'inquiries.mlops.io',
-      version: 'v1alpha1',
-      namespace,
-      plural: 'inquirypipelines',
-      body: {
-        apiVersion: 'inquiries.mlops.io/v1alpha1',
-        kind: 'InquiryPipeline',
-        metadata: { name: 'capped' },
-        spec: { databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: 'http://mlflow:5000' } },
-      },
-    });
+    await createPipeline('capped', {}, namespace);
     const quotaController = new Controller(kc, createLogger('operator-test', 'silent'), {
       namespace,
     });
@@ -469,5 +441,60 @@ describe('operator: InquiryPipeline', () => {
     } finally {
       await quotaController.stop();
     }
+  });
+  it('puts back an edited autoscaler, and is not woken by the status its controller writes', async () => {
+    const group = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
+    const model = `autoscaled-${Date.now()}`;
+    const version = await registerModelWithAccuracy(
+      new MlflowClient({ trackingUri: testbed.mlflowUrl }),
+      model,
+      0.9,
+    );
+    await createPipeline('scaled', {
+      mlflow: { trackingUri: testbed.mlflowUrl },
+      serving: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4 } },
+    });
+    await custom.createNamespacedCustomObject({
+      ...group,
+      plural: 'modelversions',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'ModelVersion',
+        metadata: { name: 'scaled-v1' },
+        spec: { pipeline: 'scaled', model: { name: model, version } },
+      },
+    });
+    const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+    const hpa = { name: 'scaled-inference', namespace: NAMESPACE };
+    // The real HPA controller (kube-controller-manager) writes its status.
+    await eventually(
+      'the autoscaler, with the status its controller wrote',
+      async () =>
+        (await autoscaling.readNamespacedHorizontalPodAutoscaler(hpa).catch(() => undefined))
+          ?.status?.conditions?.length
+          ? true
+          : undefined,
+      60_000,
+    );
+    // A status write as its controller makes them, then an edit of its spec by a human.
+    await autoscaling.patchNamespacedHorizontalPodAutoscalerStatus(
+      { ...hpa, body: { status: { currentReplicas: 3, desiredReplicas: 3 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await autoscaling.patchNamespacedHorizontalPodAutoscaler(
+      { ...hpa, body: { spec: { minReplicas: 3 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually('the autoscaler put back', async () =>
+      (await autoscaling.readNamespacedHorizontalPodAutoscaler(hpa)).spec?.minReplicas === 2
+        ? true
+        : undefined,
+    );
+    // Only the edit counted as a change (a watch delivers events in order: the status writes
+    // came before the edit that was restored).
+    const changes = (await metrics.childChanges.get()).values.filter(
+      (v) => v.labels.namespace === NAMESPACE && v.labels.kind === 'HorizontalPodAutoscaler',
+    );
+    expect(changes.map((v) => [v.labels.verb, v.value])).toEqual([['update', 1]]);
   });
 });

@@ -1,4 +1,5 @@
 import { ApplyMemo } from './apply-memo.js';
+import { revisionOf } from './revision.js';
 
 type Meta = { uid?: string; generation?: number; resourceVersion?: string };
 
@@ -48,14 +49,34 @@ describe('ApplyMemo', () => {
     expect(applied.producedByLastApply({ ...seen(2), kind: 'WorkflowTemplate' })).toBe(false);
   });
 
-  it('compares resourceVersions for kinds without a generation', () => {
-    const applied = memo();
-    const service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'ns', name: 's' } };
-    cached = { uid: 'a', resourceVersion: '10' };
-    applied.remember(service, { metadata: { uid: 'a', resourceVersion: '10' } });
-    expect(applied.unchanged(service)).toBe(true);
-    cached = { uid: 'a', resourceVersion: '12' };
-    expect(applied.unchanged(service)).toBe(false);
+  it('compares the spec for kinds without a generation, not their status writes', () => {
+    const hpa = (minReplicas: number) => ({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { namespace: 'ns', name: 'h' },
+      spec: { minReplicas, maxReplicas: 8 },
+    });
+    let live: object | undefined;
+    const applied = new ApplyMemo(() => live);
+    const answer = {
+      ...hpa(2),
+      metadata: { namespace: 'ns', name: 'h', uid: 'a' },
+      status: { currentReplicas: 1 },
+    };
+    applied.remember(hpa(2), answer);
+    // The informer keeps a trimmed copy: identity and the revision of the spec it dropped.
+    live = { metadata: { uid: 'a' }, revision: revisionOf(answer) };
+    expect(applied.unchanged(hpa(2))).toBe(true);
+    // The HPA controller rewrote the status: same revision, nothing to apply.
+    const rescaled = { ...answer, status: { currentReplicas: 2 } };
+    live = { metadata: { uid: 'a' }, revision: revisionOf(rescaled) };
+    expect(applied.unchanged(hpa(2))).toBe(true);
+    expect(applied.producedByLastApply(rescaled)).toBe(true);
+    // Someone edited the spec.
+    const edited = { ...answer, spec: { minReplicas: 5, maxReplicas: 8 } };
+    live = { metadata: { uid: 'a' }, revision: revisionOf(edited) };
+    expect(applied.unchanged(hpa(2))).toBe(false);
+    expect(applied.producedByLastApply(edited)).toBe(false);
   });
 
   it('forgets a deleted child, and an apply without an answer', () => {

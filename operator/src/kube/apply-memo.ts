@@ -4,21 +4,26 @@
  * Argo objects again costs the API server 10–15 ms each (the fleet benchmark's bottleneck).
  *
  * A child is skipped when the operator applied exactly this object before (same content hash)
- * and the informer's copy is still the one that apply produced: same uid and, for kinds with a
- * spec generation, the same generation (status churn does not count), otherwise the same
- * resourceVersion. A child deleted, recreated or edited by someone else, or not yet in the
- * cache, is applied.
+ * and the informer's copy is still the one that apply produced: same uid and same revision of
+ * its desired state (`revisionOf`: status churn does not count). A child deleted, recreated or
+ * edited by someone else, or not yet in the cache, is applied.
  */
 import { createHash } from 'node:crypto';
+import { revisionOf } from './revision.js';
 
 interface Meta {
   uid?: string;
   generation?: number;
-  resourceVersion?: string;
   namespace?: string;
   name?: string;
 }
-type Applied = { apiVersion?: string; kind?: string; metadata?: Meta };
+type Applied = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Meta;
+  spec?: unknown;
+  revision?: string;
+};
 
 /** The informer's copy of a child, if the kind is watched and the object cached. */
 export type ChildLookup = (
@@ -31,8 +36,7 @@ export type ChildLookup = (
 interface Memo {
   hash: string;
   uid: string;
-  generation: number | undefined;
-  resourceVersion: string | undefined;
+  revision: string;
 }
 
 const keyOf = (object: Applied) =>
@@ -54,32 +58,27 @@ export class ApplyMemo {
       desired.kind ?? '',
       desired.metadata?.namespace ?? '',
       desired.metadata?.name ?? '',
-    )?.metadata;
-    if (!current || current.uid !== memo.uid) return false;
-    return memo.generation !== undefined
-      ? current.generation === memo.generation
-      : current.resourceVersion === memo.resourceVersion;
+    );
+    return current?.metadata?.uid === memo.uid && revisionOf(current) === memo.revision;
   }
 
   /** True when `object` (as a watch delivered it) is what the operator's last apply produced. */
   producedByLastApply(object: Applied): boolean {
     const memo = this.applied.get(keyOf(object));
-    const meta = object.metadata;
-    if (!memo || !meta || meta.uid !== memo.uid) return false;
-    return memo.generation !== undefined
-      ? meta.generation === memo.generation
-      : meta.resourceVersion === memo.resourceVersion;
+    return (
+      memo !== undefined &&
+      object.metadata?.uid === memo.uid &&
+      revisionOf(object) === memo.revision
+    );
   }
 
   /** `desired` was applied and the API server answered with `result`. */
   remember(desired: Applied, result: Applied | undefined): void {
-    const meta = result?.metadata;
-    if (!meta?.uid) return this.forget(desired);
+    if (!result?.metadata?.uid) return this.forget(desired);
     this.applied.set(keyOf(desired), {
       hash: hashOf(desired),
-      uid: meta.uid,
-      generation: meta.generation,
-      resourceVersion: meta.resourceVersion,
+      uid: result.metadata.uid,
+      revision: revisionOf(result),
     });
   }
 

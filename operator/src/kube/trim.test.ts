@@ -1,3 +1,4 @@
+import { revisionOf } from './revision.js';
 import { identityAndProgress, withoutManagedFields } from './trim.js';
 
 const workflow = {
@@ -8,6 +9,7 @@ const workflow = {
     namespace: 'shop',
     uid: 'u1',
     resourceVersion: '42',
+    generation: 2,
     labels: { 'inquiries.mlops.io/job': 'ingest' },
     ownerReferences: [{ apiVersion: 'v1', kind: 'CronWorkflow', name: 'c', uid: 'u0' }],
     managedFields: [{ manager: 'workflow-controller' }],
@@ -27,11 +29,13 @@ describe('informer trims', () => {
     expect(identityAndProgress(workflow)).toEqual({
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Workflow',
+      revision: 'generation 2',
       metadata: {
         name: 'support-ingest-1',
         namespace: 'shop',
         uid: 'u1',
         resourceVersion: '42',
+        generation: 2,
         creationTimestamp: undefined,
         labels: { 'inquiries.mlops.io/job': 'ingest' },
         ownerReferences: workflow.metadata.ownerReferences,
@@ -42,6 +46,20 @@ describe('informer trims', () => {
         finishedAt: '2026-11-25T01:05:00Z',
       },
     });
+  });
+
+  it('keep the revision of the spec they drop, for kinds without a generation', () => {
+    const hpa = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'h', namespace: 'shop', uid: 'u2', resourceVersion: '7' },
+      spec: { minReplicas: 2, maxReplicas: 8 },
+      status: { currentReplicas: 2 },
+    };
+    const trimmed = identityAndProgress(hpa) as { revision?: string; spec?: unknown };
+    expect(trimmed.spec).toBeUndefined();
+    expect(trimmed.revision).toBe(revisionOf(hpa));
+    expect(trimmed.revision).toMatch(/^content /);
   });
 
   it('drop only managedFields from our own resources', () => {

@@ -5,6 +5,7 @@
  * Workflow's progress are.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { revisionOf } from './revision.js';
 
 type Trim = (object: KubernetesObject) => KubernetesObject;
 
@@ -16,13 +17,17 @@ export const withoutManagedFields: Trim = (object) => {
   return { ...object, metadata };
 };
 
-/** Children and Workflows: identity, labels, owners, deletion, and a Workflow's status summary. */
+/**
+ * Children and Workflows: identity, labels, owners, deletion, the revision of the desired state
+ * (generation, or a hash of the spec it drops) and a Workflow's status summary.
+ */
 export const identityAndProgress: Trim = (object) => {
   const m = object.metadata ?? {};
   const status = (object as { status?: Record<string, unknown> }).status;
   return {
     apiVersion: object.apiVersion,
     kind: object.kind,
+    revision: revisionOf(object),
     metadata: {
       name: m.name,
       namespace: m.namespace,

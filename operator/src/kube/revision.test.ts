@@ -1,0 +1,25 @@
+import { revisionOf } from './revision.js';
+
+describe('revisionOf', () => {
+  it('is the generation for kinds that keep one', () => {
+    expect(revisionOf({ metadata: { generation: 3 }, spec: { a: 1 } })).toBe('generation 3');
+  });
+
+  it('hashes spec or data otherwise: status and key order do not count', () => {
+    const hpa = { metadata: {}, spec: { minReplicas: 2, maxReplicas: 8 } };
+    const withStatus = { ...hpa, status: { currentReplicas: 2 } };
+    const reordered = { metadata: {}, spec: { maxReplicas: 8, minReplicas: 2 } };
+    expect(revisionOf(withStatus)).toBe(revisionOf(hpa));
+    expect(revisionOf(reordered)).toBe(revisionOf(hpa));
+    expect(revisionOf({ metadata: {}, spec: { minReplicas: 3, maxReplicas: 8 } })).not.toBe(
+      revisionOf(hpa),
+    );
+    expect(revisionOf({ data: { 'policy.yaml': 'a' } })).not.toBe(
+      revisionOf({ data: { 'policy.yaml': 'b' } }),
+    );
+  });
+
+  it("reads a trimmed copy's recorded revision", () => {
+    expect(revisionOf({ metadata: {}, revision: 'content abc' })).toBe('content abc');
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * The revision of an object's desired state: what changes when someone changes what the object
+ * should be, and not when a controller writes its status. Kinds with a spec generation
+ * (Deployments, custom resources) use it; the others (Services, ConfigMaps, HPAs) a hash of
+ * their spec or data, since their resourceVersion also moves with status: an HPA's status is
+ * rewritten every sync period, and by resourceVersion each write looked like an edit.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../controllers/status.js';
+
+interface Revisioned {
+  metadata?: { generation?: number; uid?: string };
+  spec?: unknown;
+  data?: unknown;
+  binaryData?: unknown;
+  /** Set on the informers' trimmed copies, which keep no spec (see trim.ts). */
+  revision?: string;
+}
+
+export function revisionOf(object: Revisioned): string {
+  if (object.revision !== undefined) return object.revision;
+  const generation = object.metadata?.generation;
+  if (generation !== undefined) return `generation ${generation}`;
+  // Canonical: an apply's answer (client-node's typed models) and a watch event (raw JSON) may
+  // order keys differently.
+  const content = canonicalJson([object.spec, object.data, object.binaryData]);
+  return `content ${createHash('sha1').update(content).digest('base64url')}`;
+}
