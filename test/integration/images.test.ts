@@ -1,0 +1,329 @@
+/**
+ * The container images without a container engine (none runs here): each Dockerfile's runtime
+ * stage is laid out on disk as `docker build` would — the build stage's `COPY . .` honouring
+ * .dockerignore and its `npm run build`, then the runtime stage's `npm ci --omit=dev`, COPY lines
+ * and command wrappers — and the result is run for real: the pipeline steps train a bundle, the
+ * inference server classifies with it against PostgreSQL, the operator reconciles a
+ * RoutingPolicy against the API server. A file the image forgets fails here; a RUN line this
+ * emulation does not know fails too, so it cannot silently fall behind the Dockerfiles.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  cp,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  symlink,
+  writeFile,
+  chmod,
+} from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { createTestDatabase, eventually, installPlatformCrds, testbed } from './testbed.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const NAMESPACE = 'images';
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+
+/** The instructions of a Dockerfile's last stage (line continuations joined). */
+function runtimeStage(dockerfile: string): Instruction[] {
+  const lines = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  const from = lines.findLastIndex((line) => /^FROM\s/i.test(line));
+  return lines.slice(from + 1).map((line) => {
+    const [op, ...rest] = line.split(/\s+/);
+    return { op: op!.toUpperCase(), args: rest.join(' ') };
+  });
+}
+
+/** The files of the build context: what `git ls-files` tracks, minus .dockerignore's patterns. */
+async function buildContext(): Promise<string[]> {
+  const ignore = (await readFile(path.join(root, '.dockerignore'), 'utf8'))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  const tracked = await output('git', ['ls-files'], root);
+  return tracked
+    .split('\n')
+    .filter(Boolean)
+    .filter(
+      (file) =>
+        !ignore.some(
+          (pattern) =>
+            path.matchesGlob(file, pattern) ||
+            file.startsWith(`${pattern}/`) ||
+            path.matchesGlob(path.basename(file), pattern),
+        ),
+    );
+}
+
+function output(command: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`)),
+    );
+  });
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+describe('container images, laid out as docker build would and run', () => {
+  let work: string;
+  /** The build stage's /src after `npm run build`. */
+  let built: string;
+  /** One `npm ci --omit=dev` (the three images install the same package.json). */
+  let productionModules: string;
+  const started: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'images-'));
+    built = path.join(work, 'src');
+    for (const file of await buildContext()) {
+      await mkdir(path.dirname(path.join(built, file)), { recursive: true });
+      await cp(path.join(root, file), path.join(built, file), { verbatimSymlinks: true });
+    }
+    // The build stage's `npm ci` (all dependencies): the repository's own install.
+    await symlink(path.join(root, 'node_modules'), path.join(built, 'node_modules'));
+    await output('npm', ['run', 'build'], built);
+    productionModules = path.join(work, 'production');
+    await mkdir(productionModules);
+    for (const file of ['package.json', 'package-lock.json'])
+      await cp(path.join(root, file), path.join(productionModules, file));
+    await output(
+      'npm',
+      ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'],
+      productionModules,
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const child of started) child.kill('SIGTERM');
+    await rm(work, { recursive: true, force: true });
+  });
+
+  /**
+   * The runtime stage of `docker/<name>.Dockerfile` in a directory standing for `/`: returns
+   * its `/usr/local/bin` commands, environment and user.
+   */
+  async function layOut(name: string) {
+    const stage = runtimeStage(
+      await readFile(path.join(root, `docker/${name}.Dockerfile`), 'utf8'),
+    );
+    const image = path.join(work, name);
+    let workdir = '/';
+    const env: Record<string, string> = {};
+    const at = (target: string) =>
+      path.join(image, path.isAbsolute(target) ? target : path.join(workdir, target));
+    for (const { op, args } of stage) {
+      if (op === 'WORKDIR') workdir = args;
+      else if (op === 'ENV')
+        for (const [, key, value] of args.matchAll(/(\w+)=(\S+)/g)) env[key!] = value!;
+      else if (op === 'COPY') {
+        const fromBuild = args.startsWith('--from=build ');
+        const [source, target] = args.replace(/^--from=build\s+/, '').split(/\s+/) as [
+          string,
+          string,
+        ];
+        if (!fromBuild && (source === 'package.json' || target === './')) continue;
+        const sourceRoot = fromBuild ? built : root;
+        const relative = fromBuild ? path.relative('/src', source) : source;
+        if (relative.includes('*')) {
+          const directory = path.dirname(relative);
+          await mkdir(at(target), { recursive: true });
+          for (const file of await readdir(path.join(sourceRoot, directory)))
+            if (path.matchesGlob(file, path.basename(relative)))
+              await cp(path.join(sourceRoot, directory, file), path.join(at(target), file));
+        } else {
+          await mkdir(path.dirname(at(target)), { recursive: true });
+          await cp(path.join(sourceRoot, relative), at(target), { recursive: true });
+        }
+      } else if (op === 'RUN' && args.startsWith('npm ci --omit=dev')) {
+        await mkdir(at('.'), { recursive: true });
+        await symlink(path.join(productionModules, 'node_modules'), at('node_modules'));
+      } else if (op === 'RUN' && args.startsWith('printf')) {
+        for (const [, script, target] of args.matchAll(/printf '([^']*)' > (\S+)/g)) {
+          const file = path.join(image, target!);
+          await mkdir(path.dirname(file), { recursive: true });
+          // The image's absolute paths point into this layout.
+          await writeFile(
+            file,
+            script!.replace(/\\n/g, '\n').replaceAll(' /app/', ` ${image}/app/`),
+          );
+        }
+        for (const [, targets] of args.matchAll(/chmod 0755 ([^&]+)/g))
+          for (const target of targets!.trim().split(/\s+/))
+            await chmod(path.join(image, target), 0o755);
+      } else if (op === 'USER') {
+        expect(args).toMatch(/^[1-9]\d*:[1-9]\d*$/);
+        env.__user = args;
+      } else if (!['ARG', 'EXPOSE', 'ENTRYPOINT', 'CMD'].includes(op)) {
+        throw new Error(`docker/${name}.Dockerfile: this test cannot lay out "${op} ${args}"`);
+      }
+    }
+    expect(env.__user).toBeDefined(); // a numeric non-root user
+    const command = (bin: string) => path.join(image, 'usr/local/bin', bin);
+    return { command, env: { ...env, HOME: work, XDG_CACHE_HOME: path.join(work, 'cache') } };
+  }
+
+  function start(command: string, args: string[], env: Record<string, string>) {
+    const child = spawn(command, args, {
+      env: { PATH: process.env.PATH!, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    started.push(child);
+    return { child, log: () => log };
+  }
+
+  /** Waits for `url` to answer 200; fails at once if the process ends, with its log. */
+  async function answering(
+    url: string,
+    { child, log }: { child: ChildProcess; log: () => string },
+    timeoutMs = 60_000,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (child.exitCode !== null)
+        throw new Error(`exited with code ${child.exitCode} before ${url} answered: ${log()}`);
+      if (
+        await fetch(url).then(
+          (response) => response.ok,
+          () => false,
+        )
+      )
+        return;
+      if (Date.now() > deadline)
+        throw new Error(`${url} did not answer within ${timeoutMs} ms: ${log().slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  const run = async (command: string, args: string[], env: Record<string, string>) => {
+    const { child, log } = start(command, args, env);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    if (code !== 0)
+      throw new Error(`${path.basename(command)} ${args.join(' ')} exited ${code}: ${log()}`);
+    return log();
+  };
+
+  it('pipelines and inference-server: the steps train a bundle, the server classifies with it', async () => {
+    const pipelines = await layOut('pipelines');
+    const data = path.join(work, 'inquiries.jsonl');
+    const bundle = path.join(work, 'bundle');
+    await run(
+      pipelines.command('inquiry-pipeline'),
+      ['generate', '--n', '1500', '--seed', '5', '--out', data],
+      pipelines.env,
+    );
+    await run(
+      pipelines.command('inquiry-pipeline'),
+      [
+        'train',
+        '--data',
+        data,
+        '--out',
+        bundle,
+        '--dim',
+        '16',
+        '--buckets',
+        '4096',
+        '--vocab-size',
+        '4000',
+      ],
+      pipelines.env,
+    );
+
+    const server = await layOut('inference-server');
+    const database = await createTestDatabase('images');
+    try {
+      const port = await freePort();
+      const server$ = start(server.command('inquiry-server'), [], {
+        ...server.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        MODEL_DIR: bundle,
+        DATABASE_URL: database.url,
+        LOG_LEVEL: 'warn',
+      });
+      await answering(`http://127.0.0.1:${port}/readyz`, server$);
+      const answer = await fetch(`http://127.0.0.1:${port}/api/v1/inquiries/classify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify('Our invoice charged us twice, please refund'),
+      });
+      expect(answer.status).toBe(200);
+      expect(JSON.stringify(await answer.json())).toContain('category');
+    } finally {
+      await database.drop();
+    }
+  }, 240_000);
+
+  it('operator: reconciles a RoutingPolicy into its ConfigMap against the API server', async () => {
+    await installPlatformCrds();
+    const kc = testbed.kubeConfig();
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    const operator = await layOut('operator');
+    const port = await freePort();
+    const operator$ = start(operator.command('inquiry-operator'), [], {
+      ...operator.env,
+      KUBECONFIG: testbed.kubeconfig,
+      WATCH_NAMESPACE: NAMESPACE,
+      OPERATOR_PORT: String(port),
+      OPERATOR_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+    await answering(`http://127.0.0.1:${port}/readyz`, operator$);
+    await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({
+      group: 'inquiries.mlops.io',
+      version: 'v1alpha1',
+      namespace: NAMESPACE,
+      plural: 'routingpolicies',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'RoutingPolicy',
+        metadata: { name: 'desk' },
+        spec: { defaultDepartment: 'front-desk' },
+      },
+    });
+    const configMap = await eventually('the policy ConfigMap', () =>
+      core.readNamespacedConfigMap({ name: 'desk-routing', namespace: NAMESPACE }),
+    ).catch((error: unknown) => {
+      throw new Error(
+        `${(error as Error).message}; the operator's log: ${operator$.log().slice(-2000)}`,
+        {
+          cause: error,
+        },
+      );
+    });
+    expect(configMap.data!['routing_rules.yaml']).toContain('front-desk');
+  });
+});
