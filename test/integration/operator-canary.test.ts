@@ -365,6 +365,57 @@ describe('operator: ModelVersion canary', () => {
     });
   });
 
+  it('waits while too few feedback labels make the analysis inconclusive, holds when paused, then advances', async () => {
+    const version = await registerModelWithAccuracy(mlflow, modelName, 0.95, 20);
+    const mv = modelVersion('support-v6', version);
+    mv.spec.rollout.steps = [
+      { weight: 10, pause: '1s' },
+      { weight: 40, pause: '1s' },
+    ];
+    await custom.createNamespacedCustomObject({ ...GROUP, plural: 'modelversions', body: mv });
+    // 20 labels < minSamples 100: analysed every second, inconclusive each time, at step 1.
+    const checks = new Set<string>();
+    await eventually('three inconclusive analyses', async () => {
+      const status = (await read('modelversions', 'support-v6')).status;
+      const last = (
+        status?.lastAnalysis as { verdict: string; checkedAt: string }[] | undefined
+      )?.[0];
+      if (last?.verdict === 'Inconclusive') checks.add(last.checkedAt);
+      return checks.size >= 3 ? true : undefined;
+    });
+    const waiting = (await read('modelversions', 'support-v6')).status!;
+    expect(waiting).toMatchObject({ phase: 'Progressing', currentStep: 0, canaryWeight: 10 });
+    expect((waiting.lastAnalysis as { verdict: string; samples: number }[])[0]).toMatchObject({
+      verdict: 'Inconclusive',
+      samples: 20,
+    });
+    expect(waiting.failedChecks ?? 0).toBe(0);
+
+    // A human holds it (spec.paused), then lets it go once labels have arrived.
+    const patchSpec = (spec: object) =>
+      custom.patchNamespacedCustomObject(
+        { ...GROUP, plural: 'modelversions', name: 'support-v6', body: { spec } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    await patchSpec({ paused: true });
+    await eventually('paused', async () =>
+      (await condition('modelversions', 'support-v6', 'Progressing'))?.reason === 'Paused'
+        ? true
+        : undefined,
+    );
+    expect((await read('modelversions', 'support-v6')).status?.phase).toBe('Paused');
+    const { run_id: runId } = await mlflow.getModelVersion(modelName, version);
+    await mlflow.logMetric(runId!, 'online.samples', 500, 1);
+    await patchSpec({ paused: false });
+    await eventually(
+      'promoted once the labels are there',
+      async () =>
+        (await read('modelversions', 'support-v6')).status?.phase === 'Promoted' ? true : undefined,
+      60_000,
+    );
+    expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe(version);
+  });
+
   it('says in status what keeps a rollout from running: a missing pipeline, an unreachable MLflow', async () => {
     const otherModel = `${modelName}-elsewhere`;
     await custom.createNamespacedCustomObject({

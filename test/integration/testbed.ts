@@ -104,20 +104,21 @@ export async function eventually<T>(
 }
 
 /**
- * A registered MLflow model version whose run carries `online.accuracy` (as given) over 500
- * `online.samples`: what the canary's mlflow analysis reads. Returns the version.
+ * A registered MLflow model version whose run carries `online.accuracy` (as given) over
+ * `samples` `online.samples`: what the canary's mlflow analysis reads. Returns the version.
  */
 export async function registerModelWithAccuracy(
   mlflow: MlflowClient,
   modelName: string,
   accuracy: number,
+  samples = 500,
 ): Promise<string> {
   const experiment = await mlflow.ensureExperiment(`operator-test-${modelName}`);
   const run = await mlflow.createRun(experiment, 'train');
   await mlflow.logBatch(run.run_id, {
     metrics: [
       { key: 'online.accuracy', value: accuracy },
-      { key: 'online.samples', value: 500 },
+      { key: 'online.samples', value: samples },
     ],
   });
   await mlflow.ensureRegisteredModel(modelName);
