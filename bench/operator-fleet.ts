@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { MlflowClient } from '../lib/mlflow/client.js';
 import { installCrds } from '../scripts/testbed/kubernetes.js';
 import { freePorts, groupMembers } from '../scripts/testbed/processes.js';
@@ -39,8 +40,21 @@ const SYNC_TIMEOUT_MS = Number(process.env.BENCH_SYNC_TIMEOUT_SECONDS ?? 1800) *
 const APPLY_TIMEOUT_MS = 60_000;
 /** `tsx`: as `npm run operator` runs it; `compiled`: tsc's output run by plain node, as the image does. */
 const RUNTIME = process.env.BENCH_OPERATOR_RUNTIME ?? 'tsx';
-/** Extra node flags for the operator, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
-const NODE_FLAGS = (process.env.BENCH_OPERATOR_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/**
+ * The operator's node flags: by default the chart's `operator.nodeOptions` (its heap limits), as
+ * the operator runs in a cluster; BENCH_OPERATOR_NODE_FLAGS replaces them, e.g. with
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it, or '' for Node's defaults.
+ */
+const CHART = (
+  parseYaml(readFileSync(path.join(root, 'charts/inquiry-platform/values.yaml'), 'utf8')) as {
+    operator: { nodeOptions?: string; workers: number };
+  }
+).operator;
+const NODE_FLAGS = (process.env.BENCH_OPERATOR_NODE_FLAGS ?? CHART.nodeOptions ?? '')
+  .split(' ')
+  .filter(Boolean);
+/** OPERATOR_WORKERS: the chart's `operator.workers` unless set. */
+const WORKERS = Number(process.env.OPERATOR_WORKERS ?? CHART.workers);
 const GROUP = 'inquiries.mlops.io';
 const VERSION = 'v1alpha1';
 const API_VERSION = `${GROUP}/${VERSION}`;
@@ -237,6 +251,9 @@ const OPERATOR_METRICS = {
   inquiry_operator_reconcile_duration_seconds_sum: ['kind'],
   inquiry_operator_reconcile_duration_seconds_count: ['kind'],
   inquiry_operator_queue_depth: [],
+  inquiry_operator_nodejs_heap_size_used_bytes: [],
+  inquiry_operator_nodejs_heap_size_total_bytes: [],
+  inquiry_operator_nodejs_gc_duration_seconds_sum: [],
 };
 
 const APISERVER_METRICS = {
@@ -360,6 +377,7 @@ class OperatorProcess {
       env: {
         ...process.env,
         KUBECONFIG: kubeconfig,
+        OPERATOR_WORKERS: String(WORKERS),
         LEADER_ELECTION: 'false',
         OPERATOR_PORT: String(port),
         OPERATOR_HOST: '127.0.0.1',
@@ -956,6 +974,14 @@ async function fleet(probe: Probe, cluster: Cluster) {
     memory: {
       idleAfterStartMb: idleRss,
       atSyncMb: rssAtSync,
+      // The JavaScript heap at the end of the sync (used / reserved), and the time spent in GC.
+      heapUsedMb: Math.round(
+        (opsAfter.get('inquiry_operator_nodejs_heap_size_used_bytes') ?? 0) / 1e6,
+      ),
+      heapTotalMb: Math.round(
+        (opsAfter.get('inquiry_operator_nodejs_heap_size_total_bytes') ?? 0) / 1e6,
+      ),
+      gcSeconds: opsAfter.get('inquiry_operator_nodejs_gc_duration_seconds_sum') ?? 0,
       tenSecondsAfterSyncMb: settled.rssMb,
       peakMb: Math.max(settled.peakMb, sampledPeakMb),
     },
@@ -1158,6 +1184,7 @@ try {
         operatorRuntime: RUNTIME,
         ...code,
         operatorNodeFlags: NODE_FLAGS,
+        operatorWorkers: WORKERS,
         uptimeAtStart: uptime,
         uptimeAtEnd: execFileSync('uptime', { encoding: 'utf8' }).trim(),
       },

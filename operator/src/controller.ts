@@ -188,7 +188,7 @@ export class Controller {
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.metrics = options.metrics;
-    this.workers = options.workers ?? 4;
+    this.workers = options.workers ?? 8;
     this.namespace = options.namespace;
     reuseConnections(config);
     this.kube = new KubeClient(config, { ownWrites: this.ownWrites, applyMemo: this.applyMemo });

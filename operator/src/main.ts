@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const config = new k8s.KubeConfig();
   config.loadFromDefault();
   const metrics = createOperatorMetrics();
-  const workers = Number(process.env.OPERATOR_WORKERS ?? 4);
+  const workers = Number(process.env.OPERATOR_WORKERS ?? 8);
   if (!Number.isInteger(workers) || workers < 1)
     throw new Error(
       `OPERATOR_WORKERS must be a whole number ≥ 1, not "${process.env.OPERATOR_WORKERS}"`,

@@ -216,6 +216,14 @@ describe('deployment manifests', () => {
       const env = new Map(container.env!.map((variable) => [variable.name, variable]));
       expect([...env.keys()]).toEqual(expect.arrayContaining([...read]));
       expect(env.get('LEADER_ELECTION')?.value).toBe('true');
+      // The heap limit the fleet benchmark measured RSS with (bench/RESULTS.md), and an override.
+      expect(env.get('NODE_OPTIONS')?.value).toBe(
+        '--max-old-space-size=256 --max-semi-space-size=8',
+      );
+      const byDefault = podSpecOf(defaults.find((o) => o.kind === 'Deployment')!)!.containers[0]!;
+      expect(byDefault.env!.find((v) => v.name === 'NODE_OPTIONS')?.value).toBe(
+        '--max-old-space-size=160 --max-semi-space-size=4',
+      );
       expect(env.get('OPERATOR_PORT')?.value).toBe('8081');
       expect(env.get('POD_NAMESPACE')?.valueFrom).toEqual({
         fieldRef: { fieldPath: 'metadata.namespace' },
