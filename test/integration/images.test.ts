@@ -19,12 +19,18 @@ import {
   writeFile,
   chmod,
 } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
-import { createTestDatabase, eventually, installPlatformCrds, testbed } from './testbed.js';
+import { freePorts } from '../../scripts/testbed/processes.js';
+import {
+  createTestDatabase,
+  eventually,
+  installPlatformCrds,
+  SMALL_MODEL_FLAGS,
+  testbed,
+} from './testbed.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const NAMESPACE = 'images';
@@ -54,7 +60,7 @@ async function buildContext(): Promise<string[]> {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('#'));
-  const tracked = await output('git', ['ls-files'], root);
+  const tracked = await run('git', ['ls-files'], { cwd: root });
   return tracked
     .split('\n')
     .filter(Boolean)
@@ -69,29 +75,51 @@ async function buildContext(): Promise<string[]> {
     );
 }
 
-function output(command: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`)),
-    );
+/** Processes started here, stopped after the tests. */
+const started: ChildProcess[] = [];
+
+/**
+ * Starts `command`; `env` given, it sees only PATH and `env` (an image's environment), else
+ * this process's environment.
+ */
+function start(
+  command: string,
+  args: string[],
+  { env, cwd }: { env?: Record<string, string>; cwd?: string } = {},
+) {
+  const child = spawn(command, args, {
+    cwd,
+    env: env ? { PATH: process.env.PATH!, ...env } : process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  let log = '';
+  child.stdout.on(
+    'data',
+    (chunk: Buffer) => ((stdout += chunk.toString()), (log += chunk.toString())),
+  );
+  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  started.push(child);
+  return { child, log: () => log, stdout: () => stdout };
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+/** Runs `command` to its end; its stdout, or an error with its output when it fails. */
+async function run(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<string> {
+  const { child, log, stdout } = start(command, args, options);
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(null));
+    child.on('close', resolve);
   });
+  if (code !== 0)
+    throw new Error(
+      `${path.basename(command)} ${args.join(' ')} exited ${code}: ${log().slice(-2000)}`,
+    );
+  return stdout();
+}
 
 describe('container images, laid out as docker build would and run', () => {
   let work: string;
@@ -99,7 +127,6 @@ describe('container images, laid out as docker build would and run', () => {
   let built: string;
   /** One `npm ci --omit=dev` (the three images install the same package.json). */
   let productionModules: string;
-  const started: ChildProcess[] = [];
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'images-'));
@@ -110,16 +137,14 @@ describe('container images, laid out as docker build would and run', () => {
     }
     // The build stage's `npm ci` (all dependencies): the repository's own install.
     await symlink(path.join(root, 'node_modules'), path.join(built, 'node_modules'));
-    await output('npm', ['run', 'build'], built);
+    await run('npm', ['run', 'build'], { cwd: built });
     productionModules = path.join(work, 'production');
     await mkdir(productionModules);
     for (const file of ['package.json', 'package-lock.json'])
       await cp(path.join(root, file), path.join(productionModules, file));
-    await output(
-      'npm',
-      ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'],
-      productionModules,
-    );
+    await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: productionModules,
+    });
   }, 300_000);
 
   afterAll(async () => {
@@ -137,6 +162,7 @@ describe('container images, laid out as docker build would and run', () => {
     );
     const image = path.join(work, name);
     let workdir = '/';
+    let user: string | undefined;
     const env: Record<string, string> = {};
     const at = (target: string) =>
       path.join(image, path.isAbsolute(target) ? target : path.join(workdir, target));
@@ -180,27 +206,14 @@ describe('container images, laid out as docker build would and run', () => {
           for (const target of targets!.trim().split(/\s+/))
             await chmod(path.join(image, target), 0o755);
       } else if (op === 'USER') {
-        expect(args).toMatch(/^[1-9]\d*:[1-9]\d*$/);
-        env.__user = args;
+        user = args;
       } else if (!['ARG', 'EXPOSE', 'ENTRYPOINT', 'CMD'].includes(op)) {
         throw new Error(`docker/${name}.Dockerfile: this test cannot lay out "${op} ${args}"`);
       }
     }
-    expect(env.__user).toBeDefined(); // a numeric non-root user
+    expect(user).toMatch(/^[1-9]\d*:[1-9]\d*$/); // a numeric, non-root user and group
     const command = (bin: string) => path.join(image, 'usr/local/bin', bin);
     return { command, env: { ...env, HOME: work, XDG_CACHE_HOME: path.join(work, 'cache') } };
-  }
-
-  function start(command: string, args: string[], env: Record<string, string>) {
-    const child = spawn(command, args, {
-      env: { PATH: process.env.PATH!, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    started.push(child);
-    return { child, log: () => log };
   }
 
   /** Waits for `url` to answer 200; fails at once if the process ends, with its log. */
@@ -226,14 +239,6 @@ describe('container images, laid out as docker build would and run', () => {
     }
   }
 
-  const run = async (command: string, args: string[], env: Record<string, string>) => {
-    const { child, log } = start(command, args, env);
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    if (code !== 0)
-      throw new Error(`${path.basename(command)} ${args.join(' ')} exited ${code}: ${log()}`);
-    return log();
-  };
-
   it('pipelines and inference-server: the steps train a bundle, the server classifies with it', async () => {
     const pipelines = await layOut('pipelines');
     const data = path.join(work, 'inquiries.jsonl');
@@ -241,37 +246,27 @@ describe('container images, laid out as docker build would and run', () => {
     await run(
       pipelines.command('inquiry-pipeline'),
       ['generate', '--n', '1500', '--seed', '5', '--out', data],
-      pipelines.env,
+      { env: pipelines.env },
     );
     await run(
       pipelines.command('inquiry-pipeline'),
-      [
-        'train',
-        '--data',
-        data,
-        '--out',
-        bundle,
-        '--dim',
-        '16',
-        '--buckets',
-        '4096',
-        '--vocab-size',
-        '4000',
-      ],
-      pipelines.env,
+      ['train', '--data', data, '--out', bundle, ...SMALL_MODEL_FLAGS],
+      { env: pipelines.env },
     );
 
     const server = await layOut('inference-server');
     const database = await createTestDatabase('images');
     try {
-      const port = await freePort();
+      const [port] = (await freePorts(1)) as [number];
       const server$ = start(server.command('inquiry-server'), [], {
-        ...server.env,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        MODEL_DIR: bundle,
-        DATABASE_URL: database.url,
-        LOG_LEVEL: 'warn',
+        env: {
+          ...server.env,
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          MODEL_DIR: bundle,
+          DATABASE_URL: database.url,
+          LOG_LEVEL: 'warn',
+        },
       });
       await answering(`http://127.0.0.1:${port}/readyz`, server$);
       const answer = await fetch(`http://127.0.0.1:${port}/api/v1/inquiries/classify`, {
@@ -292,14 +287,16 @@ describe('container images, laid out as docker build would and run', () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
     const operator = await layOut('operator');
-    const port = await freePort();
+    const [port] = (await freePorts(1)) as [number];
     const operator$ = start(operator.command('inquiry-operator'), [], {
-      ...operator.env,
-      KUBECONFIG: testbed.kubeconfig,
-      WATCH_NAMESPACE: NAMESPACE,
-      OPERATOR_PORT: String(port),
-      OPERATOR_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      env: {
+        ...operator.env,
+        KUBECONFIG: testbed.kubeconfig,
+        WATCH_NAMESPACE: NAMESPACE,
+        OPERATOR_PORT: String(port),
+        OPERATOR_HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
     });
     await answering(`http://127.0.0.1:${port}/readyz`, operator$);
     await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({

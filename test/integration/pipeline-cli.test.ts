@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MlflowClient } from '../../lib/mlflow/client.js';
-import { createTestDatabase, testbed } from './testbed.js';
+import { createTestDatabase, SMALL_MODEL_FLAGS, testbed } from './testbed.js';
 
 interface Result {
   code: number | null;
@@ -74,12 +74,7 @@ describe('inquiry-pipeline CLI', () => {
       bundle,
       '--write-test',
       heldOut,
-      '--dim',
-      '16',
-      '--buckets',
-      '4096',
-      '--vocab-size',
-      '4000',
+      ...SMALL_MODEL_FLAGS,
     ]);
     expect(trained.code).toBe(0);
     const summary = JSON.parse(trained.stdout) as {

@@ -87,6 +87,9 @@ export async function installPlatformCrds(): Promise<void> {
   await installCrds(testbed.kubeconfig, files);
 }
 
+/** `train` flags for a small model that trains in seconds: the tests need a bundle, not quality. */
+export const SMALL_MODEL_FLAGS = ['--dim', '16', '--buckets', '4096', '--vocab-size', '4000'];
+
 /** Polls `probe` until it returns a value (errors count as "not yet"); fails after `timeoutMs`. */
 export async function eventually<T>(
   what: string,
