@@ -72,8 +72,8 @@ function degraded(phase: string, context: ConditionContext): Next {
 
 /**
  * Ready, Progressing and Degraded for `status`, keeping each condition's lastTransitionTime
- * while its status holds. A terminal outcome already written (RolledBack's reason) is kept
- * when this reconcile has no new announcement.
+ * while its status holds. (A rollout that ended is not reconciled again, so its outcome is
+ * only ever given by the reconcile that ended it.)
  */
 export function modelVersionConditions(
   status: ModelVersionStatus,
@@ -82,23 +82,14 @@ export function modelVersionConditions(
 ): Condition[] {
   const previous = status.conditions as Condition[] | undefined;
   const phase = status.phase ?? 'Pending';
-  const kept = context.outcome ?? keptOutcome(previous, phase);
-  const withOutcome = kept ? { ...context, outcome: kept } : context;
   const observed =
     context.generation === undefined ? {} : { observedGeneration: context.generation };
   let conditions = previous;
   for (const [type, next] of [
-    ['Ready', ready(phase, withOutcome)],
-    ['Progressing', progressing(status, withOutcome)],
-    ['Degraded', degraded(phase, withOutcome)],
+    ['Ready', ready(phase, context)],
+    ['Progressing', progressing(status, context)],
+    ['Degraded', degraded(phase, context)],
   ] as const)
     conditions = setCondition(conditions, { type, ...next, ...observed }, now);
   return conditions!;
-}
-
-/** The announcement of an ended rollout, as its Degraded condition recorded it. */
-function keptOutcome(previous: Condition[] | undefined, phase: string) {
-  if (phase !== 'RolledBack' && phase !== 'Failed') return undefined;
-  const condition = previous?.find((c) => c.type === 'Degraded' && c.status === 'True');
-  return condition ? { reason: condition.reason, message: condition.message } : undefined;
 }

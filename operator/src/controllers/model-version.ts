@@ -367,11 +367,14 @@ async function advanceRollout(
           stableModelVersion: mv.metadata.name,
         });
         if (stable) {
-          const superseded = { ...stable.status, phase: 'Superseded' as const, canaryWeight: 0 };
+          const superseded = { phase: 'Superseded' as const, canaryWeight: 0 };
           await kube.patchStatus('modelversions', namespace, stable.metadata.name!, {
-            phase: superseded.phase,
-            canaryWeight: 0,
-            conditions: modelVersionConditions(superseded, conditionContext(stable), now),
+            ...superseded,
+            conditions: modelVersionConditions(
+              { ...stable.status, ...superseded },
+              conditionContext(stable),
+              now,
+            ),
           });
         }
         if (mv.spec.model.version)

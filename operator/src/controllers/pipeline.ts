@@ -101,13 +101,12 @@ export async function reconcilePipeline(
       v.spec.pipeline === name &&
       (v.status?.phase === 'Progressing' || v.status?.phase === 'Paused'),
   );
-  const rolloutInProgress = rollout !== undefined;
   const children = desiredChildren(
     pipeline,
     stable
       ? { name: stableName!, artifactUri: stable.status?.artifactUri ?? stable.spec.artifactUri }
       : undefined,
-    rolloutInProgress,
+    rollout !== undefined,
   );
   // The children are independent: applied at once, so a reconcile costs one round trip, not
   // one per child. A child the API server refuses (a quota, an admission policy, …) is reported
