@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { inquiryText } from '../inference-server/src/model/runtime.js';
+import { inquiryText } from '../lib/model/runtime.js';
 import { generateInquiries } from '../pipelines/src/generate/inquiries.js';
 import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle } from '../pipelines/src/train/train.js';
 import { verifyExport } from '../pipelines/src/train/verify.js';

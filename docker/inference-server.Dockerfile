@@ -18,7 +18,7 @@ ENV NODE_ENV=production HOME=/tmp XDG_CACHE_HOME=/tmp/.cache HOST=0.0.0.0 PORT=8
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-# The server, the pipeline steps it shares code with (default bundle, fetch-model), lib, the
+# The server, the pipeline steps its pods run (fetch-model in the init container), lib, the
 # CRD schemas read at run time, and the default routing policy (config/routing_rules.yaml).
 COPY --from=build /src/dist/inference-server ./dist/inference-server
 COPY --from=build /src/dist/pipelines ./dist/pipelines

@@ -16,11 +16,10 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-# Only what the operator loads: its code, the shared code it imports (lib, the routing policy
-# validation of inference-server), and the RoutingPolicy schema that validation reads at run time.
+# Only what the operator loads: its code, the shared domain it imports (lib, with the routing
+# policy validation), and the RoutingPolicy schema that validation reads at run time.
 COPY --from=build /src/dist/operator ./dist/operator
 COPY --from=build /src/dist/lib ./dist/lib
-COPY --from=build /src/dist/inference-server ./dist/inference-server
 COPY crds/*.yaml ./dist/crds/
 RUN printf '#!/bin/sh\nexec node /app/dist/operator/src/main.js "$@"\n' > /usr/local/bin/inquiry-operator \
   && chmod 0755 /usr/local/bin/inquiry-operator

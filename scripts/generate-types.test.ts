@@ -6,7 +6,7 @@ describe('generated CRD types', () => {
     const generated = await generateTypes();
     expect(generated.size).toBeGreaterThan(0);
     for (const [name, content] of generated) {
-      expect(await readFile(new URL(`../crds/types/${name}`, import.meta.url), 'utf8')).toBe(
+      expect(await readFile(new URL(`../crds/generated/${name}`, import.meta.url), 'utf8')).toBe(
         content,
       );
     }
@@ -18,7 +18,7 @@ describe('generated CRD types', () => {
     expect([...generated.keys()].sort()).toEqual(['argo-workflows.ts', 'istio.ts']);
     for (const [name, content] of generated) {
       expect(
-        await readFile(new URL(`../operator/src/types/${name}`, import.meta.url), 'utf8'),
+        await readFile(new URL(`../operator/src/types/generated/${name}`, import.meta.url), 'utf8'),
       ).toBe(content);
     }
     // Compiling Argo's ten-thousand-line schema takes seconds.

@@ -1,7 +1,7 @@
 /**
- * Generates TypeScript types from CRD schemas: our CRDs (crds/*.yaml) into crds/types/, and the
+ * Generates TypeScript types from CRD schemas: our CRDs (crds/*.yaml) into crds/generated/, and the
  * upstream Argo Workflows and Istio CRDs the test bed installs (the schemas the API server
- * checks our children against) into operator/src/types/. The schemas are the API, the types
+ * checks our children against) into operator/src/types/generated/. The schemas are the API, the types
  * follow. `npm run generate:types`; tests fail when the checked-in files are stale.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,7 +12,9 @@ import { parse, parseAllDocuments } from 'yaml';
 import { upstreamCrdFiles } from './testbed/build.js';
 
 const CRD_DIR = fileURLToPath(new URL('../crds/', import.meta.url));
-const UPSTREAM_TYPES_DIR = fileURLToPath(new URL('../operator/src/types/', import.meta.url));
+const UPSTREAM_TYPES_DIR = fileURLToPath(
+  new URL('../operator/src/types/generated/', import.meta.url),
+);
 
 interface Crd {
   spec: {
@@ -117,7 +119,7 @@ interface UpstreamCrd {
   };
 }
 
-/** file name → contents, for operator/src/types/. Fetches the upstream CRDs on first use. */
+/** file name → contents, for operator/src/types/generated/. Fetches the upstream CRDs on first use. */
 export async function generateUpstreamTypes(): Promise<Map<string, string>> {
   const crds: { crd: UpstreamCrd; file: string }[] = [];
   for (const file of await upstreamCrdFiles()) {
@@ -158,12 +160,12 @@ export async function generateUpstreamTypes(): Promise<Map<string, string>> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const [name, content] of await generateTypes()) {
-    await writeFile(path.join(CRD_DIR, 'types', name), content);
-    process.stderr.write(`wrote crds/types/${name}\n`);
+    await writeFile(path.join(CRD_DIR, 'generated', name), content);
+    process.stderr.write(`wrote crds/generated/${name}\n`);
   }
   await mkdir(UPSTREAM_TYPES_DIR, { recursive: true });
   for (const [name, content] of await generateUpstreamTypes()) {
     await writeFile(path.join(UPSTREAM_TYPES_DIR, name), content);
-    process.stderr.write(`wrote operator/src/types/${name}\n`);
+    process.stderr.write(`wrote operator/src/types/generated/${name}\n`);
   }
 }

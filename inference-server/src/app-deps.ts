@@ -4,7 +4,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { AuthOptions } from './auth.js';
 import type { Metrics } from './metrics.js';
 import type { ModelHolder } from './model/holder.js';
-import type { Policy } from './routing/policy.js';
+import type { Policy } from '../../lib/routing/policy.js';
 
 export interface AppDeps {
   models: ModelHolder;

@@ -6,7 +6,7 @@ import { createApp } from './app.js';
 import type { AppDeps } from './app-deps.js';
 import { createMetrics } from './metrics.js';
 import { ModelHolder } from './model/holder.js';
-import { resolvePolicy } from './routing/policy.js';
+import { resolvePolicy } from '../../lib/routing/policy.js';
 
 function deps(overrides: Partial<AppDeps>): AppDeps {
   return {

@@ -1,7 +1,7 @@
 /** How classifications and routing decisions look in API answers (snake_case, rounded confidences). */
-import type { Classification } from './model/runtime.js';
-import type { RoutingDecision } from './routing/engine.js';
-import type { Urgency } from './routing/urgency.js';
+import type { Classification } from '../../lib/model/runtime.js';
+import type { RoutingDecision } from '../../lib/routing/engine.js';
+import type { Urgency } from '../../lib/routing/urgency.js';
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
 

@@ -5,7 +5,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { Logger } from '../../lib/logger.js';
-import type { FieldProblem } from './inquiry.js';
+import type { FieldProblem } from '../../lib/inquiry.js';
 
 export class HttpError extends Error {
   override name = 'HttpError';

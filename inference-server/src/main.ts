@@ -1,7 +1,8 @@
 /**
- * `npm start`: the inference server on embedded defaults — an embedded PostgreSQL when no
- * DATABASE_URL is given (data kept between runs), the default model trained on first start when
- * no MODEL_DIR is given, config/routing_rules.yaml reloaded on change.
+ * The inference server (`inquiry-server`): serves the bundle in MODEL_DIR, on an embedded
+ * PostgreSQL when no DATABASE_URL is given (data kept between runs), with
+ * config/routing_rules.yaml reloaded on change. `npm start` runs `scripts/start.ts`, which
+ * trains the default bundle on first start and then starts this server.
  */
 import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -15,9 +16,9 @@ import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createMetrics } from './metrics.js';
 import { ModelHolder } from './model/holder.js';
-import { PolicyHolder } from './routing/policy-holder.js';
-import { migrate } from './store/migrate.js';
-import { createPool } from './store/pool.js';
+import { PolicyHolder } from './policy-holder.js';
+import { migrate } from '../../lib/store/migrate.js';
+import { createPool } from '../../lib/store/pool.js';
 
 const logger = createLogger('inference-server');
 
@@ -86,14 +87,14 @@ function watchModel(dir: string, models: ModelHolder): void {
   });
 }
 
-/** The trainer's modules are loaded only when there is no MODEL_DIR: a served pod never needs them. */
-async function defaultBundle(cacheDir: string): Promise<string> {
-  const { ensureDefaultBundle } = await import('../../pipelines/src/train/default-bundle.js');
-  return ensureDefaultBundle(cacheDir, logger);
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
+  const modelDir = config.modelDir;
+  if (!modelDir) {
+    throw new Error(
+      'MODEL_DIR is not set: point it at a model bundle (a folder with model.json, model.onnx and tokenizer.json), or run `npm start`, which trains the default bundle first',
+    );
+  }
   const metrics = createMetrics();
   const policy = await PolicyHolder.load(config.policyFile, logger, (result) =>
     metrics.policyReloads.inc({ result }),
@@ -123,8 +124,6 @@ async function main(): Promise<void> {
       logger.info({ previous, next }, 'model loaded');
     },
   );
-  // Training blocks the event loop for about a minute: done before listening, once.
-  const modelDir = config.modelDir ?? (await defaultBundle(config.cacheDir));
   const app = createApp({
     models,
     policy,
@@ -150,7 +149,7 @@ async function main(): Promise<void> {
   );
 
   await models.load(modelDir);
-  if (config.modelDir) watchModel(config.modelDir, models);
+  watchModel(modelDir, models);
 
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'shutting down');

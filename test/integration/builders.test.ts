@@ -6,7 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
-import type { RoutingPolicySpec } from '../../crds/types/routingpolicies.js';
+import type { RoutingPolicySpec } from '../../crds/generated/routingpolicies.js';
 import { withDefaults } from '../../operator/src/builders/defaults.js';
 import {
   buildAutoscaler,

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MlflowClient } from '../../lib/mlflow/client.js';
-import { ModelRuntime } from '../../inference-server/src/model/runtime.js';
+import { ModelRuntime } from '../../lib/model/runtime.js';
 import {
   compareWithChampion,
   evaluateBundle,

@@ -7,8 +7,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { migrate } from '../../inference-server/src/store/migrate.js';
-import { createPool } from '../../inference-server/src/store/pool.js';
+import { migrate } from '../../lib/store/migrate.js';
+import { createPool } from '../../lib/store/pool.js';
 import { createTestDatabase } from './testbed.js';
 
 function run(args: string[], env: Record<string, string>) {

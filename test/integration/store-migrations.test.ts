@@ -1,7 +1,7 @@
 /** Schema migrations on the real PostgreSQL. */
 import type pg from 'pg';
-import { migrate } from '../../inference-server/src/store/migrate.js';
-import { createPool } from '../../inference-server/src/store/pool.js';
+import { migrate } from '../../lib/store/migrate.js';
+import { createPool } from '../../lib/store/pool.js';
 import { createTestDatabase } from './testbed.js';
 
 describe('migrate', () => {

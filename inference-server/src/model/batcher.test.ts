@@ -1,5 +1,5 @@
 import { MicroBatcher } from './batcher.js';
-import type { Classification } from './runtime.js';
+import type { Classification } from '../../../lib/model/runtime.js';
 
 function recorder(): { calls: string[][]; run: (texts: string[]) => Promise<Classification[]> } {
   const calls: string[][] = [];

@@ -4,7 +4,7 @@
  * texts, or after `maxWaitMs`, whichever comes first). Under load a transformer-sized model gets
  * full batches; a lone request never waits for a timer.
  */
-import type { Classification } from './runtime.js';
+import type { Classification } from '../../../lib/model/runtime.js';
 
 export interface BatcherOptions {
   maxBatch: number;

@@ -4,7 +4,11 @@
  * session is released once they are done. Nothing is dropped.
  */
 import { MicroBatcher, type BatcherOptions } from './batcher.js';
-import { ModelRuntime, type Classification, type RuntimeOptions } from './runtime.js';
+import {
+  ModelRuntime,
+  type Classification,
+  type RuntimeOptions,
+} from '../../../lib/model/runtime.js';
 
 interface Serving {
   runtime: ModelRuntime;

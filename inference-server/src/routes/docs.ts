@@ -1,6 +1,6 @@
 /** GET /docs/openapi.json (OpenAPI 3.1) and GET /docs (the same, rendered as a page; no external assets). */
 import Router from '@koa/router';
-import { inquiryInputSchema } from '../inquiry.js';
+import { inquiryInputSchema } from '../../../lib/inquiry.js';
 
 const error = { $ref: '#/components/responses/Error' };
 

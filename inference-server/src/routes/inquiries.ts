@@ -5,12 +5,12 @@ import type { Context } from 'koa';
 import type { AppDeps } from '../app-deps.js';
 import { classificationView, routingView } from '../classification-view.js';
 import { badRequest, HttpError, invalidInput, notFound, unavailable } from '../errors.js';
-import { LIMITS, validateInquiry, type FieldProblem } from '../inquiry.js';
-import { inquiryText, type Classification } from '../model/runtime.js';
-import { combineUrgency, detectUrgency } from '../routing/urgency.js';
-import { insertFeedback } from '../store/inquiries.js';
-import { IdempotencyConflict, submitInquiry } from '../store/submit.js';
-import { inquiryById, inquiryExists, latestPredictions } from '../store/views.js';
+import { LIMITS, validateInquiry, type FieldProblem } from '../../../lib/inquiry.js';
+import { inquiryText, type Classification } from '../../../lib/model/runtime.js';
+import { combineUrgency, detectUrgency } from '../../../lib/routing/urgency.js';
+import { insertFeedback } from '../../../lib/store/inquiries.js';
+import { IdempotencyConflict, submitInquiry } from '../submit.js';
+import { inquiryById, inquiryExists, latestPredictions } from '../../../lib/store/views.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
 import { badRequest, unavailable } from '../errors.js';
-import { statistics } from '../store/views.js';
+import { statistics } from '../../../lib/store/views.js';
 
 function parseTime(value: unknown, name: string): Date | undefined {
   if (value === undefined) return undefined;

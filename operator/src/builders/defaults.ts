@@ -3,7 +3,7 @@
  * crds/inquirypipelines.yaml and compares), so an object applied with a client that skips the
  * API server's defaulting still reconciles the same.
  */
-import type { InquiryPipelineSpec } from '../../../crds/types/inquirypipelines.js';
+import type { InquiryPipelineSpec } from '../../../crds/generated/inquirypipelines.js';
 
 export interface ResolvedPipelineSpec extends InquiryPipelineSpec {
   databaseSecretRef: { name: string; key: string };

@@ -11,7 +11,7 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import type { RoutingPolicySpec } from '../../../crds/types/routingpolicies.js';
+import type { RoutingPolicySpec } from '../../../crds/generated/routingpolicies.js';
 import { LABELS, names } from '../names.js';
 import {
   childMetadata,

@@ -2,7 +2,10 @@
  * The verdict on one analysis metric, from values fetched elsewhere (the providers in
  * `operator/src/analysis/`): pure, so the same observation always gets the same verdict.
  */
-import type { ModelVersionSpec, ModelVersionStatus } from '../../../crds/types/modelversions.js';
+import type {
+  ModelVersionSpec,
+  ModelVersionStatus,
+} from '../../../crds/generated/modelversions.js';
 import { ROLLOUT_DEFAULTS } from './rollout.js';
 
 type Rollout = NonNullable<ModelVersionSpec['rollout']>;

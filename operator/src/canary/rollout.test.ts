@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { ModelVersionSpec } from '../../../crds/types/modelversions.js';
+import type { ModelVersionSpec } from '../../../crds/generated/modelversions.js';
 import { planRollout, ROLLOUT_DEFAULTS, type RolloutPlan } from './rollout.js';
 
 const base: ModelVersionSpec = { pipeline: 'support-emea', model: { name: 'clf', version: '7' } };

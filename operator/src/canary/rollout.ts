@@ -4,7 +4,7 @@
  * parsed, and the rules the API server enforces checked again, so an object written by a client
  * that skips validation fails clearly instead of half-rolling out.
  */
-import type { ModelVersionSpec } from '../../../crds/types/modelversions.js';
+import type { ModelVersionSpec } from '../../../crds/generated/modelversions.js';
 import type { AnalysisMetric } from './analysis.js';
 import { parseDuration } from './duration.js';
 

@@ -1,4 +1,7 @@
-import type { ModelVersionSpec, ModelVersionStatus } from '../../../crds/types/modelversions.js';
+import type {
+  ModelVersionSpec,
+  ModelVersionStatus,
+} from '../../../crds/generated/modelversions.js';
 import {
   judgeMetric,
   type AnalysisMetric,

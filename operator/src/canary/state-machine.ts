@@ -8,7 +8,10 @@
  * Phases: Pending → Progressing ⇄ Paused → Promoted | RolledBack | Failed (Superseded is set by
  * the caller on the old stable). Each transition is built in one function below.
  */
-import type { ModelVersionSpec, ModelVersionStatus } from '../../../crds/types/modelversions.js';
+import type {
+  ModelVersionSpec,
+  ModelVersionStatus,
+} from '../../../crds/generated/modelversions.js';
 import { summarize, type AnalysisResult } from './analysis.js';
 import { planRollout, type PlannedStep, type RolloutPlan } from './rollout.js';
 

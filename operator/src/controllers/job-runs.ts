@@ -3,7 +3,7 @@
  * the pipeline and the job): the latest run of each job for status, the latest success for the
  * "no successful ingestion" alert. Pure: the controller hands in the Workflows it watches.
  */
-import type { InquiryPipelineStatus } from '../../../crds/types/inquirypipelines.js';
+import type { InquiryPipelineStatus } from '../../../crds/generated/inquirypipelines.js';
 import { LABELS } from '../names.js';
 
 /** Builders name jobs by their step (`ingest`); status and metrics by what they do. */

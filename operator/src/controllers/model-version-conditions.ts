@@ -4,7 +4,7 @@
  * dependency failing now). A pure function of the status, so an unchanged rollout writes the
  * same conditions and the API server sees a no-op.
  */
-import type { ModelVersionStatus } from '../../../crds/types/modelversions.js';
+import type { ModelVersionStatus } from '../../../crds/generated/modelversions.js';
 import { setCondition, type Condition } from './status.js';
 
 export interface ConditionContext {

@@ -4,7 +4,10 @@
  * (canary Deployment and Istio weights, promotion with the MLflow `champion` alias, roll back),
  * and writes status. A pipeline without a stable model takes its first model at once.
  */
-import type { ModelVersionSpec, ModelVersionStatus } from '../../../crds/types/modelversions.js';
+import type {
+  ModelVersionSpec,
+  ModelVersionStatus,
+} from '../../../crds/generated/modelversions.js';
 import { MlflowClient } from '../../../lib/mlflow/client.js';
 import type { AnalysisProvider } from '../analysis/provider.js';
 import { MlflowProvider } from '../analysis/mlflow.js';

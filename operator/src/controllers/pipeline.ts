@@ -6,8 +6,8 @@
 import type {
   InquiryPipelineSpec,
   InquiryPipelineStatus,
-} from '../../../crds/types/inquirypipelines.js';
-import type { ModelVersionSpec } from '../../../crds/types/modelversions.js';
+} from '../../../crds/generated/inquirypipelines.js';
+import type { ModelVersionSpec } from '../../../crds/generated/modelversions.js';
 import { ownerOf } from '../builders/common.js';
 import { withDefaults } from '../builders/defaults.js';
 import {

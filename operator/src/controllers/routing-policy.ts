@@ -6,14 +6,14 @@
 import type {
   RoutingPolicySpec,
   RoutingPolicyStatus,
-} from '../../../crds/types/routingpolicies.js';
-import type { RoutingPreview } from '../../../inference-server/src/routing/preview.js';
+} from '../../../crds/generated/routingpolicies.js';
+import type { RoutingPreview } from '../../../lib/routing/preview.js';
 import { ownerOf } from '../builders/common.js';
 import { withDefaults } from '../builders/defaults.js';
 import { buildPolicyPreviewWorkflow } from '../builders/workflows.js';
 import { names } from '../names.js';
 import type { InquiryPipeline } from './pipeline.js';
-import { PolicyError, resolvePolicy } from '../../../inference-server/src/routing/policy.js';
+import { PolicyError, resolvePolicy } from '../../../lib/routing/policy.js';
 import { buildPolicyConfigMap } from '../builders/serving.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { canonicalJson, setCondition, type Condition } from './status.js';

@@ -1,11 +1,11 @@
 /**
  * The Argo Workflows and Istio objects the operator writes, typed by the specs generated from
- * the upstream CRDs (`argo-workflows.ts`, `istio.ts`): a field the real schema does not have is
+ * the upstream CRDs (`generated/argo-workflows.ts`, `generated/istio.ts`): a field the real schema does not have is
  * a compile error, not a surprise at the API server.
  */
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import type { CronWorkflowSpec, WorkflowTemplateSpec } from './argo-workflows.js';
-import type { DestinationRuleSpec, VirtualServiceSpec } from './istio.js';
+import type { CronWorkflowSpec, WorkflowTemplateSpec } from './generated/argo-workflows.js';
+import type { DestinationRuleSpec, VirtualServiceSpec } from './generated/istio.js';
 
 interface Resource<ApiVersion extends string, Kind extends string, Spec> {
   apiVersion: ApiVersion;

@@ -4,15 +4,12 @@
  * them with the routing engine, and stores predictions and decisions in the same transaction.
  */
 import type pg from 'pg';
-import type { ModelRuntime } from '../../../inference-server/src/model/runtime.js';
-import { inquiryText } from '../../../inference-server/src/model/runtime.js';
-import { ConsultantAssigner } from '../../../inference-server/src/routing/engine.js';
-import type { Policy } from '../../../inference-server/src/routing/policy.js';
-import { routeInquiry } from '../../../inference-server/src/routing/route-inquiry.js';
-import {
-  consultantLoads,
-  saveClassifications,
-} from '../../../inference-server/src/store/classifications.js';
+import type { ModelRuntime } from '../../../lib/model/runtime.js';
+import { inquiryText } from '../../../lib/model/runtime.js';
+import { ConsultantAssigner } from '../../../lib/routing/engine.js';
+import type { Policy } from '../../../lib/routing/policy.js';
+import { routeInquiry } from '../../../lib/routing/route-inquiry.js';
+import { consultantLoads, saveClassifications } from '../../../lib/store/classifications.js';
 
 export interface Shard {
   index: number;

@@ -1,11 +1,11 @@
 /** `inquiry-pipeline train`: a bundle from a labeled JSONL/CSV file. */
 import { writeFile } from 'node:fs/promises';
 import type { Logger } from '../../../lib/logger.js';
-import { inquiryText, joinText } from '../../../inference-server/src/model/runtime.js';
-import { labeledInquiries } from '../../../inference-server/src/store/feedback.js';
-import { migrate } from '../../../inference-server/src/store/migrate.js';
-import { createPool } from '../../../inference-server/src/store/pool.js';
-import { finishRun, startRun, type RunStats } from '../../../inference-server/src/store/runs.js';
+import { inquiryText, joinText } from '../../../lib/model/runtime.js';
+import { labeledInquiries } from '../../../lib/store/feedback.js';
+import { migrate } from '../../../lib/store/migrate.js';
+import { createPool } from '../../../lib/store/pool.js';
+import { finishRun, startRun, type RunStats } from '../../../lib/store/runs.js';
 import { fieldText, readAllRecords, type DataRecord, type RecordFormat } from '../data/records.js';
 import {
   DEFAULT_TRAIN_OPTIONS,

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ModelRuntime } from '../../../inference-server/src/model/runtime.js';
+import { ModelRuntime } from '../../../lib/model/runtime.js';
 import type { LabeledText } from '../train/train.js';
 import { confusionSvg } from './confusion-svg.js';
 import { headMetrics, type HeadMetrics } from './metrics.js';

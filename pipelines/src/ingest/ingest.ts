@@ -4,19 +4,15 @@
  * quarantine with the reason, and records the run's statistics in pipeline_runs.
  */
 import type pg from 'pg';
-import {
-  problemsText,
-  validateInquiry,
-  type InquiryInput,
-} from '../../../inference-server/src/inquiry.js';
-import { contentHash } from '../../../inference-server/src/inquiry.js';
-import { insertFeedback, insertInquiries } from '../../../inference-server/src/store/inquiries.js';
+import { problemsText, validateInquiry, type InquiryInput } from '../../../lib/inquiry.js';
+import { contentHash } from '../../../lib/inquiry.js';
+import { insertFeedback, insertInquiries } from '../../../lib/store/inquiries.js';
 import {
   finishRun,
   quarantineRecords,
   startRun,
   type QuarantinedRecord,
-} from '../../../inference-server/src/store/runs.js';
+} from '../../../lib/store/runs.js';
 import { fieldText } from '../data/records.js';
 import type { Source, SourceRecord } from './sources.js';
 

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { MlflowClient } from '../../../lib/mlflow/client.js';
-import { readManifest } from '../../../inference-server/src/model/bundle.js';
+import { readManifest } from '../../../lib/model/bundle.js';
 import { CHALLENGER } from './model-source.js';
 
 const execFileAsync = promisify(execFile);

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { MlflowClient } from '../../../lib/mlflow/client.js';
-import { onlineAccuracy } from '../../../inference-server/src/store/feedback.js';
+import { onlineAccuracy } from '../../../lib/store/feedback.js';
 
 export interface VersionAccuracy {
   modelVersion: string;

@@ -1,11 +1,11 @@
 /** Gathers what `decideRetrain` needs from the database and the champion's manifest. */
 import type pg from 'pg';
-import type { ModelManifest } from '../../../inference-server/src/model/bundle.js';
+import type { ModelManifest } from '../../../lib/model/bundle.js';
 import {
   feedbackCountSince,
   onlineAccuracy,
   predictionDistribution,
-} from '../../../inference-server/src/store/feedback.js';
+} from '../../../lib/store/feedback.js';
 import type { RetrainSignals } from './decide.js';
 import { populationStabilityIndex } from './drift.js';
 import { summarize } from './online.js';

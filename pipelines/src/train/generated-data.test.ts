@@ -2,7 +2,7 @@
  * The model on the platform's own generated data: trained on labels with 10 % noise, judged on
  * a clean held-out set from another seed, it must learn the text, not the noise.
  */
-import { inquiryText } from '../../../inference-server/src/model/runtime.js';
+import { inquiryText } from '../../../lib/model/runtime.js';
 import { generateInquiries } from '../generate/inquiries.js';
 import { DEFAULT_TRAIN_OPTIONS, trainModel, type LabeledText } from './train.js';
 

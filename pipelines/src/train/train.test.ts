@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ModelRuntime } from '../../../inference-server/src/model/runtime.js';
+import { ModelRuntime } from '../../../lib/model/runtime.js';
 import { Random } from './fasttext.js';
 import {
   DEFAULT_TRAIN_OPTIONS,

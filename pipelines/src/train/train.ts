@@ -12,8 +12,8 @@ import {
   TOKENIZER_FILE,
   writeManifest,
   type ModelManifest,
-} from '../../../inference-server/src/model/bundle.js';
-import { encodeText } from '../../../inference-server/src/model/runtime.js';
+} from '../../../lib/model/bundle.js';
+import { encodeText } from '../../../lib/model/runtime.js';
 import { headMetrics, type HeadMetrics } from '../evaluate/metrics.js';
 import {
   Random,
@@ -28,7 +28,7 @@ import {
   type FastTextWeights,
 } from './fasttext.js';
 import { ATTENTION_MASK, INPUT_IDS, exportFastTextOnnx, headOutput } from './onnx-export.js';
-import { loadTokenizer } from '../../../inference-server/src/model/tokenizer.js';
+import { loadTokenizer } from '../../../lib/model/tokenizer.js';
 import { buildWordPiece, type TokenizerJson } from './wordpiece.js';
 
 export interface LabeledText {

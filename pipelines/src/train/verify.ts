@@ -2,10 +2,10 @@
  * Checks an exported bundle against the trainer: onnxruntime-node, through the serving runtime,
  * must give the same probabilities as the trainer's own forward pass on the validation texts.
  */
-import { encodeText, ModelRuntime } from '../../../inference-server/src/model/runtime.js';
+import { encodeText, ModelRuntime } from '../../../lib/model/runtime.js';
 import { featureRows, predictProbabilities } from './fasttext.js';
 import type { TrainedModel } from './train.js';
-import { loadTokenizer } from '../../../inference-server/src/model/tokenizer.js';
+import { loadTokenizer } from '../../../lib/model/tokenizer.js';
 
 export interface ExportCheck {
   checked: number;

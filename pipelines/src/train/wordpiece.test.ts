@@ -1,4 +1,4 @@
-import { loadTokenizer } from '../../../inference-server/src/model/tokenizer.js';
+import { loadTokenizer } from '../../../lib/model/tokenizer.js';
 import { buildWordPiece, wordSplitter } from './wordpiece.js';
 
 const corpus = [

@@ -3,10 +3,7 @@
  * `tokenizer.json` (BERT normalizer and pre-tokenizer, WordPiece model). Words are split by the
  * same @huggingface/tokenizers code the runtime uses, so training and serving see one tokenization.
  */
-import {
-  loadTokenizer,
-  type TextTokenizer,
-} from '../../../inference-server/src/model/tokenizer.js';
+import { loadTokenizer, type TextTokenizer } from '../../../lib/model/tokenizer.js';
 
 export const PAD = '[PAD]';
 export const UNK = '[UNK]';

@@ -6,8 +6,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../../../lib/logger.js';
-import { parsePolicyYaml, type Policy } from './policy.js';
+import type { Logger } from '../../lib/logger.js';
+import { parsePolicyYaml, type Policy } from '../../lib/routing/policy.js';
 
 export class PolicyHolder {
   private watcher: FSWatcher | undefined;

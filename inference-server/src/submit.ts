@@ -4,15 +4,15 @@
  * twice. A key reused with a different request is refused.
  */
 import type pg from 'pg';
-import { contentHash, type InquiryInput } from '../inquiry.js';
-import type { Classification } from '../model/runtime.js';
-import { ConsultantAssigner } from '../routing/engine.js';
-import type { Policy } from '../routing/policy.js';
-import { routeInquiry } from '../routing/route-inquiry.js';
-import type { RoutingDecision } from '../routing/engine.js';
-import type { Urgency } from '../routing/urgency.js';
-import { consultantLoads, saveClassifications } from './classifications.js';
-import { insertInquiries } from './inquiries.js';
+import { contentHash, type InquiryInput } from '../../lib/inquiry.js';
+import type { Classification } from '../../lib/model/runtime.js';
+import { ConsultantAssigner } from '../../lib/routing/engine.js';
+import type { Policy } from '../../lib/routing/policy.js';
+import { routeInquiry } from '../../lib/routing/route-inquiry.js';
+import type { RoutingDecision } from '../../lib/routing/engine.js';
+import type { Urgency } from '../../lib/routing/urgency.js';
+import { consultantLoads, saveClassifications } from '../../lib/store/classifications.js';
+import { insertInquiries } from '../../lib/store/inquiries.js';
 
 export interface SubmitResult {
   status: 201 | 200;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import type { RoutingPolicySpec } from '../../../crds/types/routingpolicies.js';
+import type { RoutingPolicySpec } from '../../crds/generated/routingpolicies.js';
 
 export type { RoutingPolicySpec };
 
@@ -43,7 +43,7 @@ interface CrdDocument {
 }
 
 const crd = parse(
-  readFileSync(new URL('../../../crds/routingpolicies.yaml', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../crds/routingpolicies.yaml', import.meta.url), 'utf8'),
 ) as CrdDocument;
 // strict: false lets ajv skip the Kubernetes-only keywords (x-kubernetes-*); the API server checks those.
 const validateSpec = new Ajv({ allErrors: true, strict: false }).compile(

@@ -5,7 +5,7 @@ import { parsePolicyYaml, PolicyError, resolvePolicy } from './policy.js';
 import { combineUrgency, detectUrgency, URGENCY_LEVELS } from './urgency.js';
 
 const policy = parsePolicyYaml(
-  readFileSync(new URL('../../../config/routing_rules.yaml', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../config/routing_rules.yaml', import.meta.url), 'utf8'),
 );
 const noConsultant = (): null => null;
 

@@ -5,11 +5,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { exportFastTextOnnx } from '../../../pipelines/src/train/onnx-export.js';
-import { Random } from '../../../pipelines/src/train/fasttext.js';
-import { DEFAULT_TRAIN_OPTIONS, trainModel } from '../../../pipelines/src/train/train.js';
-import { combineUrgency, detectUrgency } from '../routing/urgency.js';
-import { ModelRuntime } from './runtime.js';
+import { exportFastTextOnnx } from './onnx-export.js';
+import { Random } from './fasttext.js';
+import { DEFAULT_TRAIN_OPTIONS, trainModel } from './train.js';
+import { combineUrgency, detectUrgency } from '../../../lib/routing/urgency.js';
+import { ModelRuntime } from '../../../lib/model/runtime.js';
 
 describe('Hugging Face style bundle', () => {
   it('loads labels from config.json id2label and serves the single logits output', async () => {

@@ -4,7 +4,7 @@ import { parsePolicyYaml } from './policy.js';
 import { previewRouting, type StoredRouting } from './preview.js';
 
 const policyText = readFileSync(
-  new URL('../../../config/routing_rules.yaml', import.meta.url),
+  new URL('../../config/routing_rules.yaml', import.meta.url),
   'utf8',
 );
 const current = parsePolicyYaml(policyText);
