@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export function createMetrics() {
   const registry = new Registry();
+  let countOpen: (() => Promise<number>) | undefined;
   collectDefaultMetrics({ register: registry, prefix: 'inquiry_server_' });
   const registers = [registry];
   return {
@@ -84,6 +85,35 @@ export function createMetrics() {
       buckets: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
       registers,
     }),
+    statusChanges: new Counter({
+      name: 'inquiry_status_changes_total',
+      help: 'Inquiry status changes (PATCH /api/v1/inquiries/{id}) by the new status.',
+      labelNames: ['status'],
+      registers,
+    }),
+    timeToResolution: new Histogram({
+      name: 'inquiry_time_to_resolution_seconds',
+      help: 'Time from routing to resolution of resolved inquiries.',
+      buckets: [60, 300, 900, 1800, 3600, 4 * 3600, 8 * 3600, 24 * 3600, 72 * 3600, 7 * 24 * 3600],
+      registers,
+    }),
+    openInquiries: new Gauge({
+      name: 'inquiry_open_inquiries',
+      help: 'Routed inquiries not yet resolved (open or in progress), read from the database at scrape time.',
+      registers,
+      async collect() {
+        if (!countOpen) return;
+        try {
+          this.set(await countOpen());
+        } catch {
+          // The database is unreachable: the gauge keeps its last value; inquiry_database_up says why.
+        }
+      },
+    }),
+    /** Where inquiry_open_inquiries reads its value from (the database, when there is one). */
+    countOpenInquiriesWith(source: () => Promise<number>): void {
+      countOpen = source;
+    },
     feedback: new Counter({
       name: 'inquiry_feedback_total',
       help: 'Human feedback by head, model version and whether it agreed with the prediction.',

@@ -1,18 +1,41 @@
 /**
- * Storing a submitted inquiry with its classification and routing in one transaction, made
- * idempotent by an optional key: a retried submit gets the first answer, and nothing is stored
- * twice. A key reused with a different request is refused.
+ * The submit use case: classify → one transaction (idempotency, dedupe, consultant loads,
+ * route, save) → the answer. Concurrent submits share the transaction (group commit): a 201
+ * is sent only after the COMMIT that made its rows durable. An optional idempotency key makes
+ * a retry get the first answer, and nothing is stored twice; a key reused with a different
+ * request is refused.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { contentHash, type InquiryInput } from '../../lib/inquiry.js';
-import type { Classification } from '../../lib/model/runtime.js';
-import { ConsultantAssigner } from '../../lib/routing/engine.js';
+import { inquiryText, type Classification } from '../../lib/model/runtime.js';
+import { ConsultantAssigner, type RoutingDecision } from '../../lib/routing/engine.js';
 import type { Policy } from '../../lib/routing/policy.js';
 import { routeInquiry } from '../../lib/routing/route-inquiry.js';
-import type { RoutingDecision } from '../../lib/routing/engine.js';
 import type { Urgency } from '../../lib/routing/urgency.js';
-import { consultantLoads, saveClassifications } from '../../lib/store/classifications.js';
-import { insertInquiries } from '../../lib/store/inquiries.js';
+import {
+  insertClassifications,
+  lockConsultantLoads,
+  type ClassifiedInquiry,
+} from '../../lib/store/classifications.js';
+import {
+  inquiryIdsByHash,
+  insertSubmittedInquiries,
+  lockIdempotencyKeys,
+  saveIdempotentAnswers,
+  type StoredAnswer,
+} from '../../lib/store/submissions.js';
+import { classificationView, routingView } from './classification-view.js';
+import { GroupCommitter, isRequestScopedDatabaseError } from './group-commit.js';
+import type { Metrics } from './metrics.js';
+import type { Classifier } from './model/classifier.js';
+
+export interface SubmitRequest {
+  input: InquiryInput;
+  idempotencyKey?: string;
+  /** `performance.now()` when the request arrived (the answer's processing_time_ms). */
+  started: number;
+}
 
 export interface SubmitResult {
   status: 201 | 200;
@@ -25,102 +48,225 @@ export interface SubmitResult {
 
 export class IdempotencyConflict extends Error {
   override name = 'IdempotencyConflict';
+  constructor() {
+    super(
+      'this Idempotency-Key was used with a different request; use a new key for a new inquiry',
+    );
+  }
 }
 
-const KEY_LOCK_NAMESPACE = 41_207;
+/** A classified submission waiting for its transaction. */
+interface Pending {
+  input: InquiryInput & { received_at: Date };
+  hash: string;
+  requestHash: string;
+  idempotencyKey: string | undefined;
+  classification: Classification;
+  modelVersion: string;
+  started: number;
+}
 
-export async function submitInquiry(
-  pool: pg.Pool,
-  request: {
-    input: InquiryInput;
-    classification: Classification;
-    modelVersion: string;
-    policy: Policy;
-    idempotencyKey?: string;
-    requestHash: string;
-    describe: (
-      id: string,
-      urgency: Urgency,
-      decision: RoutingDecision,
-      receivedAt: Date,
-    ) => Record<string, unknown>;
-  },
-): Promise<SubmitResult> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    if (request.idempotencyKey) {
-      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
-        KEY_LOCK_NAMESPACE,
-        request.idempotencyKey,
-      ]);
-      const { rows } = await client.query<{
-        request_hash: string;
-        status: number;
-        response: Record<string, unknown>;
-      }>('SELECT request_hash, status, response FROM idempotency_keys WHERE key = $1', [
-        request.idempotencyKey,
-      ]);
-      if (rows[0]) {
-        await client.query('COMMIT');
-        if (rows[0].request_hash !== request.requestHash) {
-          throw new IdempotencyConflict(
-            'this Idempotency-Key was used with a different request; use a new key for a new inquiry',
-          );
-        }
-        return { status: rows[0].status as 201 | 200, body: rows[0].response, outcome: 'replayed' };
-      }
-    }
-    const receivedAt = request.input.received_at ?? new Date();
-    const input = { ...request.input, received_at: receivedAt };
-    const { stored } = await insertInquiries(client, [input], 'api');
+export interface SubmitDeps {
+  pool: pg.Pool;
+  classifier: Classifier;
+  policy: { readonly current: Policy };
+  metrics: Metrics;
+  /** Most submissions per transaction. */
+  maxBatch?: number;
+}
+
+export class SubmitUseCase {
+  private readonly committer: GroupCommitter<Pending, SubmitResult>;
+
+  constructor(private readonly deps: SubmitDeps) {
+    this.committer = new GroupCommitter((batch) => this.commit(batch), {
+      maxBatch: deps.maxBatch ?? 256,
+      isolate: isRequestScopedDatabaseError,
+    });
+  }
+
+  /** Classifies, routes and stores one inquiry; resolves once it is durable. */
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    const { metrics } = this.deps;
+    const { version, results } = await this.deps.classifier.classify([inquiryText(request.input)]);
+    const input = { ...request.input, received_at: request.input.received_at ?? new Date() };
     let result: SubmitResult;
-    const id = stored.get(contentHash(input));
-    if (id === undefined) {
-      const { rows } = await client.query<{ id: string }>(
-        'SELECT id FROM inquiries WHERE content_hash = $1',
-        [contentHash(input)],
+    try {
+      result = await this.committer.submit({
+        input,
+        hash: contentHash(input),
+        requestHash: createHash('sha256').update(JSON.stringify(request.input)).digest('hex'),
+        idempotencyKey: request.idempotencyKey,
+        classification: results[0]!,
+        modelVersion: version,
+        started: request.started,
+      });
+    } catch (error) {
+      if (!(error instanceof IdempotencyConflict))
+        metrics.submissions.inc({ outcome: 'unavailable' });
+      throw error;
+    }
+    metrics.submissions.inc({ outcome: result.outcome });
+    const { decision } = result;
+    if (decision) {
+      metrics.routingDecisions.inc({ department: decision.department });
+      if (decision.rule && decision.escalated) metrics.escalations.inc({ rule: decision.rule });
+      if (decision.triaged) metrics.triaged.inc();
+      metrics.priorityScore.observe(decision.priorityScore);
+      metrics.processingDuration.observe((performance.now() - request.started) / 1000);
+    }
+    return result;
+  }
+
+  private async commit(batch: Pending[]): Promise<(SubmitResult | Error)[]> {
+    const client = await this.deps.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const outcomes = await storeBatch(client, this.deps.policy.current, batch);
+      await client.query('COMMIT');
+      return outcomes;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+const consultantsByPolicy = new WeakMap<Policy, string[]>();
+
+function allConsultants(policy: Policy): string[] {
+  let consultants = consultantsByPolicy.get(policy);
+  if (!consultants) {
+    consultants = [...new Set([...policy.pools.values()].flat())].sort();
+    consultantsByPolicy.set(policy, consultants);
+  }
+  return consultants;
+}
+
+function replayOf(answer: StoredAnswer, requestHash: string): SubmitResult | Error {
+  if (answer.requestHash !== requestHash) return new IdempotencyConflict();
+  return { status: answer.status as 201 | 200, body: answer.response, outcome: 'replayed' };
+}
+
+/**
+ * The decisions of one transaction, in the order a one-by-one run would make them: a key
+ * answered before (or earlier in the batch) replays; content stored before (or earlier in the
+ * batch) is a duplicate; the rest is routed with loads read under lock and stored.
+ */
+async function storeBatch(
+  client: pg.PoolClient,
+  policy: Policy,
+  batch: Pending[],
+): Promise<(SubmitResult | Error)[]> {
+  const outcomes = new Array<SubmitResult | Error | undefined>(batch.length);
+  const answered = await lockIdempotencyKeys(
+    client,
+    batch.flatMap((item) => (item.idempotencyKey === undefined ? [] : [item.idempotencyKey])),
+  );
+  const keyOwners = new Map<string, number>();
+  const sameKeyLater: [index: number, owner: number][] = [];
+  const fresh: number[] = [];
+  batch.forEach((item, i) => {
+    const key = item.idempotencyKey;
+    if (key !== undefined) {
+      const answer = answered.get(key);
+      if (answer) return void (outcomes[i] = replayOf(answer, item.requestHash));
+      const owner = keyOwners.get(key);
+      if (owner !== undefined) return void sameKeyLater.push([i, owner]);
+      keyOwners.set(key, i);
+    }
+    fresh.push(i);
+  });
+
+  const firstByHash = new Map<string, number>();
+  for (const i of fresh) if (!firstByHash.has(batch[i]!.hash)) firstByHash.set(batch[i]!.hash, i);
+  const ids =
+    firstByHash.size === 0
+      ? { stored: new Map<string, string>(), existing: new Map<string, string>() }
+      : await insertSubmittedInquiries(
+          client,
+          [...firstByHash.values()].map((i) => batch[i]!.input),
+        );
+  const unseen = [...firstByHash.keys()].filter((h) => !ids.stored.has(h) && !ids.existing.has(h));
+  if (unseen.length > 0)
+    for (const [hash, id] of await inquiryIdsByHash(client, unseen)) ids.existing.set(hash, id);
+
+  const loads =
+    ids.stored.size > 0
+      ? await lockConsultantLoads(client, allConsultants(policy))
+      : new Map<string, number>();
+  const assigner = new ConsultantAssigner(loads);
+  const classified: (ClassifiedInquiry & { modelVersion: string })[] = [];
+  for (const i of fresh) {
+    const item = batch[i]!;
+    const storedId = ids.stored.get(item.hash);
+    if (storedId !== undefined && firstByHash.get(item.hash) === i) {
+      const { urgency, decision } = routeInquiry(
+        item.input,
+        item.classification,
+        policy,
+        assigner.assign,
       );
-      result = {
+      classified.push({
+        inquiryId: storedId,
+        classification: item.classification,
+        urgency,
+        decision,
+        modelVersion: item.modelVersion,
+      });
+      outcomes[i] = {
+        status: 201,
+        body: {
+          id: storedId,
+          ...classificationView(item.classification, urgency, false),
+          routing: routingView(decision),
+          model_version: item.modelVersion,
+          received_at: item.input.received_at.toISOString(),
+          processing_time_ms: Math.round((performance.now() - item.started) * 100) / 100,
+        },
+        outcome: 'stored',
+        urgency,
+        decision,
+      };
+    } else {
+      const id = storedId ?? ids.existing.get(item.hash);
+      if (id === undefined)
+        throw new Error(`submit: inquiry ${item.hash} was neither stored nor found`);
+      outcomes[i] = {
         status: 200,
         body: {
-          id: rows[0]!.id,
+          id,
           duplicate: true,
           message: 'this inquiry was already submitted; nothing new was stored',
         },
         outcome: 'duplicate',
       };
-    } else {
-      const loads = await consultantLoads(client, [...request.policy.pools.values()].flat());
-      const { urgency, decision } = routeInquiry(
-        input,
-        request.classification,
-        request.policy,
-        new ConsultantAssigner(loads).assign,
-      );
-      await saveClassifications(client, request.modelVersion, [
-        { inquiryId: id, classification: request.classification, urgency, decision },
-      ]);
-      result = {
-        status: 201,
-        body: request.describe(id, urgency, decision, receivedAt),
-        outcome: 'stored',
-        urgency,
-        decision,
-      };
     }
-    if (request.idempotencyKey) {
-      await client.query(
-        'INSERT INTO idempotency_keys (key, request_hash, status, response) VALUES ($1, $2, $3, $4)',
-        [request.idempotencyKey, request.requestHash, result.status, JSON.stringify(result.body)],
-      );
-    }
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
   }
+  await insertClassifications(client, classified);
+  await saveIdempotentAnswers(
+    client,
+    [...keyOwners].map(([key, i]) => {
+      const result = outcomes[i] as SubmitResult;
+      return {
+        key,
+        requestHash: batch[i]!.requestHash,
+        status: result.status,
+        response: result.body,
+      };
+    }),
+  );
+  for (const [i, owner] of sameKeyLater) {
+    const first = outcomes[owner] as SubmitResult;
+    outcomes[i] = replayOf(
+      { requestHash: batch[owner]!.requestHash, status: first.status, response: first.body },
+      batch[i]!.requestHash,
+    );
+  }
+  return outcomes as (SubmitResult | Error)[];
 }

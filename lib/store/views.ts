@@ -52,6 +52,15 @@ export interface Stats {
   triageRate: number;
   meanConfidence: Record<string, number>;
   byModelVersion: Record<string, number>;
+  /** Where the inquiries routed in the window stand now. */
+  byStatus: { open: number; inProgress: number; resolved: number };
+  /** Inquiries resolved in the window: time from routing to resolution, in seconds. */
+  timeToResolution: {
+    resolved: number;
+    meanSeconds: number | null;
+    p50Seconds: number | null;
+    p90Seconds: number | null;
+  };
 }
 
 export async function statistics(db: pg.Pool, from: Date, to: Date): Promise<Stats> {
@@ -65,30 +74,55 @@ export async function statistics(db: pg.Pool, from: Date, to: Date): Promise<Sta
         WHERE p.head = $3 AND p.model_version = r.model_version AND r.created_at >= $1 AND r.created_at < $2 GROUP BY 1`,
       [head],
     );
-  const [byCategory, bySentiment, byUrgency, byDepartment, byModelVersion, totals, confidence] =
-    await Promise.all([
-      byHead('category'),
-      byHead('sentiment'),
-      counts(
-        `SELECT urgency AS key, count(*) AS n FROM routing_decisions WHERE created_at >= $1 AND created_at < $2 GROUP BY 1`,
-      ),
-      counts(
-        `SELECT department AS key, count(*) AS n FROM routing_decisions WHERE created_at >= $1 AND created_at < $2 GROUP BY 1`,
-      ),
-      counts(
-        `SELECT model_version AS key, count(*) AS n FROM routing_decisions WHERE created_at >= $1 AND created_at < $2 GROUP BY 1`,
-      ),
-      db.query<{ total: string; escalated: string; triaged: string }>(
-        `SELECT count(*) AS total, count(*) FILTER (WHERE escalated) AS escalated, count(*) FILTER (WHERE triaged) AS triaged
+  const [
+    byCategory,
+    bySentiment,
+    byUrgency,
+    byDepartment,
+    byModelVersion,
+    totals,
+    confidence,
+    resolution,
+  ] = await Promise.all([
+    byHead('category'),
+    byHead('sentiment'),
+    counts(
+      `SELECT urgency AS key, count(*) AS n FROM routing_decisions WHERE created_at >= $1 AND created_at < $2 GROUP BY 1`,
+    ),
+    counts(
+      `SELECT department AS key, count(*) AS n FROM routing_decisions WHERE created_at >= $1 AND created_at < $2 GROUP BY 1`,
+    ),
+    counts(
+      `SELECT model_version AS key, count(*) AS n FROM routing_decisions WHERE created_at >= $1 AND created_at < $2 GROUP BY 1`,
+    ),
+    db.query<{
+      total: string;
+      escalated: string;
+      triaged: string;
+      open: string;
+      in_progress: string;
+      resolved: string;
+    }>(
+      `SELECT count(*) AS total, count(*) FILTER (WHERE escalated) AS escalated, count(*) FILTER (WHERE triaged) AS triaged,
+                count(*) FILTER (WHERE status = 'open') AS open, count(*) FILTER (WHERE status = 'in_progress') AS in_progress,
+                count(*) FILTER (WHERE status = 'resolved') AS resolved
          FROM routing_decisions WHERE created_at >= $1 AND created_at < $2`,
-        [from, to],
-      ),
-      db.query<{ head: string; mean: number }>(
-        `SELECT p.head, avg(p.confidence)::float8 AS mean FROM predictions p JOIN routing_decisions r USING (inquiry_id)
+      [from, to],
+    ),
+    db.query<{ head: string; mean: number }>(
+      `SELECT p.head, avg(p.confidence)::float8 AS mean FROM predictions p JOIN routing_decisions r USING (inquiry_id)
         WHERE p.model_version = r.model_version AND r.created_at >= $1 AND r.created_at < $2 GROUP BY 1`,
-        [from, to],
-      ),
-    ]);
+      [from, to],
+    ),
+    db.query<{ n: string; mean: number | null; p50: number | null; p90: number | null }>(
+      `SELECT count(*) AS n, avg(s)::float8 AS mean,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS p50,
+                percentile_cont(0.9) WITHIN GROUP (ORDER BY s) AS p90
+           FROM (SELECT extract(epoch FROM resolved_at - created_at)::float8 AS s FROM routing_decisions
+                  WHERE resolved_at >= $1 AND resolved_at < $2) t`,
+      [from, to],
+    ),
+  ]);
   const total = Number(totals.rows[0]!.total);
   return {
     window: { from: from.toISOString(), to: to.toISOString() },
@@ -101,6 +135,17 @@ export async function statistics(db: pg.Pool, from: Date, to: Date): Promise<Sta
     triageRate: total === 0 ? 0 : Number(totals.rows[0]!.triaged) / total,
     meanConfidence: Object.fromEntries(confidence.rows.map((row) => [row.head, row.mean])),
     byModelVersion,
+    byStatus: {
+      open: Number(totals.rows[0]!.open),
+      inProgress: Number(totals.rows[0]!.in_progress),
+      resolved: Number(totals.rows[0]!.resolved),
+    },
+    timeToResolution: {
+      resolved: Number(resolution.rows[0]!.n),
+      meanSeconds: resolution.rows[0]!.mean,
+      p50Seconds: resolution.rows[0]!.p50,
+      p90Seconds: resolution.rows[0]!.p90,
+    },
   };
 }
 

@@ -336,6 +336,11 @@ describe('inference server', () => {
       name: 'inquiry-classifier',
       inputs: [{ name: 'text', datatype: 'BYTES', shape: [-1] }],
     });
+    const inferences = async (): Promise<number> =>
+      (await metrics.inferences.get()).values.find(
+        (v) => v.labels.head === 'category' && v.labels.model_version === models.runtime!.version,
+      )?.value ?? 0;
+    const before = await inferences();
     const response = await post('/v2/models/inquiry-classifier/infer', {
       id: 'r1',
       inputs: [
@@ -353,6 +358,8 @@ describe('inference server', () => {
       (o) => o.name === 'category',
     )!;
     expect(category.data).toEqual(['billing', 'technical_support']);
+    // The per-version metrics a canary is judged by count this entry point too.
+    expect((await inferences()) - before).toBe(2);
     expect((await fetch(`${harness.url}/v2/models/other`)).status).toBe(404);
   });
 

@@ -1,15 +1,21 @@
-/** /api/v1/inquiries: submit, classify (one or a batch), read back, and human feedback. */
-import { createHash } from 'node:crypto';
+/** /api/v1/inquiries: submit, classify (one or a batch), read back, status changes, and human feedback. */
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AppDeps } from '../app-deps.js';
-import { classificationView, routingView } from '../classification-view.js';
+import { classificationView } from '../classification-view.js';
 import { badRequest, HttpError, invalidInput, notFound, unavailable } from '../errors.js';
 import { LIMITS, validateInquiry, type FieldProblem } from '../../../lib/inquiry.js';
-import { inquiryText, type Classification } from '../../../lib/model/runtime.js';
+import { inquiryText } from '../../../lib/model/runtime.js';
+import { Classifier } from '../model/classifier.js';
 import { combineUrgency, detectUrgency } from '../../../lib/routing/urgency.js';
 import { insertFeedback } from '../../../lib/store/inquiries.js';
-import { IdempotencyConflict, submitInquiry } from '../submit.js';
+import { IdempotencyConflict, SubmitUseCase } from '../submit.js';
+import {
+  countOpenInquiries,
+  INQUIRY_STATUSES,
+  setInquiryStatus,
+  type InquiryStatus,
+} from '../../../lib/store/status.js';
 import { inquiryById, inquiryExists, latestPredictions } from '../../../lib/store/views.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -59,31 +65,44 @@ function classifyText(body: unknown): string {
   return text;
 }
 
+/** The body of a status change: {"status": "open" | "in_progress" | "resolved", "resolved_by"?}. */
+function statusChange(body: unknown): { status: InquiryStatus; resolvedBy: string | null } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest(
+      'send {"status": "in_progress"} or {"status": "resolved", "resolved_by": "…"}',
+    );
+  const { status, resolved_by: resolvedBy, ...rest } = body as Record<string, unknown>;
+  const problems: FieldProblem[] = Object.keys(rest).map((field) => ({
+    field,
+    message: 'is not a known field (status, resolved_by)',
+  }));
+  if (!INQUIRY_STATUSES.includes(status as InquiryStatus))
+    problems.push({ field: 'status', message: `must be one of ${INQUIRY_STATUSES.join(', ')}` });
+  if (status === 'resolved') {
+    if (typeof resolvedBy !== 'string' || resolvedBy.trim() === '' || resolvedBy.length > 200)
+      problems.push({
+        field: 'resolved_by',
+        message: 'must say who resolved the inquiry (a non-empty string of at most 200 characters)',
+      });
+  } else if (resolvedBy !== undefined)
+    problems.push({ field: 'resolved_by', message: 'is only given with status resolved' });
+  if (problems.length > 0) throw invalidInput(problems);
+  return {
+    status: status as InquiryStatus,
+    resolvedBy: status === 'resolved' ? (resolvedBy as string).trim() : null,
+  };
+}
+
 export function inquiryRoutes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/api/v1/inquiries' });
 
-  const classify = async (
-    texts: string[],
-  ): Promise<{ version: string; results: Classification[] }> => {
-    if (!deps.models.ready) throw unavailable('the model is still loading; retry shortly');
-    const started = performance.now();
-    const out = await deps.models.classify(texts);
-    deps.metrics.inferenceDuration.observe(
-      { model_version: out.version },
-      (performance.now() - started) / 1000,
-    );
-    for (const result of out.results) {
-      for (const [head, prediction] of Object.entries(result)) {
-        deps.metrics.inferences.inc({ model_version: out.version, head });
-        deps.metrics.confidence.observe(
-          { head, model_version: out.version },
-          prediction.confidence,
-        );
-        deps.metrics.predictions.inc({ head, label: prediction.label });
-      }
-    }
-    return out;
-  };
+  const classifier = new Classifier(deps.models, deps.metrics);
+  const classify = (texts: string[]) => classifier.classify(texts);
+  const submissions = deps.pool
+    ? new SubmitUseCase({ pool: deps.pool, classifier, policy: deps.policy, metrics: deps.metrics })
+    : undefined;
+  const pool = deps.pool;
+  if (pool) deps.metrics.countOpenInquiriesWith(() => countOpenInquiries(pool));
 
   router.post('/classify', async (ctx) => {
     const started = performance.now();
@@ -152,51 +171,26 @@ export function inquiryRoutes(deps: AppDeps): Router {
     const idempotencyKey = ctx.get('idempotency-key') || undefined;
     if (idempotencyKey && idempotencyKey.length > 200)
       throw badRequest('the Idempotency-Key header must be at most 200 characters');
-    if (!deps.pool) {
+    if (!submissions) {
       deps.metrics.submissions.inc({ outcome: 'unavailable' });
       throw unavailable(
         'this server runs without a database: use /classify, or configure DATABASE_URL',
         60,
       );
     }
-    const input = validated.value;
-    const { version, results } = await classify([inquiryText(input)]);
-    const requestHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
-    let result;
     try {
-      result = await submitInquiry(deps.pool, {
-        input,
-        classification: results[0]!,
-        modelVersion: version,
-        policy: deps.policy.current,
-        requestHash,
+      const result = await submissions.submit({
+        input: validated.value,
+        started,
         ...(idempotencyKey ? { idempotencyKey } : {}),
-        describe: (id, urgency, decision, receivedAt) => ({
-          id,
-          ...classificationView(results[0]!, urgency, false),
-          routing: routingView(decision),
-          model_version: version,
-          received_at: receivedAt.toISOString(),
-          processing_time_ms: Math.round((performance.now() - started) * 100) / 100,
-        }),
       });
+      ctx.status = result.status;
+      ctx.body = result.body;
     } catch (error) {
       if (error instanceof IdempotencyConflict)
         throw new HttpError(422, 'idempotency_conflict', error.message);
-      deps.metrics.submissions.inc({ outcome: 'unavailable' });
       throw error;
     }
-    deps.metrics.submissions.inc({ outcome: result.outcome });
-    if (result.decision) {
-      deps.metrics.routingDecisions.inc({ department: result.decision.department });
-      if (result.decision.rule && result.decision.escalated)
-        deps.metrics.escalations.inc({ rule: result.decision.rule });
-      if (result.decision.triaged) deps.metrics.triaged.inc();
-      deps.metrics.priorityScore.observe(result.decision.priorityScore);
-      deps.metrics.processingDuration.observe((performance.now() - started) / 1000);
-    }
-    ctx.status = result.status;
-    ctx.body = result.body;
   });
 
   router.get('/:id', async (ctx) => {
@@ -206,6 +200,38 @@ export function inquiryRoutes(deps: AppDeps): Router {
     const inquiry = await inquiryById(deps.pool, id);
     if (!inquiry) throw notFound(`no inquiry ${id}`);
     ctx.body = inquiry;
+  });
+
+  router.patch('/:id', async (ctx) => {
+    const id = ctx.params.id!;
+    if (!UUID.test(id)) throw badRequest(`"${id}" is not an inquiry id (a UUID)`);
+    const { status, resolvedBy } = statusChange(requireJson(ctx));
+    if (!deps.pool) throw unavailable('this server runs without a database', 60);
+    const change = await setInquiryStatus(deps.pool, id, status, resolvedBy);
+    if (!change) {
+      if (!(await inquiryExists(deps.pool, id))) throw notFound(`no inquiry ${id}`);
+      throw new HttpError(
+        409,
+        'not_routed',
+        `inquiry ${id} has not been classified and routed yet; its status can change once it is`,
+      );
+    }
+    if (change.status !== change.previousStatus) {
+      deps.metrics.statusChanges.inc({ status: change.status });
+      if (change.status === 'resolved' && change.resolvedAt)
+        deps.metrics.timeToResolution.observe(
+          (change.resolvedAt.getTime() - change.routedAt.getTime()) / 1000,
+        );
+    }
+    ctx.body = {
+      id,
+      status: change.status,
+      previous_status: change.previousStatus,
+      consultant: change.consultant,
+      resolved_by: change.resolvedBy,
+      resolved_at: change.resolvedAt?.toISOString() ?? null,
+      status_changed_at: change.changedAt.toISOString(),
+    };
   });
 
   router.post('/:id/feedback', async (ctx) => {

@@ -5,6 +5,7 @@
  */
 import Router from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
+import { Classifier } from '../model/classifier.js';
 import { badRequest, HttpError, notFound, unavailable } from '../errors.js';
 
 interface InferRequest {
@@ -14,6 +15,7 @@ interface InferRequest {
 
 export function v2Routes(deps: AppDeps): Router {
   const router = new Router({ prefix: '/v2' });
+  const classifier = new Classifier(deps.models, deps.metrics);
   const requireModel = (name: string | undefined): void => {
     if (name !== deps.modelName)
       throw notFound(`no model "${name}"; this server serves "${deps.modelName}"`);
@@ -72,7 +74,7 @@ export function v2Routes(deps: AppDeps): Router {
         'payload_too_large',
         `at most ${deps.limits.maxBatch} texts per request`,
       );
-    const { version, results } = await deps.models.classify(data as string[]);
+    const { version, results } = await classifier.classify(data as string[]);
     const heads = deps.models.runtime!.heads;
     ctx.body = {
       model_name: deps.modelName,

@@ -9,7 +9,7 @@ import { inquiryText } from '../../../lib/model/runtime.js';
 import { ConsultantAssigner } from '../../../lib/routing/engine.js';
 import type { Policy } from '../../../lib/routing/policy.js';
 import { routeInquiry } from '../../../lib/routing/route-inquiry.js';
-import { consultantLoads, saveClassifications } from '../../../lib/store/classifications.js';
+import { lockConsultantLoads, saveClassifications } from '../../../lib/store/classifications.js';
 
 export interface Shard {
   index: number;
@@ -92,7 +92,7 @@ export async function classifyBatch(
       ));
       if (claimed.length > 0) {
         const classifications = await runtime.classify(claimed.map((row) => inquiryText(row)));
-        const assigner = new ConsultantAssigner(await consultantLoads(client, allConsultants));
+        const assigner = new ConsultantAssigner(await lockConsultantLoads(client, allConsultants));
         const items = claimed.map((row, i) => {
           const { urgency, decision } = routeInquiry(
             row,
