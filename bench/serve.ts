@@ -3,10 +3,18 @@
  * settings for every target, one run:
  * - our `/api/v1/inquiries/classify` (requests/s, p50, p99, peak RSS),
  * - the ceiling: a bare node:http server answering a fixed JSON body,
- * - the peer: the same bundle behind FastAPI + uvicorn (one worker) + tokenizers + onnxruntime,
+ * - the peer: the same bundle behind FastAPI + uvicorn (one worker) + tokenizers + onnxruntime
+ *   (skipped with BENCH_PEER=0),
  * - our classify again at the peer's saturation rate (p99 there),
- * - our `/api/v1/inquiries/submit` with PostgreSQL writes (the test bed's server).
- * Prints one JSON line; figures go to bench/RESULTS.md.
+ * - our `/api/v1/inquiries/submit` with PostgreSQL writes, at full speed and at fixed rates
+ *   (BENCH_SUBMIT_RATES, default 1000),
+ * - the same submit figures for a previous commit's server (BENCH_BASELINE_DIR: a checkout of it
+ *   with node_modules), on its own database of the same PostgreSQL,
+ * - a soak (BENCH_SOAK_SECONDS, default 0: none): classify and submit at fixed rates
+ *   (BENCH_SOAK_CLASSIFY_RATE, BENCH_SOAK_SUBMIT_RATE), RSS sampled every 5 s, and the heap,
+ *   external memory and RSS from the server's own metrics at the end.
+ * Only a PostgreSQL is started (the test bed's binaries). The machine's load average is
+ * printed with the figures. Prints one JSON line; figures go to bench/RESULTS.md.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,13 +25,24 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createLogger } from '../lib/logger.js';
 import { ensureDefaultBundle } from '../pipelines/src/train/default-bundle.js';
+import pg from 'pg';
+import { startPostgres } from '../scripts/testbed/postgres.js';
 import { freePorts } from '../scripts/testbed/processes.js';
-import { stopRun, up } from '../scripts/testbed/testbed.js';
+import { Run } from '../scripts/testbed/runs.js';
 import { cacheRoot } from '../scripts/testbed/versions.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const withPeer = process.env.BENCH_PEER !== '0';
+const submitRates = (process.env.BENCH_SUBMIT_RATES ?? '1000')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+const baselineDir = process.env.BENCH_BASELINE_DIR;
+const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
+const soakClassifyRate = Number(process.env.BENCH_SOAK_CLASSIFY_RATE ?? 1000);
+const soakSubmitRate = Number(process.env.BENCH_SOAK_SUBMIT_RATE ?? 500);
 const logger = createLogger('bench', 'warn');
 const body = JSON.stringify(
   'Hello, since this morning I cannot access my dashboard and the export fails with error 503. Please help asap.',
@@ -42,19 +61,48 @@ async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
   throw new Error(`${url} did not become ready`);
 }
 
-function peakRssMb(pid: number): number {
+function rssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  return Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024);
 }
 
-async function load(url: string, options: { rate?: number; setupBody?: () => string } = {}) {
+/** A new inquiry per request (a repeated one would be a duplicate, not a stored submit). */
+function submitBodies(tag: string): () => string {
+  let counter = 0;
+  return () => {
+    counter++;
+    return JSON.stringify({
+      subject: `Invoice ${tag}-${counter}`,
+      body: `Invoice INV-${tag}-${counter} was charged twice, please refund.`,
+      sender_email: `c${counter}@example.com`,
+    });
+  };
+}
+
+/** Heap, external memory and RSS from a server's own /metrics (prom-client's default metrics). */
+async function memoryFromMetrics(base: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const value = (name: string): number =>
+    Math.round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+  return {
+    rssMb: value('inquiry_server_process_resident_memory_bytes'),
+    heapUsedMb: value('inquiry_server_nodejs_heap_size_used_bytes'),
+    heapTotalMb: value('inquiry_server_nodejs_heap_size_total_bytes'),
+    externalMb: value('inquiry_server_nodejs_external_memory_bytes'),
+  };
+}
+
+async function load(
+  url: string,
+  options: { rate?: number; setupBody?: () => string; seconds?: number; connections?: number } = {},
+) {
   const result = await autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
-    connections,
-    duration,
+    connections: options.connections ?? connections,
+    duration: options.seconds ?? duration,
     ...(options.rate ? { overallRate: options.rate } : {}),
     ...(options.setupBody
       ? {
@@ -86,7 +134,7 @@ function start(command: string, args: string[], env: NodeJS.ProcessEnv): ChildPr
 }
 
 const venv = path.join(cacheRoot(), 'bench', 'peer-venv');
-if (!existsSync(path.join(venv, 'bin', 'uvicorn'))) {
+if (withPeer && !existsSync(path.join(venv, 'bin', 'uvicorn'))) {
   process.stderr.write(
     `creating the peer's virtualenv in ${venv} (fastapi, uvicorn, tokenizers, onnxruntime)\n`,
   );
@@ -99,16 +147,32 @@ if (!existsSync(path.join(venv, 'bin', 'uvicorn'))) {
 }
 
 const bundle = await ensureDefaultBundle(cacheRoot(), logger);
-const env = await up({ detach: false });
-const [ours, ceiling, peer] = (await freePorts(3)) as [number, number, number];
+const run = await Run.create();
 const children: ChildProcess[] = [];
 try {
-  const server = start(process.execPath, ['--import', 'tsx', 'inference-server/src/main.ts'], {
-    PORT: String(ours),
-    MODEL_DIR: bundle,
-    DATABASE_URL: env.databaseUrl,
-    LOG_LEVEL: 'warn',
-  });
+  const adminUrl = await startPostgres(run);
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query('CREATE DATABASE bench_ours');
+  if (baselineDir) await admin.query('CREATE DATABASE bench_baseline');
+  await admin.end();
+  const databaseUrl = (name: string): string => adminUrl.replace(/\/postgres$/, `/${name}`);
+  const [ours, ceiling, peer, baseline] = (await freePorts(4)) as [number, number, number, number];
+  const startServer = (cwd: string, port: number, database: string): ChildProcess =>
+    spawn(process.execPath, ['--import', 'tsx', 'inference-server/src/main.ts'], {
+      cwd,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        MODEL_DIR: bundle,
+        DATABASE_URL: databaseUrl(database),
+        LOG_LEVEL: 'warn',
+        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  const server = startServer(root, ours, 'bench_ours');
+  children.push(server);
   const bare = start(
     process.execPath,
     [
@@ -117,63 +181,117 @@ try {
     ],
     {},
   );
-  const python = start(
-    path.join(venv, 'bin', 'uvicorn'),
-    [
-      'server:app',
-      '--app-dir',
-      'bench/peer',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(peer),
-      '--workers',
-      '1',
-      '--log-level',
-      'warning',
-    ],
-    { BUNDLE_DIR: bundle },
-  );
-  children.push(server, bare, python);
+  children.push(bare);
+  const python = withPeer
+    ? start(
+        path.join(venv, 'bin', 'uvicorn'),
+        [
+          'server:app',
+          '--app-dir',
+          'bench/peer',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(peer),
+          '--workers',
+          '1',
+          '--log-level',
+          'warning',
+        ],
+        { BUNDLE_DIR: bundle },
+      )
+    : undefined;
+  if (python) children.push(python);
+  const previous = baselineDir ? startServer(baselineDir, baseline, 'bench_baseline') : undefined;
+  if (previous) children.push(previous);
   await Promise.all([
     waitFor(`http://127.0.0.1:${ours}/readyz`),
+    previous ? waitFor(`http://127.0.0.1:${baseline}/readyz`) : undefined,
     waitFor(`http://127.0.0.1:${ceiling}/`).catch(() => undefined),
     sleep(3000),
   ]);
+  const loadBefore = os.loadavg();
   const classifyUrl = (port: number) => `http://127.0.0.1:${port}/api/v1/inquiries/classify`;
+  const submitUrl = (port: number) => `http://127.0.0.1:${port}/api/v1/inquiries/submit`;
   await load(classifyUrl(ours)); // warm-up: JIT, onnxruntime arenas
   const oursResult = await load(classifyUrl(ours));
   const ceilingResult = await load(`http://127.0.0.1:${ceiling}/`);
-  const peerResult = await load(classifyUrl(peer));
-  const atPeerRate = await load(classifyUrl(ours), {
-    rate: Math.max(1, peerResult.requestsPerSecond),
-  });
-  let counter = 0;
-  const submit = await load(`http://127.0.0.1:${ours}/api/v1/inquiries/submit`, {
-    setupBody: () =>
-      JSON.stringify({
-        subject: `Invoice ${++counter}`,
-        body: `Invoice INV-${counter} was charged twice, please refund.`,
-        sender_email: `c${counter}@example.com`,
+  const peerResult = python ? await load(classifyUrl(peer)) : undefined;
+  const atPeerRate = peerResult
+    ? await load(classifyUrl(ours), { rate: Math.max(1, peerResult.requestsPerSecond) })
+    : undefined;
+  const submitFigures = async (port: number, tag: string) => {
+    await load(submitUrl(port), { setupBody: submitBodies(`${tag}-warm`), seconds: 3 });
+    const full = await load(submitUrl(port), { setupBody: submitBodies(`${tag}-full`) });
+    const atRates: Record<string, Awaited<ReturnType<typeof load>>> = {};
+    for (const rate of submitRates)
+      atRates[rate] = await load(submitUrl(port), {
+        rate,
+        setupBody: submitBodies(`${tag}-${rate}`),
+      });
+    return { full, atRates };
+  };
+  const submit = await submitFigures(ours, 'ours');
+  const submitBaseline = previous ? await submitFigures(baseline, 'baseline') : undefined;
+  const peakAfterBench = rssMb(server.pid!);
+
+  let soak: Record<string, unknown> | undefined;
+  if (soakSeconds > 0) {
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(rssMb(server.pid!, 'VmRSS')), 5000);
+    const [classifyLoad, submitLoad] = await Promise.all([
+      load(classifyUrl(ours), { rate: soakClassifyRate, seconds: soakSeconds, connections: 8 }),
+      load(submitUrl(ours), {
+        rate: soakSubmitRate,
+        seconds: soakSeconds,
+        connections: 8,
+        setupBody: submitBodies('soak'),
       }),
-  });
+    ]);
+    clearInterval(sampler);
+    soak = {
+      seconds: soakSeconds,
+      classify: classifyLoad,
+      submit: submitLoad,
+      rssStartMb: samples[0],
+      rssMaxMb: Math.max(...samples),
+      rssEndMb: samples.at(-1),
+      rssEveryMinuteMb: samples.filter((_, i) => i % 12 === 0),
+      atEnd: await memoryFromMetrics(`http://127.0.0.1:${ours}`),
+    };
+  }
   console.log(
     JSON.stringify({
       bench: 'serve',
       durationSeconds: duration,
       connections,
-      classify: { ...oursResult, peakRssMb: Math.round(peakRssMb(server.pid!)) },
+      loadAverage: { before: loadBefore, after: os.loadavg() },
+      classify: { ...oursResult, peakRssMb: peakAfterBench },
       ceiling: ceilingResult,
-      peer: { ...peerResult, peakRssMb: Math.round(peakRssMb(python.pid!)) },
-      classifyAtPeerRate: atPeerRate,
+      ...(peerResult ? { peer: { ...peerResult, peakRssMb: rssMb(python!.pid!) } } : {}),
+      ...(atPeerRate ? { classifyAtPeerRate: atPeerRate } : {}),
       submit,
+      ...(submitBaseline ? { submitBaseline } : {}),
+      ...(soak ? { soak } : {}),
+      memory: await memoryFromMetrics(`http://127.0.0.1:${ours}`),
       ratios: {
         classifyOverCeiling: Number(
           (oursResult.requestsPerSecond / ceilingResult.requestsPerSecond).toFixed(3),
         ),
-        classifyOverPeer: Number(
-          (oursResult.requestsPerSecond / peerResult.requestsPerSecond).toFixed(2),
-        ),
+        ...(peerResult
+          ? {
+              classifyOverPeer: Number(
+                (oursResult.requestsPerSecond / peerResult.requestsPerSecond).toFixed(2),
+              ),
+            }
+          : {}),
+        ...(submitBaseline
+          ? {
+              submitOverBaseline: Number(
+                (submit.full.requestsPerSecond / submitBaseline.full.requestsPerSecond).toFixed(2),
+              ),
+            }
+          : {}),
       },
       node: process.version,
       cores: os.cpus().length,
@@ -182,5 +300,5 @@ try {
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await sleep(2000);
-  await stopRun(env.runDir);
+  await run.remove();
 }

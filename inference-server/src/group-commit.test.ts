@@ -32,6 +32,18 @@ describe('GroupCommitter', () => {
     expect(batches).toEqual([[1], [2, 3], [4, 5], [6]]);
   });
 
+  it('runs up to maxInFlight transactions at once, the later calls gathered behind them', async () => {
+    const { batches, commit } = recorder();
+    const committer = new GroupCommitter(commit, {
+      maxBatch: 10,
+      maxInFlight: 2,
+      isolate: () => false,
+    });
+    const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => committer.submit(n)));
+    expect(batches).toEqual([[1], [2], [3, 4, 5]]);
+    expect(answers).toEqual([2, 4, 6, 8, 10]);
+  });
+
   it('rejects only the call the commit answered with an error', async () => {
     const { commit } = recorder();
     const committer = new GroupCommitter(commit, { maxBatch: 10, isolate: () => false });

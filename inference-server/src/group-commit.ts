@@ -1,8 +1,8 @@
 /**
  * Group commit: concurrent calls share one transaction, so one WAL flush makes many answers
- * durable. Like the model's micro-batcher there is no artificial delay: when nothing is being
- * committed a call goes at once; while a commit runs, calls queue and go together as soon as it
- * ends (at most `maxBatch` per transaction). A batch whose transaction fails for a reason one
+ * durable. Like the model's micro-batcher there is no artificial delay: when fewer than
+ * `maxInFlight` transactions run, a call goes at once; otherwise calls queue and go together as
+ * soon as one ends (at most `maxBatch` per transaction). A batch whose transaction fails for a reason one
  * request may have caused (bad data, a constraint, a deadlock) is retried one request per
  * transaction, so that request fails alone and its neighbours are stored.
  */
@@ -12,6 +12,8 @@ export type CommitBatch<Item, Result> = (items: Item[]) => Promise<(Result | Err
 
 export interface GroupCommitOptions {
   maxBatch: number;
+  /** Transactions committing at once (default 1). */
+  maxInFlight?: number;
   /** True when the batch's error may come from one item: retry the items one by one. */
   isolate: (error: unknown) => boolean;
 }
@@ -24,7 +26,7 @@ interface Pending<Item, Result> {
 
 export class GroupCommitter<Item, Result> {
   private queue: Pending<Item, Result>[] = [];
-  private committing = false;
+  private inFlight = 0;
 
   constructor(
     private readonly commit: CommitBatch<Item, Result>,
@@ -35,7 +37,7 @@ export class GroupCommitter<Item, Result> {
   submit(item: Item): Promise<Result> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.committing) void this.drain();
+      if (this.inFlight < (this.options.maxInFlight ?? 1)) void this.drain();
     });
   }
 
@@ -45,14 +47,14 @@ export class GroupCommitter<Item, Result> {
   }
 
   private async drain(): Promise<void> {
-    this.committing = true;
+    this.inFlight++;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.options.maxBatch);
         await this.commitBatch(batch);
       }
     } finally {
-      this.committing = false;
+      this.inFlight--;
     }
   }
 

@@ -13,11 +13,7 @@ import { ConsultantAssigner, type RoutingDecision } from '../../lib/routing/engi
 import type { Policy } from '../../lib/routing/policy.js';
 import { routeInquiry } from '../../lib/routing/route-inquiry.js';
 import type { Urgency } from '../../lib/routing/urgency.js';
-import {
-  insertClassifications,
-  lockConsultantLoads,
-  type ClassifiedInquiry,
-} from '../../lib/store/classifications.js';
+import { insertClassifications, type ClassifiedInquiry } from '../../lib/store/classifications.js';
 import {
   inquiryIdsByHash,
   insertSubmittedInquiries,
@@ -73,6 +69,8 @@ export interface SubmitDeps {
   metrics: Metrics;
   /** Most submissions per transaction. */
   maxBatch?: number;
+  /** Transactions at once: while one waits for its WAL flush, the next is being written. */
+  maxInFlight?: number;
 }
 
 export class SubmitUseCase {
@@ -81,6 +79,7 @@ export class SubmitUseCase {
   constructor(private readonly deps: SubmitDeps) {
     this.committer = new GroupCommitter((batch) => this.commit(batch), {
       maxBatch: deps.maxBatch ?? 256,
+      maxInFlight: deps.maxInFlight ?? 2,
       isolate: isRequestScopedDatabaseError,
     });
   }
@@ -187,20 +186,24 @@ async function storeBatch(
   for (const i of fresh) if (!firstByHash.has(batch[i]!.hash)) firstByHash.set(batch[i]!.hash, i);
   const ids =
     firstByHash.size === 0
-      ? { stored: new Map<string, string>(), existing: new Map<string, string>() }
+      ? {
+          stored: new Map<string, string>(),
+          existing: new Map<string, string>(),
+          loads: new Map<string, number>(),
+        }
       : await insertSubmittedInquiries(
           client,
-          [...firstByHash.values()].map((i) => batch[i]!.input),
+          // In hash order: two transactions insert shared content in the same order (no deadlock).
+          [...firstByHash.entries()]
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([, i]) => batch[i]!.input),
+          allConsultants(policy),
         );
   const unseen = [...firstByHash.keys()].filter((h) => !ids.stored.has(h) && !ids.existing.has(h));
   if (unseen.length > 0)
     for (const [hash, id] of await inquiryIdsByHash(client, unseen)) ids.existing.set(hash, id);
 
-  const loads =
-    ids.stored.size > 0
-      ? await lockConsultantLoads(client, allConsultants(policy))
-      : new Map<string, number>();
-  const assigner = new ConsultantAssigner(loads);
+  const assigner = new ConsultantAssigner(ids.loads);
   const classified: (ClassifiedInquiry & { modelVersion: string })[] = [];
   for (const i of fresh) {
     const item = batch[i]!;

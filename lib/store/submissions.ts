@@ -74,21 +74,33 @@ export interface SubmittedInquiryIds {
   stored: Map<string, string>;
   /** content hash → id of each inquiry that was already there. */
   existing: Map<string, string>;
+  /** Open load of each consultant asked for, read under lock (as `lockConsultantLoads`). */
+  loads: Map<string, number>;
 }
 
 /**
- * Stores inquiries (source `api`, classified now) not already stored, and finds the ids of
- * those that were, in one statement. `inquiries` must have distinct content hashes. An
- * inquiry committed by another transaction while this statement ran is in neither map; the
+ * Stores inquiries (source `api`, classified now) not already stored, finds the ids of those
+ * that were, and locks and reads the open loads of `consultants` (sorted, distinct), in one
+ * statement: one round trip of the transaction. `inquiries` must have distinct content hashes.
+ * An inquiry committed by another transaction while this statement ran is in neither map; the
  * caller reads it with `inquiryIdsByHash`.
  */
 export async function insertSubmittedInquiries(
   db: pg.PoolClient,
   inquiries: readonly (InquiryInput & { received_at: Date })[],
+  consultants: readonly string[],
 ): Promise<SubmittedInquiryIds> {
-  const { rows } = await db.query<{ id: string; content_hash: string; inserted: boolean }>({
+  const { rows } = await db.query<{
+    ids: { id: string; h: string; new: boolean }[] | null;
+    loads: Record<string, number> | null;
+  }>({
     name: 'insert-submitted-inquiries',
-    text: `WITH input AS (
+    text: `WITH loads AS (
+       INSERT INTO consultant_loads AS l (consultant)
+       SELECT c FROM unnest($10::text[]) AS c ORDER BY c
+       ON CONFLICT (consultant) DO UPDATE SET open = l.open
+       RETURNING consultant, open
+     ), input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                             $8::text[], $9::timestamptz[]) AS t(h, e, s, b, m, n, c, md, r)
      ), inserted AS (
@@ -98,10 +110,15 @@ export async function insertSubmittedInquiries(
        SELECT h, e, s, b, m, n, c, md::jsonb, r, 'api', now() FROM input
        ON CONFLICT (content_hash) DO NOTHING
        RETURNING id, content_hash
+     ), ids AS (
+       SELECT id, content_hash AS h, true AS new FROM inserted
+       UNION ALL
+       SELECT i.id, i.content_hash, false FROM inquiries i JOIN input ON i.content_hash = input.h
      )
-     SELECT id, content_hash, true AS inserted FROM inserted
-     UNION ALL
-     SELECT i.id, i.content_hash, false FROM inquiries i JOIN input ON i.content_hash = input.h`,
+     -- Inquiries first, then the loads: waits on shared content come before the consultant locks,
+     -- and a transaction holding those locks never waits on another's inquiries.
+     SELECT (SELECT json_agg(ids) FROM ids) AS ids,
+            (SELECT json_object_agg(consultant, open) FROM loads) AS loads`,
     values: [
       inquiries.map((i) => contentHash(i)),
       inquiries.map((i) => i.external_id),
@@ -112,11 +129,16 @@ export async function insertSubmittedInquiries(
       inquiries.map((i) => i.channel),
       inquiries.map((i) => JSON.stringify(i.metadata)),
       inquiries.map((i) => i.received_at),
+      consultants,
     ],
   });
-  const result: SubmittedInquiryIds = { stored: new Map(), existing: new Map() };
-  for (const row of rows)
-    (row.inserted ? result.stored : result.existing).set(row.content_hash, row.id);
+  const result: SubmittedInquiryIds = {
+    stored: new Map(),
+    existing: new Map(),
+    loads: new Map(Object.entries(rows[0]?.loads ?? {})),
+  };
+  for (const row of rows[0]?.ids ?? [])
+    (row.new ? result.stored : result.existing).set(row.h, row.id);
   return result;
 }
 

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { dnsLabel, names } from '../names.js';
 import { PIPELINE_DEFAULTS, withDefaults } from './defaults.js';
-import { buildDestinationRule, buildInferenceDeployment, buildVirtualService } from './serving.js';
+import {
+  buildDestinationRule,
+  buildInferenceDeployment,
+  buildVirtualService,
+  inferenceNodeOptions,
+} from './serving.js';
 import { buildCronWorkflow, buildWorkflowTemplate } from './workflows.js';
 
 const owner = {
@@ -121,5 +126,18 @@ describe('builders', () => {
       controller: true,
     });
     expect(deployment.spec!.replicas).toBe(2);
+    expect(pod.containers[0]!.env).toContainEqual({
+      name: 'NODE_OPTIONS',
+      value: '--max-old-space-size=128 --max-semi-space-size=8',
+    });
+  });
+
+  it('sizes the inference server heap from its memory limit', () => {
+    expect(inferenceNodeOptions('512Mi')).toBe('--max-old-space-size=128 --max-semi-space-size=8');
+    expect(inferenceNodeOptions('1Gi')).toBe('--max-old-space-size=256 --max-semi-space-size=8');
+    expect(inferenceNodeOptions('1G')).toBe('--max-old-space-size=238 --max-semi-space-size=8');
+    expect(inferenceNodeOptions('128Mi')).toBe('--max-old-space-size=64 --max-semi-space-size=8');
+    expect(inferenceNodeOptions(undefined)).toBeUndefined();
+    expect(inferenceNodeOptions('lots')).toBeUndefined();
   });
 });

@@ -36,6 +36,37 @@ export interface ServedModel {
 
 const PORT = 8080;
 
+const DEFAULT_RESOURCES = {
+  requests: { cpu: '250m', memory: '256Mi' },
+  limits: { cpu: '1', memory: '512Mi' },
+};
+
+const QUANTITY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+const UNIT_BYTES: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+};
+
+/**
+ * NODE_OPTIONS of the inference server from its container's memory limit. Without a heap
+ * limit Node sizes the heap from the memory it sees and lets garbage grow towards it; the
+ * server's native memory (onnxruntime's session and arenas, code, buffers: about 130 MB,
+ * bench/RESULTS.md) lives outside the heap, so the old space gets a quarter of the limit
+ * (128 MiB of the default 512Mi). Undefined when the limit is absent or not a plain quantity.
+ */
+export function inferenceNodeOptions(memoryLimit: string | undefined): string | undefined {
+  const match = memoryLimit === undefined ? null : QUANTITY.exec(memoryLimit);
+  if (!match) return undefined;
+  const mib = (Number(match[1]) * (match[2] ? UNIT_BYTES[match[2]]! : 1)) / 2 ** 20;
+  return `--max-old-space-size=${Math.max(64, Math.floor(mib / 4))} --max-semi-space-size=8`;
+}
+
 export function buildInferenceDeployment(
   owner: Owner,
   spec: ResolvedPipelineSpec,
@@ -49,6 +80,11 @@ export function buildInferenceDeployment(
   // which changes at every promotion and lives on the pods (the DestinationRule subsets use it).
   const selector = { app: names.inference(owner.metadata.name), [LABELS.track]: model.subset };
   const labels = { ...selector, [LABELS.modelVersion]: model.name };
+  const resources = spec.serving.resources ?? DEFAULT_RESOURCES;
+  const limits = resources.limits as { memory?: unknown } | undefined;
+  const nodeOptions = inferenceNodeOptions(
+    typeof limits?.memory === 'string' ? limits.memory : undefined,
+  );
   const replicas =
     model.subset === 'stable'
       ? spec.serving.autoscaling?.enabled
@@ -119,11 +155,9 @@ export function buildInferenceDeployment(
                 { name: 'MODEL_NAME', value: modelName(owner, spec) },
                 { name: 'MODEL_DIR', value: '/var/lib/inquiry/model' },
                 { name: 'ROUTING_POLICY_FILE', value: '/etc/inquiry/policy/routing_rules.yaml' },
+                ...(nodeOptions ? [{ name: 'NODE_OPTIONS', value: nodeOptions }] : []),
               ],
-              resources: spec.serving.resources ?? {
-                requests: { cpu: '250m', memory: '256Mi' },
-                limits: { cpu: '1', memory: '512Mi' },
-              },
+              resources,
               readinessProbe: {
                 httpGet: { path: '/readyz', port: 'http' },
                 periodSeconds: 5,
