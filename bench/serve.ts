@@ -8,8 +8,8 @@
  * - our classify again at the peer's saturation rate (p99 there),
  * - our `/api/v1/inquiries/submit` with PostgreSQL writes, at full speed and at fixed rates
  *   (BENCH_SUBMIT_RATES, default 1000),
- * - the same submit figures for a previous commit's server (BENCH_BASELINE_DIR: a checkout of it
- *   with node_modules), on its own database of the same PostgreSQL,
+ * - the same classify and submit figures for a previous commit's server (BENCH_BASELINE_DIR: a
+ *   checkout of it with node_modules), on its own database of the same PostgreSQL,
  * - a soak (BENCH_SOAK_SECONDS, default 0: none): classify and submit at fixed rates
  *   (BENCH_SOAK_CLASSIFY_RATE, BENCH_SOAK_SUBMIT_RATE), RSS sampled every 5 s, and the heap,
  *   external memory and RSS from the server's own metrics at the end.
@@ -216,6 +216,8 @@ try {
   await load(classifyUrl(ours)); // warm-up: JIT, onnxruntime arenas
   const oursResult = await load(classifyUrl(ours));
   const ceilingResult = await load(`http://127.0.0.1:${ceiling}/`);
+  if (previous) await load(classifyUrl(baseline), { seconds: 3 }); // its warm-up
+  const classifyBaseline = previous ? await load(classifyUrl(baseline)) : undefined;
   const peerResult = python ? await load(classifyUrl(peer)) : undefined;
   const atPeerRate = peerResult
     ? await load(classifyUrl(ours), { rate: Math.max(1, peerResult.requestsPerSecond) })
@@ -271,6 +273,7 @@ try {
       ...(peerResult ? { peer: { ...peerResult, peakRssMb: rssMb(python!.pid!) } } : {}),
       ...(atPeerRate ? { classifyAtPeerRate: atPeerRate } : {}),
       submit,
+      ...(classifyBaseline ? { classifyBaseline } : {}),
       ...(submitBaseline ? { submitBaseline } : {}),
       ...(soak ? { soak } : {}),
       memory: await memoryFromMetrics(`http://127.0.0.1:${ours}`),
@@ -282,6 +285,13 @@ try {
           ? {
               classifyOverPeer: Number(
                 (oursResult.requestsPerSecond / peerResult.requestsPerSecond).toFixed(2),
+              ),
+            }
+          : {}),
+        ...(classifyBaseline
+          ? {
+              baselineClassifyOverCeiling: Number(
+                (classifyBaseline.requestsPerSecond / ceilingResult.requestsPerSecond).toFixed(3),
               ),
             }
           : {}),

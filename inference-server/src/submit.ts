@@ -22,6 +22,7 @@ import {
   type StoredAnswer,
 } from '../../lib/store/submissions.js';
 import { classificationView, routingView } from './classification-view.js';
+import { unavailable } from './errors.js';
 import { GroupCommitter, isRequestScopedDatabaseError } from './group-commit.js';
 import type { Metrics } from './metrics.js';
 import type { Classifier } from './model/classifier.js';
@@ -71,6 +72,8 @@ export interface SubmitDeps {
   maxBatch?: number;
   /** Transactions at once: while one waits for its WAL flush, the next is being written. */
   maxInFlight?: number;
+  /** Most submissions waiting for a transaction; more are refused with 503. */
+  maxWaiting?: number;
 }
 
 export class SubmitUseCase {
@@ -84,10 +87,20 @@ export class SubmitUseCase {
     });
   }
 
+  /** Submissions waiting for a transaction (not counting those being committed). */
+  get waiting(): number {
+    return this.committer.waiting;
+  }
+
   /** Classifies, routes and stores one inquiry; resolves once it is durable. */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const { metrics } = this.deps;
     const { version, results } = await this.deps.classifier.classify([inquiryText(request.input)]);
+    // The queue is bounded: a database slower than the arrivals answers 503, not growing memory.
+    if (this.committer.waiting >= (this.deps.maxWaiting ?? 4096)) {
+      metrics.submissions.inc({ outcome: 'unavailable' });
+      throw unavailable('too many submissions are waiting for the database; retry shortly', 1);
+    }
     const input = { ...request.input, received_at: request.input.received_at ?? new Date() };
     let result: SubmitResult;
     try {

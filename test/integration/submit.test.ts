@@ -198,6 +198,41 @@ describe('submit under concurrency', () => {
     }
   });
 
+  it('refuses a submit with 503 when too many wait for the database, and stores nothing for it', async () => {
+    const metrics = createMetrics();
+    const useCase = new SubmitUseCase({
+      pool: pools[0]!,
+      classifier: new Classifier(models, metrics),
+      policy: { current: onePoolPolicy },
+      metrics,
+      maxInFlight: 1,
+      maxWaiting: 1,
+    });
+    // Another session holds the consultants' rows: the first transaction waits on them.
+    const blocker = await pools[1]!.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT * FROM consultant_loads FOR UPDATE');
+    const until = async (condition: () => Promise<boolean> | boolean): Promise<void> => {
+      while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    const submitOne = (n: number) =>
+      useCase.submit({ input: valid(inquiry(n, 'bounded')), started: performance.now() });
+    const first = submitOne(1);
+    await until(
+      async () => (await count('SELECT count(*) AS n FROM pg_locks WHERE NOT granted')) > 0,
+    );
+    const second = submitOne(2);
+    await until(() => useCase.waiting === 1);
+    await expect(submitOne(3)).rejects.toMatchObject({ status: 503 });
+    await blocker.query('COMMIT');
+    blocker.release();
+    expect((await first).status).toBe(201);
+    expect((await second).status).toBe(201);
+    expect(
+      await count(`SELECT count(*) AS n FROM inquiries WHERE subject = 'Invoice bounded-3'`),
+    ).toBe(0);
+  });
+
   it('stores one row for 20 concurrent retries of one idempotency key, all with the first answer', async () => {
     const body = inquiry(1, 'retried');
     const answers = await Promise.all(
