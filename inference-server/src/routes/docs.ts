@@ -126,6 +126,36 @@ export const openApiDocument = {
         ],
         responses: { '200': { description: 'The inquiry' }, '400': error, '404': error },
       },
+      patch: {
+        summary:
+          "Where its handling stands: open, in_progress or resolved (with who resolved it); a resolved inquiry no longer counts in its consultant's load",
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['status'],
+                properties: {
+                  status: { type: 'string', enum: ['open', 'in_progress', 'resolved'] },
+                  resolved_by: { type: 'string', description: 'Required with status resolved.' },
+                },
+                additionalProperties: false,
+              },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'The new status, the previous one, and when it was resolved' },
+          '400': error,
+          '404': error,
+          '409': error,
+          '422': error,
+        },
+      },
     },
     '/api/v1/inquiries/{id}/feedback': {
       post: {
