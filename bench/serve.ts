@@ -13,6 +13,8 @@
  * - a soak (BENCH_SOAK_SECONDS, default 0: none): classify and submit at fixed rates
  *   (BENCH_SOAK_CLASSIFY_RATE, BENCH_SOAK_SUBMIT_RATE), RSS sampled every 5 s, and the heap,
  *   external memory and RSS from the server's own metrics at the end.
+ * Our server, the ceiling and the baseline are measured in turn, BENCH_ROUNDS times (default
+ * 3), and each keeps its median round, so the shared machine's changing load falls on all alike.
  * Only a PostgreSQL is started (the test bed's binaries). The machine's load average is
  * printed with the figures. Prints one JSON line; figures go to bench/RESULTS.md.
  */
@@ -35,6 +37,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const withPeer = process.env.BENCH_PEER !== '0';
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const submitRates = (process.env.BENCH_SUBMIT_RATES ?? '1000')
   .split(',')
   .filter(Boolean)
@@ -123,6 +126,24 @@ async function load(
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
   };
+}
+
+type Figures = Awaited<ReturnType<typeof load>>;
+
+/**
+ * Runs the measures in turn, `rounds` times, and keeps each one's median round (by requests/s):
+ * the shared machine's changing load falls on all of them alike.
+ */
+async function interleaved(measures: (() => Promise<Figures>)[]): Promise<Figures[]> {
+  const runs: Figures[][] = measures.map(() => []);
+  for (let round = 0; round < rounds; round++)
+    for (const [i, measure] of measures.entries()) runs[i]!.push(await measure());
+  return runs.map(
+    (list) =>
+      [...list].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[
+        Math.floor(list.length / 2)
+      ]!,
+  );
 }
 
 function start(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -214,27 +235,46 @@ try {
   const classifyUrl = (port: number) => `http://127.0.0.1:${port}/api/v1/inquiries/classify`;
   const submitUrl = (port: number) => `http://127.0.0.1:${port}/api/v1/inquiries/submit`;
   await load(classifyUrl(ours)); // warm-up: JIT, onnxruntime arenas
-  const oursResult = await load(classifyUrl(ours));
-  const ceilingResult = await load(`http://127.0.0.1:${ceiling}/`);
-  if (previous) await load(classifyUrl(baseline), { seconds: 3 }); // its warm-up
-  const classifyBaseline = previous ? await load(classifyUrl(baseline)) : undefined;
+  if (previous) await load(classifyUrl(baseline)); // its warm-up
+  const [oursResult, ceilingResult, classifyBaseline] = (await interleaved([
+    () => load(classifyUrl(ours)),
+    () => load(`http://127.0.0.1:${ceiling}/`),
+    ...(previous ? [() => load(classifyUrl(baseline))] : []),
+  ])) as [Figures, Figures, Figures | undefined];
   const peerResult = python ? await load(classifyUrl(peer)) : undefined;
   const atPeerRate = peerResult
     ? await load(classifyUrl(ours), { rate: Math.max(1, peerResult.requestsPerSecond) })
     : undefined;
-  const submitFigures = async (port: number, tag: string) => {
+  const submitTargets = [
+    { port: ours, tag: 'ours' },
+    ...(previous ? [{ port: baseline, tag: 'baseline' }] : []),
+  ];
+  for (const { port, tag } of submitTargets)
     await load(submitUrl(port), { setupBody: submitBodies(`${tag}-warm`), seconds: 3 });
-    const full = await load(submitUrl(port), { setupBody: submitBodies(`${tag}-full`) });
-    const atRates: Record<string, Awaited<ReturnType<typeof load>>> = {};
-    for (const rate of submitRates)
-      atRates[rate] = await load(submitUrl(port), {
-        rate,
-        setupBody: submitBodies(`${tag}-${rate}`),
-      });
-    return { full, atRates };
+  const submitAt = async (rate: number | undefined) => {
+    const figures = await interleaved(
+      submitTargets.map(({ port, tag }) => {
+        const bodies = submitBodies(`${tag}-${rate ?? 'full'}`);
+        return () => load(submitUrl(port), { setupBody: bodies, ...(rate ? { rate } : {}) });
+      }),
+    );
+    return { ours: figures[0]!, baseline: figures[1] };
   };
-  const submit = await submitFigures(ours, 'ours');
-  const submitBaseline = previous ? await submitFigures(baseline, 'baseline') : undefined;
+  const full = await submitAt(undefined);
+  const atRates: Record<string, Awaited<ReturnType<typeof submitAt>>> = {};
+  for (const rate of submitRates) atRates[rate] = await submitAt(rate);
+  const submit = {
+    full: full.ours,
+    atRates: Object.fromEntries(Object.entries(atRates).map(([rate, f]) => [rate, f.ours])),
+  };
+  const submitBaseline = previous
+    ? {
+        full: full.baseline!,
+        atRates: Object.fromEntries(
+          Object.entries(atRates).map(([rate, f]) => [rate, f.baseline!]),
+        ),
+      }
+    : undefined;
   const peakAfterBench = rssMb(server.pid!);
 
   let soak: Record<string, unknown> | undefined;
