@@ -17,6 +17,9 @@ export interface ServerConfig {
   intraOpThreads: number;
   auth: { hs256Secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
   rateLimit: { perSecond: number; burst: number };
+  /** SIGTERM: how long in-flight requests may take to finish (below the pod's grace period). */
+  shutdownGraceMs: number;
+  http: { requestMs: number; headersMs: number; keepAliveMs: number };
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -65,6 +68,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     rateLimit: {
       perSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 0, 0),
       burst: integer(env, 'RATE_LIMIT_BURST', 50, 1),
+    },
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 20_000, 0),
+    http: {
+      requestMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000),
+      headersMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1000),
+      keepAliveMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 1000),
     },
   };
 }
