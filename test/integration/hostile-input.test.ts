@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events';
 import { request as httpRequest, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -294,6 +294,24 @@ describe('inference server under crafted input', () => {
         /is not supported/,
       );
     }
+  });
+
+  it('refuses a hot swap to a bundle whose manifest does not match its model, and keeps serving', async () => {
+    const serving = models.runtime!.version;
+    const bad = path.join(dir, 'bad');
+    await cp(path.join(dir, 'bundle'), bad, { recursive: true });
+    const manifest = JSON.parse(await readFile(path.join(bad, 'model.json'), 'utf8')) as {
+      version: string;
+      heads: { name: string; labels: string[] }[];
+    };
+    manifest.version = 'mislabelled';
+    manifest.heads[0]!.labels.pop();
+    await writeFile(path.join(bad, 'model.json'), JSON.stringify(manifest));
+    await expect(models.load(bad)).rejects.toThrow(/fails a probe inference: head \w+: output/);
+    expect(models.runtime!.version).toBe(serving);
+    const response = await post('/api/v1/inquiries/classify', '"my invoice is wrong"');
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { model_version: string }).model_version).toBe(serving);
   });
 
   it('refuses a declared body of 2^31 bytes or more before reading it', async () => {
