@@ -16,7 +16,9 @@ import { v2Routes } from './routes/v2.js';
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  app.proxy = true;
+  // X-Forwarded-For names the client only when set by proxies this server is told to trust.
+  app.proxy = (deps.trustedProxyHops ?? 0) > 0;
+  app.maxIpsCount = deps.trustedProxyHops ?? 0;
   app.silent = true;
   app.use(async (ctx, next) => {
     const started = performance.now();

@@ -119,6 +119,37 @@ const STATUS_CODES: Record<number, string> = {
   501: 'not_implemented',
 };
 
+/**
+ * What of an error may be logged: its class, codes and stack frames, never its message, detail
+ * or context (a PostgreSQL error quotes the values of the statement, i.e. user content).
+ */
+export function loggableError(error: unknown): Record<string, unknown> {
+  const chain: Record<string, unknown>[] = [];
+  for (let current = error; current && chain.length < 5;) {
+    const e = current as { name?: unknown; code?: unknown; routine?: unknown; stack?: unknown };
+    chain.push({
+      name: typeof e.name === 'string' ? e.name : typeof current,
+      ...(typeof e.code === 'string' ? { code: e.code } : {}),
+      ...(typeof e.routine === 'string' ? { routine: e.routine } : {}),
+      ...(typeof e.stack === 'string'
+        ? {
+            frames: e.stack
+              .split('\n')
+              .filter((line) => /^\s+at /.test(line))
+              .slice(0, 8),
+          }
+        : {}),
+    });
+    current = (current as { cause?: unknown }).cause;
+  }
+  return { chain };
+}
+
+/** The matched route pattern (ids and other user content left out). */
+function routeOf(ctx: Context): string {
+  return (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+}
+
 /** Koa middleware: the first in the chain, so every error below becomes a JSON answer. */
 export function errorResponses(logger: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -157,7 +188,10 @@ export function errorResponses(logger: Logger) {
             : message,
         );
       } else {
-        logger.error({ err: caught, method: ctx.method, path: ctx.path }, 'unhandled error');
+        logger.error(
+          { error: loggableError(caught), method: ctx.method, route: routeOf(ctx) },
+          'unhandled error',
+        );
         error = new HttpError(500, 'internal', 'internal error; it has been logged');
       }
       ctx.status = error.status;

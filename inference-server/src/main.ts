@@ -175,6 +175,7 @@ async function main(): Promise<void> {
       return models.runtime!.version;
     },
     rateLimit: config.rateLimit,
+    trustedProxyHops: config.trustedProxyHops,
     stopping: () => stopping,
   });
   const callback = app.callback();

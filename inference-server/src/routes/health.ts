@@ -4,6 +4,7 @@
  */
 import Router from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
+import { requireAdmin } from '../auth.js';
 import { HttpError, notFound } from '../errors.js';
 
 export function healthRoutes(deps: AppDeps): Router {
@@ -34,6 +35,7 @@ export function healthRoutes(deps: AppDeps): Router {
     };
   });
   router.post('/admin/model/reload', async (ctx) => {
+    requireAdmin(ctx);
     if (!deps.reloadModel) throw notFound('model reload is not available on this server');
     const previous = deps.models.runtime?.version ?? null;
     try {
