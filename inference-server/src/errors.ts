@@ -101,12 +101,13 @@ export function refuseLargeBodies(limit: number) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const declared = ctx.get('content-length');
     if (declared !== '' && (!/^\d+$/.test(declared) || Number(declared) > limit)) {
-      ctx.set('connection', 'close');
+      // A body far over the limit is not worth draining: the connection closes after the answer.
+      if (!/^\d+$/.test(declared) || Number(declared) > 4 * limit) ctx.set('connection', 'close');
       throw new HttpError(
         /^\d+$/.test(declared) ? 413 : 400,
         /^\d+$/.test(declared) ? 'payload_too_large' : 'bad_request',
         /^\d+$/.test(declared)
-          ? `the body is ${declared} bytes; at most ${limit} are accepted`
+          ? `the body is too large: ${declared} bytes, at most ${limit} are accepted`
           : 'the Content-Length header is not a number',
       );
     }
