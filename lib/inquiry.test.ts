@@ -7,6 +7,12 @@ const valid = {
   sender_email: 'Ann@Example.com',
 };
 
+function nested(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
+
 describe('validateInquiry', () => {
   it('accepts a valid inquiry and normalizes it', () => {
     const result = validateInquiry({
@@ -46,6 +52,11 @@ describe('validateInquiry', () => {
     [{ ...valid, body: 'a\u0000b' }, 'body', 'contains a NUL character'],
     [{ ...valid, body: 'broken \ud800 text' }, 'body', 'is not valid Unicode text'],
     [{ ...valid, received_at: 'yesterday' }, 'received_at', 'must be date-time'],
+    [{ ...valid, received_at: '2016-12-31T23:59:60Z' }, 'received_at', 'no leap second'],
+    [{ ...valid, body: '\u200b\u200d\ufeff \u2060' }, 'body', 'must not be blank'],
+    [{ ...valid, metadata: { phone: 'a\u0000b' } }, 'metadata.phone', 'NUL'],
+    [{ ...valid, metadata: { list: ['ok', '\udc00'] } }, 'metadata.list.1', 'unpaired surrogate'],
+    [{ ...valid, metadata: { 'k\u0000': 1 } }, 'metadata key', 'NUL'],
   ])('refuses %j: %s %s', (input, field, message) => {
     const result = validateInquiry(input);
     expect(result.ok).toBe(false);
@@ -54,6 +65,14 @@ describe('validateInquiry', () => {
         field,
         message: expect.stringContaining(message) as string,
       });
+  });
+
+  it('refuses metadata nested thousands of levels deep, and accepts it up to the limit', () => {
+    expect(validateInquiry({ ...valid, metadata: nested(5000) })).toEqual({
+      ok: false,
+      problems: [{ field: 'metadata', message: 'must be nested at most 32 levels deep' }],
+    });
+    expect(validateInquiry({ ...valid, metadata: nested(LIMITS.metadataDepth - 1) }).ok).toBe(true);
   });
 
   it('refuses what is not an object', () => {
@@ -87,7 +106,11 @@ describe('validateInquiry', () => {
         ),
         (input) => {
           const result = validateInquiry(input);
-          if (result.ok) expect(result.value.body.trim()).not.toBe('');
+          if (result.ok) {
+            expect(result.value.body.trim()).not.toBe('');
+            const stored = JSON.stringify(result.value.metadata);
+            expect(stored.includes('\\u0000') || !stored.isWellFormed()).toBe(false);
+          }
         },
       ),
       { numRuns: 2000 },

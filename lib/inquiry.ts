@@ -16,6 +16,7 @@ export const LIMITS = {
   senderNameChars: 200,
   emailChars: 254,
   metadataBytes: 16_384,
+  metadataDepth: 32,
 } as const;
 
 /** JSON schema of a submitted inquiry (also published in the OpenAPI document). */
@@ -107,10 +108,79 @@ function encodingProblems(value: Record<string, unknown>): FieldProblem[] {
   return ['subject', 'body', 'sender_name', 'sender_email', 'external_id'].flatMap((field) => {
     const text = value[field];
     if (typeof text !== 'string') return [];
-    if (text.includes('\u0000')) return [{ field, message: 'contains a NUL character' }];
-    if (!text.isWellFormed()) return [{ field, message: 'is not valid Unicode text' }];
-    return [];
+    const problem = textProblem(text);
+    return problem ? [{ field, message: problem }] : [];
   });
+}
+
+/** Why `text` cannot be stored as text, or undefined when it can. */
+export function textProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'contains a NUL character';
+  if (!text.isWellFormed()) return 'is not valid Unicode text (an unpaired surrogate)';
+  return undefined;
+}
+
+/**
+ * Metadata PostgreSQL's jsonb can hold and a reader can walk: at most `LIMITS.metadataDepth`
+ * levels, keys and strings without NUL or unpaired surrogates. Iterative, so any depth is safe.
+ */
+function metadataProblems(metadata: unknown): FieldProblem[] {
+  const stack: { value: unknown; path: string; depth: number }[] = [
+    { value: metadata, path: 'metadata', depth: 0 },
+  ];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      const problem = textProblem(value);
+      if (problem) return [{ field: path, message: problem }];
+    } else if (typeof value === 'object' && value !== null) {
+      if (depth >= LIMITS.metadataDepth)
+        return [
+          {
+            field: 'metadata',
+            message: `must be nested at most ${LIMITS.metadataDepth} levels deep`,
+          },
+        ];
+      for (const [key, child] of Object.entries(value)) {
+        const problem = textProblem(key);
+        if (problem) return [{ field: `${path} key`, message: problem }];
+        stack.push({ value: child, path: `${path}.${key}`, depth: depth + 1 });
+      }
+    }
+  }
+  return [];
+}
+
+/** A time PostgreSQL stores as given: a real instant (no leap second) between years 1 and 9999. */
+function timeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const time = new Date(value).getTime();
+  if (Number.isNaN(time))
+    return 'must be a real time: RFC 3339, e.g. 2026-01-31T09:30:00Z (no leap second :60)';
+  return undefined;
+}
+
+/** True when nothing would be left to read: only spaces, zero-width and other format marks. */
+function blank(text: string): boolean {
+  return text.replace(/[\s\p{Cf}]/gu, '') === '';
+}
+
+/** Longest text classify and V2 infer take: a subject and a body at their limits. */
+export const CLASSIFY_TEXT_CHARS = LIMITS.subjectChars + LIMITS.bodyChars;
+
+/** Why a text cannot be classified (`tooLong`: a 413, else a 422), or undefined when it can. */
+export function classifyTextProblem(
+  text: string,
+): { tooLong: boolean; message: string } | undefined {
+  if (text.length > CLASSIFY_TEXT_CHARS)
+    return {
+      tooLong: true,
+      message: `must be at most ${CLASSIFY_TEXT_CHARS} characters (got ${text.length})`,
+    };
+  const problem = textProblem(text);
+  if (problem) return { tooLong: false, message: problem };
+  if (blank(text)) return { tooLong: false, message: 'must not be empty or blank' };
+  return undefined;
 }
 
 /** Collapses runs of spaces and trims; line breaks are kept (they carry meaning in a message). */
@@ -130,7 +200,14 @@ export function validateInquiry(input: unknown): Validated {
   const record = input as Record<string, unknown>;
   const problems = validateSchema(record) ? [] : (validateSchema.errors ?? []).map(describe);
   problems.push(...encodingProblems(record));
+  const receivedAt = problems.some((p) => p.field === 'received_at')
+    ? undefined
+    : timeProblem(record.received_at);
+  if (receivedAt) problems.push({ field: 'received_at', message: receivedAt });
+  const metadata = record.metadata === undefined ? [] : metadataProblems(record.metadata);
+  problems.push(...metadata);
   if (
+    metadata.length === 0 &&
     record.metadata !== undefined &&
     JSON.stringify(record.metadata).length > LIMITS.metadataBytes
   ) {
@@ -140,7 +217,7 @@ export function validateInquiry(input: unknown): Validated {
     });
   }
   const body = typeof record.body === 'string' ? tidy(record.body) : '';
-  if (problems.length === 0 && body === '')
+  if (problems.length === 0 && blank(body))
     problems.push({ field: 'body', message: 'must not be blank' });
   if (problems.length > 0) return { ok: false, problems };
   return {

@@ -26,6 +26,10 @@ export interface AppDeps {
   auth?: AuthOptions;
   /** Reloads the configured model bundle (POST /admin/model/reload); absent: the route answers 404. */
   reloadModel?: () => Promise<string>;
+  /** How many proxies in front (each appending to X-Forwarded-For) are trusted; 0: none. */
+  trustedProxyHops?: number;
+  /** True once the process is shutting down: readiness answers 503 so traffic moves away. */
+  stopping?: () => boolean;
   /** Requests per second and burst per client; off when perSecond is 0 or absent. */
   rateLimit?: { perSecond: number; burst: number };
 }

@@ -7,7 +7,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import type { AppDeps } from './app-deps.js';
 import { authentication, rateLimit } from './auth.js';
-import { errorResponses } from './errors.js';
+import { bodyError, errorResponses, refuseLargeBodies } from './errors.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { inquiryRoutes } from './routes/inquiries.js';
@@ -16,7 +16,9 @@ import { v2Routes } from './routes/v2.js';
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  app.proxy = true;
+  // X-Forwarded-For names the client only when set by proxies this server is told to trust.
+  app.proxy = (deps.trustedProxyHops ?? 0) > 0;
+  app.maxIpsCount = deps.trustedProxyHops ?? 0;
   app.silent = true;
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -33,6 +35,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(errorResponses(deps.logger));
   app.use(authentication(deps.auth ?? {}));
+  app.use(refuseLargeBodies(deps.limits.bodyBytes));
   app.use(rateLimit(deps.rateLimit ?? { perSecond: 0, burst: 0 }));
   app.use(
     bodyParser({
@@ -40,7 +43,7 @@ export function createApp(deps: AppDeps): Koa {
       jsonLimit: deps.limits.bodyBytes,
       jsonStrict: false,
       onError: (error) => {
-        throw Object.assign(error, { expose: true });
+        throw bodyError(error);
       },
     }),
   );

@@ -128,3 +128,118 @@ describe('rate limiting', () => {
     }
   });
 });
+
+describe('token rules, admin gate and forwarded addresses', () => {
+  const secret = 'a-test-secret-of-enough-length-123456';
+  const key = new TextEncoder().encode(secret);
+  const sign = (claims: Record<string, unknown>, exp?: number | string): Promise<string> => {
+    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' });
+    if (exp !== undefined) jwt.setExpirationTime(exp);
+    return jwt.sign(key);
+  };
+  const call = (url: string, token?: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(url, {
+      ...init,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers },
+    });
+
+  it('requires exp, bounds the lifetime, refuses a future iat', async () => {
+    const app = await listen(deps({ auth: { hs256Secret: secret, maxLifetimeSeconds: 3600 } }));
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      for (const [token, message] of [
+        [await sign({ sub: 'a' }), /"exp" claim/],
+        [await sign({ sub: 'a' }, '2h'), /expires more than 3600 s/],
+        [await sign({ sub: 'a', iat: now + 600 }, '10m'), /issued in the future/],
+      ] as [string, RegExp][]) {
+        const response = await call(`${app.url}/api/v1/stats`, token);
+        const body = (await response.json()) as { error: { message: string } };
+        expect([response.status, body.error.message]).toEqual([
+          401,
+          expect.stringMatching(message),
+        ]);
+      }
+      expect((await call(`${app.url}/api/v1/stats`, await sign({ sub: 'a' }, '10m'))).status).toBe(
+        503,
+      );
+      expect((await call(`${app.url}/healthz/`)).status).toBe(200);
+      expect((await call(`${app.url}/metrics/`)).status).toBe(200);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('rate-limits failed authentications per address', async () => {
+    const app = await listen(
+      deps({ auth: { hs256Secret: secret, failures: { perSecond: 0.01, burst: 3 } } }),
+    );
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++)
+        statuses.push((await call(`${app.url}/api/v1/stats`, 'not-a-jwt')).status);
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('gives admin routes only to an admin scope, or to loopback when auth is off', async () => {
+    const reloadModel = (): Promise<string> => Promise.resolve('v2');
+    const secured = await listen(deps({ auth: { hs256Secret: secret }, reloadModel }));
+    const open = await listen(deps({ reloadModel }));
+    try {
+      const reload = (url: string, token?: string, headers: Record<string, string> = {}) =>
+        call(`${url}/admin/model/reload`, token, { method: 'POST', headers });
+      expect((await reload(secured.url, await sign({ sub: 'a' }, '5m'))).status).toBe(403);
+      expect(
+        (await reload(secured.url, await sign({ sub: 'a', scope: 'read inquiry:admin' }, '5m')))
+          .status,
+      ).toBe(200);
+      expect(
+        (await reload(secured.url, await sign({ roles: ['inquiry:admin'] }, '5m'))).status,
+      ).toBe(200);
+      expect((await reload(open.url)).status).toBe(200);
+      expect((await reload(open.url, undefined, { 'x-forwarded-for': '203.0.113.9' })).status).toBe(
+        403,
+      );
+    } finally {
+      secured.close();
+      open.close();
+    }
+  });
+
+  it('ignores X-Forwarded-For unless proxies are trusted', async () => {
+    const spoofed = (url: string, i: number) =>
+      fetch(`${url}/api/v1/stats`, { headers: { 'x-forwarded-for': `198.51.100.${i}` } });
+    const direct = await listen(deps({ rateLimit: { perSecond: 0.01, burst: 2 } }));
+    const proxied = await listen(
+      deps({ rateLimit: { perSecond: 0.01, burst: 2 }, trustedProxyHops: 1 }),
+    );
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await spoofed(direct.url, i)).status);
+      expect(statuses).toEqual([503, 503, 429, 429]);
+      const viaProxy: number[] = [];
+      for (let i = 0; i < 4; i++) viaProxy.push((await spoofed(proxied.url, i)).status);
+      expect(viaProxy).toEqual([503, 503, 503, 503]);
+    } finally {
+      direct.close();
+      proxied.close();
+    }
+  });
+
+  it('gives tokens without a subject a bucket each', async () => {
+    const app = await listen(
+      deps({ auth: { hs256Secret: secret }, rateLimit: { perSecond: 0.01, burst: 1 } }),
+    );
+    try {
+      const a = await sign({ team: 'a' }, '5m');
+      const b = await sign({ team: 'b' }, '5m');
+      expect((await call(`${app.url}/api/v1/stats`, a)).status).toBe(503);
+      expect((await call(`${app.url}/api/v1/stats`, a)).status).toBe(429);
+      expect((await call(`${app.url}/api/v1/stats`, b)).status).toBe(503);
+    } finally {
+      app.close();
+    }
+  });
+});

@@ -1,18 +1,29 @@
 /**
  * Optional bearer-token authentication (JWT signed with an HS256 secret, or verified against a
- * JWKS URL) and per-client rate limiting. Off by default locally; the Helm chart turns auth on.
- * Health, readiness and metrics stay open for probes and Prometheus.
+ * JWKS URL), the admin gate, and per-client rate limiting. Off by default locally; the Helm chart
+ * turns auth on. Health, readiness and metrics stay open for probes and Prometheus.
  */
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createHash } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Context, Next } from 'koa';
 import { HttpError } from './errors.js';
+import { TokenBuckets } from './token-buckets.js';
 
 export interface AuthOptions {
   hs256Secret?: string;
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** Longest accepted token lifetime from now to `exp`, in seconds (default 24 h). */
+  maxLifetimeSeconds?: number;
+  /** Clock skew allowed on `exp`, `nbf` and `iat`, in seconds (default 30). */
+  clockSkewSeconds?: number;
+  /** Failed authentications per second (and burst) allowed per address (default 1, burst 10). */
+  failures?: { perSecond: number; burst: number };
 }
+
+/** The scope (in `scope` or `scp`) or role (in `roles`) that admin routes require. */
+export const ADMIN_SCOPE = 'inquiry:admin';
 
 const OPEN_PATHS = new Set([
   '/healthz',
@@ -22,68 +33,128 @@ const OPEN_PATHS = new Set([
   '/v2/health/ready',
 ]);
 
+/** Probe and metrics paths, with or without a trailing slash, stay open. */
+function isOpenPath(path: string): boolean {
+  return OPEN_PATHS.has(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+}
+
+const challenge = { 'www-authenticate': 'Bearer realm="inquiry-platform"' };
+const unauthenticated = (message: string): HttpError =>
+  new HttpError(401, 'unauthenticated', message, undefined, challenge);
+
+function hasAdminGrant(payload: JWTPayload): boolean {
+  const words = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? value.split(/\s+/)
+      : Array.isArray(value)
+        ? value.filter((v): v is string => typeof v === 'string')
+        : [];
+  return [...words(payload.scope), ...words(payload.scp), ...words(payload.roles)].includes(
+    ADMIN_SCOPE,
+  );
+}
+
 export function authentication(options: AuthOptions) {
   const key: Uint8Array | JWTVerifyGetKey | undefined = options.jwksUrl
     ? createRemoteJWKSet(new URL(options.jwksUrl))
     : options.hs256Secret
       ? new TextEncoder().encode(options.hs256Secret)
       : undefined;
+  const maxLifetime = options.maxLifetimeSeconds ?? 24 * 3600;
+  const skew = options.clockSkewSeconds ?? 30;
+  const failures = new TokenBuckets(options.failures ?? { perSecond: 1, burst: 10 });
   return async (ctx: Context, next: Next): Promise<void> => {
-    if (!key || OPEN_PATHS.has(ctx.path)) {
+    ctx.state.authenticated = key !== undefined;
+    if (!key || isOpenPath(ctx.path)) {
       await next();
       return;
     }
-    const header = ctx.get('authorization');
-    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
-    const challenge = { 'www-authenticate': 'Bearer realm="inquiry-platform"' };
-    if (!token)
+    const refused = failures.peek(ctx.ip, Date.now());
+    if (refused)
       throw new HttpError(
-        401,
-        'unauthenticated',
-        'send a bearer token: Authorization: Bearer <JWT>',
+        429,
+        'rate_limited',
+        `too many failed authentications from this address; retry in ${refused} s`,
         undefined,
-        challenge,
+        { 'retry-after': String(refused) },
       );
+    const token = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'))?.[1];
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, key as Uint8Array, {
-        ...(options.issuer ? { issuer: options.issuer } : {}),
-        ...(options.audience ? { audience: options.audience } : {}),
-        ...(options.jwksUrl ? {} : { algorithms: ['HS256'] }),
-      });
-      ctx.state.client = typeof payload.sub === 'string' ? payload.sub : 'token';
+      if (!token) throw unauthenticated('send a bearer token: Authorization: Bearer <JWT>');
+      try {
+        ({ payload } = await jwtVerify(token, key as Uint8Array, {
+          ...(options.issuer ? { issuer: options.issuer } : {}),
+          ...(options.audience ? { audience: options.audience } : {}),
+          ...(options.jwksUrl ? {} : { algorithms: ['HS256'] }),
+          requiredClaims: ['exp'],
+          clockTolerance: skew,
+        }));
+      } catch (error) {
+        throw unauthenticated(
+          `the bearer token was refused: ${error instanceof Error ? error.message : 'invalid token'}`,
+        );
+      }
+      const now = Date.now() / 1000;
+      if (payload.exp! - now > maxLifetime)
+        throw unauthenticated(
+          `the bearer token was refused: it expires more than ${maxLifetime} s from now; issue a shorter-lived token`,
+        );
+      if (typeof payload.iat === 'number' && payload.iat > now + skew)
+        throw unauthenticated('the bearer token was refused: it is issued in the future ("iat")');
     } catch (error) {
-      const reason = error instanceof Error ? error.message : 'invalid token';
-      throw new HttpError(
-        401,
-        'unauthenticated',
-        `the bearer token was refused: ${reason}`,
-        undefined,
-        challenge,
-      );
+      failures.take(ctx.ip, Date.now());
+      throw error;
     }
+    // Without a subject, the token itself is the client: no bucket shared by all such tokens.
+    ctx.state.client =
+      typeof payload.sub === 'string'
+        ? `sub:${payload.sub}`
+        : `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
+    ctx.state.admin = hasAdminGrant(payload);
     await next();
   };
 }
 
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
 /**
- * A token bucket per client (the token's subject when authenticated, else the address):
- * `perSecond` sustained, `burst` at once. 429 with Retry-After beyond that.
+ * Admin routes: with auth on, a token granting ADMIN_SCOPE; with auth off, only requests that
+ * reach this process directly over loopback (not through a forwarding proxy).
+ */
+export function requireAdmin(ctx: Context): void {
+  if (ctx.state.authenticated) {
+    if (!ctx.state.admin)
+      throw new HttpError(
+        403,
+        'forbidden',
+        `this route needs a token with the "${ADMIN_SCOPE}" scope or role`,
+      );
+    return;
+  }
+  const remote = ctx.req.socket.remoteAddress ?? '';
+  if (!LOOPBACK.test(remote) || ctx.get('x-forwarded-for') !== '')
+    throw new HttpError(
+      403,
+      'forbidden',
+      'with authentication off, admin routes answer only on loopback; turn auth on (AUTH_JWT_SECRET or AUTH_JWKS_URL) to call them remotely',
+    );
+}
+
+/**
+ * A token bucket per client (the token's subject, the token itself without one, else the
+ * address): `perSecond` sustained, `burst` at once. 429 with Retry-After beyond that.
  */
 export function rateLimit({ perSecond, burst }: { perSecond: number; burst: number }) {
-  const buckets = new Map<string, { tokens: number; at: number }>();
+  const buckets = new TokenBuckets({ perSecond, burst });
   return async (ctx: Context, next: Next): Promise<void> => {
-    if (perSecond <= 0 || OPEN_PATHS.has(ctx.path)) {
+    if (perSecond <= 0 || isOpenPath(ctx.path)) {
       await next();
       return;
     }
-    const client = (ctx.state.client as string | undefined) ?? ctx.ip;
-    const now = Date.now();
-    const bucket = buckets.get(client) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
-    bucket.at = now;
-    if (bucket.tokens < 1) {
-      buckets.set(client, bucket);
-      const wait = Math.ceil((1 - bucket.tokens) / perSecond);
+    const client = (ctx.state.client as string | undefined) ?? `ip:${ctx.ip}`;
+    const wait = buckets.take(client, Date.now());
+    if (wait)
       throw new HttpError(
         429,
         'rate_limited',
@@ -91,10 +162,6 @@ export function rateLimit({ perSecond, burst }: { perSecond: number; burst: numb
         undefined,
         { 'retry-after': String(wait) },
       );
-    }
-    bucket.tokens -= 1;
-    buckets.set(client, bucket);
-    if (buckets.size > 100_000) buckets.clear();
     await next();
   };
 }

@@ -1,6 +1,7 @@
 /** The inference server's settings, from the environment, checked once at start-up. */
 import { homedir } from 'node:os';
 import path from 'node:path';
+import type { AuthOptions } from './auth.js';
 
 export interface ServerConfig {
   host: string;
@@ -15,8 +16,12 @@ export interface ServerConfig {
   maxBatch: number;
   batching: { maxBatch: number; maxWaitMs: number };
   intraOpThreads: number;
-  auth: { hs256Secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+  auth: AuthOptions;
+  trustedProxyHops: number;
   rateLimit: { perSecond: number; burst: number };
+  /** SIGTERM: how long in-flight requests may take to finish (below the pod's grace period). */
+  shutdownGraceMs: number;
+  http: { requestMs: number; headersMs: number; keepAliveMs: number };
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -61,10 +66,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       ...(env.AUTH_JWKS_URL ? { jwksUrl: env.AUTH_JWKS_URL } : {}),
       ...(env.AUTH_JWT_ISSUER ? { issuer: env.AUTH_JWT_ISSUER } : {}),
       ...(env.AUTH_JWT_AUDIENCE ? { audience: env.AUTH_JWT_AUDIENCE } : {}),
+      maxLifetimeSeconds: integer(env, 'AUTH_MAX_TOKEN_LIFETIME_SECONDS', 24 * 3600, 60),
+      clockSkewSeconds: integer(env, 'AUTH_CLOCK_SKEW_SECONDS', 30, 0),
     },
+    trustedProxyHops: integer(env, 'TRUSTED_PROXY_HOPS', 0, 0),
     rateLimit: {
       perSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 0, 0),
       burst: integer(env, 'RATE_LIMIT_BURST', 50, 1),
+    },
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 20_000, 0),
+    http: {
+      requestMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000),
+      headersMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1000),
+      keepAliveMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 1000),
     },
   };
 }

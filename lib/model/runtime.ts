@@ -79,6 +79,11 @@ function softmaxRow(logits: Float32Array, offset: number, k: number): Float64Arr
   return out;
 }
 
+const PROBE_TEXTS = [
+  'Probe',
+  'My invoice was charged twice, please refund it as soon as possible.',
+];
+
 export interface RuntimeOptions {
   /** onnxruntime intra-op threads; 1 keeps one request from taking every core. */
   intraOpThreads?: number;
@@ -128,7 +133,32 @@ export class ModelRuntime {
       );
     }
     const padId = tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
-    return new ModelRuntime(manifest, dir, tokenizer, session, padId);
+    const runtime = new ModelRuntime(manifest, dir, tokenizer, session, padId);
+    try {
+      await runtime.probe();
+    } catch (cause) {
+      await session.release();
+      throw new BundleError(
+        `model bundle ${dir} fails a probe inference: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    }
+    return runtime;
+  }
+
+  /**
+   * A real inference on probe texts of different lengths: every head must answer one score per
+   * label of its manifest for each text, all finite. A bundle that loads but would answer wrong
+   * labels (or fail every request) is refused here, before it serves.
+   */
+  private async probe(): Promise<void> {
+    const probabilities = await this.probabilities(PROBE_TEXTS);
+    this.manifest.heads.forEach((head, h) => {
+      for (const row of probabilities[h]!) {
+        if (!row.every(Number.isFinite))
+          throw new Error(`head ${head.name} answers non-finite scores`);
+      }
+    });
   }
 
   get version(): string {
@@ -158,8 +188,13 @@ export class ModelRuntime {
     };
     const outputs = await this.session.run(feeds);
     return this.manifest.heads.map((head) => {
-      const logits = outputs[head.output]!.data as Float32Array;
+      const output = outputs[head.output]!;
+      const logits = output.data as Float32Array;
       const k = head.labels.length;
+      if (output.dims.length !== 2 || output.dims[0] !== batch || output.dims[1] !== k)
+        throw new BundleError(
+          `head ${head.name}: output ${head.output} has shape [${output.dims.join(', ')}], but ${batch} texts and the manifest's ${k} labels need [${batch}, ${k}]`,
+        );
       return Array.from({ length: batch }, (_, row) => softmaxRow(logits, row * k, k));
     });
   }

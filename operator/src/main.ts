@@ -78,15 +78,39 @@ async function main(): Promise<void> {
     await startController();
   }
 
+  /**
+   * Readiness false, leadership released, workers stopped (bounded by SHUTDOWN_GRACE_MS, below
+   * the pod's grace period), the probe server closed; exit 0 when every step finished in time.
+   */
   const shutdown = async (): Promise<void> => {
+    if (stopping) return;
     stopping = true;
-    await elector?.stop({ release: true });
-    await controller.stop();
+    ready = false;
+    const graceMs = Number(process.env.SHUTDOWN_GRACE_MS ?? 20_000);
+    logger.info({ graceMs }, 'shutting down');
+    const steps = (async () => {
+      await elector?.stop({ release: true });
+      await controller.stop();
+    })();
+    const deadline = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), graceMs).unref(),
+    );
+    let code = 0;
+    try {
+      if ((await Promise.race([steps, deadline])) === 'timeout') {
+        logger.warn({ graceMs }, 'shutdown: grace period over before the workers stopped');
+        code = 1;
+      }
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      code = 1;
+    }
+    server.closeAllConnections();
     server.close();
-    process.exit(0);
+    process.exit(code);
   };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
 }
 
 function fail(error: unknown): never {

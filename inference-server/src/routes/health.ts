@@ -4,6 +4,7 @@
  */
 import Router from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
+import { requireAdmin } from '../auth.js';
 import { HttpError, notFound } from '../errors.js';
 
 export function healthRoutes(deps: AppDeps): Router {
@@ -12,8 +13,9 @@ export function healthRoutes(deps: AppDeps): Router {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
+    const stopping = deps.stopping?.() ?? false;
     let database: 'up' | 'down' | 'not configured' = 'not configured';
-    if (deps.pool) {
+    if (deps.pool && !stopping) {
       try {
         await deps.pool.query('SELECT 1');
         database = 'up';
@@ -22,16 +24,18 @@ export function healthRoutes(deps: AppDeps): Router {
       }
       deps.metrics.databaseUp.set(database === 'up' ? 1 : 0);
     }
-    const ready = deps.models.ready && database !== 'down';
+    const ready = !stopping && deps.models.ready && database !== 'down';
     ctx.status = ready ? 200 : 503;
     ctx.body = {
       ready,
       model: deps.models.runtime?.version ?? null,
       database,
       policy: deps.policy.current.version,
+      ...(stopping ? { stopping: true } : {}),
     };
   });
   router.post('/admin/model/reload', async (ctx) => {
+    requireAdmin(ctx);
     if (!deps.reloadModel) throw notFound('model reload is not available on this server');
     const previous = deps.models.runtime?.version ?? null;
     try {

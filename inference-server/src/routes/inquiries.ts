@@ -4,8 +4,13 @@ import type { Context } from 'koa';
 import type { AppDeps } from '../app-deps.js';
 import { classificationView } from '../classification-view.js';
 import { badRequest, HttpError, invalidInput, notFound, unavailable } from '../errors.js';
-import { LIMITS, validateInquiry, type FieldProblem } from '../../../lib/inquiry.js';
-import { inquiryText } from '../../../lib/model/runtime.js';
+import {
+  classifyTextProblem,
+  textProblem,
+  validateInquiry,
+  type FieldProblem,
+} from '../../../lib/inquiry.js';
+import { inquiryText, type Classification } from '../../../lib/model/runtime.js';
 import { Classifier } from '../model/classifier.js';
 import { combineUrgency, detectUrgency } from '../../../lib/routing/urgency.js';
 import { insertFeedback } from '../../../lib/store/inquiries.js';
@@ -18,6 +23,8 @@ import {
 } from '../../../lib/store/status.js';
 import { inquiryById, inquiryExists, latestPredictions } from '../../../lib/store/views.js';
 
+const HEAD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const FEEDBACK_MAX_HEADS = 16;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function requireJson(ctx: Context): unknown {
@@ -51,18 +58,11 @@ function classifyText(body: unknown): string {
     throw badRequest('send a JSON string, or an object {"subject"?: string, "body": string}');
   }
   if (problems.length > 0) throw invalidInput(problems);
-  if (!text || text.trim() === '')
-    throw invalidInput([{ field: 'body', message: 'must not be empty' }]);
-  if (text.length > LIMITS.bodyChars + LIMITS.subjectChars) {
-    throw new HttpError(
-      413,
-      'payload_too_large',
-      `the text must be at most ${LIMITS.bodyChars} characters`,
-    );
-  }
-  if (!text.isWellFormed() || text.includes('\u0000'))
-    throw invalidInput([{ field: 'body', message: 'is not valid Unicode text' }]);
-  return text;
+  const problem = classifyTextProblem(text ?? '');
+  if (problem?.tooLong)
+    throw new HttpError(413, 'payload_too_large', `the text ${problem.message}`);
+  if (problem) throw invalidInput([{ field: 'body', message: problem.message }]);
+  return text!;
 }
 
 /** The body of a status change: {"status": "open" | "in_progress" | "resolved", "resolved_by"?}. */
@@ -245,14 +245,31 @@ export function inquiryRoutes(deps: AppDeps): Router {
     const problems: FieldProblem[] = [];
     const labels: Record<string, string> = {};
     const reviewer = record.reviewer;
-    for (const [field, value] of Object.entries(record)) {
-      if (field === 'reviewer') continue;
-      if (typeof value !== 'string' || value.trim() === '' || value.length > 100) {
+    const heads = Object.keys(record).filter((field) => field !== 'reviewer');
+    if (heads.length > FEEDBACK_MAX_HEADS)
+      throw invalidInput([
+        {
+          field: '(body)',
+          message: `give at most ${FEEDBACK_MAX_HEADS} corrected labels (got ${heads.length})`,
+        },
+      ]);
+    for (const field of heads) {
+      const value = record[field];
+      if (!HEAD_NAME.test(field)) {
+        problems.push({
+          field: field.slice(0, 64),
+          message: 'is not a head name (lower-case letters, digits and _, at most 64)',
+        });
+      } else if (typeof value !== 'string' || value.trim() === '' || value.length > 100) {
         problems.push({ field, message: 'must be a non-empty label of at most 100 characters' });
+      } else if (textProblem(value)) {
+        problems.push({ field, message: textProblem(value)! });
       } else labels[field] = value.trim();
     }
     if (reviewer !== undefined && (typeof reviewer !== 'string' || reviewer.length > 200)) {
       problems.push({ field: 'reviewer', message: 'must be a string of at most 200 characters' });
+    } else if (typeof reviewer === 'string' && textProblem(reviewer)) {
+      problems.push({ field: 'reviewer', message: textProblem(reviewer)! });
     }
     if (Object.keys(labels).length === 0 && problems.length === 0) {
       problems.push({

@@ -4,9 +4,13 @@ import type { AppDeps } from '../app-deps.js';
 import { badRequest, unavailable } from '../errors.js';
 import { statistics } from '../../../lib/store/views.js';
 
+/** ISO 8601 dates and times with a four-digit year (within what PostgreSQL stores). */
+const ISO_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
 function parseTime(value: unknown, name: string): Date | undefined {
   if (value === undefined) return undefined;
-  const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
+  const date = typeof value === 'string' && ISO_TIME.test(value) ? new Date(value) : new Date(NaN);
   if (Number.isNaN(date.getTime()))
     throw badRequest(`${name} must be an ISO 8601 time, e.g. 2026-01-31T00:00:00Z`);
   return date;

@@ -7,6 +7,7 @@ import Router from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
 import { Classifier } from '../model/classifier.js';
 import { badRequest, HttpError, notFound, unavailable } from '../errors.js';
+import { classifyTextProblem } from '../../../lib/inquiry.js';
 
 interface InferRequest {
   id?: unknown;
@@ -74,6 +75,21 @@ export function v2Routes(deps: AppDeps): Router {
         'payload_too_large',
         `at most ${deps.limits.maxBatch} texts per request`,
       );
+    const shape = input.shape;
+    if (
+      !Array.isArray(shape) ||
+      !shape.every((n) => Number.isInteger(n) && (n as number) >= 0) ||
+      shape.reduce((product: number, n) => product * (n as number), 1) !== data.length
+    )
+      throw badRequest(
+        `input shape must be an array of whole numbers whose product is the number of texts (${data.length}), e.g. [${data.length}]`,
+      );
+    (data as string[]).forEach((text, i) => {
+      const problem = classifyTextProblem(text);
+      if (problem?.tooLong)
+        throw new HttpError(413, 'payload_too_large', `input data[${i}] ${problem.message}`);
+      if (problem) throw badRequest(`input data[${i}] ${problem.message}`);
+    });
     const { version, results } = await classifier.classify(data as string[]);
     const heads = deps.models.runtime!.heads;
     ctx.body = {

@@ -1,0 +1,93 @@
+/**
+ * The HTTP listener: timeouts a slow client cannot abuse, and a drain for SIGTERM that finishes
+ * what was accepted without resetting a connection.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const LINGER_MS = 300;
+
+export interface HttpTimeouts {
+  /** Whole request (headers and body) must arrive within this. */
+  requestMs: number;
+  /** Headers must arrive within this. */
+  headersMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+}
+
+export interface DrainingServer {
+  server: Server;
+  /** Requests accepted and not yet answered. */
+  readonly inFlight: number;
+  /**
+   * Stops accepting connections, answers every request that arrives on an open connection with
+   * `Connection: close`, waits for the requests in flight (at most `graceMs`), then closes the
+   * connections left. Resolves true when every request finished within the grace period.
+   */
+  drain(graceMs: number): Promise<boolean>;
+}
+
+export function createHttpServer(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+  timeouts: HttpTimeouts,
+): DrainingServer {
+  const server = createServer(
+    {
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // How often the two timeouts above are checked (Node's default is 30 s).
+      connectionsCheckingInterval: 1000,
+    },
+    handler,
+  );
+  const open = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  let draining = false;
+  const stopKeepAlive = (response: ServerResponse): void => {
+    if (!response.headersSent) response.shouldKeepAlive = false;
+  };
+  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    open.add(response);
+    response.once('close', () => open.delete(response));
+    if (draining) stopKeepAlive(response);
+  });
+
+  const drain = async (graceMs: number): Promise<boolean> => {
+    draining = true;
+    for (const response of open) stopKeepAlive(response);
+    // The net.Server close stops accepting but leaves idle keep-alive connections open (the
+    // http one closes them at once, racing a request the client may be sending on one): a
+    // request arriving on one now is still answered, with Connection: close.
+    NetServer.prototype.close.call(server);
+    // Every connection left once no request is open for a short while is idle (a client whose
+    // request is on the wire meanwhile still gets its answer); past the grace period, none waits.
+    const deadline = Date.now() + graceMs;
+    let quietSince: number | undefined;
+    while (Date.now() < deadline) {
+      if (open.size > 0) quietSince = undefined;
+      else {
+        quietSince ??= Date.now();
+        if (sockets.size === 0 || Date.now() - quietSince >= LINGER_MS) break;
+      }
+      await sleep(20);
+    }
+    const finished = open.size === 0;
+    server.closeAllConnections();
+    return finished;
+  };
+
+  return {
+    server,
+    get inFlight() {
+      return open.size;
+    },
+    drain,
+  };
+}
