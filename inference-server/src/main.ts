@@ -96,8 +96,11 @@ async function main(): Promise<void> {
     );
   }
   const metrics = createMetrics();
-  const policy = await PolicyHolder.load(config.policyFile, logger, (result) =>
-    metrics.policyReloads.inc({ result }),
+  const policy = await PolicyHolder.load(
+    config.policyFile,
+    logger,
+    (result) => metrics.policyReloads.inc({ result }),
+    config.policyOptions,
   );
   policy.watch();
 

@@ -20,7 +20,13 @@ import { readManifest, validateManifest } from '../../lib/model/bundle.js';
 import { CHAMPION, downloadAliased, splitSource } from './registry/model-source.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { ModelRuntime } from '../../lib/model/runtime.js';
-import { parsePolicyYaml } from '../../lib/routing/policy.js';
+import {
+  parsePolicyYaml,
+  policyOptionsFromEnv,
+  policySpecOf,
+  resolvePolicy,
+} from '../../lib/routing/policy.js';
+import { parse, stringify } from 'yaml';
 import { previewRouting } from '../../lib/routing/preview.js';
 import { recentRoutings } from '../../lib/store/views.js';
 import { classifyBatch, parseShard } from './classify/classify-batch.js';
@@ -379,7 +385,7 @@ program
   .option('--alias <alias>', 'with --model-name', 'champion')
   .option(
     '--policy <file>',
-    'routing policy YAML (a RoutingPolicy spec or resource)',
+    'routing policy YAML (a RoutingPolicy spec or resource, or the original routing_rules.yaml shape)',
     'config/routing_rules.yaml',
   )
   .option('--shard <i/n>', 'this worker takes the inquiries of shard i of n', '0/1')
@@ -403,7 +409,10 @@ program
         );
       }
       const shard = parseShard(options.shard);
-      const policy = parsePolicyYaml(await readFile(options.policy, 'utf8'));
+      const policy = parsePolicyYaml(
+        await readFile(options.policy, 'utf8'),
+        policyOptionsFromEnv(),
+      );
       let bundleDir = options.bundle;
       let downloaded: string | undefined;
       if (options.modelName) {
@@ -460,7 +469,7 @@ program
   )
   .requiredOption(
     '--policy <file>',
-    'the new routing policy YAML (a RoutingPolicy spec or resource)',
+    'the new routing policy YAML (a RoutingPolicy spec or resource, or the original routing_rules.yaml shape)',
   )
   .option('--limit <n>', 'how many of the latest routed inquiries to route again', integer, 1000)
   .option('--out <file>', 'also write the JSON report here (the Argo output parameter)')
@@ -468,7 +477,10 @@ program
   .action(
     async (options: { policy: string; limit: number; out?: string; databaseUrl?: string }) => {
       if (options.limit < 1) throw new InvalidArgumentError('--limit must be at least 1');
-      const policy = parsePolicyYaml(await readFile(options.policy, 'utf8'));
+      const policy = parsePolicyYaml(
+        await readFile(options.policy, 'utf8'),
+        policyOptionsFromEnv(),
+      );
       const pool = createPool(databaseUrl(options.databaseUrl), {
         applicationName: 'inquiry-pipeline preview-routing',
       });
@@ -487,6 +499,31 @@ program
       }
     },
   );
+
+program
+  .command('convert-policy')
+  .description(
+    'convert routing rules in the original routing_rules.yaml shape (category_to_department, escalation_rules) into a RoutingPolicy resource to kubectl apply; the decisions stay the same',
+  )
+  .argument('<file>', 'the original routing rules YAML')
+  .requiredOption('--name <name>', 'metadata.name of the RoutingPolicy')
+  .option('--namespace <namespace>', 'metadata.namespace of the RoutingPolicy')
+  .option('--out <file>', 'write the resource here instead of stdout')
+  .action(async (file: string, options: { name: string; namespace?: string; out?: string }) => {
+    const spec = policySpecOf(parse(await readFile(file, 'utf8')));
+    resolvePolicy(spec);
+    const resource = stringify({
+      apiVersion: 'inquiries.mlops.io/v1alpha1',
+      kind: 'RoutingPolicy',
+      metadata: {
+        name: options.name,
+        ...(options.namespace ? { namespace: options.namespace } : {}),
+      },
+      spec,
+    });
+    if (options.out) await writeFile(options.out, resource);
+    else process.stdout.write(resource);
+  });
 
 /** Exit status of should-retrain when no retraining is needed (0 means: retrain). */
 const NO_RETRAIN_EXIT = 3;
