@@ -14,6 +14,7 @@ import { migrate } from '../../lib/store/migrate.js';
 import { createPool } from '../../lib/store/pool.js';
 import { ingest } from './ingest/ingest.js';
 import { fileSource, httpSource, stagingTableSource, type Source } from './ingest/sources.js';
+import { parseS3Url, s3Source } from './ingest/s3.js';
 import { createProgress } from './cli/progress.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { readManifest, validateManifest } from '../../lib/model/bundle.js';
@@ -293,6 +294,15 @@ program
   )
   .option('--staging-table <name>', 'a PostgreSQL table (schema.table) in the same database')
   .option(
+    '--s3 <url>',
+    'the .jsonl/.csv objects under s3://bucket/prefix that are new since the last successful run (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)',
+  )
+  .option(
+    '--s3-endpoint <url>',
+    'with --s3: an S3-compatible server, addressed path-style (default: $AWS_ENDPOINT_URL_S3, else AWS)',
+  )
+  .option('--s3-region <region>', 'with --s3: the region (default: $AWS_REGION, else us-east-1)')
+  .option(
     '--labels <columns>',
     'columns holding human labels, stored as feedback (e.g. category,sentiment,urgency)',
   )
@@ -304,16 +314,21 @@ program
       http?: string;
       pageParam?: string;
       stagingTable?: string;
+      s3?: string;
+      s3Endpoint?: string;
+      s3Region?: string;
       labels?: string;
       batchSize: number;
       databaseUrl?: string;
     }) => {
-      const chosen = [options.file, options.http, options.stagingTable].filter(Boolean);
+      const chosen = [options.file, options.http, options.stagingTable, options.s3].filter(Boolean);
       if (chosen.length !== 1) {
         throw new InvalidArgumentError(
-          'name exactly one source: --file, --http or --staging-table',
+          'name exactly one source: --file, --http, --staging-table or --s3',
         );
       }
+      const s3 = options.s3 ? parseS3Url(options.s3) : undefined;
+      const endpoint = options.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
       const pool = createPool(databaseUrl(options.databaseUrl), {
         applicationName: 'inquiry-pipeline ingest',
       });
@@ -326,6 +341,12 @@ program
             options.http,
             options.pageParam ? { pageParam: options.pageParam } : {},
           );
+        else if (s3)
+          source = s3Source({
+            ...s3,
+            ...(endpoint ? { endpoint } : {}),
+            ...(options.s3Region ? { region: options.s3Region } : {}),
+          });
         else source = stagingTableSource(pool, options.stagingTable!);
         const progress = createProgress(logger);
         progress.stage(`ingest ${source.name}`, 0);

@@ -184,6 +184,26 @@ describe('platform CRDs on the API server', () => {
       await refusal('inquirypipelines', pipeline({ mlflow: { trackingUri: 'mlflow:5000' } })),
     ).toContain('spec.mlflow.trackingUri');
     expect(
+      await refusal(
+        'inquirypipelines',
+        pipeline({ ingestion: { source: { type: 's3', location: 'inquiries/incoming' } } }),
+      ),
+    ).toContain("an s3 source's location is s3://bucket or s3://bucket/prefix");
+    expect(
+      await refusal(
+        'inquirypipelines',
+        pipeline({
+          ingestion: {
+            source: {
+              type: 'file',
+              location: 'x.csv',
+              volume: { configMap: { name: 'a' }, persistentVolumeClaim: { claimName: 'b' } },
+            },
+          },
+        }),
+      ),
+    ).toContain('a source volume is exactly one of persistentVolumeClaim and configMap');
+    expect(
       await refusal('routingpolicies', {
         apiVersion: `${GROUP}/${VERSION}`,
         kind: 'RoutingPolicy',
