@@ -631,7 +631,7 @@ const POLICY_SPEC = {
   departments: [
     {
       category: 'technical_support',
-      department: 'it-support',
+      department: 'technical_support',
       consultantPool: 'support-engineers',
     },
     { category: 'billing', department: 'finance' },

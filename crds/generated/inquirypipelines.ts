@@ -62,11 +62,56 @@ export interface InquiryPipelineSpec {
       /**
        * Kind of source.
        */
-      type: 'file' | 'http' | 'stagingTable';
+      type: 'file' | 'http' | 'stagingTable' | 's3';
       /**
-       * Path (file), URL (http) or schema.table (stagingTable).
+       * Path (file; relative to `volume` when it names one), URL (http), schema.table (stagingTable) or s3://bucket/prefix (s3: the .jsonl/.csv objects under the prefix that are new since the last successful run).
        */
       location: string;
+      /**
+       * For a file source: the volume holding the files, mounted read-only into the ingest pod at /ingest/source (the pod has nothing else but an empty scratch volume). Exactly one of persistentVolumeClaim and configMap.
+       */
+      volume?: {
+        /**
+         * A PersistentVolumeClaim in the pipeline's namespace.
+         */
+        persistentVolumeClaim?: {
+          /**
+           * Claim name.
+           */
+          claimName: string;
+        };
+        /**
+         * A ConfigMap in the pipeline's namespace; each key is a file.
+         */
+        configMap?: {
+          /**
+           * ConfigMap name.
+           */
+          name: string;
+        };
+      };
+      /**
+       * For an s3 source, how to reach the bucket.
+       */
+      s3?: {
+        /**
+         * Bucket region. Default: us-east-1.
+         */
+        region?: string;
+        /**
+         * An S3-compatible server's URL (addressed path-style). Default AWS S3.
+         */
+        endpoint?: string;
+        /**
+         * Secret with the keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Default none (the pod's own identity, e.g. IRSA).
+         */
+        credentialsSecretRef?: {
+          /**
+           * Secret name.
+           */
+          name: string;
+        };
+      };
       /**
        * Columns holding human labels, stored as feedback.
        */

@@ -5,6 +5,18 @@
  */
 export interface RoutingPolicySpec {
   /**
+   * Refused (the original routing_rules.yaml key); use `departments`.
+   */
+  category_to_department?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Refused (the original routing_rules.yaml key); use `escalationRules`.
+   */
+  escalation_rules?: {
+    [k: string]: unknown | undefined;
+  }[];
+  /**
    * Department for a category no entry of `departments` names.
    */
   defaultDepartment: string;
@@ -142,7 +154,7 @@ export interface RoutingPolicySpec {
    */
   triage?: {
     /**
-     * Category confidence under which an inquiry is triaged. Default 0.5.
+     * Category confidence under which an inquiry is triaged. Default: the CONFIDENCE_THRESHOLD environment variable of the process that routes (inference server, classify-batch), else 0.7.
      */
     confidenceBelow?: number;
     /**

@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { AuthOptions } from './auth.js';
+import { policyOptionsFromEnv, type PolicyOptions } from '../../lib/routing/policy.js';
 
 export interface ServerConfig {
   host: string;
@@ -11,6 +12,8 @@ export interface ServerConfig {
   modelDir: string | undefined;
   modelName: string;
   policyFile: string;
+  /** CONFIDENCE_THRESHOLD: the triage threshold of a policy that sets none. */
+  policyOptions: PolicyOptions;
   cacheDir: string;
   bodyLimitBytes: number;
   maxBatch: number;
@@ -53,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     modelDir: env.MODEL_DIR || undefined,
     modelName: env.MODEL_NAME ?? 'inquiry-classifier',
     policyFile: env.ROUTING_POLICY_FILE ?? 'config/routing_rules.yaml',
+    policyOptions: policyOptionsFromEnv(env),
     cacheDir,
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024),
     maxBatch: integer(env, 'MAX_BATCH_TEXTS', 256, 1),

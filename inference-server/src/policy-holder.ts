@@ -7,7 +7,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../lib/logger.js';
-import { parsePolicyYaml, type Policy } from '../../lib/routing/policy.js';
+import { parsePolicyYaml, type Policy, type PolicyOptions } from '../../lib/routing/policy.js';
 
 export class PolicyHolder {
   private watcher: FSWatcher | undefined;
@@ -18,6 +18,7 @@ export class PolicyHolder {
     private readonly file: string,
     private readonly logger: Logger,
     private readonly onReload: (result: 'success' | 'failure') => void,
+    private readonly options: PolicyOptions,
   ) {}
 
   /** Loads the file (an invalid one at start-up is an error: there is no old policy to keep). */
@@ -25,13 +26,14 @@ export class PolicyHolder {
     file: string,
     logger: Logger,
     onReload: (result: 'success' | 'failure') => void = () => {},
+    options: PolicyOptions = {},
   ): Promise<PolicyHolder> {
-    const policy = parsePolicyYaml(await readFile(file, 'utf8'));
+    const policy = parsePolicyYaml(await readFile(file, 'utf8'), options);
     logger.info(
       { file, version: policy.version, rules: policy.rules.length },
       'routing policy loaded',
     );
-    return new PolicyHolder(policy, file, logger, onReload);
+    return new PolicyHolder(policy, file, logger, onReload, options);
   }
 
   get current(): Policy {
@@ -41,7 +43,7 @@ export class PolicyHolder {
   /** Reads the file again; keeps the current policy when the new one is invalid. */
   async reload(): Promise<boolean> {
     try {
-      const next = parsePolicyYaml(await readFile(this.file, 'utf8'));
+      const next = parsePolicyYaml(await readFile(this.file, 'utf8'), this.options);
       if (next.version !== this.policy.version) {
         this.policy = next;
         this.logger.info({ file: this.file, version: next.version }, 'routing policy reloaded');

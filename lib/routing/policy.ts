@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import type { RoutingPolicySpec } from '../../crds/generated/routingpolicies.js';
+import { convertOriginalRules, isOriginalRoutingRules, ORIGINAL_KEYS } from './original-rules.js';
+import { closedSchema, describeSchemaErrors } from './unknown-keys.js';
 
 export type { RoutingPolicySpec };
 
@@ -45,10 +47,33 @@ interface CrdDocument {
 const crd = parse(
   readFileSync(new URL('../../crds/routingpolicies.yaml', import.meta.url), 'utf8'),
 ) as CrdDocument;
-// strict: false lets ajv skip the Kubernetes-only keywords (x-kubernetes-*); the API server checks those.
-const validateSpec = new Ajv({ allErrors: true, strict: false }).compile(
-  crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec,
+// strict: false lets ajv skip the Kubernetes-only keywords (x-kubernetes-*); the API server checks
+// those. Closed objects: a key the schema does not know is an error here, as with kubectl's
+// strict field validation, instead of being pruned.
+const validateSpec = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(
+  closedSchema(crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec) as object,
 );
+
+/**
+ * The triage threshold when the policy sets none: `CONFIDENCE_THRESHOLD`, as in the system this
+ * platform replaces, whose default this is.
+ */
+export const DEFAULT_TRIAGE_CONFIDENCE = 0.7;
+
+export interface PolicyOptions {
+  /** Category confidence under which an inquiry is triaged, unless the policy says. */
+  triageConfidenceBelow?: number;
+}
+
+/** Reads `CONFIDENCE_THRESHOLD` (a number from 0 to 1); throws a PolicyError naming it otherwise. */
+export function policyOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): PolicyOptions {
+  const raw = env.CONFIDENCE_THRESHOLD;
+  if (raw === undefined || raw.trim() === '') return {};
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1)
+    throw new PolicyError(`CONFIDENCE_THRESHOLD must be a number from 0 to 1, not "${raw}"`);
+  return { triageConfidenceBelow: value };
+}
 
 function stableHash(text: string): string {
   let hash = 2166136261;
@@ -57,12 +82,17 @@ function stableHash(text: string): string {
 }
 
 /** Validates a spec object and resolves it; throws a PolicyError listing every problem. */
-export function resolvePolicy(input: unknown): Policy {
-  if (!validateSpec(input)) {
-    const problems = (validateSpec.errors ?? []).map(
-      (e) =>
-        `${e.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'spec'} ${e.message ?? 'is invalid'}`,
+export function resolvePolicy(input: unknown, options: PolicyOptions = {}): Policy {
+  // The CRD declares the original keys only to refuse them by name (its CEL rules say the same).
+  const original = ORIGINAL_KEYS.filter(
+    (key) => typeof input === 'object' && input !== null && key in input,
+  );
+  if (original.length > 0)
+    throw new PolicyError(
+      `invalid routing policy: ${original.map((key) => `unknown key "${key}" (did you mean "${key === 'category_to_department' ? 'departments' : 'escalationRules'}"?): it belongs to the original routing_rules.yaml shape; convert the file with \`inquiry-pipeline convert-policy FILE --name NAME\``).join('; ')}`,
     );
+  if (!validateSpec(input)) {
+    const problems = describeSchemaErrors(validateSpec.errors ?? [], 'spec');
     throw new PolicyError(`invalid routing policy: ${problems.join('; ')}`);
   }
   const spec = input as RoutingPolicySpec;
@@ -93,6 +123,8 @@ export function resolvePolicy(input: unknown): Policy {
   const sla = [...(spec.sla ?? DEFAULT_SLA)].sort((a, b) => b.minScore - a.minScore);
   if (sla.at(-1)?.minScore !== 0) problems.push('the SLA bands must include one with minScore 0');
   if (problems.length > 0) throw new PolicyError(`invalid routing policy: ${problems.join('; ')}`);
+  const triageBelow =
+    spec.triage?.confidenceBelow ?? options.triageConfidenceBelow ?? DEFAULT_TRIAGE_CONFIDENCE;
   return {
     spec,
     departments,
@@ -102,16 +134,35 @@ export function resolvePolicy(input: unknown): Policy {
     sentimentScore: { ...DEFAULT_SENTIMENT_SCORE, ...spec.priority?.sentiment },
     uncertaintyWeight: spec.priority?.uncertaintyWeight ?? 10,
     sla,
-    triage: {
-      confidenceBelow: spec.triage?.confidenceBelow ?? 0.5,
-      queue: spec.triage?.queue ?? 'human-triage',
-    },
-    version: stableHash(JSON.stringify(spec)),
+    triage: { confidenceBelow: triageBelow, queue: spec.triage?.queue ?? 'human-triage' },
+    // The threshold from outside the spec changes decisions, so it changes the version too.
+    version: stableHash(
+      JSON.stringify(spec) + (spec.triage?.confidenceBelow === undefined ? `|${triageBelow}` : ''),
+    ),
   };
 }
 
-/** Parses a policy file (the spec as YAML, or a whole RoutingPolicy resource). */
-export function parsePolicyYaml(text: string): Policy {
+/**
+ * A policy document as a RoutingPolicy spec: the spec itself, a whole RoutingPolicy resource, or
+ * the original routing rules shape (`category_to_department`, `escalation_rules`), converted.
+ */
+export function policySpecOf(document: unknown): unknown {
+  const isResource =
+    typeof document === 'object' &&
+    document !== null &&
+    (document as { kind?: unknown }).kind === 'RoutingPolicy';
+  const spec = isResource ? (document as { spec: unknown }).spec : document;
+  if (!isOriginalRoutingRules(spec)) return spec;
+  const converted = convertOriginalRules(spec);
+  if ('problems' in converted)
+    throw new PolicyError(
+      `invalid routing rules (read as the original routing_rules.yaml shape, which category_to_department or escalation_rules mark): ${converted.problems.join('; ')}`,
+    );
+  return converted.spec;
+}
+
+/** Parses a policy file: a RoutingPolicy spec or resource, or the original rules shape. */
+export function parsePolicyYaml(text: string, options: PolicyOptions = {}): Policy {
   let document: unknown;
   try {
     document = parse(text);
@@ -120,9 +171,5 @@ export function parsePolicyYaml(text: string): Policy {
       `routing policy is not valid YAML: ${cause instanceof Error ? cause.message : String(cause)}`,
     );
   }
-  const isResource =
-    typeof document === 'object' &&
-    document !== null &&
-    (document as { kind?: unknown }).kind === 'RoutingPolicy';
-  return resolvePolicy(isResource ? (document as { spec: unknown }).spec : document);
+  return resolvePolicy(policySpecOf(document), options);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { ConsultantAssigner, route, type RoutingInput } from './engine.js';
-import { parsePolicyYaml, PolicyError, resolvePolicy } from './policy.js';
+import { parsePolicyYaml, PolicyError, policyOptionsFromEnv, resolvePolicy } from './policy.js';
 import { combineUrgency, detectUrgency, URGENCY_LEVELS } from './urgency.js';
 
 const policy = parsePolicyYaml(
@@ -93,7 +93,7 @@ describe('route', () => {
       noConsultant,
     );
     expect(outage).toMatchObject({
-      department: 'it-support',
+      department: 'technical_support',
       rule: 'critical-outage',
       priorityScore: 100,
       priorityBand: 'critical',
@@ -205,12 +205,75 @@ describe('ConsultantAssigner', () => {
   });
 });
 
+describe('the default policy (config/routing_rules.yaml)', () => {
+  it('routes to the original system’s departments, and critical negative inquiries to escalation', () => {
+    const departments = [
+      'technical_support',
+      'billing',
+      'sales',
+      'hr',
+      'legal',
+      'product_feedback',
+    ].map(
+      (label) =>
+        route(input({ category: { label, confidence: 0.9 } }), policy, noConsultant).department,
+    );
+    expect(departments).toEqual([
+      'technical_support',
+      'finance',
+      'sales',
+      'hr',
+      'legal',
+      'product_management',
+    ]);
+    const critical = route(
+      input({
+        category: { label: 'sales', confidence: 0.9 },
+        sentiment: { label: 'negative', confidence: 0.9 },
+        urgency: { label: 'critical', confidence: 0.9, source: 'model', matchedTerms: [] },
+      }),
+      policy,
+      noConsultant,
+    );
+    expect(critical).toMatchObject({
+      department: 'escalation',
+      rule: 'critical-negative',
+      escalated: true,
+    });
+  });
+
+  it('leaves the triage threshold to CONFIDENCE_THRESHOLD', () => {
+    expect(policy.spec.triage?.confidenceBelow).toBeUndefined();
+    expect(policy.triage.confidenceBelow).toBe(0.7);
+  });
+});
+
 describe('resolvePolicy', () => {
   it('applies the defaults', () => {
     const minimal = resolvePolicy({ defaultDepartment: 'desk' });
     expect(minimal.sla.map((b) => b.band)).toEqual(['critical', 'high', 'medium', 'low']);
-    expect(minimal.triage).toEqual({ confidenceBelow: 0.5, queue: 'human-triage' });
+    expect(minimal.triage).toEqual({ confidenceBelow: 0.7, queue: 'human-triage' });
     expect(minimal.version).toMatch(/^[0-9a-f]{8}$/);
+  });
+
+  it('takes the triage threshold from the policy, else CONFIDENCE_THRESHOLD, else 0.7', () => {
+    const fromEnv = policyOptionsFromEnv({ CONFIDENCE_THRESHOLD: '0.85' });
+    expect(fromEnv).toEqual({ triageConfidenceBelow: 0.85 });
+    const unset = resolvePolicy({ defaultDepartment: 'desk' }, fromEnv);
+    expect(unset.triage.confidenceBelow).toBe(0.85);
+    expect(unset.version).not.toBe(resolvePolicy({ defaultDepartment: 'desk' }).version);
+    const set = resolvePolicy(
+      { defaultDepartment: 'desk', triage: { confidenceBelow: 0.4 } },
+      fromEnv,
+    );
+    expect(set.triage.confidenceBelow).toBe(0.4);
+    expect(policyOptionsFromEnv({})).toEqual({});
+    expect(() => policyOptionsFromEnv({ CONFIDENCE_THRESHOLD: '70%' })).toThrow(
+      /CONFIDENCE_THRESHOLD must be a number from 0 to 1, not "70%"/,
+    );
+    const doubtful = input({ category: { label: 'billing', confidence: 0.8 } });
+    expect(route(doubtful, unset, noConsultant).triaged).toBe(true);
+    expect(route(doubtful, set, noConsultant).triaged).toBe(false);
   });
 
   it('refuses what the CRD schema refuses, and references that do not resolve', () => {

@@ -54,3 +54,18 @@ export async function quarantineRecords(
     ],
   );
 }
+
+/** The checkpoint of the step's last successful run from this source (incremental sources). */
+export async function lastCheckpoint(
+  db: pg.Pool,
+  step: string,
+  source: string,
+): Promise<string | undefined> {
+  const { rows } = await db.query<{ checkpoint: string }>(
+    `SELECT stats->>'checkpoint' AS checkpoint FROM pipeline_runs
+     WHERE step = $1 AND source = $2 AND status = 'succeeded' AND stats ? 'checkpoint'
+     ORDER BY started_at DESC LIMIT 1`,
+    [step, source],
+  );
+  return rows[0]?.checkpoint;
+}

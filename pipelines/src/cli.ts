@@ -14,13 +14,20 @@ import { migrate } from '../../lib/store/migrate.js';
 import { createPool } from '../../lib/store/pool.js';
 import { ingest } from './ingest/ingest.js';
 import { fileSource, httpSource, stagingTableSource, type Source } from './ingest/sources.js';
+import { parseS3Url, s3Source } from './ingest/s3.js';
 import { createProgress } from './cli/progress.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { readManifest, validateManifest } from '../../lib/model/bundle.js';
 import { CHAMPION, downloadAliased, splitSource } from './registry/model-source.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { ModelRuntime } from '../../lib/model/runtime.js';
-import { parsePolicyYaml } from '../../lib/routing/policy.js';
+import {
+  parsePolicyYaml,
+  policyOptionsFromEnv,
+  policySpecOf,
+  resolvePolicy,
+} from '../../lib/routing/policy.js';
+import { parse, stringify } from 'yaml';
 import { previewRouting } from '../../lib/routing/preview.js';
 import { recentRoutings } from '../../lib/store/views.js';
 import { classifyBatch, parseShard } from './classify/classify-batch.js';
@@ -287,6 +294,15 @@ program
   )
   .option('--staging-table <name>', 'a PostgreSQL table (schema.table) in the same database')
   .option(
+    '--s3 <url>',
+    'the .jsonl/.csv objects under s3://bucket/prefix that are new since the last successful run (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)',
+  )
+  .option(
+    '--s3-endpoint <url>',
+    'with --s3: an S3-compatible server, addressed path-style (default: $AWS_ENDPOINT_URL_S3, else AWS)',
+  )
+  .option('--s3-region <region>', 'with --s3: the region (default: $AWS_REGION, else us-east-1)')
+  .option(
     '--labels <columns>',
     'columns holding human labels, stored as feedback (e.g. category,sentiment,urgency)',
   )
@@ -298,16 +314,21 @@ program
       http?: string;
       pageParam?: string;
       stagingTable?: string;
+      s3?: string;
+      s3Endpoint?: string;
+      s3Region?: string;
       labels?: string;
       batchSize: number;
       databaseUrl?: string;
     }) => {
-      const chosen = [options.file, options.http, options.stagingTable].filter(Boolean);
+      const chosen = [options.file, options.http, options.stagingTable, options.s3].filter(Boolean);
       if (chosen.length !== 1) {
         throw new InvalidArgumentError(
-          'name exactly one source: --file, --http or --staging-table',
+          'name exactly one source: --file, --http, --staging-table or --s3',
         );
       }
+      const s3 = options.s3 ? parseS3Url(options.s3) : undefined;
+      const endpoint = options.s3Endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
       const pool = createPool(databaseUrl(options.databaseUrl), {
         applicationName: 'inquiry-pipeline ingest',
       });
@@ -320,6 +341,12 @@ program
             options.http,
             options.pageParam ? { pageParam: options.pageParam } : {},
           );
+        else if (s3)
+          source = s3Source({
+            ...s3,
+            ...(endpoint ? { endpoint } : {}),
+            ...(options.s3Region ? { region: options.s3Region } : {}),
+          });
         else source = stagingTableSource(pool, options.stagingTable!);
         const progress = createProgress(logger);
         progress.stage(`ingest ${source.name}`, 0);
@@ -379,7 +406,7 @@ program
   .option('--alias <alias>', 'with --model-name', 'champion')
   .option(
     '--policy <file>',
-    'routing policy YAML (a RoutingPolicy spec or resource)',
+    'routing policy YAML (a RoutingPolicy spec or resource, or the original routing_rules.yaml shape)',
     'config/routing_rules.yaml',
   )
   .option('--shard <i/n>', 'this worker takes the inquiries of shard i of n', '0/1')
@@ -403,7 +430,10 @@ program
         );
       }
       const shard = parseShard(options.shard);
-      const policy = parsePolicyYaml(await readFile(options.policy, 'utf8'));
+      const policy = parsePolicyYaml(
+        await readFile(options.policy, 'utf8'),
+        policyOptionsFromEnv(),
+      );
       let bundleDir = options.bundle;
       let downloaded: string | undefined;
       if (options.modelName) {
@@ -460,7 +490,7 @@ program
   )
   .requiredOption(
     '--policy <file>',
-    'the new routing policy YAML (a RoutingPolicy spec or resource)',
+    'the new routing policy YAML (a RoutingPolicy spec or resource, or the original routing_rules.yaml shape)',
   )
   .option('--limit <n>', 'how many of the latest routed inquiries to route again', integer, 1000)
   .option('--out <file>', 'also write the JSON report here (the Argo output parameter)')
@@ -468,7 +498,10 @@ program
   .action(
     async (options: { policy: string; limit: number; out?: string; databaseUrl?: string }) => {
       if (options.limit < 1) throw new InvalidArgumentError('--limit must be at least 1');
-      const policy = parsePolicyYaml(await readFile(options.policy, 'utf8'));
+      const policy = parsePolicyYaml(
+        await readFile(options.policy, 'utf8'),
+        policyOptionsFromEnv(),
+      );
       const pool = createPool(databaseUrl(options.databaseUrl), {
         applicationName: 'inquiry-pipeline preview-routing',
       });
@@ -487,6 +520,31 @@ program
       }
     },
   );
+
+program
+  .command('convert-policy')
+  .description(
+    'convert routing rules in the original routing_rules.yaml shape (category_to_department, escalation_rules) into a RoutingPolicy resource to kubectl apply; the decisions stay the same',
+  )
+  .argument('<file>', 'the original routing rules YAML')
+  .requiredOption('--name <name>', 'metadata.name of the RoutingPolicy')
+  .option('--namespace <namespace>', 'metadata.namespace of the RoutingPolicy')
+  .option('--out <file>', 'write the resource here instead of stdout')
+  .action(async (file: string, options: { name: string; namespace?: string; out?: string }) => {
+    const spec = policySpecOf(parse(await readFile(file, 'utf8')));
+    resolvePolicy(spec);
+    const resource = stringify({
+      apiVersion: 'inquiries.mlops.io/v1alpha1',
+      kind: 'RoutingPolicy',
+      metadata: {
+        name: options.name,
+        ...(options.namespace ? { namespace: options.namespace } : {}),
+      },
+      spec,
+    });
+    if (options.out) await writeFile(options.out, resource);
+    else process.stdout.write(resource);
+  });
 
 /** Exit status of should-retrain when no retraining is needed (0 means: retrain). */
 const NO_RETRAIN_EXIT = 3;

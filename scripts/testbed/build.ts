@@ -72,7 +72,8 @@ async function runLong(what: string, command: string, args: string[], cwd: strin
   progress(`  done ${what} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-async function goBinary(
+/** Builds a binary of a module under scripts/testbed/go/ into binDir, once. */
+export async function goBinary(
   binDir: string,
   name: string,
   module: string,

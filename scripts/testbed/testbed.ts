@@ -7,6 +7,7 @@ import { ensureArtifacts, progress } from './build.js';
 import { startKubernetes } from './kubernetes.js';
 import { startMlflow } from './mlflow.js';
 import { startPostgres } from './postgres.js';
+import { ensureS3Binary, startS3 } from './s3.js';
 import { Run, reapAbandonedRuns, type TestbedEnv } from './runs.js';
 
 export { currentRun, stopRun, type TestbedEnv } from './runs.js';
@@ -24,15 +25,16 @@ async function timed<T>(what: string, start: () => Promise<T>): Promise<T> {
  */
 export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
   await reapAbandonedRuns();
-  const artifacts = await ensureArtifacts();
+  const [artifacts, s3Binary] = await Promise.all([ensureArtifacts(), ensureS3Binary()]);
   const started = Date.now();
   const run = await Run.create();
   try {
     progress(`starting servers in ${run.dir}`);
-    const [kubeconfig, mlflowUrl, databaseUrl] = await Promise.all([
+    const [kubeconfig, mlflowUrl, databaseUrl, s3] = await Promise.all([
       timed('Kubernetes', () => startKubernetes(run, artifacts)),
       timed('MLflow', () => startMlflow(run, artifacts)),
       timed('PostgreSQL', () => startPostgres(run)),
+      timed('S3', () => startS3(run, s3Binary)),
     ]);
     const env = {
       kubeconfig,
@@ -42,6 +44,7 @@ export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
       helm: artifacts.helm,
       promtool: artifacts.promtool,
       prometheus: artifacts.prometheus,
+      s3,
     };
     await run.setEnv(env);
     if (detach) await run.detach();

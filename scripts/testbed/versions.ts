@@ -11,6 +11,8 @@ export const MLFLOW_VERSION = '3.17.2';
 /** Tools the chart and alert-rule checks run; built from their Go modules like the servers. */
 export const HELM_VERSION = 'v3.22.0';
 export const PROMETHEUS_VERSION = 'v0.316.0';
+/** The S3-compatible server the S3 ingestion source is tested against (Versity S3 Gateway). */
+export const VERSITYGW_VERSION = 'v1.8.0';
 
 /** Go modules whose published sources carry the upstream CRD manifests we install. */
 export const CRD_SOURCES = [

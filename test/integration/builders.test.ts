@@ -100,6 +100,35 @@ describe('built children against the real schemas', () => {
         },
         { name: 'support-emea', spec },
       ),
+      // The ingest step of the other sources: S3 with credentials, files on a claim.
+      buildWorkflowTemplate(
+        { ...owner, metadata: { ...owner.metadata, name: 'from-s3' } },
+        withDefaults({
+          ...example.spec,
+          ingestion: {
+            source: {
+              type: 's3',
+              location: 's3://inquiries/incoming/',
+              s3: { endpoint: 'http://s3.storage:7070', credentialsSecretRef: { name: 's3-keys' } },
+            },
+          },
+        }),
+        'ingest',
+      ),
+      buildWorkflowTemplate(
+        { ...owner, metadata: { ...owner.metadata, name: 'from-claim' } },
+        withDefaults({
+          ...example.spec,
+          ingestion: {
+            source: {
+              type: 'file',
+              location: 'exports/',
+              volume: { persistentVolumeClaim: { claimName: 'exports' } },
+            },
+          },
+        }),
+        'ingest',
+      ),
     ];
     const refused: string[] = [];
     for (const child of children) {
@@ -126,6 +155,8 @@ describe('built children against the real schemas', () => {
       'VirtualService',
       'VirtualService',
       'Workflow',
+      'WorkflowTemplate',
+      'WorkflowTemplate',
       'WorkflowTemplate',
       'WorkflowTemplate',
       'WorkflowTemplate',

@@ -108,11 +108,11 @@ describe('classify-batch', () => {
     const departments = new Set(rows.map((row) => row.department));
     for (const department of [
       'finance',
-      'it-support',
+      'technical_support',
       'sales',
       'legal',
-      'product',
-      'human-resources',
+      'product_management',
+      'hr',
     ]) {
       expect(departments).toContain(department);
     }

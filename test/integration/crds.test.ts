@@ -6,6 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { policySpecOf } from '../../lib/routing/policy.js';
 import { installPlatformCrds, testbed } from './testbed.js';
 
 const GROUP = 'inquiries.mlops.io';
@@ -183,6 +184,26 @@ describe('platform CRDs on the API server', () => {
       await refusal('inquirypipelines', pipeline({ mlflow: { trackingUri: 'mlflow:5000' } })),
     ).toContain('spec.mlflow.trackingUri');
     expect(
+      await refusal(
+        'inquirypipelines',
+        pipeline({ ingestion: { source: { type: 's3', location: 'inquiries/incoming' } } }),
+      ),
+    ).toContain("an s3 source's location is s3://bucket or s3://bucket/prefix");
+    expect(
+      await refusal(
+        'inquirypipelines',
+        pipeline({
+          ingestion: {
+            source: {
+              type: 'file',
+              location: 'x.csv',
+              volume: { configMap: { name: 'a' }, persistentVolumeClaim: { claimName: 'b' } },
+            },
+          },
+        }),
+      ),
+    ).toContain('a source volume is exactly one of persistentVolumeClaim and configMap');
+    expect(
       await refusal('routingpolicies', {
         apiVersion: `${GROUP}/${VERSION}`,
         kind: 'RoutingPolicy',
@@ -193,5 +214,63 @@ describe('platform CRDs on the API server', () => {
         },
       }),
     ).toContain('an escalation rule needs at least one condition');
+  });
+
+  it('refuses unknown RoutingPolicy keys, and accepts the original rules once converted', async () => {
+    const original = parse(
+      await readFile(new URL('../fixtures/original/routing_rules.yaml', import.meta.url), 'utf8'),
+    ) as object;
+    const policy = (name: string, spec: object): object => ({
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'RoutingPolicy',
+      metadata: { name },
+      spec,
+    });
+    // The original file pasted as a spec: refused by name, with this shape's key and the way out.
+    const pasted = await refusal(
+      'routingpolicies',
+      policy('pasted', { defaultDepartment: 'desk', ...original }),
+    );
+    expect(pasted).toContain(
+      'unknown key \\"category_to_department\\" (did you mean \\"departments\\"?)',
+    );
+    expect(pasted).toContain(
+      'unknown key \\"escalation_rules\\" (did you mean \\"escalationRules\\"?)',
+    );
+    expect(pasted).toContain('inquiry-pipeline convert-policy');
+    // Any other unknown key: refused under strict field validation (kubectl's default), named.
+    const misspelt = policy('misspelt', { defaultDepartment: 'desk', departmnets: [] });
+    const strict = await custom
+      .createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NAMESPACE,
+        plural: 'routingpolicies',
+        body: misspelt,
+        fieldValidation: 'Strict',
+      })
+      .then(
+        () => 'accepted',
+        (error: unknown) => String((error as k8s.ApiException<string>).body),
+      );
+    expect(strict).toContain('unknown field \\"spec.departmnets\\"');
+    // The converted form is what the API server stores, field for field.
+    const converted = policySpecOf(original) as object;
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NAMESPACE,
+      plural: 'routingpolicies',
+      body: policy('converted', converted),
+      fieldValidation: 'Strict',
+    });
+    const stored = (await custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NAMESPACE,
+      plural: 'routingpolicies',
+      name: 'converted',
+    })) as { spec: object };
+    expect(stored.spec).toEqual(converted);
   });
 });

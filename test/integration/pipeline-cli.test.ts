@@ -4,7 +4,8 @@
  * → register → should-retrain.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MlflowClient } from '../../lib/mlflow/client.js';
@@ -180,9 +181,46 @@ describe('inquiry-pipeline CLI', () => {
   });
 
   it('fails with a clear message and a non-zero exit on bad input', async () => {
+    const misspelt = path.join(dir, 'misspelt_rules.yaml');
+    await writeFile(
+      misspelt,
+      'category_to_departement: { billing: finance }\nescalation_rules: []\n',
+    );
+    const unconvertible = await run(['convert-policy', misspelt, '--name', 'x']);
+    expect(unconvertible.code).not.toBe(0);
+    expect(unconvertible.stderr).toContain(
+      'unknown key "category_to_departement" at routing rules (did you mean "category_to_department"?',
+    );
+    const converted = await run([
+      'convert-policy',
+      'test/fixtures/original/routing_rules.yaml',
+      '--name',
+      'original',
+      '--namespace',
+      'inquiries',
+    ]);
+    expect(converted.code).toBe(0);
+    const resource = parse(converted.stdout) as {
+      kind: string;
+      metadata: object;
+      spec: { departments: object[]; escalationRules: object[] };
+    };
+    expect(resource.kind).toBe('RoutingPolicy');
+    expect(resource.metadata).toEqual({ name: 'original', namespace: 'inquiries' });
+    expect(resource.spec.departments).toContainEqual({
+      category: 'billing',
+      department: 'finance',
+    });
+    expect(resource.spec.escalationRules).toContainEqual({
+      name: 'critical_negative',
+      when: { urgency: ['critical'], sentiment: ['negative'] },
+      then: { department: 'escalation', priorityBoost: 20, escalate: true },
+    });
     const noSource = await run(['ingest']);
     expect(noSource.code).not.toBe(0);
-    expect(noSource.stderr).toContain('name exactly one source: --file, --http or --staging-table');
+    expect(noSource.stderr).toContain(
+      'name exactly one source: --file, --http, --staging-table or --s3',
+    );
     const data = path.join(dir, 'small.jsonl');
     await run(['generate', '--n', '50', '--out', data]);
     const badColumn = await run([

@@ -39,6 +39,14 @@ export const testbed = {
   get prometheus(): string {
     return required('TESTBED_PROMETHEUS');
   },
+  /** The S3-compatible server (Versity S3 Gateway) and its credentials. */
+  get s3(): { url: string; accessKeyId: string; secretAccessKey: string } {
+    return JSON.parse(required('TESTBED_S3')) as {
+      url: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+    };
+  },
   kubeConfig(): k8s.KubeConfig {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(this.kubeconfig);

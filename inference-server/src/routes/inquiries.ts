@@ -10,7 +10,7 @@ import {
   validateInquiry,
   type FieldProblem,
 } from '../../../lib/inquiry.js';
-import { inquiryText, type Classification } from '../../../lib/model/runtime.js';
+import { inquiryText } from '../../../lib/model/runtime.js';
 import { Classifier } from '../model/classifier.js';
 import { combineUrgency, detectUrgency } from '../../../lib/routing/urgency.js';
 import { insertFeedback } from '../../../lib/store/inquiries.js';

@@ -141,3 +141,76 @@ describe('builders', () => {
     expect(inferenceNodeOptions('lots')).toBeUndefined();
   });
 });
+
+describe('the ingest step', () => {
+  const ingest = (source: NonNullable<Parameters<typeof withDefaults>[0]['ingestion']>['source']) =>
+    buildWorkflowTemplate(owner, withDefaults({ ...spec, ingestion: { source } }), 'ingest').spec;
+
+  it('reads an S3 prefix with credentials from the named Secret', () => {
+    const template = ingest({
+      type: 's3',
+      location: 's3://inquiries/incoming/',
+      s3: {
+        region: 'eu-west-1',
+        endpoint: 'http://s3:7070',
+        credentialsSecretRef: { name: 'keys' },
+      },
+      labels: ['category'],
+    });
+    const container = template.templates![0]!.container!;
+    expect(container.args).toEqual([
+      'ingest',
+      '--s3',
+      's3://inquiries/incoming/',
+      '--s3-endpoint',
+      'http://s3:7070',
+      '--s3-region',
+      'eu-west-1',
+      '--labels',
+      'category',
+    ]);
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'AWS_ACCESS_KEY_ID',
+          valueFrom: { secretKeyRef: { name: 'keys', key: 'AWS_ACCESS_KEY_ID' } },
+        },
+        {
+          name: 'AWS_SECRET_ACCESS_KEY',
+          valueFrom: { secretKeyRef: { name: 'keys', key: 'AWS_SECRET_ACCESS_KEY' } },
+        },
+      ]),
+    );
+  });
+
+  it('mounts a file source’s volume read-only and reads the path inside it', () => {
+    const fromClaim = ingest({
+      type: 'file',
+      location: '/exports/',
+      volume: { persistentVolumeClaim: { claimName: 'exports' } },
+    });
+    expect(fromClaim.volumes).toContainEqual({
+      name: 'source',
+      persistentVolumeClaim: { claimName: 'exports', readOnly: true },
+    });
+    const container = fromClaim.templates![0]!.container!;
+    expect(container.args).toEqual(['ingest', '--file', '/ingest/source/exports/']);
+    expect(container.volumeMounts).toContainEqual({
+      name: 'source',
+      mountPath: '/ingest/source',
+      readOnly: true,
+    });
+    const fromConfigMap = ingest({
+      type: 'file',
+      location: 'inquiries.csv',
+      volume: { configMap: { name: 'seed-inquiries' } },
+    });
+    expect(fromConfigMap.volumes).toContainEqual({
+      name: 'source',
+      configMap: { name: 'seed-inquiries' },
+    });
+    expect(ingest({ type: 'file', location: '/data/x.csv' }).volumes).toEqual([
+      { name: 'work', emptyDir: {} },
+    ]);
+  });
+});

@@ -14,6 +14,7 @@ import {
   type Owner,
 } from './common.js';
 import { LABELS, names } from '../names.js';
+import { ingestStepParts } from './ingest-source.js';
 
 type Job = 'ingest' | 'classify' | 'retrain';
 
@@ -84,22 +85,15 @@ function templates(
 ): { entrypoint: string; templates: ArgoTemplate[] } {
   switch (job) {
     case 'ingest': {
-      const source = spec.ingestion.source;
-      const sourceArgs = !source
-        ? ['--file', '/work/none']
-        : source.type === 'file'
-          ? ['--file', source.location]
-          : source.type === 'http'
-            ? ['--http', source.location]
-            : ['--staging-table', source.location];
-      const labels = source?.labels?.length ? ['--labels', source.labels.join(',')] : [];
+      const step = ingestStepParts(spec.ingestion.source);
+      const base = container(owner, spec, ['ingest', ...step.args], step.mounts);
       return {
         entrypoint: 'ingest',
         templates: [
           {
             name: 'ingest',
             retryStrategy: RETRY,
-            container: container(owner, spec, ['ingest', ...sourceArgs, ...labels]),
+            container: { ...base, env: [...base.env, ...step.env] },
           },
         ],
       };
@@ -220,6 +214,7 @@ export function buildWorkflowTemplate(
       securityContext: podSecurity,
       volumes: [
         { name: 'work', emptyDir: {} },
+        ...(job === 'ingest' ? ingestStepParts(spec.ingestion.source).volumes : []),
         ...(job === 'classify' && spec.routingPolicyRef
           ? [
               {

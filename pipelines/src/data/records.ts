@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 
 export type RecordFormat = 'jsonl' | 'csv';
@@ -37,9 +38,13 @@ export function formatOf(file: string): RecordFormat {
 export type JsonLine =
   { line: number; record: DataRecord } | { line: number; error: string; raw: string };
 
+/** A file's path, or a stream of its bytes (an object read from S3). */
+export type RecordInput = string | Readable;
+
 /** The lines of a JSONL file, bad ones included (ingest quarantines them). */
-export async function* jsonLineEntries(file: string): AsyncGenerator<JsonLine> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+export async function* jsonLineEntries(file: RecordInput): AsyncGenerator<JsonLine> {
+  const input = typeof file === 'string' ? createReadStream(file) : file;
+  const lines = createInterface({ input: input.setEncoding('utf8'), crlfDelay: Infinity });
   let line = 0;
   for await (const text of lines) {
     line++;
@@ -59,22 +64,22 @@ export async function* jsonLineEntries(file: string): AsyncGenerator<JsonLine> {
   }
 }
 
-async function* jsonLines(file: string): AsyncGenerator<DataRecord> {
+async function* jsonLines(file: RecordInput, name: string): AsyncGenerator<DataRecord> {
   for await (const entry of jsonLineEntries(file)) {
-    if ('error' in entry) throw new RecordFileError(`${file}:${entry.line}: ${entry.error}`);
+    if ('error' in entry) throw new RecordFileError(`${name}:${entry.line}: ${entry.error}`);
     yield entry.record;
   }
 }
 
-async function* csvRows(file: string): AsyncGenerator<DataRecord> {
-  const parser = createReadStream(file).pipe(
+async function* csvRows(file: RecordInput, name: string): AsyncGenerator<DataRecord> {
+  const parser = (typeof file === 'string' ? createReadStream(file) : file).pipe(
     parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: false }),
   );
   try {
     for await (const row of parser) yield row as DataRecord;
   } catch (cause) {
     throw new RecordFileError(
-      `${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `${name}: ${cause instanceof Error ? cause.message : String(cause)}`,
       {
         cause,
       },
@@ -82,12 +87,21 @@ async function* csvRows(file: string): AsyncGenerator<DataRecord> {
   }
 }
 
-/** Streams the records of a JSONL or CSV file. */
+/** Streams the records of a JSONL or CSV file (a stream needs its format and a name). */
+export function readRecords(file: string, format?: RecordFormat): AsyncGenerator<DataRecord>;
 export function readRecords(
-  file: string,
-  format: RecordFormat = formatOf(file),
+  file: Readable,
+  format: RecordFormat,
+  name: string,
+): AsyncGenerator<DataRecord>;
+export function readRecords(
+  file: RecordInput,
+  format?: RecordFormat,
+  name?: string,
 ): AsyncGenerator<DataRecord> {
-  return format === 'csv' ? csvRows(file) : jsonLines(file);
+  const label = name ?? (typeof file === 'string' ? file : 'stream');
+  const chosen = format ?? formatOf(label);
+  return chosen === 'csv' ? csvRows(file, label) : jsonLines(file, label);
 }
 
 export async function readAllRecords(file: string, format?: RecordFormat): Promise<DataRecord[]> {

@@ -9,6 +9,7 @@ import { contentHash } from '../../../lib/inquiry.js';
 import { insertFeedback, insertInquiries } from '../../../lib/store/inquiries.js';
 import {
   finishRun,
+  lastCheckpoint,
   quarantineRecords,
   startRun,
   type QuarantinedRecord,
@@ -32,6 +33,8 @@ export interface IngestStats {
   quarantined: number;
   labels: number;
   durationSeconds: number;
+  /** Where an incremental source resumes next time (S3: the newest object read). */
+  checkpoint?: string;
 }
 
 const FIELD_ALIASES: Record<string, string> = {
@@ -106,6 +109,7 @@ export async function ingest(
   const started = Date.now();
   const batchSize = options.batchSize ?? 500;
   const labelColumns = options.labelColumns ?? [];
+  source.incremental?.resumeFrom(await lastCheckpoint(pool, 'ingest', source.name));
   const runId = await startRun(pool, 'ingest', source.name);
   const stats: IngestStats = {
     runId,
@@ -187,6 +191,8 @@ export async function ingest(
     }
     await flush();
     stats.durationSeconds = (Date.now() - started) / 1000;
+    const checkpoint = source.incremental?.checkpoint();
+    if (checkpoint !== undefined) stats.checkpoint = checkpoint;
     await finishRun(pool, runId, { status: 'succeeded', stats: { ...stats } });
     return stats;
   } catch (error) {

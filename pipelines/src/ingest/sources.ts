@@ -1,13 +1,20 @@
 /**
  * Where ingest reads records from: a JSONL/CSV file or a folder of them, an HTTP JSON endpoint
- * with paging, or a PostgreSQL staging table. Each yields records with their position in the
- * source (file:line, page:index, table:row) for the quarantine.
+ * with paging, or a PostgreSQL staging table (S3 buckets: s3.ts). Each yields records with their
+ * position in the source (file:line, page:index, table:row) for the quarantine.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { formatOf, jsonLineEntries, readRecords, type DataRecord } from '../data/records.js';
+import {
+  formatOf,
+  jsonLineEntries,
+  readRecords,
+  type DataRecord,
+  type RecordFormat,
+  type RecordInput,
+} from '../data/records.js';
 
 export interface SourceRecord {
   position: string;
@@ -20,9 +27,37 @@ export interface Source {
   /** A name for logs, the runs table and the `source` column, without credentials. */
   name: string;
   records(): AsyncIterable<SourceRecord>;
+  /**
+   * A source that reads only what is new since its last successful run: it is given that run's
+   * checkpoint before reading, and says the one to keep once it has read everything.
+   */
+  incremental?: {
+    resumeFrom(checkpoint: string | undefined): void;
+    checkpoint(): string | undefined;
+  };
 }
 
-const RECORD_FILE = /\.(jsonl|ndjson|json|csv)$/i;
+export const RECORD_FILE = /\.(jsonl|ndjson|json|csv)$/i;
+
+/** The records of one JSONL or CSV file (or object), positioned by `name:line` / `name:row n`. */
+export async function* fileRecords(
+  name: string,
+  input: RecordInput,
+  format: RecordFormat,
+): AsyncGenerator<SourceRecord> {
+  if (format === 'jsonl') {
+    for await (const entry of jsonLineEntries(input)) {
+      yield 'error' in entry
+        ? { position: `${name}:${entry.line}`, record: entry.raw, problem: entry.error }
+        : { position: `${name}:${entry.line}`, record: entry.record };
+    }
+  } else {
+    let row = 0;
+    const rows =
+      typeof input === 'string' ? readRecords(input, format) : readRecords(input, format, name);
+    for await (const record of rows) yield { position: `${name}:row ${++row}`, record };
+  }
+}
 
 /** A file, or every .jsonl/.csv file of a folder (sorted, not recursive). */
 export function fileSource(target: string): Source {
@@ -38,20 +73,7 @@ export function fileSource(target: string): Source {
             .sort()
             .map((file) => path.join(target, file))
         : [target];
-      for (const file of files) {
-        const name = path.basename(file);
-        if (formatOf(file) === 'jsonl') {
-          for await (const entry of jsonLineEntries(file)) {
-            yield 'error' in entry
-              ? { position: `${name}:${entry.line}`, record: entry.raw, problem: entry.error }
-              : { position: `${name}:${entry.line}`, record: entry.record };
-          }
-        } else {
-          let row = 0;
-          for await (const record of readRecords(file))
-            yield { position: `${name}:row ${++row}`, record };
-        }
-      }
+      for (const file of files) yield* fileRecords(path.basename(file), file, formatOf(file));
     },
   };
 }
