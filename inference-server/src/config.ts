@@ -1,6 +1,7 @@
 /** The inference server's settings, from the environment, checked once at start-up. */
 import { homedir } from 'node:os';
 import path from 'node:path';
+import type { ServingRole } from './app-deps.js';
 
 export interface ServerConfig {
   host: string;
@@ -17,6 +18,7 @@ export interface ServerConfig {
   intraOpThreads: number;
   auth: { hs256Secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
   rateLimit: { perSecond: number; burst: number };
+  servingRole: ServingRole;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -26,6 +28,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   if (!Number.isInteger(value) || value < min)
     throw new Error(`${name} must be an integer ≥ ${min}, not "${raw}"`);
   return value;
+}
+
+function servingRole(env: NodeJS.ProcessEnv): ServingRole {
+  const raw = env.SERVING_ROLE || 'primary';
+  if (raw !== 'primary' && raw !== 'shadow')
+    throw new Error(`SERVING_ROLE must be primary or shadow, not "${raw}"`);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -66,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       perSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 0, 0),
       burst: integer(env, 'RATE_LIMIT_BURST', 50, 1),
     },
+    servingRole: servingRole(env),
   };
 }
