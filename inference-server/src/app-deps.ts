@@ -6,6 +6,8 @@ import type { Metrics } from './metrics.js';
 import type { ModelHolder } from './model/holder.js';
 import type { Policy } from '../../lib/routing/policy.js';
 
+export type ServingRole = 'primary' | 'shadow';
+
 export interface AppDeps {
   models: ModelHolder;
   policy: { readonly current: Policy };
@@ -30,6 +32,11 @@ export interface AppDeps {
   trustedProxyHops?: number;
   /** True once the process is shutting down: readiness answers 503 so traffic moves away. */
   stopping?: () => boolean;
+  /**
+   * `shadow`: a Shadow rollout's candidate behind an Istio mirror. It classifies and counts
+   * what it is sent and stores nothing (the primary stores every request). Default `primary`.
+   */
+  servingRole?: ServingRole;
   /** Requests per second and burst per client; off when perSecond is 0 or absent. */
   rateLimit?: { perSecond: number; burst: number };
 }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { AuthOptions } from './auth.js';
 import { policyOptionsFromEnv, type PolicyOptions } from '../../lib/routing/policy.js';
+import type { ServingRole } from './app-deps.js';
 
 export interface ServerConfig {
   host: string;
@@ -25,6 +26,7 @@ export interface ServerConfig {
   /** SIGTERM: how long in-flight requests may take to finish (below the pod's grace period). */
   shutdownGraceMs: number;
   http: { requestMs: number; headersMs: number; keepAliveMs: number };
+  servingRole: ServingRole;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -34,6 +36,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   if (!Number.isInteger(value) || value < min)
     throw new Error(`${name} must be an integer ≥ ${min}, not "${raw}"`);
   return value;
+}
+
+function servingRole(env: NodeJS.ProcessEnv): ServingRole {
+  const raw = env.SERVING_ROLE || 'primary';
+  if (raw !== 'primary' && raw !== 'shadow')
+    throw new Error(`SERVING_ROLE must be primary or shadow, not "${raw}"`);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -84,5 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       headersMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1000),
       keepAliveMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 1000),
     },
+    servingRole: servingRole(env),
   };
 }

@@ -151,6 +151,7 @@ async function main(): Promise<void> {
     limits: { bodyBytes: config.bodyLimitBytes, maxBatch: config.maxBatch },
     modelName: config.modelName,
     auth: config.auth,
+    servingRole: config.servingRole,
     reloadModel: async () => {
       await models.load(modelDir);
       return models.runtime!.version;

@@ -26,7 +26,7 @@ export function createMetrics() {
     }),
     submissions: new Counter({
       name: 'inquiry_submissions_total',
-      help: 'Submitted inquiries by outcome (stored, duplicate, replayed, invalid, unavailable).',
+      help: 'Submitted inquiries by outcome (stored, duplicate, replayed, invalid, unavailable; shadow: a mirrored copy, not stored).',
       labelNames: ['outcome'],
       registers,
     }),

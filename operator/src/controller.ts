@@ -84,6 +84,13 @@ const WORKFLOWS: Watched = { group: 'argoproj.io', version: 'v1alpha1', plural: 
 
 /** Everything the operator creates: a change by someone else wakes the owner, which restores it. */
 const CHILDREN: Watched[] = [
+  { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount' },
+  {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'rolebindings',
+    kind: 'RoleBinding',
+  },
   { group: 'argoproj.io', version: 'v1alpha1', plural: 'cronworkflows', kind: 'CronWorkflow' },
   {
     group: 'argoproj.io',

@@ -25,6 +25,10 @@ export const names = {
   cronWorkflow: (pipeline: string, job: 'ingest' | 'classify' | 'retrain') =>
     dnsLabel(pipeline, job),
   policyConfigMap: (policy: string) => dnsLabel(policy, 'routing'),
+  /** The inference pods' identity (no API permissions; its name is their mTLS principal). */
+  inferenceServiceAccount: (pipeline: string) => dnsLabel(pipeline, 'inference'),
+  /** The Workflow pods' identity and its RoleBinding to WORKFLOW_CLUSTER_ROLE. */
+  workflowServiceAccount: (pipeline: string) => dnsLabel(pipeline, 'workflows'),
   policyPreview: (policy: string, generation: number, pipeline: string) =>
     dnsLabel(policy, 'preview', String(generation), pipeline),
 };
@@ -43,3 +47,10 @@ export const LABELS = {
 } as const;
 
 export const FIELD_MANAGER = 'inquiry-operator';
+
+/**
+ * The ClusterRole the chart installs for Workflow pods (Argo's executor: workflowtaskresults;
+ * the register step: create ModelVersions). The operator binds it in each pipeline's namespace,
+ * which its own role allows for this name only (`bind` with resourceNames).
+ */
+export const WORKFLOW_CLUSTER_ROLE = 'inquiry-platform-workflow';

@@ -9,6 +9,10 @@ import { readFileSync } from 'node:fs';
 import type { RoutingPolicySpec } from '../../crds/generated/routingpolicies.js';
 import { withDefaults } from '../../operator/src/builders/defaults.js';
 import {
+  buildServiceAccounts,
+  buildWorkflowRoleBinding,
+} from '../../operator/src/builders/identity.js';
+import {
   buildAutoscaler,
   buildDestinationRule,
   buildInferenceDeployment,
@@ -57,6 +61,8 @@ describe('built children against the real schemas', () => {
       image: 'registry.example/inquiry-platform:1.0.0',
     });
     const children: object[] = [
+      ...buildServiceAccounts(owner),
+      buildWorkflowRoleBinding(owner),
       ...(['ingest', 'classify', 'retrain'] as const).flatMap((job) => [
         buildWorkflowTemplate(owner, spec, job),
         buildCronWorkflow(owner, spec, job),
@@ -151,7 +157,10 @@ describe('built children against the real schemas', () => {
       'Deployment',
       'DestinationRule',
       'HorizontalPodAutoscaler',
+      'RoleBinding',
       'Service',
+      'ServiceAccount',
+      'ServiceAccount',
       'VirtualService',
       'VirtualService',
       'Workflow',

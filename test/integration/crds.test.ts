@@ -50,6 +50,38 @@ describe('platform CRDs on the API server', () => {
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
   });
 
+  it('uses names and short names that no other resource of the API server uses', async () => {
+    const ours = new Set<string>();
+    const others = new Map<string, string>();
+    const record = (groupVersion: string, resources: k8s.V1APIResource[]) => {
+      for (const resource of resources) {
+        if (resource.name.includes('/')) continue;
+        const names = [resource.name, resource.singularName, ...(resource.shortNames ?? [])];
+        for (const name of names.filter(Boolean)) {
+          if (groupVersion.startsWith(`${GROUP}/`)) ours.add(name);
+          else others.set(name, `${resource.kind} (${groupVersion})`);
+        }
+      }
+    };
+    record('v1', (await core.getAPIResources()).resources);
+    for (const group of (await kc.makeApiClient(k8s.ApisApi).getAPIVersions()).groups) {
+      for (const { version } of group.versions) {
+        const list = await custom.getAPIResources({ group: group.name, version });
+        record(`${group.name}/${version}`, list.resources);
+      }
+    }
+    // `kubectl get ip` is the core IPAddress (networking.k8s.io), not an InquiryPipeline.
+    expect(others.get('ip')).toMatch(/^IPAddress/);
+    expect([...ours].sort()).toEqual(
+      ['inqp', 'inquirypipeline', 'inquirypipelines', 'modelversion', 'modelversions', 'mv']
+        .concat(['routing', 'routingpolicies', 'routingpolicy', 'rp'])
+        .sort(),
+    );
+    expect(
+      [...ours].filter((name) => others.has(name)).map((n) => `${n}: ${others.get(n)}`),
+    ).toEqual([]);
+  });
+
   it('accepts the examples and applies the schema defaults', async () => {
     for (const file of await yamlFiles(examplesDir)) {
       const object = parse(await readFile(new URL(file, examplesDir), 'utf8')) as {

@@ -1,8 +1,8 @@
 /**
  * The deployment manifests checked by real tools: the chart through `helm lint`, `helm template`
- * (values schema included) and `helm package`, then every rendered object and every file of
- * argocd/, istio/, deploy/ and crds/examples/ through a server-side dry run on the test bed's
- * API server, where the upstream Argo CD, Argo Workflows, Istio and Prometheus Operator CRDs
+ * (values schema included) and `helm package`, then every rendered object (the platform chart
+ * and the Argo CD chart in argocd/) and every file of istio/, deploy/ and crds/examples/
+ * through a server-side dry run on the test bed's API server, where the upstream Argo CD, Argo Workflows, Istio and Prometheus Operator CRDs
  * check each field. The operator's RBAC is exercised in operator-rbac.test.ts.
  */
 import { execFile } from 'node:child_process';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
+import { WORKFLOW_CLUSTER_ROLE } from '../../operator/src/names.js';
 import { KUBERNETES_VERSION } from '../../scripts/testbed/versions.js';
 import { installPlatformCrds, testbed } from './testbed.js';
 
@@ -20,6 +21,8 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHART = path.join(ROOT, 'charts/inquiry-platform');
 const FULL_VALUES = path.join(CHART, 'ci/full-values.yaml');
+const GITOPS_CHART = path.join(ROOT, 'argocd');
+const REPO_URL = 'https://git.example.com/team/inquiry-platform.git';
 const RELEASE = 'inquiry-platform';
 const RELEASE_NAMESPACE = 'inquiry-system';
 const FIELD_MANAGER = 'deploy-test';
@@ -236,9 +239,19 @@ describe('deployment manifests', () => {
       }
     });
 
-    it('grants the operator no wildcard and no Secret', () => {
+    it('grants the operator and the Workflow pods no wildcard and no Secret', () => {
       const roles = defaults.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
-      expect(roles).toHaveLength(2);
+      expect(roles).toHaveLength(3);
+      // The Workflow pods' role, bound per pipeline namespace by the operator under this name.
+      const workflow = roles.find((role) => role.metadata.name === WORKFLOW_CLUSTER_ROLE)!;
+      expect(workflow.rules).toEqual([
+        {
+          apiGroups: ['argoproj.io'],
+          resources: ['workflowtaskresults'],
+          verbs: ['create', 'patch'],
+        },
+        { apiGroups: ['inquiries.mlops.io'], resources: ['modelversions'], verbs: ['create'] },
+      ]);
       for (const role of roles) {
         for (const rule of role.rules as Record<string, string[]>[]) {
           for (const field of ['apiGroups', 'resources', 'verbs']) {
@@ -311,6 +324,64 @@ describe('deployment manifests', () => {
       );
     });
 
+    it("scrapes the inference pods through Istio's merged metrics under the shipped STRICT mTLS", async () => {
+      const peer = manifests(
+        await readFile(path.join(ROOT, 'istio/peer-authentication.yaml'), 'utf8'),
+      );
+      expect(peer.find((o) => o.kind === 'PeerAuthentication')?.spec?.mtls).toEqual({
+        mode: 'STRICT',
+      });
+      // A plain-HTTP scrape of the app port would be refused by the sidecar: the default goes to
+      // the sidecar agent (port from the rewritten prometheus.io/port, plain HTTP, /stats/prometheus).
+      const endpoint = (
+        defaults.find((o) => o.kind === 'PodMonitor')!.spec!.podMetricsEndpoints as Record<
+          string,
+          unknown
+        >[]
+      )[0]!;
+      expect(endpoint).toMatchObject({ path: '/stats/prometheus', scheme: 'http' });
+      expect(endpoint).not.toHaveProperty('port');
+      const relabelings = endpoint.relabelings as Record<string, unknown>[];
+      expect(relabelings.slice(0, 2)).toEqual([
+        expect.objectContaining({ regex: 'istio-proxy', action: 'keep' }),
+        expect.objectContaining({
+          sourceLabels: ['__meta_kubernetes_pod_annotationpresent_prometheus_io_scrape'],
+          action: 'keep',
+        }),
+      ]);
+      expect(relabelings.filter((r) => r.targetLabel === '__address__')).toHaveLength(2);
+      // The annotations those relabelings read are on the pods the operator creates.
+      const { buildInferenceDeployment } = await import('../../operator/src/builders/serving.js');
+      const { withDefaults } = await import('../../operator/src/builders/defaults.js');
+      const pod = buildInferenceDeployment(
+        {
+          apiVersion: 'inquiries.mlops.io/v1alpha1',
+          kind: 'InquiryPipeline',
+          metadata: { name: 'p', namespace: 'inquiries', uid: 'u' },
+        },
+        withDefaults({ databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: 'http://m' } }),
+        { name: 'p-v1', artifactUri: 'mlflow-artifacts:/1/r/artifacts/bundle', subset: 'stable' },
+      ).spec!.template;
+      expect(pod.metadata!.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': '8080',
+        'prometheus.io/path': '/metrics',
+      });
+      expect(pod.metadata!.labels!['sidecar.istio.io/inject']).toBe('true');
+      // A direct scrape stays possible (full values: https with mesh certificates), and a
+      // contradictory setting is refused.
+      const direct = (
+        full.find((o) => o.kind === 'PodMonitor')!.spec!.podMetricsEndpoints as Record<
+          string,
+          unknown
+        >[]
+      )[0]!;
+      expect(direct).toMatchObject({ port: 'http', path: '/metrics', scheme: 'https' });
+      expect(
+        await helmRefusal(...templateArgs('--set', 'monitoring.podMonitor.scheme=https')),
+      ).toMatch(/istioMetricsMerging: false/);
+    });
+
     it('packages the linked CRDs and monitoring files as regular files', async () => {
       const out = await mkdtemp(path.join(tmpdir(), 'chart-package-'));
       try {
@@ -333,15 +404,35 @@ describe('deployment manifests', () => {
   describe('Argo CD', () => {
     let applications: Manifest[];
 
+    let bootstrap: Manifest[];
+
     beforeAll(async () => {
-      applications = [];
-      for (const file of await yamlFilesUnder('argocd')) {
-        const docs = manifests(await readFile(path.join(ROOT, file), 'utf8'));
-        applications.push(...docs.filter((o) => o.kind === 'Application'));
-      }
+      bootstrap = manifests(
+        await helm('template', 'gitops', GITOPS_CHART, '--set', `repoURL=${REPO_URL}`),
+      );
+      // What the root Application renders: the children.
+      const children = manifests(
+        await helm(
+          'template',
+          'gitops',
+          GITOPS_CHART,
+          '--set',
+          `repoURL=${REPO_URL}`,
+          '--set',
+          'bootstrap=false',
+        ),
+      );
+      applications = [...bootstrap, ...children].filter((o) => o.kind === 'Application');
     });
 
-    it('syncs the CRDs, then the chart, then the custom resources, from one repository', async () => {
+    it('refuses to render without the repository, and says what to set', async () => {
+      expect(await helmRefusal('template', 'gitops', GITOPS_CHART)).toMatch(
+        /repoURL is required: the Git repository Argo CD syncs the platform from, e\.g\. .*--set repoURL=/,
+      );
+      await helm('lint', '--strict', GITOPS_CHART, '--set', `repoURL=${REPO_URL}`);
+    });
+
+    it('syncs the CRDs, then the chart, then the custom resources, from one repository', () => {
       const wave = (o: Manifest) =>
         (o.metadata as { annotations?: Record<string, string> }).annotations?.[
           'argocd.argoproj.io/sync-wave'
@@ -354,6 +445,10 @@ describe('deployment manifests', () => {
           retry?: { backoff?: object };
         };
       const byPath = new Map(applications.map((o) => [source(o).path, o]));
+      const root = byPath.get('argocd')!;
+      expect(source(root).helm).toEqual({
+        valuesObject: { repoURL: REPO_URL, targetRevision: 'main', bootstrap: false },
+      });
       const crds = byPath.get('crds')!;
       const chart = byPath.get('charts/inquiry-platform')!;
       const platform = byPath.get('deploy/platform')!;
@@ -367,13 +462,12 @@ describe('deployment manifests', () => {
       }
       expect(sync(chart).automated?.prune).toBe(true);
       expect(sync(platform).automated?.prune).toBe(true);
-      expect(byPath.get('argocd/apps')).toBeDefined();
-      const project = manifests(await readFile(path.join(ROOT, 'argocd/project.yaml'), 'utf8'))[0]!;
+      const project = bootstrap.find((o) => o.kind === 'AppProject')!;
       const repos = new Set([
         ...(project.spec!.sourceRepos as string[]),
         ...applications.map((o) => source(o).repoURL),
       ]);
-      expect([...repos]).toEqual(['https://github.com/inquiry-platform/inquiry-platform.git']);
+      expect([...repos]).toEqual([REPO_URL]);
     });
 
     it('ignores differences only in the VirtualService route weights', () => {
@@ -417,12 +511,16 @@ describe('deployment manifests', () => {
       await installPlatformCrds();
     });
 
-    it('accepts every rendered object and every file of argocd/, istio/, deploy/, crds/examples/', async () => {
+    it('accepts every rendered object (platform and Argo CD charts) and every file of istio/, deploy/, crds/examples/', async () => {
       const sources: [string, string][] = [
         ['helm template (default values)', defaultsText],
         ['helm template (ci/full-values.yaml)', fullText],
       ];
-      for (const dir of ['argocd', 'istio', 'deploy', 'crds/examples']) {
+      sources.push([
+        'helm template argocd',
+        await helm('template', 'gitops', GITOPS_CHART, '--set', `repoURL=${REPO_URL}`),
+      ]);
+      for (const dir of ['istio', 'deploy', 'crds/examples']) {
         for (const file of await yamlFilesUnder(dir)) {
           sources.push([file, await readFile(path.join(ROOT, file), 'utf8')]);
         }
@@ -478,7 +576,15 @@ describe('deployment manifests', () => {
       monitor.spec.podMetricsEndpoints[0]!.interval = 15;
       expect(await refusedBy(monitor)).toMatch(/interval/);
       const application = k8s.loadYaml<k8s.KubernetesObject & { spec: { syncPolicy: object } }>(
-        await readFile(path.join(ROOT, 'argocd/apps/platform.yaml'), 'utf8'),
+        await helm(
+          'template',
+          'gitops',
+          GITOPS_CHART,
+          '--set',
+          `repoURL=${REPO_URL}`,
+          '--show-only',
+          'templates/app-platform.yaml',
+        ),
       );
       application.spec.syncPolicy = { automated: { prune: 'yes' } };
       expect(await refusedBy(application)).toMatch(/prune/);

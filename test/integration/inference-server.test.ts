@@ -213,6 +213,54 @@ describe('inference server', () => {
       expect((after.feedback as unknown[]).length).toBe(2);
     });
 
+    it('as a Shadow candidate (SERVING_ROLE=shadow), classifies mirrored requests and stores nothing', async () => {
+      const shadowMetrics = createMetrics();
+      const shadow = await serve({
+        ...harness.deps,
+        metrics: shadowMetrics,
+        servingRole: 'shadow',
+      });
+      const count = async () =>
+        (
+          await pool.query<{ n: string }>(
+            'SELECT (SELECT count(*) FROM inquiries) + (SELECT count(*) FROM feedback) AS n',
+          )
+        ).rows[0]!.n;
+      try {
+        const stored = await json(
+          await post('/api/v1/inquiries/submit', {
+            ...inquiry,
+            body: `${inquiry.body} (shadow test)`,
+          }),
+        );
+        const before = await count();
+        const mirrored = await fetch(`${shadow.url}/api/v1/inquiries/submit`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...inquiry, body: `${inquiry.body} (shadow test)` }),
+        });
+        expect(mirrored.status).toBe(202);
+        const answer = await json(mirrored);
+        expect(answer).toMatchObject({ shadow: true, category: { label: 'billing' } });
+        expect(answer).not.toHaveProperty('id');
+        expect(answer).not.toHaveProperty('duplicate');
+        const feedback = await fetch(
+          `${shadow.url}/api/v1/inquiries/${stored.id as string}/feedback`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ category: 'billing' }),
+          },
+        );
+        expect(feedback.status).toBe(202);
+        expect(await count()).toBe(before);
+        const exposition = await shadowMetrics.registry.metrics();
+        expect(exposition).toMatch(/inquiry_submissions_total\{outcome="shadow"\} 1/);
+      } finally {
+        await shadow.close();
+      }
+    });
+
     it('answers a retried submit with the first answer and stores nothing twice', async () => {
       const request = { ...inquiry, body: `${inquiry.body} (retry test)` };
       const first = await post('/api/v1/inquiries/submit', request, { 'idempotency-key': 'key-1' });

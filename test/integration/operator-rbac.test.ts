@@ -16,6 +16,7 @@ import { MlflowClient } from '../../lib/mlflow/client.js';
 import { Controller } from '../../operator/src/controller.js';
 import { LeaderElector } from '../../operator/src/kube/leader.js';
 import { createOperatorMetrics } from '../../operator/src/metrics.js';
+import { WORKFLOW_CLUSTER_ROLE } from '../../operator/src/names.js';
 import { auditLogPath } from '../../scripts/testbed/kubernetes.js';
 import { KUBERNETES_VERSION } from '../../scripts/testbed/versions.js';
 import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
@@ -68,26 +69,34 @@ describe("the operator under the chart's RBAC only", () => {
         'templates/operator-serviceaccount.yaml',
         '--show-only',
         'templates/operator-rbac.yaml',
+        '--show-only',
+        'templates/workflow-rbac.yaml',
       ],
       { cwd: ROOT },
     );
     rbac = k8s.loadAllYaml(stdout).filter(Boolean) as k8s.KubernetesObject[];
     for (const object of rbac) await objects.create(object);
     account = rbac.find((o) => o.kind === 'ServiceAccount')!.metadata!.name!;
+    operatorKc = await kubeConfigOf(account, OPERATOR_NAMESPACE);
+  });
+
+  /** A kubeconfig with a real token of the ServiceAccount (TokenRequest API). */
+  async function kubeConfigOf(name: string, namespace: string): Promise<k8s.KubeConfig> {
     const token = await core.createNamespacedServiceAccountToken({
-      name: account,
-      namespace: OPERATOR_NAMESPACE,
+      name,
+      namespace,
       body: { spec: { audiences: [], expirationSeconds: 3600 } },
     });
     const cluster = kc.getCurrentCluster()!;
-    operatorKc = new k8s.KubeConfig();
-    operatorKc.loadFromOptions({
+    const config = new k8s.KubeConfig();
+    config.loadFromOptions({
       clusters: [cluster],
-      users: [{ name: account, token: token.status!.token }],
-      contexts: [{ name: account, cluster: cluster.name, user: account }],
-      currentContext: account,
+      users: [{ name, token: token.status!.token }],
+      contexts: [{ name, cluster: cluster.name, user: name }],
+      currentContext: name,
     });
-  });
+    return config;
+  }
 
   afterAll(async () => {
     for (const object of rbac ?? [])
@@ -264,8 +273,30 @@ describe("the operator under the chart's RBAC only", () => {
       if (e.verb === 'patch' && e.responseStatus?.code === 201)
         used.add(describe({ ...e, verb: 'create' }));
 
+    // `bind` is checked when a RoleBinding is written, not requested: the operator bound the
+    // Workflow role (whose permissions it does not hold) for the pipeline, and no other role.
+    const binding = await kc
+      .makeApiClient(k8s.RbacAuthorizationV1Api)
+      .readNamespacedRoleBinding({ name: 'rbac-workflows', namespace: NAMESPACE });
+    expect(binding.roleRef.name).toBe(WORKFLOW_CLUSTER_ROLE);
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'rbac-workflows', namespace: NAMESPACE },
+    ]);
+    used.add(`rbac.authorization.k8s.io|clusterroles|bind`);
+    await expect(
+      operatorKc.makeApiClient(k8s.RbacAuthorizationV1Api).createNamespacedRoleBinding({
+        namespace: NAMESPACE,
+        body: {
+          metadata: { name: 'escalate' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+          subjects: [{ kind: 'ServiceAccount', name: 'rbac-workflows', namespace: NAMESPACE }],
+        },
+      }),
+    ).rejects.toMatchObject({ code: 403 });
+
     const granted = rbac
       .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+      .filter((o) => o.metadata?.name !== WORKFLOW_CLUSTER_ROLE)
       .flatMap((role) => (role as unknown as { rules: Rule[] }).rules)
       .flatMap((rule) =>
         rule.apiGroups.flatMap((group) =>
@@ -288,5 +319,48 @@ describe("the operator under the chart's RBAC only", () => {
         .makeApiClient(k8s.CoordinationV1Api)
         .readNamespacedLease({ name: 'inquiry-operator', namespace: NAMESPACE }),
     ).rejects.toMatchObject({ code: 403 });
+  });
+
+  it("lets the pipeline's Workflow pods run Argo's executor and register a ModelVersion, nothing more", async () => {
+    // The pipeline of the test above left its identities; the Workflow one acts with its own token.
+    const workflowKc = await kubeConfigOf('rbac-workflows', NAMESPACE);
+    const can = async (attributes: k8s.V1ResourceAttributes) =>
+      (
+        await workflowKc.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({
+          body: { spec: { resourceAttributes: attributes } },
+        })
+      ).status!.allowed;
+    const argo = { group: 'argoproj.io', resource: 'workflowtaskresults', namespace: NAMESPACE };
+    expect(await can({ ...argo, verb: 'create' })).toBe(true);
+    expect(await can({ ...argo, verb: 'patch' })).toBe(true);
+    expect(await can({ ...argo, verb: 'delete' })).toBe(false);
+    expect(await can({ ...argo, verb: 'create', namespace: OPERATOR_NAMESPACE })).toBe(false);
+    expect(await can({ resource: 'secrets', verb: 'get', namespace: NAMESPACE })).toBe(false);
+    expect(await can({ resource: 'pods', verb: 'list', namespace: NAMESPACE })).toBe(false);
+    const workflowCustom = workflowKc.makeApiClient(k8s.CustomObjectsApi);
+    const created = (await workflowCustom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      body: {
+        apiVersion: 'inquiries.mlops.io/v1alpha1',
+        kind: 'ModelVersion',
+        metadata: { name: 'rbac-registered' },
+        spec: { pipeline: 'rbac-none', model: { name: modelName, version: '99' } },
+      },
+    })) as { metadata: { uid: string } };
+    expect(created.metadata.uid).toBeTruthy();
+    await expect(
+      workflowCustom.deleteNamespacedCustomObject({
+        ...GROUP,
+        plural: 'modelversions',
+        name: 'rbac-registered',
+      }),
+    ).rejects.toMatchObject({ code: 403 });
+    // The inference pods' account carries no token and no permission.
+    const inference = await core.readNamespacedServiceAccount({
+      name: 'rbac-inference',
+      namespace: NAMESPACE,
+    });
+    expect(inference.automountServiceAccountToken).toBe(false);
   });
 });

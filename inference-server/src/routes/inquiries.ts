@@ -171,6 +171,23 @@ export function inquiryRoutes(deps: AppDeps): Router {
     const idempotencyKey = ctx.get('idempotency-key') || undefined;
     if (idempotencyKey && idempotencyKey.length > 200)
       throw badRequest('the Idempotency-Key header must be at most 200 characters');
+    if (deps.servingRole === 'shadow') {
+      // A mirrored copy: the primary stores it and answers the caller.
+      const text = inquiryText(validated.value);
+      const { version, results } = await classify([text]);
+      deps.metrics.submissions.inc({ outcome: 'shadow' });
+      ctx.status = 202;
+      ctx.body = {
+        shadow: true,
+        ...classificationView(
+          results[0]!,
+          combineUrgency(results[0]!.urgency, detectUrgency(text)),
+          false,
+        ),
+        model_version: version,
+      };
+      return;
+    }
     if (!submissions) {
       deps.metrics.submissions.inc({ outcome: 'unavailable' });
       throw unavailable(
@@ -278,6 +295,11 @@ export function inquiryRoutes(deps: AppDeps): Router {
       });
     }
     if (problems.length > 0) throw invalidInput(problems);
+    if (deps.servingRole === 'shadow') {
+      ctx.status = 202;
+      ctx.body = { shadow: true, stored: false };
+      return;
+    }
     if (!deps.pool) throw unavailable('this server runs without a database', 60);
     const predictions = await latestPredictions(deps.pool, id);
     if (!(await inquiryExists(deps.pool, id))) throw notFound(`no inquiry ${id}`);

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { dnsLabel, names } from '../names.js';
+import { parsePolicyYaml } from '../../../lib/routing/policy.js';
+import { dnsLabel, names, WORKFLOW_CLUSTER_ROLE } from '../names.js';
+import { DEFAULT_POLICY_FILE, POLICY_FILE } from './common.js';
+import { buildServiceAccounts, buildWorkflowRoleBinding } from './identity.js';
 import { PIPELINE_DEFAULTS, withDefaults } from './defaults.js';
 import {
   buildDestinationRule,
@@ -104,7 +107,7 @@ describe('builders', () => {
     expect(JSON.stringify(classify.spec.templates)).toContain('"withSequence":{"count":"4"}');
     expect(JSON.stringify(classify.spec.templates)).toContain('{{inputs.parameters.shard}}/4');
     const retrain = JSON.stringify(buildWorkflowTemplate(owner, spec, 'retrain').spec.templates);
-    expect(retrain).toContain('{{steps.should-retrain.exitCode}} == 0');
+    expect(retrain).toContain('{{steps.should-retrain.outputs.parameters.decision}} == retrain');
     expect(buildCronWorkflow(owner, spec, 'ingest').spec.suspend).toBe(true);
     expect(buildCronWorkflow(owner, spec, 'retrain').spec.schedules).toEqual(['0 3 * * 0']);
   });
@@ -212,5 +215,76 @@ describe('the ingest step', () => {
     expect(ingest({ type: 'file', location: '/data/x.csv' }).volumes).toEqual([
       { name: 'work', emptyDir: {} },
     ]);
+  });
+
+  const inference = (s: typeof spec, shadow?: boolean) =>
+    buildInferenceDeployment(owner, s, {
+      name: 'support-emea-v2',
+      artifactUri: 'mlflow-artifacts:/1/r/artifacts/bundle',
+      subset: 'canary',
+      ...(shadow === undefined ? {} : { shadow }),
+    }).spec!.template.spec!;
+  const envOf = (pod: ReturnType<typeof inference>) =>
+    Object.fromEntries(pod.containers[0]!.env!.map((v) => [v.name, v.value]));
+
+  it("serve a RoutingPolicy's ConfigMap, or the image's default policy without one", () => {
+    const withRef = inference({ ...spec, routingPolicyRef: { name: 'desk' } });
+    expect(withRef.volumes!.find((v) => v.name === 'policy')?.configMap?.name).toBe('desk-routing');
+    expect(envOf(withRef).ROUTING_POLICY_FILE).toBe(POLICY_FILE);
+    const without = inference(spec);
+    expect(without.volumes!.map((v) => v.name)).not.toContain('policy');
+    expect(without.containers[0]!.volumeMounts!.map((m) => m.name)).not.toContain('policy');
+    expect(envOf(without).ROUTING_POLICY_FILE).toBe(DEFAULT_POLICY_FILE);
+  });
+
+  it('point the default policy at the repository default the platform image copies', () => {
+    const dockerfile = readFileSync(
+      new URL('../../../docker/inference-server.Dockerfile', import.meta.url),
+      'utf8',
+    );
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const workdir = /^WORKDIR (\S+)$/m.exec(runtime)?.[1];
+    expect(runtime).toMatch(/^COPY config \.\/config$/m);
+    expect(DEFAULT_POLICY_FILE).toBe(`${workdir}/config/routing_rules.yaml`);
+    const policy = parsePolicyYaml(
+      readFileSync(new URL('../../../config/routing_rules.yaml', import.meta.url), 'utf8'),
+    );
+    expect(policy.spec.defaultDepartment).toBeTruthy();
+  });
+
+  it('mark a Shadow candidate so that its server stores nothing', () => {
+    expect(envOf(inference(spec, true)).SERVING_ROLE).toBe('shadow');
+    expect(envOf(inference(spec, false)).SERVING_ROLE).toBeUndefined();
+    expect(envOf(inference(spec)).SERVING_ROLE).toBeUndefined();
+  });
+
+  it("run pods as the pipeline's own ServiceAccounts, the Workflow one bound to the chart's role", () => {
+    const [inferenceAccount, workflowAccount] = buildServiceAccounts(owner);
+    expect(inference(spec).serviceAccountName).toBe(inferenceAccount!.metadata!.name);
+    expect(inferenceAccount!.automountServiceAccountToken).toBe(false);
+    expect(inference(spec).automountServiceAccountToken).toBe(false);
+    expect(buildWorkflowTemplate(owner, spec, 'retrain').spec.serviceAccountName).toBe(
+      workflowAccount!.metadata!.name,
+    );
+    const binding = buildWorkflowRoleBinding(owner);
+    expect(binding.metadata).toMatchObject({
+      namespace: 'inquiries',
+      ownerReferences: [{ kind: 'InquiryPipeline', controller: true }],
+    });
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: WORKFLOW_CLUSTER_ROLE,
+    });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: workflowAccount!.metadata!.name, namespace: 'inquiries' },
+    ]);
+    const chartRole = parse(
+      readFileSync(
+        new URL('../../../charts/inquiry-platform/templates/workflow-rbac.yaml', import.meta.url),
+        'utf8',
+      ).replace(/\{\{[^}]*\}\}/g, ''),
+    ) as { metadata: { name: string } };
+    expect(chartRole.metadata.name).toBe(WORKFLOW_CLUSTER_ROLE);
   });
 });

@@ -70,3 +70,17 @@ export const containerSecurity = {
 } satisfies V1SecurityContext;
 
 export const DEFAULT_IMAGE = 'ghcr.io/inquiry-platform/platform:0.1.0';
+
+/**
+ * The routing policy of a pipeline without `routingPolicyRef`: config/routing_rules.yaml, which
+ * the platform image carries (docker/inference-server.Dockerfile: WORKDIR /app, COPY config).
+ */
+export const DEFAULT_POLICY_FILE = '/app/config/routing_rules.yaml';
+
+/** Where a RoutingPolicy's ConfigMap is mounted, and its file there. */
+export const POLICY_DIR = '/etc/inquiry/policy';
+export const POLICY_FILE = `${POLICY_DIR}/routing_rules.yaml`;
+
+/** The policy file a pipeline's pods read: its RoutingPolicy's, or the image's default. */
+export const policyFileOf = (spec: { routingPolicyRef?: { name: string } }): string =>
+  spec.routingPolicyRef ? POLICY_FILE : DEFAULT_POLICY_FILE;

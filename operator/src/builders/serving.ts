@@ -17,7 +17,9 @@ import {
   childMetadata,
   containerSecurity,
   DEFAULT_IMAGE,
+  POLICY_DIR,
   podSecurity,
+  policyFileOf,
   type Owner,
 } from './common.js';
 import type { ResolvedPipelineSpec } from './defaults.js';
@@ -32,6 +34,8 @@ export interface ServedModel {
   /** MLflow artifact location of the bundle. */
   artifactUri: string;
   subset: Subset;
+  /** A Shadow rollout's candidate: receives mirrored traffic, classifies, stores nothing. */
+  shadow?: boolean;
 }
 
 const PORT = 8080;
@@ -112,7 +116,7 @@ export function buildInferenceDeployment(
           },
         },
         spec: {
-          serviceAccountName: 'inquiry-inference',
+          serviceAccountName: names.inferenceServiceAccount(owner.metadata.name),
           securityContext: podSecurity,
           automountServiceAccountToken: false,
           initContainers: [
@@ -154,8 +158,9 @@ export function buildInferenceDeployment(
                 { name: 'MLFLOW_TRACKING_URI', value: spec.mlflow.trackingUri },
                 { name: 'MODEL_NAME', value: modelName(owner, spec) },
                 { name: 'MODEL_DIR', value: '/var/lib/inquiry/model' },
-                { name: 'ROUTING_POLICY_FILE', value: '/etc/inquiry/policy/routing_rules.yaml' },
+                { name: 'ROUTING_POLICY_FILE', value: policyFileOf(spec) },
                 ...(nodeOptions ? [{ name: 'NODE_OPTIONS', value: nodeOptions }] : []),
+                ...(model.shadow ? [{ name: 'SERVING_ROLE', value: 'shadow' }] : []),
               ],
               resources,
               readinessProbe: {
@@ -175,19 +180,23 @@ export function buildInferenceDeployment(
               },
               securityContext: containerSecurity,
               volumeMounts: [
-                { name: 'policy', mountPath: '/etc/inquiry/policy', readOnly: true },
+                ...(spec.routingPolicyRef
+                  ? [{ name: 'policy', mountPath: POLICY_DIR, readOnly: true }]
+                  : []),
                 { name: 'model', mountPath: '/var/lib/inquiry/model' },
                 { name: 'tmp', mountPath: '/tmp' },
               ],
             },
           ],
           volumes: [
-            spec.routingPolicyRef
-              ? {
-                  name: 'policy',
-                  configMap: { name: names.policyConfigMap(spec.routingPolicyRef.name) },
-                }
-              : { name: 'policy', emptyDir: {} },
+            ...(spec.routingPolicyRef
+              ? [
+                  {
+                    name: 'policy',
+                    configMap: { name: names.policyConfigMap(spec.routingPolicyRef.name) },
+                  },
+                ]
+              : []),
             { name: 'model', emptyDir: {} },
             { name: 'tmp', emptyDir: {} },
           ],

@@ -10,7 +10,9 @@ import {
   childMetadata,
   containerSecurity,
   DEFAULT_IMAGE,
+  POLICY_DIR,
   podSecurity,
+  policyFileOf,
   type Owner,
 } from './common.js';
 import { LABELS, names } from '../names.js';
@@ -56,7 +58,13 @@ function environment(owner: Owner, spec: ResolvedPipelineSpec) {
   return env;
 }
 
-const POLICY_MOUNT = { name: 'policy', mountPath: '/etc/inquiry/policy', readOnly: true };
+const POLICY_MOUNT = { name: 'policy', mountPath: POLICY_DIR, readOnly: true };
+
+/** Every Workflow pod: /work shared by a pod's steps, and a writable /tmp (read-only root). */
+const SCRATCH_VOLUMES = [
+  { name: 'work', emptyDir: {} },
+  { name: 'tmp', emptyDir: {} },
+];
 
 function container(
   owner: Owner,
@@ -71,7 +79,11 @@ function container(
     env: environment(owner, spec),
     resources: RESOURCES,
     securityContext: containerSecurity,
-    volumeMounts: [{ name: 'work', mountPath: '/work' }, ...mounts],
+    volumeMounts: [
+      { name: 'work', mountPath: '/work' },
+      { name: 'tmp', mountPath: '/tmp' },
+      ...mounts,
+    ],
   };
 }
 
@@ -100,10 +112,12 @@ function templates(
     }
     case 'classify':
       return {
-        entrypoint: 'fan-out',
+        entrypoint: 'classify',
         templates: [
           {
-            name: 'fan-out',
+            // The shards, then the online accuracy of every serving version against the
+            // feedback received: the sample the canary analysis (online.accuracy) reads.
+            name: 'classify',
             steps: [
               [
                 {
@@ -113,7 +127,17 @@ function templates(
                   withSequence: { count: String(spec.classification.shards) },
                 },
               ],
+              [{ name: 'evaluate-online', template: 'evaluate-online' }],
             ],
+          },
+          {
+            name: 'evaluate-online',
+            retryStrategy: RETRY,
+            container: container(owner, spec, [
+              'evaluate-online',
+              '--pipeline',
+              owner.metadata.name,
+            ]),
           },
           {
             name: 'classify-shard',
@@ -129,7 +153,7 @@ function templates(
                 '--alias',
                 'champion',
                 '--policy',
-                '/etc/inquiry/policy/routing_rules.yaml',
+                policyFileOf(spec),
                 '--shard',
                 `{{inputs.parameters.shard}}/${spec.classification.shards}`,
               ],
@@ -146,35 +170,40 @@ function templates(
           {
             name: 'retrain',
             steps: [
-              [
-                {
-                  name: 'should-retrain',
-                  template: 'should-retrain',
-                  continueOn: { failed: true },
-                },
-              ],
+              [{ name: 'should-retrain', template: 'should-retrain' }],
               [
                 {
                   name: 'train-evaluate-register',
                   template: 'train-evaluate-register',
-                  when: '{{steps.should-retrain.exitCode}} == 0',
+                  when: `{{steps.should-retrain.outputs.parameters.decision}} == ${RETRAIN}`,
                 },
               ],
             ],
           },
           {
+            // Exit 3 of should-retrain means "not needed"; any other failure fails the step (and
+            // is retried), never passes for a skip.
             name: 'should-retrain',
-            container: container(owner, spec, [
-              'should-retrain',
-              '--model-name',
-              modelName(owner, spec),
-              '--min-new-labels',
-              String(t.minNewLabels),
-              '--drift-threshold',
-              String(t.driftThreshold),
-              '--min-online-accuracy',
-              String(t.minOnlineAccuracy),
-            ]),
+            retryStrategy: RETRY,
+            outputs: {
+              parameters: [{ name: 'decision', valueFrom: { path: DECISION_FILE } }],
+            },
+            script: {
+              ...(({ args: _args, ...rest }) => rest)(container(owner, spec, [])),
+              command: ['sh'],
+              source: shouldRetrainScript([
+                'inquiry-pipeline',
+                'should-retrain',
+                '--model-name',
+                modelName(owner, spec),
+                '--min-new-labels',
+                String(t.minNewLabels),
+                '--drift-threshold',
+                String(t.driftThreshold),
+                '--min-online-accuracy',
+                String(t.minOnlineAccuracy),
+              ]),
+            },
           },
           {
             // One pod: the bundle and the report stay on its /work volume between the three steps.
@@ -187,7 +216,12 @@ function templates(
                 'set -eu',
                 // Evaluated on the examples held out of its own training (never trained on).
                 'inquiry-pipeline train --from-db --out /work/bundle --write-test /work/test.jsonl',
-                `inquiry-pipeline evaluate --bundle /work/bundle --data /work/test.jsonl --out /work/report --champion-model ${modelName(owner, spec)}`,
+                // Against the champion: exit 3 when the candidate is not better, and then
+                // nothing is registered (a first model, without a champion, always is).
+                'status=0',
+                `inquiry-pipeline evaluate --bundle /work/bundle --data /work/test.jsonl --out /work/report --champion-model ${modelName(owner, spec)} --require-better || status=$?`,
+                `if [ "$status" -eq ${NOT_BETTER_EXIT} ]; then echo 'the candidate does not beat the champion: not registered'; exit 0; fi`,
+                'if [ "$status" -ne 0 ]; then exit "$status"; fi',
                 `inquiry-pipeline register --bundle /work/bundle --evaluation /work/report --pipeline ${owner.metadata.name} --model-name ${modelName(owner, spec)} --namespace ${owner.metadata.namespace}`,
               ].join('\n'),
             },
@@ -196,6 +230,26 @@ function templates(
       };
     }
   }
+}
+
+/** `should-retrain` and `evaluate --require-better`: exit 3 means "no" (pipelines/src/cli.ts). */
+const NO_RETRAIN_EXIT = 3;
+const NOT_BETTER_EXIT = 3;
+const RETRAIN = 'retrain';
+const DECISION_FILE = '/work/decision';
+
+/** Runs should-retrain and writes `retrain` or `skip` to DECISION_FILE; other exits fail. */
+export function shouldRetrainScript(command: string[]): string {
+  return [
+    'set -u',
+    'status=0',
+    `${command.join(' ')} || status=$?`,
+    'case "$status" in',
+    `  0) echo ${RETRAIN} > ${DECISION_FILE} ;;`,
+    `  ${NO_RETRAIN_EXIT}) echo skip > ${DECISION_FILE} ;;`,
+    '  *) echo "should-retrain failed with exit status $status" >&2; exit "$status" ;;',
+    'esac',
+  ].join('\n');
 }
 
 export function buildWorkflowTemplate(
@@ -210,10 +264,10 @@ export function buildWorkflowTemplate(
     metadata: childMetadata(owner, names.workflowTemplate(owner.metadata.name, job), `job-${job}`),
     spec: {
       entrypoint,
-      serviceAccountName: 'inquiry-pipeline',
+      serviceAccountName: names.workflowServiceAccount(owner.metadata.name),
       securityContext: podSecurity,
       volumes: [
-        { name: 'work', emptyDir: {} },
+        ...SCRATCH_VOLUMES,
         ...(job === 'ingest' ? ingestStepParts(spec.ingestion.source).volumes : []),
         ...(job === 'classify' && spec.routingPolicyRef
           ? [
@@ -298,12 +352,12 @@ export function buildPolicyPreviewWorkflow(
     },
     spec: {
       entrypoint: 'preview',
-      serviceAccountName: 'inquiry-pipeline',
+      serviceAccountName: names.workflowServiceAccount(pipeline.name),
       securityContext: podSecurity,
       activeDeadlineSeconds: 900,
       podGC: { strategy: 'OnPodCompletion' },
       ttlStrategy: { secondsAfterCompletion: 7 * 24 * 3600 },
-      volumes: [{ name: 'work', emptyDir: {} }],
+      volumes: SCRATCH_VOLUMES,
       templates: [
         {
           name: 'preview',

@@ -437,6 +437,7 @@ function canaryDeployment(
     name: mv.metadata.name!,
     artifactUri,
     subset: 'canary',
+    shadow: mv.spec.rollout?.strategy === 'Shadow',
   });
 }
 

@@ -10,6 +10,7 @@ import type {
 import type { ModelVersionSpec } from '../../../crds/generated/modelversions.js';
 import { ownerOf } from '../builders/common.js';
 import { withDefaults } from '../builders/defaults.js';
+import { buildServiceAccounts, buildWorkflowRoleBinding } from '../builders/identity.js';
 import {
   buildAutoscaler,
   buildDestinationRule,
@@ -37,6 +38,8 @@ export function desiredChildren(
   const owner = ownerOf(pipeline);
   const spec = withDefaults(pipeline.spec);
   const children: object[] = [
+    ...buildServiceAccounts(owner),
+    buildWorkflowRoleBinding(owner),
     ...(['ingest', 'classify', 'retrain'] as const).flatMap((job) => [
       buildWorkflowTemplate(owner, spec, job),
       buildCronWorkflow(owner, spec, job),

@@ -19,6 +19,18 @@ describe('revisionOf', () => {
     );
   });
 
+  it("hashes a RoleBinding's binding and a ServiceAccount's token setting", () => {
+    const binding = (role: string) => ({
+      metadata: {},
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ kind: 'ServiceAccount', name: 'p-workflows' }],
+    });
+    expect(revisionOf(binding('admin'))).not.toBe(revisionOf(binding('view')));
+    expect(revisionOf({ metadata: {}, automountServiceAccountToken: false })).not.toBe(
+      revisionOf({ metadata: {}, automountServiceAccountToken: true }),
+    );
+  });
+
   it("reads a trimmed copy's recorded revision", () => {
     expect(revisionOf({ metadata: {}, revision: 'content abc' })).toBe('content abc');
   });

@@ -1,8 +1,8 @@
 /**
  * The revision of an object's desired state: what changes when someone changes what the object
  * should be, and not when a controller writes its status. Kinds with a spec generation
- * (Deployments, custom resources) use it; the others (Services, ConfigMaps, HPAs) a hash of
- * their spec or data, since their resourceVersion also moves with status: an HPA's status is
+ * (Deployments, custom resources) use it; the others (Services, ConfigMaps, HPAs, RoleBindings,
+ * ServiceAccounts) a hash of their spec, data or bindings, since their resourceVersion also moves with status: an HPA's status is
  * rewritten every sync period, and by resourceVersion each write looked like an edit.
  */
 import { createHash } from 'node:crypto';
@@ -13,6 +13,11 @@ interface Revisioned {
   spec?: unknown;
   data?: unknown;
   binaryData?: unknown;
+  /** A RoleBinding's desired state. */
+  roleRef?: unknown;
+  subjects?: unknown;
+  /** A ServiceAccount's. */
+  automountServiceAccountToken?: unknown;
   /** Set on the informers' trimmed copies, which keep no spec (see trim.ts). */
   revision?: string;
 }
@@ -23,6 +28,13 @@ export function revisionOf(object: Revisioned): string {
   if (generation !== undefined) return `generation ${generation}`;
   // Canonical: an apply's answer (client-node's typed models) and a watch event (raw JSON) may
   // order keys differently.
-  const content = canonicalJson([object.spec, object.data, object.binaryData]);
+  const content = canonicalJson([
+    object.spec,
+    object.data,
+    object.binaryData,
+    object.roleRef,
+    object.subjects,
+    object.automountServiceAccountToken,
+  ]);
   return `content ${createHash('sha1').update(content).digest('base64url')}`;
 }
