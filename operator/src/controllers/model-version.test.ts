@@ -172,6 +172,15 @@ describe('reconcileModelVersion', () => {
       'status ModelVersion',
     ]);
     expect(current().status?.canaryRetiresAt).toBeUndefined();
+    // The passes after the end keep the conditions that say why it ended.
+    expect(current().status?.conditions).toContainEqual(
+      expect.objectContaining({
+        type: 'Degraded',
+        status: 'True',
+        reason: 'RolledBack',
+        message: expect.stringContaining('online-accuracy') as unknown,
+      }),
+    );
   });
 
   it('keeps its finalizer while a route still sends it traffic', async () => {

@@ -277,13 +277,18 @@ async function advanceRollout(
   for (const action of decision.actions) await carryOut(action);
 
   const outcome = decision.outcome;
+  // A rollout that ended keeps the conditions its end wrote (they carry its reason) until its
+  // phase changes again (Promoted → Superseded).
+  const ended = isTerminal(mv.status?.phase) && decision.status.phase === mv.status?.phase;
   const next: ModelVersionStatus = {
     ...decision.status,
-    conditions: modelVersionConditions(
-      decision.status,
-      conditionContext(mv, outcome ? { outcome } : {}),
-      now,
-    ),
+    conditions: ended
+      ? mv.status?.conditions
+      : modelVersionConditions(
+          decision.status,
+          conditionContext(mv, outcome ? { outcome } : {}),
+          now,
+        ),
     artifactUri: resolved.artifactUri,
     runId: resolved.runId,
     ...(mv.metadata.generation === undefined ? {} : { observedGeneration: mv.metadata.generation }),
