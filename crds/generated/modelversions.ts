@@ -61,6 +61,10 @@ export interface ModelVersionSpec {
      */
     scaleDownDelay?: string;
     /**
+     * How long a step may stay inconclusive (too few samples, a metric that cannot be read) after its pause before the rollout is rolled back with reason ProgressDeadlineExceeded. Longer than analysis.interval; default 30m, or three analysis intervals when that is longer.
+     */
+    progressDeadline?: string;
+    /**
      * What decides each step.
      */
     analysis?: {
@@ -153,7 +157,11 @@ export interface ModelVersionStatus {
    */
   stepStartedAt?: string;
   /**
-   * After promotion: when the canary Deployment is removed (rollout.scaleDownDelay).
+   * When this version was promoted: the pipeline's stable version is its latest promoted one.
+   */
+  promotedAt?: string;
+  /**
+   * After promotion (rollout.scaleDownDelay) or a roll back (at once): when the canary Deployment is removed, once no route sends it traffic.
    */
   canaryRetiresAt?: string;
   /**

@@ -6,26 +6,23 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../lib/logger.js';
-import { reconcilePipeline, type InquiryPipeline } from './controllers/pipeline.js';
-import {
-  reconcileRoutingPolicy,
-  type PreviewWorkflow,
-  type RoutingPolicy,
-} from './controllers/routing-policy.js';
+import { reconcilePipeline, type PipelineDeps } from './controllers/pipeline.js';
+import { reconcileRoutingPolicy, type PreviewWorkflow } from './controllers/routing-policy.js';
 import { isFinished, jobOf, type WorkflowLike } from './controllers/job-runs.js';
 import {
   forgetRolloutGauges,
   reconcileModelVersion,
-  type ModelVersion,
   type ModelVersionDeps,
 } from './controllers/model-version.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
+import { analysisProviders } from './analysis/index.js';
 import { isTerminal } from './canary/index.js';
 import { describeError, KubeClient } from './kube/client.js';
 import { reuseConnections } from './kube/connections.js';
 import { ApplyMemo } from './kube/apply-memo.js';
-import { OwnWrites } from './kube/own-writes.js';
 import { revisionOf } from './kube/revision.js';
+import type { InquiryPipeline, ModelVersion, RoutingPolicy } from './resources.js';
+import { IstioRouter } from './traffic/istio.js';
 import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
 import { LABELS } from './names.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -131,17 +128,22 @@ const key = (kind: 'pipeline' | 'policy' | 'mv', object: k8s.KubernetesObject): 
 export interface ControllerOptions {
   clock?: () => Date;
   metrics?: OperatorMetrics;
-  /** Reconciles run at once (different keys; a pipeline and its ModelVersions never at once). */
+  /** Reconciles run at once (never two of one key). */
   workers?: number;
   /** Prometheus for the `prometheus` analysis provider; without it such metrics fail. */
   prometheusUrl?: string;
   /** Watch one namespace only (WATCH_NAMESPACE); default: every namespace. */
   namespace?: string;
+  /**
+   * A candidate gets traffic only once its Deployment has an available replica (default true);
+   * false only where no pod can run (a test bed without a node).
+   */
+  requireAvailableCandidate?: boolean;
 }
 
 export class Controller {
   private readonly kube: KubeClient;
-  private readonly queue = new WorkQueue(undefined, (k) => this.lockGroup(k));
+  private readonly queue = new WorkQueue();
   private readonly informers: k8s.Informer<k8s.KubernetesObject>[] = [];
   private pipelines:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
@@ -155,14 +157,16 @@ export class Controller {
   /** Per pipeline, what was last seen of what wakes it and its policy (see start()). */
   private readonly pipelinesSeen = new Map<
     string,
-    { generation?: number; stable?: string; deleting: boolean; policy?: string }
+    { generation?: number; deleting: boolean; policy?: string }
   >();
+  /** Per Deployment (uid), whether it had an available replica: a change wakes its pipeline. */
+  private readonly deploymentsAvailable = new Map<string, boolean>();
   /**
    * Per child (uid), the last revision of its desired state seen (`revisionOf`): status churn
    * (replica counts, an HPA's metrics, a CronWorkflow's last schedule) wakes no owner.
    */
   private readonly childrenSeen = new Map<string, string>();
-  /** Per ModelVersion, what its pipeline last saw of it (pipeline, phase, artifact). */
+  /** Per ModelVersion, what its pipeline last saw of it (what its stable version and routes read). */
   private readonly versionsSeen = new Map<string, string>();
   private policies:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
@@ -175,11 +179,8 @@ export class Controller {
   private readonly metrics: OperatorMetrics | undefined;
   private readonly workers: number;
   private readonly modelVersionDeps: ModelVersionDeps;
+  private readonly pipelineDeps: PipelineDeps;
   private readonly namespace: string | undefined;
-  /** Status writes not yet seen by the informers, laid over their cached objects. */
-  private readonly ownWrites = new OwnWrites((plural, namespace, name) =>
-    (plural === 'inquirypipelines' ? this.pipelines : this.modelVersions)?.get(name, namespace),
-  );
 
   /** Child informers by `apiVersion/kind`. */
   private readonly childCaches = new Map<string, k8s.ObjectCache<k8s.KubernetesObject>>();
@@ -198,18 +199,27 @@ export class Controller {
     this.workers = options.workers ?? 8;
     this.namespace = options.namespace;
     reuseConnections(config);
-    this.kube = new KubeClient(config, { ownWrites: this.ownWrites, applyMemo: this.applyMemo });
+    this.kube = new KubeClient(config, { applyMemo: this.applyMemo });
+    const router = new IstioRouter(this.kube);
     const mlflowClients = new Map<string, MlflowClient>();
+    const mlflow = (trackingUri: string) => {
+      let client = mlflowClients.get(trackingUri);
+      if (!client) mlflowClients.set(trackingUri, (client = new MlflowClient({ trackingUri })));
+      return client;
+    };
+    const metrics = options.metrics ? { metrics: options.metrics } : {};
     this.modelVersionDeps = {
       kube: this.kube,
-      mlflow: (trackingUri) => {
-        let client = mlflowClients.get(trackingUri);
-        if (!client) mlflowClients.set(trackingUri, (client = new MlflowClient({ trackingUri })));
-        return client;
-      },
-      ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
-      ...(options.metrics ? { metrics: options.metrics } : {}),
-      clock: this.clock,
+      router,
+      mlflow,
+      providers: analysisProviders({ mlflow, prometheusUrl: options.prometheusUrl }),
+      ...metrics,
+    };
+    this.pipelineDeps = {
+      kube: this.kube,
+      router,
+      requireAvailableCandidate: options.requireAvailableCandidate ?? true,
+      ...metrics,
     };
   }
 
@@ -280,15 +290,12 @@ export class Controller {
     this.policies = this.informer({ group: GROUP, version: VERSION, plural: 'routingpolicies' });
     for (const verb of ['add', 'update', 'delete'] as const) {
       this.pipelines.on(verb, (object) => {
-        this.ownWrites.observe('inquirypipelines', object, verb === 'delete');
-        // Its own status writes do not wake it: only a new generation, a new stable version or
-        // a deletion does.
+        // Its own status writes do not wake it: only a new generation or a deletion does.
         const pipeline = object as InquiryPipeline;
         const pipelineKey = key('pipeline', object);
         const before = this.pipelinesSeen.get(pipelineKey);
         const now = {
           generation: pipeline.metadata.generation,
-          stable: pipeline.status?.stableModelVersion,
           deleting: pipeline.metadata.deletionTimestamp !== undefined,
           policy: pipeline.spec?.routingPolicyRef?.name,
         };
@@ -298,7 +305,6 @@ export class Controller {
           verb === 'add' ||
           before === undefined ||
           before.generation !== now.generation ||
-          before.stable !== now.stable ||
           before.deleting !== now.deleting;
         if (verb !== 'delete' && wakes) this.queue.add(pipelineKey);
         // The policies it references, before and now, list their users in status: they run
@@ -314,22 +320,36 @@ export class Controller {
     this.modelVersions = this.informer({ group: GROUP, version: VERSION, plural: 'modelversions' });
     for (const verb of ['add', 'update'] as const) {
       this.modelVersions.on(verb, (object) => {
-        this.ownWrites.observe('modelversions', object);
         this.queue.add(key('mv', object));
-        // Its pipeline owns the stable Deployment and, outside a rollout, the routes: it runs
-        // again when what it reads of the version changed (not for a finalizer or a step).
+        // Its pipeline derives its stable version, its Deployment and its routes from its
+        // versions' status: it runs again when what it reads of one changed (not for a
+        // finalizer or an analysis). So do the pipeline's promoted versions, which a newer
+        // promotion supersedes.
         const mv = object as ModelVersion;
-        const seen = `${mv.spec?.pipeline} ${mv.status?.phase} ${mv.status?.artifactUri}`;
+        const s = mv.status;
+        const seen = [
+          mv.spec?.pipeline,
+          s?.phase,
+          s?.artifactUri,
+          s?.currentStep,
+          s?.canaryWeight,
+          s?.promotedAt,
+          mv.metadata.deletionTimestamp,
+        ].join(' ');
         if (this.versionsSeen.get(key('mv', object)) === seen) return;
         this.versionsSeen.set(key('mv', object), seen);
-        if (mv.spec?.pipeline)
-          this.queue.add(`pipeline:${object.metadata?.namespace}/${mv.spec.pipeline}`);
+        if (!mv.spec?.pipeline) return;
+        this.queue.add(`pipeline:${object.metadata?.namespace}/${mv.spec.pipeline}`);
+        if (s?.phase !== 'Promoted') return;
+        for (const other of this.versionsOf(object.metadata?.namespace, mv.spec.pipeline))
+          if (other.status?.phase === 'Promoted') this.queue.add(key('mv', other));
       });
     }
     this.modelVersions.on('delete', (object) => {
-      this.ownWrites.observe('modelversions', object, true);
       this.versionsSeen.delete(key('mv', object));
       forgetRolloutGauges(this.metrics, object as ModelVersion);
+      const pipeline = (object as ModelVersion).spec?.pipeline;
+      if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
     });
     for (const child of CHILDREN) {
       const informer = this.informer(
@@ -341,9 +361,11 @@ export class Controller {
       // A child changed or deleted by someone else: its owner reconciles it back.
       informer.on('add', (object) => {
         this.childrenSeen.set(object.metadata?.uid ?? '', revisionOf(object));
+        this.observeRoutesAndAvailability(child, object);
       });
       for (const verb of ['update', 'delete'] as const) {
         informer.on(verb, (object) => {
+          this.observeRoutesAndAvailability(child, object, verb === 'delete');
           const uid = object.metadata?.uid ?? '';
           const revision = revisionOf(object);
           // The operator's own apply changed it: nothing to restore.
@@ -407,26 +429,56 @@ export class Controller {
       if (owner.kind !== 'InquiryPipeline') continue;
       this.queue.add(`pipeline:${namespace}/${owner.name}`);
       if (isJob) continue;
-      for (const object of this.modelVersions?.list(namespace) ?? []) {
-        const mv = this.ownWrites.overlay('modelversions', object as ModelVersion);
-        if (mv.spec?.pipeline === owner.name && !isTerminal(mv.status?.phase))
-          this.queue.add(key('mv', mv));
-      }
+      this.wakeRollouts(namespace, owner.name);
     }
   }
 
+  /** The ModelVersions of `pipeline` in the informer's cache. */
+  private versionsOf(namespace: string | undefined, pipeline: string): ModelVersion[] {
+    return ((this.modelVersions?.list(namespace) ?? []) as ModelVersion[]).filter(
+      (mv) => mv.spec?.pipeline === pipeline,
+    );
+  }
+
   /**
-   * A pipeline and its ModelVersions write the same routes (VirtualService, DestinationRule):
-   * they never reconcile at once. Policies stand alone.
+   * The versions of a pipeline that watch its routes or its Deployments: a rollout under way,
+   * a canary Deployment waiting to retire, a version being deleted.
    */
-  private lockGroup(queueKey: string): string {
-    const [kind, rest] = queueKey.split(':') as [string, string];
-    if (kind === 'pipeline') return `pipeline:${rest}`;
-    if (kind !== 'mv') return queueKey;
-    const [namespace, name] = rest.split('/') as [string, string];
-    const pipeline = (this.modelVersions?.get(name, namespace) as ModelVersion | undefined)?.spec
-      ?.pipeline;
-    return pipeline ? `pipeline:${namespace}/${pipeline}` : queueKey;
+  private wakeRollouts(namespace: string | undefined, pipeline: string): void {
+    for (const mv of this.versionsOf(namespace, pipeline))
+      if (
+        !isTerminal(mv.status?.phase) ||
+        mv.status?.canaryRetiresAt ||
+        mv.metadata.deletionTimestamp
+      )
+        this.queue.add(key('mv', mv));
+  }
+
+  /**
+   * Every change of a VirtualService (the operator's own apply included) wakes the rollouts of
+   * its pipeline, which start a step's pause when they see its weight live; a Deployment that
+   * gains or loses its last available replica wakes its pipeline (Ready, a candidate's traffic).
+   */
+  private observeRoutesAndAvailability(
+    child: Watched,
+    object: k8s.KubernetesObject,
+    deleted = false,
+  ): void {
+    const namespace = object.metadata?.namespace;
+    const pipeline = object.metadata?.ownerReferences?.find(
+      (o) => o.kind === 'InquiryPipeline',
+    )?.name;
+    if (!pipeline) return;
+    if (child.kind === 'VirtualService') this.wakeRollouts(namespace, pipeline);
+    if (child.kind !== 'Deployment') return;
+    const uid = object.metadata?.uid ?? '';
+    const available =
+      !deleted &&
+      ((object as { status?: { availableReplicas?: number } }).status?.availableReplicas ?? 0) > 0;
+    if (deleted) this.deploymentsAvailable.delete(uid);
+    else if (this.deploymentsAvailable.get(uid) === available) return;
+    else this.deploymentsAvailable.set(uid, available);
+    this.queue.add(`pipeline:${namespace}/${pipeline}`);
   }
 
   /** Counts a job Workflow once when it finishes (not those that finished before we started). */
@@ -465,33 +517,29 @@ export class Controller {
     const [kind, rest] = queueKey.split(':') as [string, string];
     const [namespace, name] = rest.split('/') as [string, string];
     if (kind === 'pipeline') {
-      const cached = this.pipelines?.get(name, namespace) as InquiryPipeline | undefined;
-      if (!cached || cached.metadata.deletionTimestamp) return;
-      const pipeline = this.ownWrites.overlay('inquirypipelines', cached);
+      const pipeline = this.pipelines?.get(name, namespace) as InquiryPipeline | undefined;
+      if (!pipeline || pipeline.metadata.deletionTimestamp) return;
       const workflows = (this.workflows?.list(namespace) ?? []).filter(
         (w) => w.metadata?.labels?.[LABELS.pipeline] === name,
       ) as WorkflowLike[];
-      const versions = ((this.modelVersions?.list(namespace) ?? []) as ModelVersion[]).map((v) =>
-        this.ownWrites.overlay('modelversions', v),
-      );
-      await reconcilePipeline(
-        this.kube,
-        pipeline,
-        this.clock(),
-        { workflows, versions },
-        this.metrics,
-      );
+      const deployments = this.childCaches.get('apps/v1/Deployment');
+      await reconcilePipeline(this.pipelineDeps, pipeline, this.clock(), {
+        workflows,
+        versions: (this.modelVersions?.list(namespace) ?? []) as ModelVersion[],
+        availableReplicas: (deployment) =>
+          (deployments?.get(deployment, namespace) as { status?: { availableReplicas?: number } })
+            ?.status?.availableReplicas ?? 0,
+      });
       return;
     }
     if (kind === 'mv') {
       const mv = this.modelVersions?.get(name, namespace) as ModelVersion | undefined;
       // A deletion is reconciled too: the finalizer's clean-up runs here.
       if (!mv) return;
-      const requeueAfterMs = await reconcileModelVersion(
-        this.modelVersionDeps,
-        this.ownWrites.overlay('modelversions', mv),
-        this.clock(),
-      );
+      const requeueAfterMs = await reconcileModelVersion(this.modelVersionDeps, mv, this.clock(), {
+        pipeline: this.pipelines?.get(mv.spec.pipeline, namespace) as InquiryPipeline | undefined,
+        versions: (this.modelVersions?.list(namespace) ?? []) as ModelVersion[],
+      });
       if (requeueAfterMs !== null) this.queue.addAfter(queueKey, requeueAfterMs);
       return;
     }

@@ -100,30 +100,4 @@ describe('WorkQueue', () => {
     queue.stop();
     await running;
   });
-
-  it('never works two keys of one group at once', async () => {
-    const queue = new WorkQueue(undefined, (key) => key.split('#')[0]!);
-    const active = new Set<string>();
-    const overlaps: string[] = [];
-    const order: string[] = [];
-    const running = queue.run(
-      async (key) => {
-        const group = key.split('#')[0]!;
-        if (active.has(group)) overlaps.push(key);
-        active.add(group);
-        order.push(key);
-        await settle();
-        active.delete(group);
-      },
-      () => {},
-      4,
-    );
-    for (const key of ['p1#pipeline', 'p1#mv-a', 'p2#pipeline', 'p1#mv-b']) queue.add(key);
-    for (let i = 0; i < 20 && order.length < 4; i++) await settle();
-    expect(overlaps).toEqual([]);
-    expect(order.slice(0, 2).sort()).toEqual(['p1#pipeline', 'p2#pipeline']);
-    expect(order).toHaveLength(4);
-    queue.stop();
-    await running;
-  });
 });

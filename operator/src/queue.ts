@@ -1,8 +1,7 @@
 /**
  * A work queue keyed by object (`namespace/name`): a key waiting is not added twice, one key is
  * never worked on by two workers at once (a key added meanwhile runs again after), and a failed
- * key comes back with exponential backoff. Keys of one group (`groupOf`: e.g. a pipeline and its
- * model versions, which write the same routes) are never worked on at once either.
+ * key comes back with exponential backoff.
  */
 export class WorkQueue {
   private readonly waiting = new Set<string>();
@@ -15,12 +14,7 @@ export class WorkQueue {
   private readonly idle: (() => void)[] = [];
   private stopped = false;
 
-  private readonly activeGroups = new Set<string>();
-
-  constructor(
-    private readonly backoff = { baseMs: 50, maxMs: 300_000 },
-    private readonly groupOf: (key: string) => string = (key) => key,
-  ) {}
+  constructor(private readonly backoff = { baseMs: 50, maxMs: 300_000 }) {}
 
   get depth(): number {
     return this.waiting.size;
@@ -74,17 +68,13 @@ export class WorkQueue {
     onError: (key: string, error: unknown, retryInMs: number) => void,
   ): Promise<void> {
     while (!this.stopped) {
-      // The first ready key whose group is free (keys of a busy group keep their place).
-      const index = this.ready.findIndex((k) => !this.activeGroups.has(this.groupOf(k)));
-      if (index < 0) {
+      const key = this.ready.shift();
+      if (key === undefined) {
         await new Promise<void>((resolve) => this.idle.push(resolve));
         continue;
       }
-      const key = this.ready.splice(index, 1)[0]!;
-      const group = this.groupOf(key);
       this.waiting.delete(key);
       this.active.add(key);
-      this.activeGroups.add(group);
       try {
         await work(key);
         this.failures.delete(key);
@@ -96,10 +86,7 @@ export class WorkQueue {
         this.addAfter(key, retryInMs);
       } finally {
         this.active.delete(key);
-        this.activeGroups.delete(group);
         if (this.dirty.delete(key)) this.add(key);
-        // Keys of this group may have waited for it.
-        for (const wake of this.idle.splice(0)) wake();
       }
     }
   }

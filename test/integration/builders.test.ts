@@ -14,12 +14,11 @@ import {
 } from '../../operator/src/builders/identity.js';
 import {
   buildAutoscaler,
-  buildDestinationRule,
   buildInferenceDeployment,
   buildInferenceService,
   buildPolicyConfigMap,
-  buildVirtualService,
 } from '../../operator/src/builders/serving.js';
+import { buildDestinationRule, buildVirtualService } from '../../operator/src/traffic/istio.js';
 import {
   buildCronWorkflow,
   buildPolicyPreviewWorkflow,
@@ -79,9 +78,16 @@ describe('built children against the real schemas', () => {
       }),
       buildInferenceService(owner),
       buildAutoscaler(owner, spec)!,
-      buildDestinationRule(owner, 'support-emea-v1', 'support-emea-v2'),
-      buildVirtualService(owner, spec, { canaryWeight: 25, canary: true }),
-      buildVirtualService(owner, spec, { canaryWeight: 0, canary: false, shadow: true }),
+      buildDestinationRule(owner, {
+        stable: 'support-emea-v1',
+        traffic: { kind: 'canary', candidate: 'support-emea-v2', weight: 25 },
+      }),
+      buildVirtualService(owner, spec, {
+        kind: 'canary',
+        candidate: 'support-emea-v2',
+        weight: 25,
+      }),
+      buildVirtualService(owner, spec, { kind: 'shadow', candidate: 'support-emea-v2' }),
       buildPolicyConfigMap({
         apiVersion: 'inquiries.mlops.io/v1alpha1',
         kind: 'RoutingPolicy',
@@ -181,7 +187,7 @@ describe('built children against the real schemas', () => {
     const broken = buildVirtualService(
       owner,
       withDefaults({ databaseSecretRef: { name: 'db' }, mlflow: { trackingUri: 'http://m' } }),
-      { canaryWeight: 10, canary: true },
+      { kind: 'canary', candidate: 'p-v2', weight: 10 },
     );
     (broken.spec.http![0] as { timeout: unknown }).timeout = 10;
     await expect(objects.create(broken as k8s.KubernetesObject, undefined, 'All')).rejects.toThrow(

@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { policySpecOf } from '../../lib/routing/policy.js';
+import { modelVersionObject, pipelineObject } from '../fixtures.js';
 import { installPlatformCrds, testbed } from './testbed.js';
 
 const GROUP = 'inquiries.mlops.io';
@@ -112,15 +113,12 @@ describe('platform CRDs on the API server', () => {
     expect(pipeline.spec.databaseSecretRef.key).toBe('url');
   });
 
-  const modelVersion = (
-    rollout: object,
-    name = `mv-${Math.round(Math.random() * 1e9)}`,
-  ): object => ({
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'ModelVersion',
-    metadata: { name },
-    spec: { pipeline: 'support-emea', model: { name: 'm', version: '1' }, rollout },
-  });
+  const modelVersion = (rollout: object, name = `mv-${Math.round(Math.random() * 1e9)}`): object =>
+    modelVersionObject(name, {
+      pipeline: 'support-emea',
+      model: { name: 'm', version: '1' },
+      rollout,
+    });
   const metric = { name: 'acc', provider: 'mlflow', metric: 'online.accuracy', min: 0.8 };
 
   it('refuses invalid ModelVersions with the CEL rule messages', async () => {
@@ -133,6 +131,26 @@ describe('platform CRDs on the API server', () => {
         modelVersion({ steps: [{ weight: 50 }, { weight: 20 }], analysis: { metrics: [metric] } }),
       ),
     ).toContain('canary step weights must be strictly increasing');
+    expect(
+      await refusal(
+        'modelversions',
+        modelVersion({
+          steps: [{ weight: 10 }],
+          progressDeadline: '1m',
+          analysis: { interval: '2m', metrics: [metric] },
+        }),
+      ),
+    ).toContain('progressDeadline must be longer than analysis.interval');
+    expect(
+      await refusal(
+        'modelversions',
+        modelVersion({
+          steps: [{ weight: 10 }],
+          progressDeadline: 'an hour',
+          analysis: { metrics: [metric] },
+        }),
+      ),
+    ).toMatch(/progressDeadline/);
     expect(
       await refusal(
         'modelversions',
@@ -193,16 +211,8 @@ describe('platform CRDs on the API server', () => {
   });
 
   it('refuses invalid InquiryPipelines and RoutingPolicies', async () => {
-    const pipeline = (spec: object): object => ({
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'InquiryPipeline',
-      metadata: { name: `p-${Math.round(Math.random() * 1e9)}` },
-      spec: {
-        databaseSecretRef: { name: 'db' },
-        mlflow: { trackingUri: 'http://mlflow:5000' },
-        ...spec,
-      },
-    });
+    const pipeline = (spec: object): object =>
+      pipelineObject(`p-${Math.round(Math.random() * 1e9)}`, spec);
     expect(
       await refusal('inquirypipelines', pipeline({ classification: { schedule: 'every hour' } })),
     ).toContain('schedule must be a cron expression of five fields');

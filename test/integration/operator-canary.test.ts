@@ -8,6 +8,7 @@ import { createLogger } from '../../lib/logger.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { Controller } from '../../operator/src/controller.js';
 import { createOperatorMetrics, type OperatorMetrics } from '../../operator/src/metrics.js';
+import { modelVersionObject, pipelineObject, quickCanary } from '../fixtures.js';
 import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
 
 const NAMESPACE = 'operator-canary';
@@ -19,50 +20,30 @@ describe('operator: ModelVersion canary', () => {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
   const metrics = createOperatorMetrics();
+  // The test bed has no node, so no canary pod is ever available: the candidates get their
+  // weights without one (operator-pipeline.test.ts checks that by default they do not).
   const newController = (m: OperatorMetrics) =>
-    new Controller(kc, createLogger('canary-test', 'silent'), { metrics: m, namespace: NAMESPACE });
+    new Controller(kc, createLogger('canary-test', 'silent'), {
+      metrics: m,
+      namespace: NAMESPACE,
+      requireAvailableCandidate: false,
+    });
   let controller = newController(metrics);
   const modelName = `canary-${Date.now()}`;
 
   const registered = (accuracy: number) => registerModelWithAccuracy(mlflow, modelName, accuracy);
 
-  const modelVersion = (
-    name: string,
-    version: string,
-    pipeline = 'support',
-    model = modelName,
-  ) => ({
-    apiVersion: 'inquiries.mlops.io/v1alpha1',
-    kind: 'ModelVersion',
-    metadata: { name },
-    spec: {
-      pipeline,
-      model: { name: model, version },
-      rollout: {
-        strategy: 'Canary',
-        scaleDownDelay: '2s',
-        steps: [
-          { weight: 10, pause: '1s' },
-          { weight: 40, pause: '1s' },
-          { weight: 70, pause: '1s' },
-        ],
-        analysis: {
-          interval: '1s',
-          failureLimit: 1,
-          metrics: [
-            {
-              name: 'online-accuracy',
-              provider: 'mlflow',
-              metric: 'online.accuracy',
-              sampleMetric: 'online.samples',
-              minSamples: 100,
-              min: 0.8,
-            },
-          ],
-        },
-      },
-    },
-  });
+  const modelVersion = (name: string, version: string, pipeline = 'support', model = modelName) => {
+    const rollout = quickCanary(
+      [
+        { weight: 10, pause: '1s' },
+        { weight: 40, pause: '1s' },
+        { weight: 70, pause: '1s' },
+      ],
+      { scaleDownDelay: '2s' },
+    );
+    return modelVersionObject(name, { pipeline, model: { name: model, version }, rollout });
+  };
   const read = async (plural: string, name: string) =>
     (await custom.getNamespacedCustomObject({ ...GROUP, plural, name })) as {
       status?: Record<string, unknown>;
@@ -71,12 +52,7 @@ describe('operator: ModelVersion canary', () => {
     custom.createNamespacedCustomObject({
       ...GROUP,
       plural: 'inquirypipelines',
-      body: {
-        apiVersion: 'inquiries.mlops.io/v1alpha1',
-        kind: 'InquiryPipeline',
-        metadata: { name },
-        spec: { databaseSecretRef: { name: 'db' }, mlflow: { trackingUri } },
-      },
+      body: pipelineObject(name, { mlflow: { trackingUri } }),
     });
   type Condition = { type: string; status: string; reason: string; message: string };
   /** The ModelVersion's Degraded condition once `reason` shows. */
@@ -193,7 +169,10 @@ describe('operator: ModelVersion canary', () => {
     });
     expect(seen.filter((w) => w > 0 && w < 100)).toEqual([10, 40, 70]);
     expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('2');
-    expect((await read('modelversions', 'support-v1')).status?.phase).toBe('Superseded');
+    // The old stable sees the newer promotion and supersedes itself (its own status only).
+    await eventually('support-v1 superseded', async () =>
+      (await read('modelversions', 'support-v1')).status?.phase === 'Superseded' ? true : undefined,
+    );
     expect(await condition('modelversions', 'support-v2', 'Ready')).toMatchObject({
       status: 'True',
       reason: 'Promoted',
@@ -244,7 +223,14 @@ describe('operator: ModelVersion canary', () => {
       reason: 'RolledBack',
       message: expect.stringContaining('online-accuracy') as unknown,
     });
-    expect(await canaryWeight()).toBe(0);
+    // The routes follow the status (the pipeline's reconciler sets them), and the canary
+    // Deployment retires once they send it nothing.
+    await eventually('the routes back on stable and the canary retired', async () =>
+      (await canaryWeight()) === 0 &&
+      !(await deploymentNames()).includes('support-inference-support-v3')
+        ? true
+        : undefined,
+    );
     expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe('2');
     expect((await read('inquirypipelines', 'support')).status?.stableModelVersion).toBe(
       'support-v2',
@@ -252,7 +238,7 @@ describe('operator: ModelVersion canary', () => {
 
     // A human aborts a rollout that would otherwise wait an hour at its first step.
     const slow = modelVersion('support-v4', await registered(0.95));
-    slow.spec.rollout.steps = [{ weight: 20, pause: '1h' }];
+    slow.spec.rollout!.steps = [{ weight: 20, pause: '1h' }];
     await custom.createNamespacedCustomObject({ ...GROUP, plural: 'modelversions', body: slow });
     await eventually('the slow canary at 20 %', async () =>
       (await canaryWeight()) === 20 ? true : undefined,
@@ -302,14 +288,17 @@ describe('operator: ModelVersion canary', () => {
   it('resumes a rollout at step 2 after a restart, and a deleted ModelVersion gives back traffic and aliases', async () => {
     const version = await registered(0.95);
     const mv = modelVersion('support-v5', version);
-    mv.spec.rollout.steps = [
+    mv.spec.rollout!.steps = [
       { weight: 10, pause: '1s' },
       { weight: 40, pause: '1h' },
     ];
     await custom.createNamespacedCustomObject({ ...GROUP, plural: 'modelversions', body: mv });
+    // Step 2 has started: its weight is live and the rollout has seen it (its pause runs).
     const atStep2 = await eventually('step 2 (weight 40)', async () => {
       const status = (await read('modelversions', 'support-v5')).status;
-      return status?.currentStep === 1 && (await canaryWeight()) === 40 ? status : undefined;
+      return status?.currentStep === 1 && status.stepStartedAt && (await canaryWeight()) === 40
+        ? status
+        : undefined;
     });
     expect(await gauge(metrics, 'support-v5')).toEqual({ phase: 'Progressing', weight: 40 });
     expect(await condition('modelversions', 'support-v5', 'Progressing')).toMatchObject({
@@ -368,7 +357,7 @@ describe('operator: ModelVersion canary', () => {
   it('waits while too few feedback labels make the analysis inconclusive, holds when paused, then advances', async () => {
     const version = await registerModelWithAccuracy(mlflow, modelName, 0.95, 20);
     const mv = modelVersion('support-v6', version);
-    mv.spec.rollout.steps = [
+    mv.spec.rollout!.steps = [
       { weight: 10, pause: '1s' },
       { weight: 40, pause: '1s' },
     ];

@@ -8,6 +8,7 @@ import { createLogger } from '../../lib/logger.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { Controller } from '../../operator/src/controller.js';
 import { createOperatorMetrics } from '../../operator/src/metrics.js';
+import { modelVersionObject, pipelineObject } from '../fixtures.js';
 import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
 
 const NAMESPACE = 'operator-pipeline';
@@ -36,22 +37,17 @@ describe('operator: InquiryPipeline', () => {
     }>;
 
   /** An InquiryPipeline with a database Secret and `spec` (MLflow defaults to an unused URL). */
-  const createPipeline = (name: string, spec: object = {}, namespace = NAMESPACE) =>
+  const createPipeline = (
+    name: string,
+    spec: Parameters<typeof pipelineObject>[1] = {},
+    namespace = NAMESPACE,
+  ) =>
     custom.createNamespacedCustomObject({
       group: 'inquiries.mlops.io',
       version: 'v1alpha1',
       namespace,
       plural: 'inquirypipelines',
-      body: {
-        apiVersion: 'inquiries.mlops.io/v1alpha1',
-        kind: 'InquiryPipeline',
-        metadata: { name },
-        spec: {
-          databaseSecretRef: { name: 'db' },
-          mlflow: { trackingUri: 'http://mlflow:5000' },
-          ...spec,
-        },
-      },
+      body: pipelineObject(name, spec),
     });
 
   beforeAll(async () => {
@@ -457,12 +453,10 @@ describe('operator: InquiryPipeline', () => {
     await custom.createNamespacedCustomObject({
       ...group,
       plural: 'modelversions',
-      body: {
-        apiVersion: 'inquiries.mlops.io/v1alpha1',
-        kind: 'ModelVersion',
-        metadata: { name: 'scaled-v1' },
-        spec: { pipeline: 'scaled', model: { name: model, version } },
-      },
+      body: modelVersionObject('scaled-v1', {
+        pipeline: 'scaled',
+        model: { name: model, version },
+      }),
     });
     const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
     const hpa = { name: 'scaled-inference', namespace: NAMESPACE };
@@ -496,5 +490,88 @@ describe('operator: InquiryPipeline', () => {
       (v) => v.labels.namespace === NAMESPACE && v.labels.kind === 'HorizontalPodAutoscaler',
     );
     expect(changes.map((v) => [v.labels.verb, v.value])).toEqual([['update', 1]]);
+  });
+
+  it('is not Ready, and gives a candidate no traffic, while their Deployments have no available pod', async () => {
+    // The test bed has no node: a Deployment here never gets an available replica.
+    const group = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
+    const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
+    const model = `unavailable-${Date.now()}`;
+    await createPipeline('podless', { mlflow: { trackingUri: testbed.mlflowUrl } });
+    const createVersion = async (name: string, rollout?: object): Promise<unknown> =>
+      custom.createNamespacedCustomObject({
+        ...group,
+        plural: 'modelversions',
+        body: modelVersionObject(name, {
+          pipeline: 'podless',
+          model: { name: model, version: await registerModelWithAccuracy(mlflow, model, 0.9) },
+          ...(rollout ? { rollout } : {}),
+        }),
+      });
+    type Status = {
+      stableModelVersion?: string;
+      phase?: string;
+      currentStep?: number;
+      stepStartedAt?: string;
+      conditions?: { type: string; status: string; reason: string; message: string }[];
+    };
+    const statusOf = async (plural: string, name: string) =>
+      ((await custom.getNamespacedCustomObject({ ...group, plural, name })) as { status?: Status })
+        .status;
+    await createVersion('podless-v1');
+    const serving = await eventually('the pipeline serving its first model', async () => {
+      const status = await statusOf('inquirypipelines', 'podless');
+      return status?.stableModelVersion === 'podless-v1' ? status : undefined;
+    });
+    expect(serving.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'DeploymentUnavailable',
+      message: expect.stringContaining('podless-inference') as unknown,
+    });
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const deployment = await apps.readNamespacedDeployment({
+      name: 'podless-inference',
+      namespace: NAMESPACE,
+    });
+    expect(deployment.status?.availableReplicas ?? 0).toBe(0);
+
+    // A canary: its Deployment is there, but without an available pod its step gets no weight,
+    // and (never seen live) its pause does not start.
+    await createVersion('podless-v2', {
+      strategy: 'Canary',
+      steps: [{ weight: 10, pause: '1s' }],
+      analysis: {
+        interval: '1s',
+        metrics: [{ name: 'accuracy', provider: 'mlflow', metric: 'online.accuracy', min: 0.8 }],
+      },
+    });
+    await eventually('the pipeline to see the rollout', async () =>
+      (await statusOf('inquirypipelines', 'podless'))?.conditions?.find(
+        (c) => c.type === 'Progressing',
+      )?.reason === 'RolloutInProgress'
+        ? true
+        : undefined,
+    );
+    await eventually('the canary Deployment', () =>
+      apps.readNamespacedDeployment({ name: 'podless-inference-podless-v2', namespace: NAMESPACE }),
+    );
+    const routes = (await custom.getNamespacedCustomObject({
+      group: 'networking.istio.io',
+      version: 'v1',
+      namespace: NAMESPACE,
+      plural: 'virtualservices',
+      name: 'podless-inference',
+    })) as { spec: { http: { route: { destination: { subset: string }; weight: number }[] }[] } };
+    expect(routes.spec.http[0]!.route).toEqual([
+      expect.objectContaining({
+        destination: expect.objectContaining({ subset: 'stable' }) as unknown,
+        weight: 100,
+      }),
+    ]);
+    expect(await statusOf('modelversions', 'podless-v2')).toMatchObject({
+      phase: 'Progressing',
+      currentStep: 0,
+    });
+    expect((await statusOf('modelversions', 'podless-v2'))?.stepStartedAt).toBeUndefined();
   });
 });

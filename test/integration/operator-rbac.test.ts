@@ -19,6 +19,7 @@ import { createOperatorMetrics } from '../../operator/src/metrics.js';
 import { WORKFLOW_CLUSTER_ROLE } from '../../operator/src/names.js';
 import { auditLogPath } from '../../scripts/testbed/kubernetes.js';
 import { KUBERNETES_VERSION } from '../../scripts/testbed/versions.js';
+import { modelVersionObject, quickCanary } from '../fixtures.js';
 import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -105,36 +106,17 @@ describe("the operator under the chart's RBAC only", () => {
 
   const registered = (accuracy: number) => registerModelWithAccuracy(mlflow, modelName, accuracy);
 
-  const modelVersion = (name: string, version: string) => ({
-    apiVersion: 'inquiries.mlops.io/v1alpha1',
-    kind: 'ModelVersion',
-    metadata: { name },
-    spec: {
+  const modelVersion = (name: string, version: string) =>
+    modelVersionObject(name, {
       pipeline: 'rbac',
       model: { name: modelName, version },
-      rollout: {
-        strategy: 'Canary',
-        steps: [{ weight: 50, pause: '1s' }],
-        analysis: {
-          interval: '1s',
-          failureLimit: 1,
-          metrics: [
-            {
-              name: 'online-accuracy',
-              provider: 'mlflow',
-              metric: 'online.accuracy',
-              sampleMetric: 'online.samples',
-              minSamples: 100,
-              min: 0.8,
-            },
-          ],
-        },
-      },
-    },
-  });
+      rollout: quickCanary([{ weight: 50, pause: '1s' }]),
+    });
   const read = async (plural: string, name: string) =>
     (await custom.getNamespacedCustomObject({ ...GROUP, plural, name })) as {
-      status?: Record<string, unknown> & { conditions?: { type: string; status: string }[] };
+      status?: Record<string, unknown> & {
+        conditions?: { type: string; status: string; reason?: string }[];
+      };
     };
 
   it('does its whole job with only the role, and the role grants nothing it does not use', async () => {
@@ -142,6 +124,8 @@ describe("the operator under the chart's RBAC only", () => {
       metrics: createOperatorMetrics(),
       // Test files run side by side: each operator minds its own namespace.
       namespace: NAMESPACE,
+      // No node: no canary pod is ever available (see operator-canary.test.ts).
+      requireAvailableCandidate: false,
     });
     const elector = new LeaderElector(operatorKc, {
       namespace: OPERATOR_NAMESPACE,
@@ -187,12 +171,14 @@ describe("the operator under the chart's RBAC only", () => {
         plural: 'modelversions',
         body: modelVersion('rbac-v1', await registered(0.9)),
       });
-      await eventually('the pipeline Ready with its first model', async () =>
-        (await read('inquirypipelines', 'rbac')).status?.conditions?.find((c) => c.type === 'Ready')
-          ?.status === 'True'
+      // Serving its first model, not Ready while its Deployment has no pod (no node here).
+      await eventually('the pipeline serving its first model', async () => {
+        const status = (await read('inquirypipelines', 'rbac')).status;
+        return status?.stableModelVersion === 'rbac-v1' &&
+          status.conditions?.find((c) => c.type === 'Ready')?.reason === 'DeploymentUnavailable'
           ? true
-          : undefined,
-      );
+          : undefined;
+      });
       await eventually('the autoscaler', () =>
         kc
           .makeApiClient(k8s.AutoscalingV2Api)

@@ -87,7 +87,12 @@ describe('prometheus analysis provider', () => {
     query: 'max(inquiry_test_online_accuracy{subset="{{subset}}"})',
     ...extra,
   });
-  const context = { candidateRunId: 'run', stableRunId: undefined, subset: 'canary' as const };
+  const context = {
+    trackingUri: 'http://mlflow.invalid',
+    candidateRunId: 'run',
+    stableRunId: undefined,
+    subset: 'canary' as const,
+  };
 
   it('reads the canary value and, for a degradation bound, the stable baseline', async () => {
     const provider = new PrometheusProvider(url);

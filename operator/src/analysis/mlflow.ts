@@ -4,14 +4,16 @@ import type { AnalysisMetric, Observation } from '../canary/index.js';
 import type { AnalysisContext, AnalysisProvider } from './provider.js';
 
 export class MlflowProvider implements AnalysisProvider {
-  constructor(private readonly client: MlflowClient) {}
+  /** `clientFor` gives the client of a tracking URI (each pipeline names its MLflow server). */
+  constructor(private readonly clientFor: (trackingUri: string) => MlflowClient) {}
 
   async observe(metric: AnalysisMetric, context: AnalysisContext): Promise<Observation> {
     if (!metric.metric) return { error: `metric ${metric.name} names no MLflow metric key` };
+    const client = this.clientFor(context.trackingUri);
     try {
-      const candidate = await this.client.latestMetrics(context.candidateRunId);
+      const candidate = await client.latestMetrics(context.candidateRunId);
       const stable = context.stableRunId
-        ? await this.client.latestMetrics(context.stableRunId)
+        ? await client.latestMetrics(context.stableRunId)
         : undefined;
       const value = candidate[metric.metric];
       const baseline = stable?.[metric.metric];

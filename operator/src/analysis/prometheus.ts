@@ -6,11 +6,9 @@ import type { AnalysisMetric, Observation } from '../canary/index.js';
 import type { AnalysisContext, AnalysisProvider } from './provider.js';
 
 export class PrometheusProvider implements AnalysisProvider {
-  constructor(private readonly baseUrl: string | undefined) {}
+  constructor(private readonly baseUrl: string) {}
 
   async observe(metric: AnalysisMetric, context: AnalysisContext): Promise<Observation> {
-    if (!this.baseUrl)
-      return { error: 'no Prometheus configured (set PROMETHEUS_URL on the operator)' };
     if (!metric.query) return { error: `metric ${metric.name} has no query` };
     try {
       const value = await this.instant(metric.query.replaceAll('{{subset}}', context.subset));
@@ -26,7 +24,7 @@ export class PrometheusProvider implements AnalysisProvider {
   /** The first sample of an instant query; undefined when the result is empty or not a number. */
   private async instant(query: string): Promise<number | undefined> {
     const response = await fetch(
-      `${this.baseUrl!.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`,
+      `${this.baseUrl.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`,
       { signal: AbortSignal.timeout(10_000) },
     );
     const body = (await response.json()) as {

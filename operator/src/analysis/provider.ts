@@ -5,6 +5,8 @@
 import type { AnalysisMetric, Observation } from '../canary/index.js';
 
 export interface AnalysisContext {
+  /** The pipeline's MLflow server. */
+  trackingUri: string;
   /** MLflow run of the candidate, and of the stable version (for baselines). */
   candidateRunId: string;
   stableRunId: string | undefined;
@@ -14,3 +16,6 @@ export interface AnalysisContext {
 export interface AnalysisProvider {
   observe(metric: AnalysisMetric, context: AnalysisContext): Promise<Observation>;
 }
+
+/** One provider per `provider` name of an analysis metric. */
+export type AnalysisProviders = Record<AnalysisMetric['provider'], AnalysisProvider>;

@@ -5,23 +5,11 @@ import { dnsLabel, names, WORKFLOW_CLUSTER_ROLE } from '../names.js';
 import { DEFAULT_POLICY_FILE, POLICY_FILE } from './common.js';
 import { buildServiceAccounts, buildWorkflowRoleBinding } from './identity.js';
 import { PIPELINE_DEFAULTS, withDefaults } from './defaults.js';
-import {
-  buildDestinationRule,
-  buildInferenceDeployment,
-  buildVirtualService,
-  inferenceNodeOptions,
-} from './serving.js';
+import { buildInferenceDeployment, inferenceNodeOptions } from './serving.js';
 import { buildCronWorkflow, buildWorkflowTemplate } from './workflows.js';
+import { OWNER } from '../../../test/fixtures.js';
 
-const owner = {
-  apiVersion: 'inquiries.mlops.io/v1alpha1',
-  kind: 'InquiryPipeline',
-  metadata: {
-    name: 'support-emea',
-    namespace: 'inquiries',
-    uid: '0b5e5a4e-0000-4000-8000-000000000001',
-  },
-};
+const owner = OWNER;
 const spec = withDefaults({
   databaseSecretRef: { name: 'db' },
   mlflow: { trackingUri: 'http://mlflow:5000' },
@@ -74,30 +62,6 @@ describe('names', () => {
 });
 
 describe('builders', () => {
-  it('split traffic between stable and canary by weight, summing to 100', () => {
-    for (const weight of [0, 10, 55, 100]) {
-      const vs = buildVirtualService(owner, spec, { canaryWeight: weight, canary: weight > 0 });
-      const route = vs.spec.http![0]!.route!;
-      expect(route.reduce((sum, r) => sum + r.weight!, 0)).toBe(100);
-      if (weight > 0)
-        expect(route.find((r) => r.destination.subset === 'canary')!.weight).toBe(weight);
-    }
-    const shadow = buildVirtualService(owner, spec, {
-      canaryWeight: 0,
-      canary: false,
-      shadow: true,
-    });
-    expect(shadow.spec.http![0]).toMatchObject({
-      mirror: { subset: 'canary' },
-      mirrorPercentage: { value: 100 },
-    });
-    expect(
-      buildDestinationRule(owner, 'v1', 'v2').spec.subsets!.map(
-        (s) => s.labels!['inquiries.mlops.io/model-version'],
-      ),
-    ).toEqual(['v1', 'v2']);
-  });
-
   it('fan classify-batch out over the shards and branch retraining on should-retrain', () => {
     const classify = buildWorkflowTemplate(
       owner,

@@ -1,8 +1,8 @@
 /**
  * The InquiryPipeline's serving: the inference Deployment (one per model version: the stable one
- * and, during a rollout, the canary), its Service, an optional HorizontalPodAutoscaler, the Istio
- * VirtualService (weights) and DestinationRule (a subset per version), and the ConfigMap that
- * carries a RoutingPolicy to the server.
+ * and, during a rollout, the canary), its Service, an optional HorizontalPodAutoscaler, and the
+ * ConfigMap that carries a RoutingPolicy to the server. The routes between the versions are
+ * traffic/istio.ts's.
  */
 import type {
   V1ConfigMap,
@@ -23,7 +23,6 @@ import {
   type Owner,
 } from './common.js';
 import type { ResolvedPipelineSpec } from './defaults.js';
-import type { DestinationRule, VirtualService } from '../types/children.js';
 import { modelName } from './workflows.js';
 
 export type Subset = 'stable' | 'canary';
@@ -244,79 +243,6 @@ export function buildAutoscaler(
               averageUtilization: autoscaling.targetCPUUtilization ?? 70,
             },
           },
-        },
-      ],
-    },
-  };
-}
-
-const serviceHost = (owner: Owner): string =>
-  `${names.inference(owner.metadata.name)}.${owner.metadata.namespace}.svc.cluster.local`;
-
-/** Subsets by model version: the stable one, and the canary while a rollout runs. */
-export function buildDestinationRule(
-  owner: Owner,
-  stable: string,
-  canary?: string,
-): DestinationRule {
-  return {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'DestinationRule',
-    metadata: childMetadata(owner, names.inference(owner.metadata.name), 'inference'),
-    spec: {
-      host: serviceHost(owner),
-      trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
-      subsets: [
-        { name: 'stable', labels: { [LABELS.modelVersion]: stable } },
-        ...(canary ? [{ name: 'canary', labels: { [LABELS.modelVersion]: canary } }] : []),
-      ],
-    },
-  };
-}
-
-/** Routes: all to stable, or `canaryWeight` % to the canary; a shadow gets a mirror instead. */
-export function buildVirtualService(
-  owner: Owner,
-  spec: ResolvedPipelineSpec,
-  traffic: { canaryWeight: number; canary: boolean; shadow?: boolean },
-): VirtualService {
-  const host = serviceHost(owner);
-  const stable = {
-    destination: { host, subset: 'stable', port: { number: 80 } },
-    weight: 100 - (traffic.canary ? traffic.canaryWeight : 0),
-  };
-  const route = traffic.canary
-    ? [
-        stable,
-        {
-          destination: { host, subset: 'canary', port: { number: 80 } },
-          weight: traffic.canaryWeight,
-        },
-      ]
-    : [{ ...stable, weight: 100 }];
-  return {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'VirtualService',
-    metadata: childMetadata(owner, names.inference(owner.metadata.name), 'inference'),
-    spec: {
-      hosts: [host, ...(spec.serving.host ? [spec.serving.host] : [])],
-      ...(spec.serving.host ? { gateways: ['mesh', 'istio-system/inquiry-gateway'] } : {}),
-      http: [
-        {
-          name: 'inference',
-          route,
-          retries: {
-            attempts: 2,
-            perTryTimeout: '2s',
-            retryOn: 'connect-failure,refused-stream,unavailable,503',
-          },
-          timeout: '10s',
-          ...(traffic.shadow
-            ? {
-                mirror: { host, subset: 'canary', port: { number: 80 } },
-                mirrorPercentage: { value: 100 },
-              }
-            : {}),
         },
       ],
     },

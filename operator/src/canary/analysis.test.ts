@@ -1,4 +1,5 @@
-import { judgeMetric, summarize, type AnalysisMetric, type Verdict } from './analysis.js';
+import { judgeMetric, summarize, type Verdict } from './analysis.js';
+import type { AnalysisMetric } from './rollout.js';
 
 const now = new Date('2025-03-01T10:00:00.000Z');
 const accuracy: AnalysisMetric = {

@@ -2,16 +2,8 @@
  * The verdict on one analysis metric, from values fetched elsewhere (the providers in
  * `operator/src/analysis/`): pure, so the same observation always gets the same verdict.
  */
-import type {
-  ModelVersionSpec,
-  ModelVersionStatus,
-} from '../../../crds/generated/modelversions.js';
-import { ROLLOUT_DEFAULTS } from './rollout.js';
-
-type Rollout = NonNullable<ModelVersionSpec['rollout']>;
-
-/** One entry of `spec.rollout.analysis.metrics`. */
-export type AnalysisMetric = NonNullable<NonNullable<Rollout['analysis']>['metrics']>[number];
+import type { ModelVersionStatus } from '../../../crds/generated/modelversions.js';
+import { ROLLOUT_DEFAULTS, type AnalysisMetric } from './rollout.js';
 
 /** One entry of `status.lastAnalysis`: what was seen and what it means. */
 export type AnalysisResult = NonNullable<ModelVersionStatus['lastAnalysis']>[number];

@@ -1,10 +1,17 @@
 /** The canary state machine of a ModelVersion rollout: pure decisions, no I/O. */
 export { parseDuration } from './duration.js';
 export { judgeMetric, summarize } from './analysis.js';
-export type { AnalysisMetric, AnalysisResult, Observation, Verdict } from './analysis.js';
+export type { AnalysisResult, Observation, Verdict } from './analysis.js';
 export { planRollout, ROLLOUT_DEFAULTS } from './rollout.js';
-export type { PlanOutcome, PlannedStep, RolloutPlan, Strategy } from './rollout.js';
-export { isTerminal, nextStep } from './state-machine.js';
+export type { AnalysisMetric, PlanOutcome, PlannedStep, RolloutPlan, Strategy } from './rollout.js';
+export {
+  analysisDue,
+  CONTROL_ANNOTATION,
+  controlOf,
+  isTerminal,
+  nextStep,
+  ROUTE_RECHECK_MS,
+} from './state-machine.js';
 export type {
   Action,
   CanaryInput,

@@ -52,6 +52,8 @@ describe('planRollout', () => {
       intervalMs: 60_000,
       failureLimit: 2,
       metrics: ROLLOUT_DEFAULTS.rollout.analysis?.metrics,
+      scaleDownDelayMs: 120_000,
+      progressDeadlineMs: 1_800_000,
     });
   });
 

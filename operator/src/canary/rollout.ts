@@ -5,11 +5,13 @@
  * that skips validation fails clearly instead of half-rolling out.
  */
 import type { ModelVersionSpec } from '../../../crds/generated/modelversions.js';
-import type { AnalysisMetric } from './analysis.js';
 import { parseDuration } from './duration.js';
 
 type Rollout = NonNullable<ModelVersionSpec['rollout']>;
 export type Strategy = NonNullable<Rollout['strategy']>;
+
+/** One entry of `spec.rollout.analysis.metrics`. */
+export type AnalysisMetric = NonNullable<NonNullable<Rollout['analysis']>['metrics']>[number];
 
 const DEFAULT_ROLLOUT: Rollout = {
   strategy: 'Canary',
@@ -43,6 +45,10 @@ export const ROLLOUT_DEFAULTS = {
   minSamples: 0,
   /** A Shadow without steps analyses once, after this long. */
   shadowPause: '5m',
+  /** After promotion, how long the canary Deployment keeps serving beside the stable one. */
+  scaleDownDelay: '2m',
+  /** How long a step may stay inconclusive after its pause (at least three intervals). */
+  progressDeadline: '30m',
 } as const;
 
 export interface PlannedStep {
@@ -61,6 +67,9 @@ export interface RolloutPlan {
   intervalMs: number;
   failureLimit: number;
   metrics: AnalysisMetric[];
+  scaleDownDelayMs: number;
+  /** Past a step's pause by this long and still inconclusive: rolled back. */
+  progressDeadlineMs: number;
 }
 
 export type PlanOutcome = { ok: true; plan: RolloutPlan } | { ok: false; problem: string };
@@ -77,15 +86,20 @@ export function planRollout(spec: ModelVersionSpec): PlanOutcome {
   try {
     const steps = plannedSteps(strategy, rollout.steps ?? []);
     const interval = analysis.interval ?? d.interval;
+    const intervalMs = parseDuration(interval);
     return {
       ok: true,
       plan: {
         strategy,
         steps,
         interval,
-        intervalMs: parseDuration(interval),
+        intervalMs,
         failureLimit: analysis.failureLimit ?? d.failureLimit,
         metrics: [...(analysis.metrics ?? [])],
+        scaleDownDelayMs: parseDuration(rollout.scaleDownDelay ?? d.scaleDownDelay),
+        progressDeadlineMs: rollout.progressDeadline
+          ? parseDuration(rollout.progressDeadline)
+          : Math.max(parseDuration(d.progressDeadline), 3 * intervalMs),
       },
     };
   } catch (error) {

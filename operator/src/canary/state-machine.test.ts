@@ -2,14 +2,20 @@ import type {
   ModelVersionSpec,
   ModelVersionStatus,
 } from '../../../crds/generated/modelversions.js';
+import type { ModelVersion } from '../resources.js';
+import { requestedTraffic, type Routes } from '../traffic/routes.js';
+import { judgeMetric, type AnalysisResult, type Observation } from './analysis.js';
+import { planRollout, type AnalysisMetric } from './rollout.js';
 import {
-  judgeMetric,
-  type AnalysisMetric,
-  type AnalysisResult,
-  type Observation,
-} from './analysis.js';
-import { planRollout } from './rollout.js';
-import { nextStep, type Action, type CanaryInput, type Decision } from './state-machine.js';
+  analysisDue,
+  controlOf,
+  isTerminal,
+  nextStep,
+  ROUTE_RECHECK_MS,
+  type Action,
+  type CanaryInput,
+  type Decision,
+} from './state-machine.js';
 
 const T0 = new Date('2025-03-01T10:00:00.000Z');
 const MINUTE = 60_000;
@@ -55,6 +61,31 @@ const canary: ModelVersionSpec = {
   },
 };
 
+const NAME = 'support-emea-v7';
+const STABLE = 'support-emea-v6';
+
+/** The routes once the pipeline has applied what `status` asks for. */
+function routesFor(spec: ModelVersionSpec, status: ModelVersionStatus | undefined): Routes {
+  const version = { metadata: { name: NAME }, spec, status } as ModelVersion;
+  return { stable: STABLE, traffic: requestedTraffic(version) };
+}
+
+type Given = Omit<CanaryInput, 'name' | 'stable' | 'routes'> &
+  Partial<Pick<CanaryInput, 'name' | 'stable' | 'routes'>>;
+
+/**
+ * `nextStep` for the candidate NAME beside the stable STABLE, its routes (unless given) already
+ * carrying what its status asks for.
+ */
+function decide(input: Given): Decision {
+  return nextStep({
+    name: NAME,
+    stable: STABLE,
+    routes: routesFor(input.spec, input.status),
+    ...input,
+  });
+}
+
 type Observe = (metric: AnalysisMetric, now: Date) => Observation;
 
 const good: Observe = (metric) =>
@@ -77,8 +108,10 @@ function analyse(observe: Observe, now: Date, spec: ModelVersionSpec = canary): 
 }
 
 /**
- * A fake reconciler: calls nextStep, runs the analysis when asked, applies the actions to a
- * world of weights, writes the status and sleeps for `requeueAfterMs`, until nothing is left.
+ * A fake reconciler and pipeline: asks `analysisDue`, runs the analysis when due, decides once,
+ * records the actions, writes the status; the routes then follow the status at once (a step
+ * awaiting its routes is reconciled again at the same time, as the routes' watch would) and
+ * it sleeps for `requeueAfterMs`, until the rollout ends.
  */
 function reconcileUntilSettled(spec: ModelVersionSpec, observe: Observe, start = T0) {
   let status: ModelVersionStatus | undefined;
@@ -87,24 +120,41 @@ function reconcileUntilSettled(spec: ModelVersionSpec, observe: Observe, start =
   const events: string[] = [];
   const actions: Action[] = [];
   for (let i = 0; i < 200; i++) {
-    let decision = nextStep({ spec, status, now });
-    if (decision.needsAnalysis) {
-      decision = nextStep({ spec, status, now, analysis: analyse(observe, now, spec) });
-      expect(decision.needsAnalysis).toBe(false);
-    }
+    const input = { spec, status, now };
+    const due = analysisDue({
+      name: NAME,
+      stable: STABLE,
+      routes: routesFor(spec, status),
+      ...input,
+    });
+    const decision = decide(due ? { ...input, analysis: analyse(observe, now, spec) } : input);
+    expect(decision.needsAnalysis).toBe(false);
     for (const action of decision.actions) {
       actions.push(action);
-      if (action.type === 'setCanaryWeight') weights.push(action.weight);
       if (action.type === 'promote') weights.push(100);
       if (action.type === 'rollback') weights.push(0);
       if (action.type === 'event') events.push(action.reason);
     }
+    const before = routesFor(spec, status).traffic;
     status = decision.status;
-    if (decision.requeueAfterMs === null) return { status, weights, events, actions, now };
-    now = new Date(now.getTime() + decision.requeueAfterMs);
+    const after = routesFor(spec, status).traffic;
+    if (after.kind === 'canary' && (before.kind !== 'canary' || before.weight !== after.weight))
+      weights.push(after.weight);
+    if (decision.requeueAfterMs === null || isTerminal(status.phase))
+      return { status, weights, events, actions, now };
+    const awaitsRoutes = status.currentStep !== undefined && status.stepStartedAt === undefined;
+    if (!awaitsRoutes) now = new Date(now.getTime() + decision.requeueAfterMs);
   }
   throw new Error('the rollout did not settle in 200 reconciles');
 }
+
+/** `input` for NAME beside STABLE, its routes carrying what its status asks for. */
+const inputOf = (given: Given): CanaryInput => ({
+  name: NAME,
+  stable: STABLE,
+  routes: routesFor(given.spec, given.status),
+  ...given,
+});
 
 /** The status of the example canary at `step` (0-based) started at `startedAt`. */
 function progressing(step: number, startedAt: Date, extra: ModelVersionStatus = {}) {
@@ -119,6 +169,16 @@ function progressing(step: number, startedAt: Date, extra: ModelVersionStatus = 
     ...extra,
   } satisfies ModelVersionStatus;
 }
+
+/** The status of the example canary having entered `step`, its routes not yet seen to carry it. */
+function entered(step: number, extra: ModelVersionStatus = {}): ModelVersionStatus {
+  const status: ModelVersionStatus = progressing(step, T0, extra);
+  delete status.stepStartedAt;
+  return status;
+}
+
+/** Every pass of a rollout under way puts the candidate's Deployment back. */
+const DEPLOY: Action = { type: 'deployCanary' };
 
 const eventsOf = (decision: Decision) =>
   decision.actions.filter((a) => a.type === 'event').map((a) => `${a.severity} ${a.reason}`);
@@ -151,19 +211,18 @@ describe('nextStep: a Canary', () => {
     ]);
   });
 
-  it('starts at step 1 with its weight, and waits its pause', () => {
-    const decision = nextStep({ spec: canary, status: undefined, now: T0 });
+  it('starts at step 1 with its weight, and waits its pause from when the routes carry it', () => {
+    const decision = decide({ spec: canary, status: undefined, now: T0 });
     expect(decision).toEqual({
       status: {
         phase: 'Progressing',
         currentStep: 0,
         canaryWeight: 10,
-        stepStartedAt: T0.toISOString(),
         failedChecks: 0,
         lastAnalysis: [],
       },
       actions: [
-        { type: 'setCanaryWeight', weight: 10 },
+        DEPLOY,
         {
           type: 'event',
           severity: 'Normal',
@@ -172,34 +231,58 @@ describe('nextStep: a Canary', () => {
             'Canary started: step 1/3 sends 10 % of traffic to the model for 10m before analysis.',
         },
       ],
+      requeueAfterMs: ROUTE_RECHECK_MS,
+      needsAnalysis: false,
+    });
+    expect(decide({ spec: canary, status: { phase: 'Pending' }, now: T0 })).toEqual(decision);
+    // The routes do not carry 10 % yet (a slow apply, a candidate with no ready pod): it waits.
+    const stableOnly = { stable: STABLE, traffic: { kind: 'stable' as const } };
+    expect(decide({ spec: canary, status: entered(0), now: at(1), routes: stableOnly })).toEqual({
+      status: entered(0),
+      actions: [DEPLOY],
+      requeueAfterMs: ROUTE_RECHECK_MS,
+      needsAnalysis: false,
+    });
+    const otherWeight = {
+      stable: STABLE,
+      traffic: { kind: 'canary' as const, candidate: NAME, weight: 25 },
+    };
+    expect(
+      decide({ spec: canary, status: entered(0), now: at(1), routes: otherWeight }).status,
+    ).toEqual(entered(0));
+    // Once they do, its pause counts from then.
+    expect(decide({ spec: canary, status: entered(0), now: at(2) })).toEqual({
+      status: progressing(0, at(2)),
+      actions: [DEPLOY],
       requeueAfterMs: 10 * MINUTE,
       needsAnalysis: false,
     });
-    expect(nextStep({ spec: canary, status: { phase: 'Pending' }, now: T0 })).toEqual(decision);
   });
 
   it('waits the time left of the pause, then asks for an analysis', () => {
     const status = progressing(0, T0);
-    expect(nextStep({ spec: canary, status, now: at(4) })).toEqual({
+    expect(decide({ spec: canary, status, now: at(4) })).toEqual({
       status,
-      actions: [],
+      actions: [DEPLOY],
       requeueAfterMs: 6 * MINUTE,
       needsAnalysis: false,
     });
-    expect(nextStep({ spec: canary, status, now: at(10) })).toEqual({
+    expect(decide({ spec: canary, status, now: at(10) })).toEqual({
       status,
-      actions: [],
+      actions: [DEPLOY],
       requeueAfterMs: 2 * MINUTE,
       needsAnalysis: true,
     });
+    expect(analysisDue(inputOf({ spec: canary, status, now: at(10) }))).toBe(true);
+    expect(analysisDue(inputOf({ spec: canary, status, now: at(4) }))).toBe(false);
   });
 
-  it('advances on a pass: the next weight, a new step start, an event, the results recorded', () => {
+  it('advances on a pass: the next weight, a step awaiting its routes, an event, the results recorded', () => {
     const analysis = analyse(good, at(10));
-    const decision = nextStep({ spec: canary, status: progressing(0, T0), now: at(10), analysis });
-    expect(decision.status).toEqual(progressing(1, at(10), { lastAnalysis: analysis }));
+    const decision = decide({ spec: canary, status: progressing(0, T0), now: at(10), analysis });
+    expect(decision.status).toEqual(entered(1, { lastAnalysis: analysis }));
     expect(decision.actions).toEqual([
-      { type: 'setCanaryWeight', weight: 25 },
+      DEPLOY,
       {
         type: 'event',
         severity: 'Normal',
@@ -207,7 +290,7 @@ describe('nextStep: a Canary', () => {
         message: 'Step 1/3 passed analysis; step 2/3 sends 25 % of traffic to the model for 10m.',
       },
     ]);
-    expect(decision.requeueAfterMs).toBe(10 * MINUTE);
+    expect(decision.requeueAfterMs).toBe(ROUTE_RECHECK_MS);
   });
 
   it('rolls a bad candidate back after failureLimit + 1 failed analyses, to weight 0', () => {
@@ -233,9 +316,10 @@ describe('nextStep: a Canary', () => {
   it('counts a failure below the limit, stays at the step and analyses again after the interval', () => {
     const status = progressing(1, T0, { failedChecks: 1 });
     const analysis = analyse(badAccuracy, at(10));
-    const decision = nextStep({ spec: canary, status, now: at(10), analysis });
+    const decision = decide({ spec: canary, status, now: at(10), analysis });
     expect(decision.status).toEqual({ ...status, failedChecks: 2, lastAnalysis: analysis });
     expect(decision.actions).toEqual([
+      DEPLOY,
       {
         type: 'event',
         severity: 'Warning',
@@ -246,21 +330,20 @@ describe('nextStep: a Canary', () => {
     ]);
     expect(decision.requeueAfterMs).toBe(2 * MINUTE);
     // An early reconcile (a watch event) does not analyse again before the interval.
-    expect(nextStep({ spec: canary, status: decision.status, now: at(11) })).toMatchObject({
-      actions: [],
+    expect(decide({ spec: canary, status: decision.status, now: at(11) })).toMatchObject({
+      actions: [DEPLOY],
       requeueAfterMs: MINUTE,
       needsAnalysis: false,
     });
-    expect(nextStep({ spec: canary, status: decision.status, now: at(12) }).needsAnalysis).toBe(
-      true,
-    );
+    expect(decide({ spec: canary, status: decision.status, now: at(12) }).needsAnalysis).toBe(true);
   });
 
   it('stays at the step with too few samples, counting no failure, until enough arrive', () => {
     const analysis = analyse(fewSamples, at(10));
-    const decision = nextStep({ spec: canary, status: progressing(0, T0), now: at(10), analysis });
+    const decision = decide({ spec: canary, status: progressing(0, T0), now: at(10), analysis });
     expect(decision.status).toEqual(progressing(0, T0, { lastAnalysis: analysis }));
     expect(decision.actions).toEqual([
+      DEPLOY,
       {
         type: 'event',
         severity: 'Normal',
@@ -286,7 +369,7 @@ describe('nextStep: a Canary', () => {
 
   it('counts a metric the analysis left out as inconclusive', () => {
     const analysis = analyse(good, at(10)).filter((r) => r.name !== 'error-rate');
-    const decision = nextStep({ spec: canary, status: progressing(0, T0), now: at(10), analysis });
+    const decision = decide({ spec: canary, status: progressing(0, T0), now: at(10), analysis });
     expect(decision.status.currentStep).toBe(0);
     expect(decision.status.lastAnalysis?.at(-1)).toEqual({
       name: 'error-rate',
@@ -298,17 +381,15 @@ describe('nextStep: a Canary', () => {
 
   it('records results given before the pause is over without judging them', () => {
     const analysis = analyse(badAccuracy, at(5));
-    const decision = nextStep({ spec: canary, status: progressing(0, T0), now: at(5), analysis });
+    const decision = decide({ spec: canary, status: progressing(0, T0), now: at(5), analysis });
     expect(decision).toEqual({
       status: progressing(0, T0, { lastAnalysis: analysis }),
-      actions: [],
+      actions: [DEPLOY],
       requeueAfterMs: 5 * MINUTE,
       needsAnalysis: false,
     });
     // They do not push the first real analysis back.
-    expect(nextStep({ spec: canary, status: decision.status, now: at(10) }).needsAnalysis).toBe(
-      true,
-    );
+    expect(decide({ spec: canary, status: decision.status, now: at(10) }).needsAnalysis).toBe(true);
   });
 
   it('walks the CRD default rollout when spec.rollout is absent', () => {
@@ -326,38 +407,38 @@ describe('nextStep: restarts and idempotence', () => {
     const earlier: AnalysisResult[] = analyse(good, at(10));
     const status = progressing(1, at(10), { failedChecks: 1, lastAnalysis: earlier });
     // The operator was down from minute 12 to 16: same status, a later now.
-    const resumed = nextStep({ spec: canary, status, now: at(16) });
+    const resumed = decide({ spec: canary, status, now: at(16) });
     expect(resumed).toEqual({
       status,
-      actions: [],
+      actions: [DEPLOY],
       requeueAfterMs: 4 * MINUTE,
       needsAnalysis: false,
     });
     // Down past the end of the pause: it analyses at once, then goes on to step 3.
-    expect(nextStep({ spec: canary, status, now: at(25) }).needsAnalysis).toBe(true);
+    expect(decide({ spec: canary, status, now: at(25) }).needsAnalysis).toBe(true);
     const analysis = analyse(good, at(25));
-    const advanced = nextStep({ spec: canary, status, now: at(25), analysis });
-    expect(advanced.status).toEqual(
-      progressing(2, at(25), { failedChecks: 1, lastAnalysis: analysis }),
-    );
-    expect(advanced.actions[0]).toEqual({ type: 'setCanaryWeight', weight: 50 });
+    const advanced = decide({ spec: canary, status, now: at(25), analysis });
+    expect(advanced.status).toEqual(entered(2, { failedChecks: 1, lastAnalysis: analysis }));
+    expect(advanced.actions).toEqual([DEPLOY, expect.objectContaining({ reason: 'StepAdvanced' })]);
   });
 
   it('decides the same for the same input, and leaves the input untouched', () => {
-    const inputs: CanaryInput[] = [
-      { spec: canary, status: undefined, now: T0 },
-      { spec: canary, status: progressing(1, T0), now: at(3) },
-      { spec: canary, status: progressing(1, T0), now: at(10) },
-      { spec: canary, status: progressing(1, T0), now: at(10), analysis: analyse(good, at(10)) },
-      {
-        spec: canary,
-        status: progressing(2, T0, { failedChecks: 2 }),
-        now: at(20),
-        analysis: analyse(badAccuracy, at(20)),
-      },
-      { spec: { ...canary, paused: true }, status: progressing(1, T0), now: at(3) },
-      { spec: canary, status: progressing(1, T0), now: at(3), control: 'abort' },
-    ];
+    const inputs: CanaryInput[] = (
+      [
+        { spec: canary, status: undefined, now: T0 },
+        { spec: canary, status: progressing(1, T0), now: at(3) },
+        { spec: canary, status: progressing(1, T0), now: at(10) },
+        { spec: canary, status: progressing(1, T0), now: at(10), analysis: analyse(good, at(10)) },
+        {
+          spec: canary,
+          status: progressing(2, T0, { failedChecks: 2 }),
+          now: at(20),
+          analysis: analyse(badAccuracy, at(20)),
+        },
+        { spec: { ...canary, paused: true }, status: progressing(1, T0), now: at(3) },
+        { spec: canary, status: progressing(1, T0), now: at(3), control: 'abort' },
+      ] as Given[]
+    ).map(inputOf);
     for (const input of inputs) {
       const frozen = deepFreeze(structuredClone(input));
       expect(nextStep(frozen)).toEqual(nextStep(input));
@@ -367,24 +448,28 @@ describe('nextStep: restarts and idempotence', () => {
 
   it('reconciled again at the same time with the status it wrote, does nothing more', () => {
     const afterAnalysis = (observe: Observe) =>
-      nextStep({
+      decide({
         spec: canary,
         status: progressing(0, T0),
         now: at(10),
         analysis: analyse(observe, at(10)),
       });
-    const decisions: Decision[] = [
-      nextStep({ spec: canary, status: undefined, now: at(10) }),
-      afterAnalysis(good),
-      afterAnalysis(badAccuracy),
-      afterAnalysis(fewSamples),
-      nextStep({ spec: { ...canary, paused: true }, status: progressing(0, T0), now: at(10) }),
+    // The routes as they were when it decided (the pipeline has not applied the new ones yet).
+    const decisions: [Decision, Routes][] = [
+      [decide({ spec: canary, status: undefined, now: at(10) }), routesFor(canary, undefined)],
+      [afterAnalysis(good), routesFor(canary, progressing(0, T0))],
+      [afterAnalysis(badAccuracy), routesFor(canary, progressing(0, T0))],
+      [afterAnalysis(fewSamples), routesFor(canary, progressing(0, T0))],
+      [
+        decide({ spec: { ...canary, paused: true }, status: progressing(0, T0), now: at(10) }),
+        routesFor(canary, progressing(0, T0)),
+      ],
     ];
-    for (const first of decisions) {
+    for (const [first, routes] of decisions) {
       const spec = first.status.phase === 'Paused' ? { ...canary, paused: true } : canary;
-      const again = nextStep({ spec, status: first.status, now: at(10) });
+      const again = decide({ spec, status: first.status, now: at(10), routes });
       expect(again.status).toEqual(first.status);
-      expect(again.actions).toEqual([]);
+      expect(again.actions).toEqual([DEPLOY]);
       expect(again.needsAnalysis).toBe(first.needsAnalysis);
     }
   });
@@ -395,7 +480,7 @@ describe('nextStep: pausing', () => {
 
   it('pauses at the current step and weight, with an event, requeueing for the analysis', () => {
     const status = progressing(1, T0);
-    const decision = nextStep({ spec: pausedSpec, status, now: at(3) });
+    const decision = decide({ spec: pausedSpec, status, now: at(3) });
     expect(decision.status).toEqual({ ...status, phase: 'Paused' });
     expect(decision.actions).toEqual([
       {
@@ -404,19 +489,24 @@ describe('nextStep: pausing', () => {
         reason: 'RolloutPaused',
         message: 'The rollout is paused at step 2; analysis keeps running.',
       },
+      DEPLOY,
     ]);
     expect(decision.requeueAfterMs).toBe(7 * MINUTE);
-    const again = nextStep({ spec: pausedSpec, status: decision.status, now: at(11) });
-    expect(again).toMatchObject({ actions: [], needsAnalysis: true, requeueAfterMs: 2 * MINUTE });
+    const again = decide({ spec: pausedSpec, status: decision.status, now: at(11) });
+    expect(again).toMatchObject({
+      actions: [DEPLOY],
+      needsAnalysis: true,
+      requeueAfterMs: 2 * MINUTE,
+    });
   });
 
   it('keeps analysing while paused but never advances on a pass', () => {
     const status = { ...progressing(1, T0), phase: 'Paused' as const };
     const analysis = analyse(good, at(30));
-    const decision = nextStep({ spec: pausedSpec, status, now: at(30), analysis });
+    const decision = decide({ spec: pausedSpec, status, now: at(30), analysis });
     expect(decision).toEqual({
       status: { ...status, lastAnalysis: analysis },
-      actions: [],
+      actions: [DEPLOY],
       requeueAfterMs: 2 * MINUTE,
       needsAnalysis: false,
     });
@@ -424,7 +514,7 @@ describe('nextStep: pausing', () => {
 
   it('still rolls back while paused once failures pass the limit', () => {
     const status = { ...progressing(1, T0, { failedChecks: 2 }), phase: 'Paused' as const };
-    const decision = nextStep({
+    const decision = decide({
       spec: pausedSpec,
       status,
       now: at(30),
@@ -440,14 +530,14 @@ describe('nextStep: pausing', () => {
 
   it('resumes at the same step when unpaused, with an event', () => {
     const status = { ...progressing(1, T0), phase: 'Paused' as const };
-    const early = nextStep({ spec: canary, status, now: at(3) });
+    const early = decide({ spec: canary, status, now: at(3) });
     expect(early.status).toEqual(progressing(1, T0));
     expect(eventsOf(early)).toEqual(['Normal RolloutResumed']);
     expect(early.requeueAfterMs).toBe(7 * MINUTE);
     // Time paused counts toward the step's pause: past it, the analysis is due at once.
-    const late = nextStep({ spec: canary, status, now: at(45) });
+    const late = decide({ spec: canary, status, now: at(45) });
     expect(late).toMatchObject({ status: progressing(1, T0), needsAnalysis: true });
-    const advanced = nextStep({
+    const advanced = decide({
       spec: canary,
       status,
       now: at(45),
@@ -462,11 +552,10 @@ describe('nextStep: pausing', () => {
   });
 
   it('holds a rollout paused before it started, sending it no traffic, until unpaused', () => {
-    const held = nextStep({ spec: pausedSpec, status: undefined, now: T0 });
+    const held = decide({ spec: pausedSpec, status: undefined, now: T0 });
     expect(held).toEqual({
       status: {
         phase: 'Paused',
-        currentStep: 0,
         canaryWeight: 0,
         failedChecks: 0,
         lastAnalysis: [],
@@ -482,10 +571,10 @@ describe('nextStep: pausing', () => {
       requeueAfterMs: null,
       needsAnalysis: false,
     });
-    expect(nextStep({ spec: pausedSpec, status: held.status, now: at(5) }).actions).toEqual([]);
-    const started = nextStep({ spec: canary, status: held.status, now: at(60) });
-    expect(started.status).toEqual(progressing(0, at(60)));
-    expect(started.actions[0]).toEqual({ type: 'setCanaryWeight', weight: 10 });
+    expect(decide({ spec: pausedSpec, status: held.status, now: at(5) }).actions).toEqual([]);
+    const started = decide({ spec: canary, status: held.status, now: at(60) });
+    expect(started.status).toEqual(entered(0));
+    expect(started.actions[0]).toEqual(DEPLOY);
   });
 });
 
@@ -498,23 +587,33 @@ describe('nextStep: manual overrides', () => {
   ];
 
   it.each(statuses)('promote from %s: Promoted, all traffic, a promote action', (_, status) => {
-    const decision = nextStep({ spec: canary, status, now: at(3), control: 'promote' });
-    expect(decision.status).toMatchObject({ phase: 'Promoted', canaryWeight: 100 });
+    const decision = decide({ spec: canary, status, now: at(3), control: 'promote' });
+    expect(decision.status).toMatchObject({
+      phase: 'Promoted',
+      canaryWeight: 100,
+      promotedAt: at(3).toISOString(),
+      canaryRetiresAt: at(5).toISOString(),
+    });
     expect(decision.actions[0]).toEqual({ type: 'promote' });
     expect(eventsOf(decision)).toEqual(['Normal PromotedManually']);
-    expect(decision.requeueAfterMs).toBeNull();
+    // The canary Deployment serves on for scaleDownDelay (default 2m), then retires.
+    expect(decision.requeueAfterMs).toBe(2 * MINUTE);
   });
 
   it.each(statuses)('abort from %s: RolledBack, weight 0, a Warning', (_, status) => {
-    const decision = nextStep({ spec: canary, status, now: at(3), control: 'abort' });
-    expect(decision.status).toMatchObject({ phase: 'RolledBack', canaryWeight: 0 });
+    const decision = decide({ spec: canary, status, now: at(3), control: 'abort' });
+    expect(decision.status).toMatchObject({
+      phase: 'RolledBack',
+      canaryWeight: 0,
+      canaryRetiresAt: at(3).toISOString(),
+    });
     expect(decision.actions[0]).toMatchObject({ type: 'rollback' });
     expect(eventsOf(decision)).toEqual(['Warning AbortedManually']);
-    expect(decision.requeueAfterMs).toBeNull();
+    expect(decision.requeueAfterMs).toBe(ROUTE_RECHECK_MS);
   });
 
   it('says where the override happened', () => {
-    const decision = nextStep({
+    const decision = decide({
       spec: canary,
       status: progressing(1, T0),
       now: at(3),
@@ -528,7 +627,7 @@ describe('nextStep: manual overrides', () => {
   });
 
   it('wins over a pending analysis verdict', () => {
-    const decision = nextStep({
+    const decision = decide({
       spec: canary,
       status: progressing(0, T0),
       now: at(10),
@@ -551,7 +650,8 @@ describe('nextStep: terminal phases', () => {
         { analysis: analyse(badAccuracy, at(60)) },
         { spec: { ...canary, paused: true } },
       ]) {
-        expect(nextStep({ spec: canary, status, now: at(60), ...extra })).toEqual({
+        // A promoted version that is still its pipeline's stable one.
+        expect(decide({ spec: canary, status, now: at(60), stable: NAME, ...extra })).toEqual({
           status,
           actions: [],
           requeueAfterMs: null,
@@ -565,7 +665,11 @@ describe('nextStep: terminal phases', () => {
 describe('nextStep: Immediate', () => {
   it('promotes at once', () => {
     const spec: ModelVersionSpec = { ...canary, rollout: { strategy: 'Immediate' } };
-    const decision = nextStep({ spec, status: undefined, now: T0 });
+    const decision = decide({ spec, status: undefined, now: T0 });
+    const announce = {
+      reason: 'Promoted',
+      message: 'Strategy Immediate: the model takes all traffic at once.',
+    };
     expect(decision).toEqual({
       status: {
         phase: 'Promoted',
@@ -574,19 +678,129 @@ describe('nextStep: Immediate', () => {
         stepStartedAt: T0.toISOString(),
         failedChecks: 0,
         lastAnalysis: [],
+        promotedAt: T0.toISOString(),
+        canaryRetiresAt: at(2).toISOString(),
       },
-      actions: [
-        { type: 'promote' },
-        {
-          type: 'event',
-          severity: 'Normal',
-          reason: 'Promoted',
-          message: 'Strategy Immediate: the model takes all traffic at once.',
-        },
-      ],
-      requeueAfterMs: null,
+      actions: [{ type: 'promote' }, { type: 'event', severity: 'Normal', ...announce }],
+      requeueAfterMs: 2 * MINUTE,
       needsAnalysis: false,
+      outcome: announce,
     });
+  });
+
+  it('promotes the first model of a pipeline at once, whatever its strategy', () => {
+    const decision = decide({ spec: canary, status: undefined, now: T0, stable: undefined });
+    expect(decision.status).toMatchObject({
+      phase: 'Promoted',
+      canaryWeight: 100,
+      promotedAt: T0.toISOString(),
+    });
+    // No canary Deployment ever ran: nothing to retire.
+    expect(decision.status.canaryRetiresAt).toBeUndefined();
+    expect(decision.actions.map((a) => a.type)).toEqual(['promote', 'event']);
+    expect(decision.requeueAfterMs).toBeNull();
+  });
+});
+
+describe('nextStep: after the end', () => {
+  const promoted: ModelVersionStatus = {
+    ...progressing(2, T0),
+    phase: 'Promoted',
+    canaryWeight: 100,
+    promotedAt: at(30).toISOString(),
+    canaryRetiresAt: at(32).toISOString(),
+  };
+
+  it('retires the canary Deployment after scaleDownDelay, once no route sends it traffic', () => {
+    const early = decide({ spec: canary, status: promoted, now: at(31), stable: NAME });
+    expect(early).toMatchObject({ actions: [], requeueAfterMs: MINUTE });
+    const routes: Routes = { stable: NAME, traffic: { kind: 'stable' } };
+    const due = decide({ spec: canary, status: promoted, now: at(32), stable: NAME, routes });
+    expect(due.actions).toEqual([
+      { type: 'removeCanary' },
+      expect.objectContaining({ type: 'event', reason: 'CanaryRetired' }),
+    ]);
+    expect(due.status.canaryRetiresAt).toBeUndefined();
+    expect(due.requeueAfterMs).toBeNull();
+  });
+
+  it('keeps a rolled back canary Deployment while a route still sends it traffic', () => {
+    const rolledBack: ModelVersionStatus = {
+      ...progressing(0, T0),
+      phase: 'RolledBack',
+      canaryWeight: 0,
+      canaryRetiresAt: at(14).toISOString(),
+    };
+    const stillRouted: Routes = {
+      stable: STABLE,
+      traffic: { kind: 'canary', candidate: NAME, weight: 10 },
+    };
+    const waiting = decide({ spec: canary, status: rolledBack, now: at(14), routes: stillRouted });
+    expect(waiting).toMatchObject({ actions: [], requeueAfterMs: ROUTE_RECHECK_MS });
+    const routes: Routes = { stable: STABLE, traffic: { kind: 'stable' } };
+    const retired = decide({ spec: canary, status: rolledBack, now: at(14), routes });
+    expect(retired.actions[0]).toEqual({ type: 'removeCanary' });
+  });
+
+  it('is superseded once its pipeline has promoted a newer version', () => {
+    const settled = { ...promoted };
+    delete settled.canaryRetiresAt;
+    const decision = decide({
+      spec: canary,
+      status: settled,
+      now: at(90),
+      stable: 'support-emea-v8',
+    });
+    expect(decision.status).toEqual({ ...settled, phase: 'Superseded', canaryWeight: 0 });
+    expect(decision.requeueAfterMs).toBeNull();
+  });
+});
+
+describe('controlOf', () => {
+  it('reads promote or abort from the control annotation and ignores anything else', () => {
+    expect(controlOf({ 'inquiries.mlops.io/control': 'promote' })).toBe('promote');
+    expect(controlOf({ 'inquiries.mlops.io/control': 'abort' })).toBe('abort');
+    expect(controlOf({ 'inquiries.mlops.io/control': 'Promote!' })).toBeUndefined();
+    expect(controlOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('nextStep: progress deadline', () => {
+  it('rolls back a step that stays inconclusive past its deadline after the pause', () => {
+    const spec: ModelVersionSpec = {
+      ...canary,
+      rollout: { ...canary.rollout, progressDeadline: '15m' },
+    };
+    const status = progressing(0, T0);
+    const before = decide({ spec, status, now: at(24), analysis: analyse(fewSamples, at(24)) });
+    expect(before.status.phase).toBe('Progressing');
+    const past = decide({ spec, status, now: at(25), analysis: analyse(fewSamples, at(25)) });
+    expect(past.status).toMatchObject({ phase: 'RolledBack', canaryWeight: 0 });
+    expect(past.outcome?.reason).toBe('ProgressDeadlineExceeded');
+    expect(past.outcome?.message).toMatch(
+      /^Rolled back at step 1\/3: the analysis stayed inconclusive for 15m after the pause, past the progress deadline of 15m: online-accuracy: 3 samples, 100 needed\.$/,
+    );
+    // Paused by a human, it waits however long.
+    const paused = decide({
+      spec: { ...spec, paused: true },
+      status: { ...status, phase: 'Paused' },
+      now: at(90),
+      analysis: analyse(fewSamples, at(90)),
+    });
+    expect(paused.status.phase).toBe('Paused');
+  });
+
+  it('defaults to 30m, or three analysis intervals when longer', () => {
+    const plan = (interval: string) => {
+      const outcome = planRollout({
+        ...canary,
+        rollout: { ...canary.rollout, analysis: { interval } },
+      });
+      if (!outcome.ok) throw new Error(outcome.problem);
+      return outcome.plan.progressDeadlineMs;
+    };
+    expect(plan('2m')).toBe(30 * MINUTE);
+    expect(plan('20m')).toBe(60 * MINUTE);
   });
 });
 
@@ -596,10 +810,10 @@ describe('nextStep: Shadow', () => {
       ...canary,
       rollout: { strategy: 'Shadow', analysis: { metrics: [onlineAccuracy] } },
     };
-    const start = nextStep({ spec, status: undefined, now: T0 });
+    const start = decide({ spec, status: undefined, now: T0 });
     expect(start.status).toMatchObject({ phase: 'Progressing', currentStep: 0, canaryWeight: 0 });
     expect(start.actions).toEqual([
-      { type: 'startShadow' },
+      DEPLOY,
       {
         type: 'event',
         severity: 'Normal',
@@ -608,11 +822,20 @@ describe('nextStep: Shadow', () => {
           'Shadow started: the model receives mirrored traffic and never answers; step 1/1 is analysed after 5m.',
       },
     ]);
-    expect(start.requeueAfterMs).toBe(5 * MINUTE);
-    expect(nextStep({ spec, status: start.status, now: at(5) }).needsAnalysis).toBe(true);
+    expect(start.requeueAfterMs).toBe(ROUTE_RECHECK_MS);
+    // The routes mirror to it: its pause starts.
+    const mirrored = decide({ spec, status: start.status, now: T0 });
+    expect(mirrored.status.stepStartedAt).toBe(T0.toISOString());
+    expect(mirrored.requeueAfterMs).toBe(5 * MINUTE);
+    expect(decide({ spec, status: mirrored.status, now: at(5) }).needsAnalysis).toBe(true);
 
     const run = reconcileUntilSettled(spec, good);
-    expect(run.actions.map((a) => a.type)).toEqual(['startShadow', 'event', 'promote', 'event']);
+    expect(run.actions[0]).toEqual(DEPLOY);
+    expect(run.actions.filter((a) => a.type !== 'deployCanary').map((a) => a.type)).toEqual([
+      'event',
+      'promote',
+      'event',
+    ]);
     expect(run.now).toEqual(at(5));
     expect(run.status).toMatchObject({ phase: 'Promoted', canaryWeight: 100 });
   });
@@ -641,8 +864,9 @@ describe('nextStep: Shadow', () => {
 
   it('advances on the pause alone when no metric is configured', () => {
     const spec: ModelVersionSpec = { ...canary, rollout: { strategy: 'Shadow' } };
-    const status = nextStep({ spec, status: undefined, now: T0 }).status;
-    const decision = nextStep({ spec, status, now: at(5) });
+    const started = decide({ spec, status: undefined, now: T0 }).status;
+    const status = decide({ spec, status: started, now: T0 }).status;
+    const decision = decide({ spec, status, now: at(5) });
     expect(decision.needsAnalysis).toBe(false);
     expect(decision.status.phase).toBe('Promoted');
   });
@@ -654,7 +878,7 @@ describe('nextStep: an impossible rollout', () => {
       ...canary,
       rollout: { strategy: 'Canary', steps: [{ weight: 10, pause: '5 minutes' }] },
     };
-    const decision = nextStep({ spec, status: progressing(0, T0), now: at(1) });
+    const decision = decide({ spec, status: progressing(0, T0), now: at(1) });
     expect(decision.status).toMatchObject({ phase: 'Failed', canaryWeight: 0 });
     expect(decision.actions[0]).toMatchObject({ type: 'rollback' });
     expect(decision.actions[1]).toMatchObject({
@@ -663,6 +887,8 @@ describe('nextStep: an impossible rollout', () => {
       reason: 'InvalidRollout',
     });
     expect(decision.actions[1]).toHaveProperty('message', expect.stringMatching(/"5 minutes"/));
-    expect(decision.requeueAfterMs).toBeNull();
+    // Its canary Deployment retires once no route sends it traffic.
+    expect(decision.status.canaryRetiresAt).toBe(at(1).toISOString());
+    expect(decision.requeueAfterMs).toBe(ROUTE_RECHECK_MS);
   });
 });

@@ -1,61 +1,93 @@
 /**
  * The rollout of one ModelVersion as an explicit state machine: from the spec, the status the
- * last reconcile wrote, the time, and (when the caller ran one) an analysis, `nextStep` returns
- * the whole next status and the actions that take the world there. All progress lives in the
- * status, so a restart resumes at the same step; the function is pure, so reconciling again
- * with the same input decides the same.
+ * last reconcile wrote, the time, the pipeline's stable version, the routes as observed and
+ * (when `analysisDue` said so and the caller ran one) an analysis, `nextStep` returns the whole
+ * next status and the actions that take the world there. All progress lives in the status, so a
+ * restart resumes at the same step; the function is pure, so reconciling again with the same
+ * input decides the same.
  *
- * Phases: Pending → Progressing ⇄ Paused → Promoted | RolledBack | Failed (Superseded is set by
- * the caller on the old stable). Each transition is built in one function below.
+ * Phases: Pending → Progressing ⇄ Paused → Promoted → Superseded, or → RolledBack | Failed.
+ * The status asks for traffic (the step's weight); the pipeline's routes follow it, and a step's
+ * pause starts when the routes are observed to carry it. Each transition is built in one
+ * function below.
  */
 import type {
   ModelVersionSpec,
   ModelVersionStatus,
 } from '../../../crds/generated/modelversions.js';
+import { sendsToCandidate, type Routes, type TrafficState } from '../traffic/routes.js';
 import { summarize, type AnalysisResult } from './analysis.js';
 import { planRollout, type PlannedStep, type RolloutPlan } from './rollout.js';
 
 export type Phase = NonNullable<ModelVersionStatus['phase']>;
 
-/** A human's override, read from an annotation by the caller. */
+/** A human's override: the annotation `inquiries.mlops.io/control: promote` (or `abort`). */
 export type Control = 'promote' | 'abort';
 
+export const CONTROL_ANNOTATION = 'inquiries.mlops.io/control';
+
+/** The override a ModelVersion's annotations ask for, if any (other values are ignored). */
+export function controlOf(annotations: Record<string, string> | undefined): Control | undefined {
+  const requested = annotations?.[CONTROL_ANNOTATION];
+  return requested === 'promote' || requested === 'abort' ? requested : undefined;
+}
+
+/** How long to wait for the routes to show a step before looking again (a watch wakes it sooner). */
+export const ROUTE_RECHECK_MS = 10_000;
+
 export interface CanaryInput {
+  /** The ModelVersion's name (the routes name their candidate by it). */
+  name: string;
   spec: ModelVersionSpec;
   /** As last written; undefined for a new object. */
   status: ModelVersionStatus | undefined;
   now: Date;
-  /** Results of an analysis run made now, when the previous decision asked for one. */
+  /**
+   * The pipeline's stable version (its latest promoted ModelVersion). Without one there is
+   * nothing to compare with or share traffic with: the version is promoted at once.
+   */
+  stable: string | undefined;
+  /** The routes as observed now; undefined when there are none yet. */
+  routes: Routes | undefined;
+  /** Results of an analysis run made now, when `analysisDue` said one is due. */
   analysis?: AnalysisResult[];
   control?: Control;
 }
 
 export type EventSeverity = 'Normal' | 'Warning';
 
-/** What the caller does, in order, before writing the decision's status. Each is idempotent. */
+/**
+ * What the caller does, in order, before writing the decision's status. Each is idempotent.
+ * Traffic is not an action: the pipeline's routes follow the status.
+ */
 export type Action =
-  /** Send this percent of live traffic to the candidate. */
-  | { type: 'setCanaryWeight'; weight: number }
-  /** Move all traffic to the candidate, set its MLflow `champion` alias, mark the old stable Superseded. */
+  /** Apply the candidate's Deployment (put it back if someone deleted it). */
+  | { type: 'deployCanary' }
+  /** Remove the candidate's Deployment: no route sends it traffic any more. */
+  | { type: 'removeCanary' }
+  /** Set the candidate's MLflow `champion` alias (the routes make it stable from its status). */
   | { type: 'promote' }
-  /** Send no traffic to the candidate (and stop mirroring to it); leave the champion alias alone. */
+  /** The rollout ended without promotion; leave the champion alias alone. */
   | { type: 'rollback'; reason: string }
-  /** Mirror live traffic to the candidate, which never answers. */
-  | { type: 'startShadow' }
   /** A Kubernetes Event on the ModelVersion; `reason` is CamelCase, `message` a sentence. */
   | { type: 'event'; severity: EventSeverity; reason: string; message: string };
 
 export interface Decision {
-  /** The whole next status; `conditions` and `observedGeneration` pass through untouched. */
+  /**
+   * The whole next status; `conditions` and `observedGeneration` pass through untouched. A field
+   * it lacks that the previous status had is to be removed.
+   */
   status: ModelVersionStatus;
   actions: Action[];
   /** Reconcile again after this long; null when only a change to the object can move it on. */
   requeueAfterMs: number | null;
   /**
-   * The caller should run the analysis now and call again with its results. `requeueAfterMs` is
-   * then the analysis interval, a fallback should the run not happen.
+   * An analysis is due: the caller runs it and calls again with its results (`analysisDue`).
+   * `requeueAfterMs` is then the analysis interval, a fallback should the run not happen.
    */
   needsAnalysis: boolean;
+  /** When this decision ends the rollout: its announcement, which also explains the conditions. */
+  outcome?: { reason: string; message: string };
 }
 
 const TERMINAL_PHASES: ReadonlySet<Phase> = new Set([
@@ -79,65 +111,133 @@ export function isTerminal(phase: Phase | undefined): boolean {
  * and failures still roll back, but a pass never advances.
  */
 export function nextStep(input: CanaryInput): Decision {
-  const { spec, now, control } = input;
+  const { now, control } = input;
   const status = input.status ?? {};
   const phase = status.phase ?? 'Pending';
 
-  if (isTerminal(phase)) return unchanged(status);
+  if (isTerminal(phase)) return afterTheEnd(input, status);
+  const outcome = planRollout(input.spec);
+  const ending = {
+    now,
+    retireAfterMs: outcome.ok ? outcome.plan.scaleDownDelayMs : 0,
+    fromStable: input.stable !== undefined,
+  };
   if (control === 'abort') return abortRollout(status, now);
-  if (control === 'promote') return promoteManually(status, now);
+  if (control === 'promote') return promoteManually(status, ending);
 
-  const outcome = planRollout(spec);
   if (!outcome.ok) return failRollout(status, outcome.problem, now);
-  const { plan } = outcome;
+  // The first model of a pipeline has nothing to be compared with or to share traffic with.
+  const plan: RolloutPlan =
+    input.stable === undefined
+      ? { ...outcome.plan, strategy: 'Immediate', steps: [] }
+      : outcome.plan;
 
-  const stepStartedAt = parseTime(status.stepStartedAt);
-  if (phase === 'Pending' || stepStartedAt === undefined) {
-    return spec.paused ? holdBeforeStart(status) : startRollout(status, plan, now);
+  if (phase === 'Pending' || status.currentStep === undefined) {
+    return input.spec.paused ? holdBeforeStart(status) : startRollout(status, plan, ending);
   }
   if (plan.strategy === 'Immediate') {
-    return promoteRollout(status, now, {
+    return promoteRollout(status, ending, {
       reason: 'Promoted',
       message: 'The strategy is now Immediate: the model takes all traffic at once.',
     });
   }
 
-  const paused = spec.paused === true;
+  const paused = input.spec.paused === true;
   const walked = walkStep({
     status: { ...status, phase: paused ? 'Paused' : 'Progressing' },
-    stepStartedAt,
     plan,
     now,
+    ending,
     analysis: input.analysis,
     paused,
+    live: liveTraffic(input),
   });
-  const transition = pauseTransition(phase, paused, status.currentStep ?? 0);
+  const transition = pauseTransition(phase, paused, status.currentStep);
   return transition ? { ...walked, actions: [transition, ...walked.actions] } : walked;
+}
+
+/** True when `nextStep(input)` asks for an analysis run: the caller runs it, then decides once. */
+export function analysisDue(input: CanaryInput): boolean {
+  return input.analysis === undefined && nextStep(input).needsAnalysis;
+}
+
+/** The traffic the routes give this version now, as a candidate. */
+function liveTraffic(input: CanaryInput): TrafficState | undefined {
+  return sendsToCandidate(input.routes, input.name) ? input.routes!.traffic : undefined;
+}
+
+/** How a rollout ends: when, and whether a canary Deployment serves on for a while after. */
+interface Ending {
+  now: Date;
+  /** After a promotion, how long the canary Deployment keeps serving (scaleDownDelay). */
+  retireAfterMs: number;
+  /** A stable version existed, so a canary Deployment may have run beside it. */
+  fromStable: boolean;
+}
+
+// --- After the end ---
+
+/**
+ * A rollout that ended: its canary Deployment retires once its time has come and no route sends
+ * it traffic; a promoted version whose pipeline has promoted a newer one is Superseded.
+ */
+function afterTheEnd(input: CanaryInput, status: ModelVersionStatus): Decision {
+  const retiresAt = parseTime(status.canaryRetiresAt);
+  if (retiresAt !== undefined) {
+    const nowMs = input.now.getTime();
+    if (nowMs < retiresAt) return waitFor(status, retiresAt - nowMs);
+    if (liveTraffic(input) !== undefined) return waitFor(status, ROUTE_RECHECK_MS);
+    const retired = { ...status };
+    delete retired.canaryRetiresAt;
+    return {
+      status: retired,
+      actions: [
+        { type: 'removeCanary' },
+        event(
+          'Normal',
+          'CanaryRetired',
+          status.phase === 'Promoted'
+            ? `canary Deployment removed after promotion; the stable Deployment serves ${input.name}`
+            : 'canary Deployment removed; no route sends it traffic',
+        ),
+      ],
+      requeueAfterMs: null,
+      needsAnalysis: false,
+    };
+  }
+  if (status.phase === 'Promoted' && input.stable !== undefined && input.stable !== input.name) {
+    return {
+      status: { ...status, phase: 'Superseded', canaryWeight: 0 },
+      actions: [],
+      requeueAfterMs: null,
+      needsAnalysis: false,
+    };
+  }
+  return unchanged(status);
 }
 
 // --- Starting ---
 
-function startRollout(status: ModelVersionStatus, plan: RolloutPlan, now: Date): Decision {
+function startRollout(status: ModelVersionStatus, plan: RolloutPlan, ending: Ending): Decision {
   const first = plan.steps[0];
   if (plan.strategy === 'Immediate' || first === undefined) {
-    return promoteRollout(status, now, {
+    return promoteRollout(status, ending, {
       reason: 'Promoted',
       message: 'Strategy Immediate: the model takes all traffic at once.',
     });
   }
   const started: ModelVersionStatus = {
-    ...status,
+    ...withoutStepStart(status),
     phase: 'Progressing',
     currentStep: 0,
     canaryWeight: first.weight,
-    stepStartedAt: now.toISOString(),
     failedChecks: 0,
     lastAnalysis: [],
   };
   const actions: Action[] =
     plan.strategy === 'Shadow'
       ? [
-          { type: 'startShadow' },
+          { type: 'deployCanary' },
           event(
             'Normal',
             'ShadowStarted',
@@ -145,14 +245,14 @@ function startRollout(status: ModelVersionStatus, plan: RolloutPlan, now: Date):
           ),
         ]
       : [
-          { type: 'setCanaryWeight', weight: first.weight },
+          { type: 'deployCanary' },
           event(
             'Normal',
             'CanaryStarted',
             `Canary started: ${stepLabel(0, plan)} sends ${first.weight} % of traffic to the model for ${first.pause} before analysis.`,
           ),
         ];
-  return { status: started, actions, requeueAfterMs: first.pauseMs, needsAnalysis: false };
+  return { status: started, actions, requeueAfterMs: ROUTE_RECHECK_MS, needsAnalysis: false };
 }
 
 /** `spec.paused` before anything started: nothing is deployed to traffic, nothing to analyse. */
@@ -160,7 +260,6 @@ function holdBeforeStart(status: ModelVersionStatus): Decision {
   const held: ModelVersionStatus = {
     ...status,
     phase: 'Paused',
-    currentStep: 0,
     canaryWeight: 0,
     failedChecks: status.failedChecks ?? 0,
     lastAnalysis: status.lastAnalysis ?? [],
@@ -176,19 +275,30 @@ function holdBeforeStart(status: ModelVersionStatus): Decision {
 
 interface StepWalk {
   status: ModelVersionStatus & { phase: 'Progressing' | 'Paused' };
-  stepStartedAt: number;
   plan: RolloutPlan;
   now: Date;
+  ending: Ending;
   analysis: AnalysisResult[] | undefined;
   paused: boolean;
+  /** The traffic the routes give the candidate now (undefined: none). */
+  live: TrafficState | undefined;
 }
 
 /**
- * One reconcile inside a step. The analysis is due when the step's pause is over and then every
- * interval after the last run (`checkedAt` in `lastAnalysis`), so an early reconcile (a watch
- * event, a restart) neither skips the pause nor analyses twice in an interval.
+ * One reconcile inside a step. The step starts when the routes are seen to carry it; the
+ * analysis is due when its pause is over and then every interval after the last run
+ * (`checkedAt` in `lastAnalysis`), so an early reconcile (a watch event, a restart) neither
+ * skips the pause nor analyses twice in an interval. The candidate's Deployment is put back on
+ * every pass.
  */
 function walkStep(walk: StepWalk): Decision {
+  const decision = walkStepTraffic(walk);
+  return isTerminal(decision.status.phase)
+    ? decision
+    : { ...decision, actions: [{ type: 'deployCanary' }, ...decision.actions] };
+}
+
+function walkStepTraffic(walk: StepWalk): Decision {
   const { plan, now, paused } = walk;
   const index = clamp(walk.status.currentStep ?? 0, 0, plan.steps.length - 1);
   const step = stepAt(plan, index);
@@ -200,7 +310,9 @@ function walkStep(walk: StepWalk): Decision {
     lastAnalysis: walk.status.lastAnalysis ?? [],
   };
   const nowMs = now.getTime();
-  const pauseEndsAt = walk.stepStartedAt + step.pauseMs;
+  const stepStartedAt = parseTime(status.stepStartedAt);
+  if (stepStartedAt === undefined) return awaitStepTraffic(status, plan, walk.live, now, step);
+  const pauseEndsAt = stepStartedAt + step.pauseMs;
   const lastCheckedAt = latestCheck(status.lastAnalysis ?? []);
   const analysisDueAt =
     lastCheckedAt !== undefined && lastCheckedAt >= pauseEndsAt
@@ -222,53 +334,74 @@ function walkStep(walk: StepWalk): Decision {
 
   switch (summarize(results)) {
     case 'Pass':
-      return paused ? waitFor(recorded, plan.intervalMs) : advanceStep(recorded, plan, index, now);
+      return paused
+        ? waitFor(recorded, plan.intervalMs)
+        : advanceStep(recorded, plan, index, walk.ending);
     case 'Inconclusive':
-      return awaitSamples(recorded, plan, index, results);
+      return !paused && nowMs - pauseEndsAt >= plan.progressDeadlineMs
+        ? rollBack(recorded, walk.ending.now, {
+            reason: 'ProgressDeadlineExceeded',
+            message: `Rolled back at ${stepLabel(index, plan)}: the analysis stayed inconclusive for ${formatMs(nowMs - pauseEndsAt)} after the pause, past the progress deadline of ${formatMs(plan.progressDeadlineMs)}: ${messagesOf(results, 'Inconclusive')}`,
+          })
+        : awaitSamples(recorded, plan, index, results);
     case 'Fail':
-      return countFailure(recorded, plan, index, results);
+      return countFailure(recorded, plan, index, results, walk.ending.now);
   }
+}
+
+/**
+ * A step whose traffic is not live yet: it starts (its pause counts from now) once the routes
+ * are seen to carry its weight (or its mirror); until then it waits, woken by the routes' watch.
+ */
+function awaitStepTraffic(
+  status: ModelVersionStatus,
+  plan: RolloutPlan,
+  live: TrafficState | undefined,
+  now: Date,
+  step: PlannedStep,
+): Decision {
+  const isLive =
+    plan.strategy === 'Shadow'
+      ? live?.kind === 'shadow'
+      : live?.kind === 'canary' && live.weight === status.canaryWeight;
+  if (!isLive) return waitFor(status, ROUTE_RECHECK_MS);
+  return waitFor({ ...status, stepStartedAt: now.toISOString() }, step.pauseMs);
 }
 
 function advanceStep(
   status: ModelVersionStatus,
   plan: RolloutPlan,
   index: number,
-  now: Date,
+  ending: Ending,
 ): Decision {
   const next = plan.steps[index + 1];
   if (next === undefined) {
-    return promoteRollout(status, now, {
+    return promoteRollout(status, ending, {
       reason: 'Promoted',
       message: `All ${plan.steps.length} steps passed analysis: the model takes all traffic.`,
     });
   }
   const advanced: ModelVersionStatus = {
-    ...status,
+    ...withoutStepStart(status),
     phase: 'Progressing',
     currentStep: index + 1,
     canaryWeight: next.weight,
-    stepStartedAt: now.toISOString(),
   };
   const passed = `${capitalize(stepLabel(index, plan))} passed analysis`;
-  const actions: Action[] =
+  const actions: Action[] = [
     plan.strategy === 'Shadow'
-      ? [
-          event(
-            'Normal',
-            'StepAdvanced',
-            `${passed}; ${stepLabel(index + 1, plan)} is analysed after ${next.pause}.`,
-          ),
-        ]
-      : [
-          { type: 'setCanaryWeight', weight: next.weight },
-          event(
-            'Normal',
-            'StepAdvanced',
-            `${passed}; ${stepLabel(index + 1, plan)} sends ${next.weight} % of traffic to the model for ${next.pause}.`,
-          ),
-        ];
-  return { status: advanced, actions, requeueAfterMs: next.pauseMs, needsAnalysis: false };
+      ? event(
+          'Normal',
+          'StepAdvanced',
+          `${passed}; ${stepLabel(index + 1, plan)} is analysed after ${next.pause}.`,
+        )
+      : event(
+          'Normal',
+          'StepAdvanced',
+          `${passed}; ${stepLabel(index + 1, plan)} sends ${next.weight} % of traffic to the model for ${next.pause}.`,
+        ),
+  ];
+  return { status: advanced, actions, requeueAfterMs: ROUTE_RECHECK_MS, needsAnalysis: false };
 }
 
 /** Every inconclusive run raises an event: repeats aggregate into one Event with a count. */
@@ -299,12 +432,13 @@ function countFailure(
   plan: RolloutPlan,
   index: number,
   results: AnalysisResult[],
+  now: Date,
 ): Decision {
   const failedChecks = (status.failedChecks ?? 0) + 1;
   const counted: ModelVersionStatus = { ...status, failedChecks };
   const why = messagesOf(results, 'Fail');
   if (failedChecks > plan.failureLimit) {
-    return rollBack(counted, {
+    return rollBack(counted, now, {
       reason: 'RolledBack',
       message: `Rolled back at ${stepLabel(index, plan)} after ${failedChecks} failed analyses (${plan.failureLimit} tolerated): ${why}`,
     });
@@ -323,7 +457,7 @@ function countFailure(
   };
 }
 
-function pauseTransition(phase: Phase, paused: boolean, currentStep: number): Action | undefined {
+function pauseTransition(phase: Phase, paused: boolean, currentStep = 0): Action | undefined {
   if (paused && phase !== 'Paused') {
     return event(
       'Normal',
@@ -339,61 +473,72 @@ function pauseTransition(phase: Phase, paused: boolean, currentStep: number): Ac
 
 // --- Ending ---
 
-function promoteManually(status: ModelVersionStatus, now: Date): Decision {
-  return promoteRollout(status, now, {
+function promoteManually(status: ModelVersionStatus, ending: Ending): Decision {
+  return promoteRollout(status, ending, {
     reason: 'PromotedManually',
     message: `Promoted by a manual override ${whereNow(status)}: the model takes all traffic.`,
   });
 }
 
 function abortRollout(status: ModelVersionStatus, now: Date): Decision {
-  return rollBack(
-    { ...status, stepStartedAt: status.stepStartedAt ?? now.toISOString() },
-    {
-      reason: 'AbortedManually',
-      message: `Rolled back by a manual override ${whereNow(status)}.`,
-    },
-  );
+  return rollBack({ ...status, stepStartedAt: status.stepStartedAt ?? now.toISOString() }, now, {
+    reason: 'AbortedManually',
+    message: `Rolled back by a manual override ${whereNow(status)}.`,
+  });
 }
 
+/** The candidate's Deployment retires at once: no route gives it traffic from now on. */
 function failRollout(status: ModelVersionStatus, problem: string, now: Date): Decision {
-  const failed = ended(status, 'Failed', 0, now);
+  const message = `The rollout cannot run: ${problem}; fix spec.rollout.`;
   return {
-    status: failed,
+    status: { ...ended(status, 'Failed', 0, now), canaryRetiresAt: now.toISOString() },
     actions: [
       { type: 'rollback', reason: `The rollout cannot run: ${problem}.` },
-      event('Warning', 'InvalidRollout', `The rollout cannot run: ${problem}; fix spec.rollout.`),
+      event('Warning', 'InvalidRollout', message),
     ],
-    requeueAfterMs: null,
+    requeueAfterMs: ROUTE_RECHECK_MS,
     needsAnalysis: false,
+    outcome: { reason: 'InvalidRollout', message },
   };
 }
 
+/**
+ * Promoted now (`promotedAt` makes it the pipeline's stable version). A canary Deployment that
+ * ran beside a stable one keeps serving for `retireAfterMs` while the stable one rolls over.
+ */
 function promoteRollout(
+  status: ModelVersionStatus,
+  ending: Ending,
+  announce: { reason: string; message: string },
+): Decision {
+  const { now } = ending;
+  const retires = ending.fromStable
+    ? { canaryRetiresAt: new Date(now.getTime() + ending.retireAfterMs).toISOString() }
+    : {};
+  return {
+    status: { ...ended(status, 'Promoted', 100, now), promotedAt: now.toISOString(), ...retires },
+    actions: [{ type: 'promote' }, event('Normal', announce.reason, announce.message)],
+    requeueAfterMs: ending.fromStable ? ending.retireAfterMs : null,
+    needsAnalysis: false,
+    outcome: announce,
+  };
+}
+
+/** Rolled back: the routes drop the candidate, whose Deployment retires once they have. */
+function rollBack(
   status: ModelVersionStatus,
   now: Date,
   announce: { reason: string; message: string },
 ): Decision {
   return {
-    status: ended(status, 'Promoted', 100, now),
-    actions: [{ type: 'promote' }, event('Normal', announce.reason, announce.message)],
-    requeueAfterMs: null,
-    needsAnalysis: false,
-  };
-}
-
-function rollBack(
-  status: ModelVersionStatus,
-  announce: { reason: string; message: string },
-): Decision {
-  return {
-    status: ended(status, 'RolledBack', 0, undefined),
+    status: { ...ended(status, 'RolledBack', 0, undefined), canaryRetiresAt: now.toISOString() },
     actions: [
       { type: 'rollback', reason: announce.message },
       event('Warning', announce.reason, announce.message),
     ],
-    requeueAfterMs: null,
+    requeueAfterMs: ROUTE_RECHECK_MS,
     needsAnalysis: false,
+    outcome: announce,
   };
 }
 
@@ -425,6 +570,28 @@ function waitFor(status: ModelVersionStatus, ms: number): Decision {
 }
 
 // --- Small helpers ---
+
+function withoutStepStart(status: ModelVersionStatus): ModelVersionStatus {
+  const rest = { ...status };
+  delete rest.stepStartedAt;
+  return rest;
+}
+
+/** 90000 → "1m30s": durations in messages as the spec writes them. */
+function formatMs(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  const parts = [
+    [Math.floor(seconds / 3600), 'h'],
+    [Math.floor((seconds % 3600) / 60), 'm'],
+    [seconds % 60, 's'],
+  ] as const;
+  return (
+    parts
+      .filter(([n]) => n > 0)
+      .map(([n, unit]) => `${n}${unit}`)
+      .join('') || '0s'
+  );
+}
 
 /** A configured metric the run left out counts as Inconclusive, so a partial run cannot pass. */
 function withMissingMetrics(

@@ -5,7 +5,8 @@
  * same conditions and the API server sees a no-op.
  */
 import type { ModelVersionStatus } from '../../../crds/generated/modelversions.js';
-import { setCondition, type Condition } from './status.js';
+import type { Condition } from '../resources.js';
+import { setCondition } from './status.js';
 
 export interface ConditionContext {
   generation: number | undefined;

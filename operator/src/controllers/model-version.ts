@@ -1,44 +1,39 @@
 /**
- * Reconciles a ModelVersion: resolves its bundle and run from the MLflow registry, asks the
- * canary state machine what to do, runs the analysis when it asks, carries out the actions
- * (canary Deployment and Istio weights, promotion with the MLflow `champion` alias, roll back),
- * and writes status. A pipeline without a stable model takes its first model at once.
+ * Reconciles a ModelVersion: resolves its bundle and run from the MLflow registry, gives the
+ * canary state machine what it needs (its status, the pipeline's stable version, the routes as
+ * observed, an analysis when one is due), carries out the actions (the canary Deployment, the
+ * MLflow `champion` alias, Events) and writes its own status, nothing else's. The routes follow
+ * that status: the pipeline's reconciler sets them.
  */
 import type {
   ModelVersionSpec,
   ModelVersionStatus,
 } from '../../../crds/generated/modelversions.js';
-import { MlflowClient } from '../../../lib/mlflow/client.js';
-import type { AnalysisProvider } from '../analysis/provider.js';
-import { MlflowProvider } from '../analysis/mlflow.js';
-import { PrometheusProvider } from '../analysis/prometheus.js';
+import type { MlflowClient } from '../../../lib/mlflow/client.js';
+import type { AnalysisProviders } from '../analysis/index.js';
 import { ownerOf } from '../builders/common.js';
 import { withDefaults } from '../builders/defaults.js';
-import { parseDuration } from '../canary/duration.js';
+import { buildInferenceDeployment } from '../builders/serving.js';
 import {
-  buildDestinationRule,
-  buildInferenceDeployment,
-  buildVirtualService,
-} from '../builders/serving.js';
-import {
+  analysisDue,
+  controlOf,
   isTerminal,
   judgeMetric,
   nextStep,
   planRollout,
+  ROUTE_RECHECK_MS,
   type Action,
   type AnalysisResult,
+  type CanaryInput,
 } from '../canary/index.js';
-import { describeError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { describeError } from '../kube/client.js';
+import type { Kube } from '../kube/kube.js';
 import type { OperatorMetrics } from '../metrics.js';
+import { API_VERSION, type InquiryPipeline, type ModelVersion } from '../resources.js';
+import type { TrafficRouter } from '../traffic/router.js';
+import { sendsToCandidate, stableVersion } from '../traffic/routes.js';
 import { modelVersionConditions, type ConditionContext } from './model-version-conditions.js';
-import type { InquiryPipeline } from './pipeline.js';
 import { canonicalJson } from './status.js';
-
-export type ModelVersion = KubeObject & { spec: ModelVersionSpec; status?: ModelVersionStatus };
-
-const API_VERSION = 'inquiries.mlops.io/v1alpha1';
-/** Annotation a human sets to promote or abort a rollout now. */
-export const CONTROL_ANNOTATION = 'inquiries.mlops.io/control';
 /**
  * Held by a ModelVersion of a registered model version: on deletion the operator first takes
  * back what lives outside Kubernetes (the MLflow aliases pointing at it) and the canary's traffic.
@@ -46,16 +41,22 @@ export const CONTROL_ANNOTATION = 'inquiries.mlops.io/control';
 export const ALIAS_FINALIZER = 'inquiries.mlops.io/mlflow-aliases';
 /** The registry aliases the platform moves: `champion` (promotion) and `challenger` (register). */
 const MANAGED_ALIASES = ['champion', 'challenger'] as const;
-const DEFAULT_SCALE_DOWN_DELAY_MS = 120_000;
 
 export interface ModelVersionDeps {
-  kube: KubeClient;
+  kube: Kube;
+  /** Reads the routes (the pipeline's reconciler is the one that sets them). */
+  router: TrafficRouter;
   /** An MLflow client for a tracking URI (one per pipeline). */
   mlflow: (trackingUri: string) => MlflowClient;
-  prometheusUrl?: string;
+  providers: AnalysisProviders;
   metrics?: OperatorMetrics;
-  /** The time after the actions ran (a step's pause starts when its weight is live). */
-  clock?: () => Date;
+}
+
+/** What the controller's informers know around a ModelVersion (no API calls needed). */
+export interface ModelVersionContext {
+  pipeline: InquiryPipeline | undefined;
+  /** The ModelVersions of its namespace (its pipeline's stable version is derived from them). */
+  versions: readonly ModelVersion[];
 }
 
 const PHASES = [
@@ -107,12 +108,14 @@ export function forgetRolloutGauges(metrics: OperatorMetrics | undefined, mv: Mo
   metrics.canaryStep.remove(labels);
 }
 
+/** The bundle and run of `mv`: from its status once resolved, else from the MLflow registry. */
 async function resolveModel(
-  client: MlflowClient,
+  registry: () => MlflowClient,
   mv: ModelVersion,
 ): Promise<{ artifactUri: string; runId: string }> {
   if (mv.status?.artifactUri && mv.status.runId)
     return { artifactUri: mv.status.artifactUri, runId: mv.status.runId };
+  const client = registry();
   const { name, version, runId } = mv.spec.model;
   if (version) {
     const registered = await client.getModelVersion(name, version);
@@ -125,37 +128,49 @@ async function resolveModel(
   return { artifactUri: mv.spec.artifactUri ?? `${run.info.artifact_uri}/bundle`, runId: runId! };
 }
 
-async function analyse(
-  mv: ModelVersion,
-  providers: Record<'mlflow' | 'prometheus', AnalysisProvider>,
-  runs: { candidate: string; stable: string | undefined },
-  now: Date,
-): Promise<AnalysisResult[]> {
-  const plan = planRollout(mv.spec);
-  if (!plan.ok) return [];
-  return Promise.all(
-    plan.plan.metrics.map(async (metric) =>
-      judgeMetric(
-        metric,
-        await providers[metric.provider].observe(metric, {
-          candidateRunId: runs.candidate,
-          stableRunId: runs.stable,
-          subset: 'canary',
-        }),
-        now,
-      ),
-    ),
+/**
+ * True when a ModelVersion has nothing left to do: its rollout ended, no canary Deployment waits
+ * to retire, it is not being deleted, and (promoted) it is still its pipeline's stable version.
+ * A fleet's old versions so cost no API calls.
+ */
+function isSettled(mv: ModelVersion, versions: readonly ModelVersion[]): boolean {
+  const status = mv.status;
+  if (!isTerminal(status?.phase) || status?.canaryRetiresAt || mv.metadata.deletionTimestamp)
+    return false;
+  return (
+    status?.phase !== 'Promoted' ||
+    stableVersion(mv.spec.pipeline, versions)?.metadata.name === mv.metadata.name
   );
 }
+
+/** `versions` with `mv` as given (fresher than the cache's copy). */
+const withFresh = (versions: readonly ModelVersion[], mv: ModelVersion) => [
+  ...versions.filter((v) => v.metadata.name !== mv.metadata.name),
+  mv,
+];
 
 /** Returns when to reconcile again (ms), or null when only a change can move it on. */
 export async function reconcileModelVersion(
   deps: ModelVersionDeps,
-  mv: ModelVersion,
+  cached: ModelVersion,
   now: Date,
+  context: ModelVersionContext,
 ): Promise<number | null> {
   const { kube } = deps;
-  const namespace = mv.metadata.namespace!;
+  if (isSettled(cached, context.versions)) {
+    recordRolloutGauges(deps.metrics, cached, cached.status!);
+    return null;
+  }
+  // Read fresh: each decision builds on the status the last one wrote, which the informer's
+  // cache may not show yet.
+  const namespace = cached.metadata.namespace!;
+  const mv = await kube.read<ModelVersion>(
+    API_VERSION,
+    'ModelVersion',
+    namespace,
+    cached.metadata.name!,
+  );
+  if (!mv) return null;
   const finalizers = mv.metadata.finalizers ?? [];
   const needsFinalizer =
     !mv.metadata.deletionTimestamp &&
@@ -163,27 +178,8 @@ export async function reconcileModelVersion(
     !finalizers.includes(ALIAS_FINALIZER);
   if (needsFinalizer)
     await kube.setFinalizers(mv, 'modelversions', [...finalizers, ALIAS_FINALIZER]);
-  // A finished rollout has nothing left to do (a fleet's old versions cost no API calls), unless
-  // a promoted canary's Deployment is still to retire or the object is being deleted.
-  if (
-    isTerminal(mv.status?.phase) &&
-    !mv.metadata.deletionTimestamp &&
-    !(mv.status?.phase === 'Promoted' && mv.status.canaryRetiresAt)
-  ) {
-    recordRolloutGauges(deps.metrics, mv, mv.status!);
-    return null;
-  }
-  // Read fresh, not from a cache: a stale stable version would point the routes at the wrong one.
-  const pipeline = await kube.read<InquiryPipeline>(
-    API_VERSION,
-    'InquiryPipeline',
-    namespace,
-    mv.spec.pipeline,
-  );
-  if (mv.metadata.deletionTimestamp) {
-    await finalizeModelVersion(deps, mv, pipeline);
-    return null;
-  }
+  const { pipeline } = context;
+  if (mv.metadata.deletionTimestamp) return finalizeModelVersion(deps, mv, pipeline);
   if (!pipeline) {
     await reportProblem(kube, mv, now, {
       reason: 'PipelineNotFound',
@@ -191,10 +187,8 @@ export async function reconcileModelVersion(
     });
     return 10_000;
   }
-  if (mv.status?.phase === 'Promoted' && mv.status.canaryRetiresAt)
-    return retireCanary(deps, mv, pipeline, now);
   try {
-    return await advanceRollout(deps, mv, pipeline, now);
+    return await advanceRollout(deps, mv, pipeline, withFresh(context.versions, mv), now);
   } catch (error) {
     // Said in status too (Degraded, ReconcileFailed), then retried with backoff by the queue.
     try {
@@ -216,7 +210,7 @@ export async function reconcileModelVersion(
  * the status (the same failure again writes nothing, so it wakes nothing).
  */
 async function reportProblem(
-  kube: KubeClient,
+  kube: Kube,
   mv: ModelVersion,
   now: Date,
   problem: { reason: string; message: string },
@@ -248,147 +242,78 @@ function conditionContext(
   };
 }
 
-/** One pass of the rollout: resolve, decide (and analyse when asked), act, write status. */
+/** One pass of the rollout: resolve, decide (with an analysis when one is due), act, write status. */
 async function advanceRollout(
   deps: ModelVersionDeps,
   mv: ModelVersion,
   pipeline: InquiryPipeline,
+  versions: readonly ModelVersion[],
   now: Date,
 ): Promise<number | null> {
   const { kube } = deps;
   const namespace = mv.metadata.namespace!;
-  const client = deps.mlflow(pipeline.spec.mlflow.trackingUri);
-  const resolved = await resolveModel(client, mv);
-  const stableName = pipeline.status?.stableModelVersion;
-  const stable =
-    stableName && stableName !== mv.metadata.name
-      ? await kube.read<ModelVersion>(API_VERSION, 'ModelVersion', namespace, stableName)
-      : undefined;
-  const owner = ownerOf(pipeline);
-  const spec = withDefaults(pipeline.spec);
-
-  // The first model of a pipeline has nothing to be compared with or to share traffic with.
-  // A human's override: annotate `inquiries.mlops.io/control: promote` (or `abort`).
-  const requested = mv.metadata.annotations?.[CONTROL_ANNOTATION];
-  const control: 'promote' | 'abort' | undefined =
-    requested === 'promote' || requested === 'abort' ? requested : undefined;
-  const input = {
-    spec: stable ? mv.spec : { ...mv.spec, rollout: { strategy: 'Immediate' as const } },
+  const { trackingUri } = pipeline.spec.mlflow;
+  const resolved = await resolveModel(() => deps.mlflow(trackingUri), mv);
+  const stable = stableVersion(mv.spec.pipeline, versions);
+  const input: CanaryInput = {
+    name: mv.metadata.name!,
+    spec: mv.spec,
     status: mv.status,
     now,
-    ...(control ? { control } : {}),
+    stable: stable?.metadata.name,
+    routes: await deps.router.getRoutes(pipeline),
   };
-  let decision = nextStep(input);
-  if (decision.needsAnalysis) {
-    const providers = {
-      mlflow: new MlflowProvider(client),
-      prometheus: new PrometheusProvider(deps.prometheusUrl),
-    };
-    const analysis = await analyse(
-      mv,
-      providers,
-      { candidate: resolved.runId, stable: stable?.status?.runId },
+  const control = controlOf(mv.metadata.annotations);
+  if (control) input.control = control;
+  if (analysisDue(input)) {
+    input.analysis = await runAnalysis(deps, mv, {
+      trackingUri,
+      candidateRunId: resolved.runId,
+      stableRunId: stable?.status?.runId,
       now,
-    );
-    decision = nextStep({ ...input, analysis });
-    for (const result of analysis)
-      deps.metrics?.analysisResults.inc({
-        namespace,
-        pipeline: mv.spec.pipeline,
-        metric: result.name,
-        verdict: result.verdict,
-      });
+    });
   }
-
+  const decision = nextStep(input);
   for (const action of decision.actions) await carryOut(action);
-  // Level-triggered: a rollout under way puts its Deployment and routes back each time it runs,
-  // so a hand-edited VirtualService or a deleted canary Deployment is restored (they wake it).
-  const underWay =
-    (decision.status.phase === 'Progressing' || decision.status.phase === 'Paused') &&
-    decision.status.stepStartedAt !== undefined &&
-    !decision.actions.some((a) => a.type !== 'event');
-  if (underWay && stable)
-    await carryOut(
-      mv.spec.rollout?.strategy === 'Shadow'
-        ? { type: 'startShadow' }
-        : { type: 'setCanaryWeight', weight: decision.status.canaryWeight ?? 0 },
-    );
-  // A step's pause counts from when its weight is live, not from when it was decided: under
-  // load the Deployment and route writes can take longer than a short pause, and the step
-  // would then be analysed, and left, the moment it began.
-  const startedStep = decision.status.stepStartedAt !== mv.status?.stepStartedAt;
-  if (
-    startedStep &&
-    decision.actions.some((a) => a.type === 'setCanaryWeight' || a.type === 'startShadow')
-  )
-    decision.status.stepStartedAt = (deps.clock?.() ?? new Date()).toISOString();
 
-  const promotedFromCanary = stable && decision.actions.some((a) => a.type === 'promote');
-  const retireInMs = promotedFromCanary ? scaleDownDelayMs(mv) : undefined;
-  // The announcement of a rollout that ended now (its Event) explains Ready and Degraded.
-  const announced = isTerminal(decision.status.phase)
-    ? decision.actions.findLast((a) => a.type === 'event')
-    : undefined;
-  const outcome = announced ? { reason: announced.reason, message: announced.message } : undefined;
-  const conditions = modelVersionConditions(
-    decision.status,
-    conditionContext(mv, outcome ? { outcome } : {}, input.spec),
-    now,
-  );
-  await kube.patchStatus('modelversions', namespace, mv.metadata.name!, {
+  const outcome = decision.outcome;
+  // A rollout that ended keeps the conditions its end wrote (they carry its reason) until its
+  // phase changes again (Promoted → Superseded).
+  const ended = isTerminal(mv.status?.phase) && decision.status.phase === mv.status?.phase;
+  const next: ModelVersionStatus = {
     ...decision.status,
-    conditions,
+    conditions: ended
+      ? mv.status?.conditions
+      : modelVersionConditions(
+          decision.status,
+          conditionContext(mv, outcome ? { outcome } : {}),
+          now,
+        ),
     artifactUri: resolved.artifactUri,
     runId: resolved.runId,
-    ...(retireInMs === undefined
-      ? {}
-      : { canaryRetiresAt: new Date(now.getTime() + retireInMs).toISOString() }),
     ...(mv.metadata.generation === undefined ? {} : { observedGeneration: mv.metadata.generation }),
-  });
+  };
+  const patch = statusPatch(mv.status ?? {}, next);
+  if (patch) await kube.patchStatus('modelversions', namespace, mv.metadata.name!, patch);
   recordRolloutGauges(deps.metrics, mv, decision.status);
-  return retireInMs ?? decision.requeueAfterMs;
+  return decision.requeueAfterMs;
 
   async function carryOut(action: Action): Promise<void> {
     switch (action.type) {
-      case 'setCanaryWeight':
-      case 'startShadow':
+      case 'deployCanary':
         await kube.apply(canaryDeployment(pipeline, mv, resolved.artifactUri));
-        await kube.apply(buildDestinationRule(owner, stableName!, mv.metadata.name));
-        await kube.apply(
-          buildVirtualService(
-            owner,
-            spec,
-            action.type === 'startShadow'
-              ? { canaryWeight: 0, canary: false, shadow: true }
-              : { canaryWeight: action.weight, canary: true },
-          ),
-        );
+        return;
+      case 'removeCanary':
+        await kube.delete(canaryDeployment(pipeline, mv));
         return;
       case 'promote':
-        // The pipeline's reconciler moves the stable Deployment and all traffic to this version.
-        await kube.patchStatus('inquirypipelines', namespace, pipeline.metadata.name!, {
-          stableModelVersion: mv.metadata.name,
-        });
-        if (stable) {
-          const superseded = { phase: 'Superseded' as const, canaryWeight: 0 };
-          await kube.patchStatus('modelversions', namespace, stable.metadata.name!, {
-            ...superseded,
-            conditions: modelVersionConditions(
-              { ...stable.status, ...superseded },
-              conditionContext(stable),
-              now,
-            ),
-          });
-        }
         if (mv.spec.model.version)
-          await client.setAlias(mv.spec.model.name, 'champion', mv.spec.model.version);
-        // The canary Deployment (pods labelled with this version, so in the new stable subset)
-        // keeps serving until the stable Deployment has rolled over: retired after a delay.
+          await deps
+            .mlflow(trackingUri)
+            .setAlias(mv.spec.model.name, 'champion', mv.spec.model.version);
         deps.metrics?.promotions.inc({ namespace, pipeline: mv.spec.pipeline });
         return;
       case 'rollback':
-        if (stableName) await routeAllToStable(kube, pipeline, stableName);
-        await kube.delete(canaryDeployment(pipeline, mv));
         deps.metrics?.rollbacks.inc({ namespace, pipeline: mv.spec.pipeline });
         return;
       case 'event':
@@ -398,33 +323,47 @@ async function advanceRollout(
   }
 }
 
-function scaleDownDelayMs(mv: ModelVersion): number {
-  const delay = mv.spec.rollout?.scaleDownDelay;
-  return delay ? parseDuration(delay) : DEFAULT_SCALE_DOWN_DELAY_MS;
+/**
+ * The merge patch that takes `current` to `next` (a field `next` lacks is removed with null),
+ * or undefined when nothing changes: an unchanged status is not written, so it wakes nothing.
+ */
+export function statusPatch(current: object, next: object): object | undefined {
+  const before = current as Record<string, unknown>;
+  const after = next as Record<string, unknown>;
+  const patch: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(after))
+    if (canonicalJson(value) !== canonicalJson(before[field])) patch[field] = value;
+  for (const field of Object.keys(before))
+    if (!(field in after) && field !== 'conditions') patch[field] = null;
+  return Object.keys(patch).length > 0 ? patch : undefined;
 }
 
-/** After a promotion: removes the canary Deployment once its delay is over. */
-async function retireCanary(
+/** Every metric of the plan read by its provider and judged, and counted by verdict. */
+async function runAnalysis(
   deps: ModelVersionDeps,
   mv: ModelVersion,
-  pipeline: InquiryPipeline,
-  now: Date,
-): Promise<number | null> {
-  const dueInMs = Date.parse(mv.status!.canaryRetiresAt!) - now.getTime();
-  recordRolloutGauges(deps.metrics, mv, mv.status!);
-  if (dueInMs > 0) return dueInMs;
-  await deps.kube.delete(canaryDeployment(pipeline, mv));
-  await deps.kube.event(
-    mv,
-    'Normal',
-    'CanaryRetired',
-    `canary Deployment removed ${scaleDownDelayMs(mv) / 1000} s after promotion; the stable Deployment serves ${mv.metadata.name}`,
+  run: { trackingUri: string; candidateRunId: string; stableRunId: string | undefined; now: Date },
+): Promise<AnalysisResult[]> {
+  const plan = planRollout(mv.spec);
+  if (!plan.ok) return [];
+  const { now, ...context } = run;
+  const results = await Promise.all(
+    plan.plan.metrics.map(async (metric) =>
+      judgeMetric(
+        metric,
+        await deps.providers[metric.provider].observe(metric, { ...context, subset: 'canary' }),
+        now,
+      ),
+    ),
   );
-  // Merge patch: null removes the field.
-  await deps.kube.patchStatus('modelversions', mv.metadata.namespace!, mv.metadata.name!, {
-    canaryRetiresAt: null,
-  });
-  return null;
+  for (const result of results)
+    deps.metrics?.analysisResults.inc({
+      namespace: mv.metadata.namespace!,
+      pipeline: mv.spec.pipeline,
+      metric: result.name,
+      verdict: result.verdict,
+    });
+  return results;
 }
 
 /** The canary Deployment of `mv` (deleting needs only its name; applying needs the bundle). */
@@ -441,39 +380,25 @@ function canaryDeployment(
   });
 }
 
-/** All traffic back to the stable version: weight 0 for the canary, only the stable subset. */
-async function routeAllToStable(
-  kube: KubeClient,
-  pipeline: InquiryPipeline,
-  stableName: string,
-): Promise<void> {
-  const owner = ownerOf(pipeline);
-  await kube.apply(
-    buildVirtualService(owner, withDefaults(pipeline.spec), { canaryWeight: 0, canary: false }),
-  );
-  await kube.apply(buildDestinationRule(owner, stableName));
-}
-
 /**
- * A ModelVersion being deleted: a rollout in progress gives its traffic back to the stable
- * version, the canary Deployment goes, the MLflow aliases pointing at this version are removed,
- * then the finalizer. Without its pipeline (deleted first) there is no tracking URI: the aliases
- * are left and a Warning says so, rather than holding the deletion forever.
+ * A ModelVersion being deleted: once no route sends it traffic (its pipeline drops a version
+ * being deleted from the routes), the canary Deployment goes, the MLflow aliases pointing at
+ * this version are removed, then the finalizer. Without its pipeline (deleted first) there is
+ * no tracking URI: the aliases are left and a Warning says so, rather than holding the deletion
+ * forever.
  */
 async function finalizeModelVersion(
   deps: ModelVersionDeps,
   mv: ModelVersion,
   pipeline: InquiryPipeline | undefined,
-): Promise<void> {
+): Promise<number | null> {
   const { kube } = deps;
   const finalizers = mv.metadata.finalizers ?? [];
-  if (!finalizers.includes(ALIAS_FINALIZER)) return;
+  if (!finalizers.includes(ALIAS_FINALIZER)) return null;
   const { name: model, version } = mv.spec.model;
   if (pipeline) {
-    const inRollout = mv.status?.phase === 'Progressing' || mv.status?.phase === 'Paused';
-    const stableName = pipeline.status?.stableModelVersion;
-    if (inRollout && stableName && stableName !== mv.metadata.name)
-      await routeAllToStable(kube, pipeline, stableName);
+    if (sendsToCandidate(await deps.router.getRoutes(pipeline), mv.metadata.name!))
+      return ROUTE_RECHECK_MS;
     await kube.delete(canaryDeployment(pipeline, mv));
     if (version) {
       const client = deps.mlflow(pipeline.spec.mlflow.trackingUri);
@@ -507,4 +432,5 @@ async function finalizeModelVersion(
     'modelversions',
     finalizers.filter((f) => f !== ALIAS_FINALIZER),
   );
+  return null;
 }

@@ -1,39 +1,33 @@
 /**
- * Reconciles an InquiryPipeline: computes its children with the pure builders, applies them
- * (server-side apply, so a deleted or hand-edited child is restored), and writes status with
- * conditions. Level-triggered: running it twice changes nothing.
+ * Reconciles an InquiryPipeline: derives its stable version from its ModelVersions (the latest
+ * promoted), computes its children with the pure builders, applies them (server-side apply, so
+ * a deleted or hand-edited child is restored), sets its routes through the traffic router (the
+ * only writer of routes) from its stable version and its active rollout's status, and writes
+ * its own status with conditions. Level-triggered: running it twice changes nothing.
  */
-import type {
-  InquiryPipelineSpec,
-  InquiryPipelineStatus,
-} from '../../../crds/generated/inquirypipelines.js';
-import type { ModelVersionSpec } from '../../../crds/generated/modelversions.js';
 import { ownerOf } from '../builders/common.js';
 import { withDefaults } from '../builders/defaults.js';
 import { buildServiceAccounts, buildWorkflowRoleBinding } from '../builders/identity.js';
 import {
   buildAutoscaler,
-  buildDestinationRule,
   buildInferenceDeployment,
   buildInferenceService,
-  buildVirtualService,
 } from '../builders/serving.js';
 import { buildCronWorkflow, buildWorkflowTemplate } from '../builders/workflows.js';
-import { describeError, type KubeClient, type KubeObject } from '../kube/client.js';
+import { describeError } from '../kube/client.js';
+import type { Kube } from '../kube/kube.js';
 import type { OperatorMetrics } from '../metrics.js';
+import { names } from '../names.js';
+import type { Condition, InquiryPipeline, ModelVersion } from '../resources.js';
+import type { TrafficRouter } from '../traffic/router.js';
+import { activeRollout, desiredRoutes, stableVersion } from '../traffic/routes.js';
 import { summarizeRuns, type WorkflowLike } from './job-runs.js';
-import { canonicalJson, setCondition, type Condition } from './status.js';
-
-export type InquiryPipeline = KubeObject & {
-  spec: InquiryPipelineSpec;
-  status?: InquiryPipelineStatus;
-};
+import { canonicalJson, setCondition } from './status.js';
 
 /** The children an InquiryPipeline should have, given its stable ModelVersion (if any). */
 export function desiredChildren(
   pipeline: InquiryPipeline,
   stable?: { name: string; artifactUri: string | undefined },
-  rolloutInProgress = false,
 ): object[] {
   const owner = ownerOf(pipeline);
   const spec = withDefaults(pipeline.spec);
@@ -54,13 +48,6 @@ export function desiredChildren(
         subset: 'stable',
       }),
     );
-    // During a rollout the ModelVersion reconciler owns the subsets and the weights.
-    if (!rolloutInProgress) {
-      children.push(
-        buildDestinationRule(owner, stable.name),
-        buildVirtualService(owner, spec, { canaryWeight: 0, canary: false }),
-      );
-    }
     const autoscaler = buildAutoscaler(owner, spec);
     if (autoscaler) children.push(autoscaler);
   }
@@ -71,11 +58,17 @@ function comparable(status: {
   observedGeneration?: number;
   conditions?: unknown[];
   lastRuns?: unknown;
+  stableModelVersion?: string;
 }) {
   const conditions = [...((status.conditions ?? []) as Condition[])].sort((a, b) =>
     a.type.localeCompare(b.type),
   );
-  return { observedGeneration: status.observedGeneration, conditions, lastRuns: status.lastRuns };
+  return {
+    observedGeneration: status.observedGeneration,
+    conditions,
+    lastRuns: status.lastRuns,
+    stableModelVersion: status.stableModelVersion,
+  };
 }
 
 /** What the controller's informers know of a pipeline's surroundings (no API calls needed). */
@@ -83,63 +76,96 @@ export interface PipelineContext {
   /** The pipeline's job Workflows: status.lastRuns and the last-success gauge. */
   workflows: readonly WorkflowLike[];
   /** The ModelVersions of the pipeline's namespace. */
-  versions: readonly (KubeObject & {
-    spec: ModelVersionSpec;
-    status?: { phase?: string; artifactUri?: string };
-  })[];
+  versions: readonly ModelVersion[];
+  /** Available replicas of a Deployment of the pipeline's namespace (0 when unknown). */
+  availableReplicas: (deployment: string) => number;
 }
 
+export interface PipelineDeps {
+  kube: Kube;
+  router: TrafficRouter;
+  metrics?: OperatorMetrics;
+  /**
+   * A candidate gets traffic only once its Deployment has an available replica (default). Off
+   * only where no pod can ever run (a test bed without a node).
+   */
+  requireAvailableCandidate?: boolean;
+}
+
+/** Ready: serving its stable version, whose Deployment has an available replica. */
+export function readiness(
+  stable: string | undefined,
+  availableReplicas: number,
+  deployment: string,
+  applied: number,
+): { status: 'True' | 'False'; reason: string; message: string } {
+  if (stable === undefined)
+    return {
+      status: 'False',
+      reason: 'NoStableModel',
+      message: `${applied} children applied (jobs and Service); inference starts once a ModelVersion is promoted`,
+    };
+  if (availableReplicas < 1)
+    return {
+      status: 'False',
+      reason: 'DeploymentUnavailable',
+      message: `Deployment ${deployment} of ${stable} has no available replica yet`,
+    };
+  return {
+    status: 'True',
+    reason: 'Reconciled',
+    message: `${applied} children applied; serving ${stable} (${availableReplicas} available)`,
+  };
+}
+
+const asError = (error: unknown): Error =>
+  error instanceof Error ? error : new Error(String(error));
+
 export async function reconcilePipeline(
-  kube: KubeClient,
+  deps: PipelineDeps,
   pipeline: InquiryPipeline,
   now: Date,
-  { workflows, versions }: PipelineContext,
-  metrics?: OperatorMetrics,
+  { workflows, versions, availableReplicas }: PipelineContext,
 ): Promise<void> {
+  const { kube, router, metrics } = deps;
   const { namespace, name } = pipeline.metadata as { namespace: string; name: string };
-  const stableName = pipeline.status?.stableModelVersion;
-  const stable = stableName ? versions.find((v) => v.metadata.name === stableName) : undefined;
-  const rollout = versions.find(
-    (v) =>
-      v.spec.pipeline === name &&
-      (v.status?.phase === 'Progressing' || v.status?.phase === 'Paused'),
-  );
+  const stable = stableVersion(name, versions);
+  const stableName = stable?.metadata.name;
+  const rollout = activeRollout(name, versions);
   const children = desiredChildren(
     pipeline,
     stable
       ? { name: stableName!, artifactUri: stable.status?.artifactUri ?? stable.spec.artifactUri }
       : undefined,
-    rollout !== undefined,
+  );
+  const routes = desiredRoutes(
+    name,
+    versions,
+    (candidate) =>
+      deps.requireAvailableCandidate === false ||
+      availableReplicas(names.canaryDeployment(name, candidate)) > 0,
   );
   // The children are independent: applied at once, so a reconcile costs one round trip, not
-  // one per child. A child the API server refuses (a quota, an admission policy, …) is reported
-  // in status (Degraded, Ready=False) and the error goes on to the queue, which retries with
-  // backoff.
-  const refused = (await Promise.allSettled(children.map((child) => kube.apply(child)))).find(
-    (result) => result.status === 'rejected',
-  );
-  const failure: Error | undefined = refused
-    ? refused.reason instanceof Error
-      ? refused.reason
-      : new Error(String(refused.reason))
-    : undefined;
+  // one per child; the routes follow (they name the subsets of the Deployments). A child the
+  // API server refuses (a quota, an admission policy, …) is reported in status (Degraded,
+  // Ready=False) and the error goes on to the queue, which retries with backoff.
+  const applied = await Promise.allSettled(children.map((child) => kube.apply(child)));
+  const refused = applied.find((result) => result.status === 'rejected');
+  let failure = refused ? asError(refused.reason) : undefined;
+  if (!failure && routes)
+    failure = await router.setRoutes(pipeline, routes).then(() => undefined, asError);
   const generation = pipeline.metadata.generation;
   const observed = generation === undefined ? {} : { observedGeneration: generation };
-  const serving = stable !== undefined;
+  const stableDeployment = names.inference(name);
   const ready =
     failure !== undefined
       ? { status: 'False' as const, reason: 'ApplyFailed', message: describeError(failure) }
-      : serving
-        ? {
-            status: 'True' as const,
-            reason: 'Reconciled',
-            message: `${children.length} children applied; serving ${stableName}`,
-          }
-        : {
-            status: 'False' as const,
-            reason: 'NoStableModel',
-            message: `${children.length} children applied (jobs and Service); inference starts once a ModelVersion is promoted`,
-          };
+      : readiness(
+          stableName,
+          availableReplicas(stableDeployment),
+          stableDeployment,
+          children.length + (routes ? 2 : 0),
+        );
   let conditions = setCondition(
     pipeline.status?.conditions as Condition[] | undefined,
     { type: 'Ready', ...ready, ...observed },
@@ -195,12 +221,14 @@ export async function reconcilePipeline(
     ...observed,
     conditions,
     ...(Object.keys(lastRuns).length > 0 ? { lastRuns } : {}),
+    ...(stableName ? { stableModelVersion: stableName } : {}),
   };
   // An unchanged status is not written: the watch would wake for nothing.
   const current = {
     observedGeneration: pipeline.status?.observedGeneration,
     conditions: pipeline.status?.conditions,
     lastRuns: pipeline.status?.lastRuns,
+    stableModelVersion: pipeline.status?.stableModelVersion,
   };
   if (canonicalJson(comparable(current)) !== canonicalJson(comparable(status))) {
     await kube.patchStatus('inquirypipelines', namespace, name, status);

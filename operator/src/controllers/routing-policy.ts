@@ -3,28 +3,18 @@
  * that use it roll nothing). A policy the routing engine would refuse (a pool that does not
  * exist, …) leaves the last good ConfigMap in place and says why in status.
  */
-import type {
-  RoutingPolicySpec,
-  RoutingPolicyStatus,
-} from '../../../crds/generated/routingpolicies.js';
+import type { RoutingPolicyStatus } from '../../../crds/generated/routingpolicies.js';
 import type { RoutingPreview } from '../../../lib/routing/preview.js';
 import { ownerOf } from '../builders/common.js';
 import { withDefaults } from '../builders/defaults.js';
 import { buildPolicyPreviewWorkflow } from '../builders/workflows.js';
 import { names } from '../names.js';
-import type { InquiryPipeline } from './pipeline.js';
+import type { InquiryPipeline, RoutingPolicy } from '../resources.js';
 import { PolicyError, resolvePolicy } from '../../../lib/routing/policy.js';
 import { buildPolicyConfigMap } from '../builders/serving.js';
-import type { KubeClient, KubeObject } from '../kube/client.js';
-import { canonicalJson, setCondition, type Condition } from './status.js';
+import type { Kube } from '../kube/kube.js';
+import { canonicalJson, setCondition } from './status.js';
 import { stringify } from 'yaml';
-
-export type RoutingPolicy = KubeObject & {
-  spec: RoutingPolicySpec;
-  status?: Omit<RoutingPolicyStatus, 'conditions'> & {
-    conditions?: Condition[];
-  };
-};
 
 type Preview = NonNullable<RoutingPolicyStatus['preview']>;
 type PipelinePreview = NonNullable<Preview['pipelines']>[number];
@@ -74,7 +64,7 @@ export function previewFromWorkflow(
  * policy (from the controller's informer), by name.
  */
 export async function reconcileRoutingPolicy(
-  kube: KubeClient,
+  kube: Kube,
   policy: RoutingPolicy,
   users: readonly InquiryPipeline[],
   now: Date,

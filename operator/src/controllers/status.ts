@@ -3,14 +3,7 @@
  * status holds) and a key-order-free comparison, so an unchanged status is never written.
  */
 
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
+import type { Condition } from '../resources.js';
 
 /** Keeps lastTransitionTime when a condition's status did not change. */
 export function setCondition(

@@ -6,9 +6,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../names.js';
 import type { ApplyMemo } from './apply-memo.js';
-import type { OwnWrites } from './own-writes.js';
+import type { EventType, Kube, KubeObject } from './kube.js';
 
-export type KubeObject = k8s.KubernetesObject & { metadata: k8s.V1ObjectMeta };
+export type { Kube, KubeObject } from './kube.js';
 
 function identity(object: {
   kind?: string;
@@ -46,23 +46,18 @@ export function describeError(error: unknown): string {
   return parts.join(': ');
 }
 
-export class KubeClient {
+export class KubeClient implements Kube {
   private readonly objects: k8s.KubernetesObjectApi;
   private readonly custom: k8s.CustomObjectsApi;
   private readonly core: k8s.CoreV1Api;
 
-  private readonly ownWrites: OwnWrites | undefined;
   private readonly applyMemo: ApplyMemo | undefined;
 
-  /**
-   * `ownWrites` records every status write and `applyMemo` every apply, for a controller whose
-   * reconciles read informer caches.
-   */
+  /** `applyMemo` records every apply, so an unchanged child is not applied again. */
   constructor(
     readonly config: k8s.KubeConfig,
-    caches: { ownWrites?: OwnWrites; applyMemo?: ApplyMemo } = {},
+    caches: { applyMemo?: ApplyMemo } = {},
   ) {
-    this.ownWrites = caches.ownWrites;
     this.applyMemo = caches.applyMemo;
     this.objects = k8s.KubernetesObjectApi.makeApiClient(config);
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
@@ -160,19 +155,13 @@ export class KubeClient {
         },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
       );
-      this.ownWrites?.record(plural, namespace, name, status);
     } catch (cause) {
       throw new Error(`failed to update status of ${plural} ${namespace}/${name}`, { cause });
     }
   }
 
   /** An Event on `object`, for decisions a human wants to see. */
-  async event(
-    object: KubeObject,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ): Promise<void> {
+  async event(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const now = new Date();
     await this.core.createNamespacedEvent({
       namespace: object.metadata.namespace!,

@@ -19,7 +19,8 @@ export const withoutManagedFields: Trim = (object) => {
 
 /**
  * Children and Workflows: identity, labels, owners, deletion, the revision of the desired state
- * (generation, or a hash of the spec it drops) and a Workflow's status summary.
+ * (generation, or a hash of the spec it drops), a Workflow's status summary and a Deployment's
+ * available replicas.
  */
 export const identityAndProgress: Trim = (object) => {
   const m = object.metadata ?? {};
@@ -42,7 +43,7 @@ export const identityAndProgress: Trim = (object) => {
     ...(status
       ? {
           status: Object.fromEntries(
-            ['phase', 'startedAt', 'finishedAt', 'message', 'outputs']
+            ['phase', 'startedAt', 'finishedAt', 'message', 'outputs', 'availableReplicas']
               .filter((key) => status[key] !== undefined)
               .map((key) => [key, status[key]]),
           ),

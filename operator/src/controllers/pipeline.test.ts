@@ -1,0 +1,128 @@
+import type { ModelVersionStatus } from '../../../crds/generated/modelversions.js';
+import { modelVersionObject, pipelineObject } from '../../../test/fixtures.js';
+import { MemoryKube } from '../kube/memory.js';
+import type { InquiryPipeline, ModelVersion } from '../resources.js';
+import { IstioRouter } from '../traffic/istio.js';
+import type { VirtualService } from '../types/children.js';
+import { reconcilePipeline, readiness, type PipelineDeps } from './pipeline.js';
+
+const NOW = new Date('2025-03-01T10:00:00.000Z');
+const NAMESPACE = 'inquiries';
+
+const pipeline = {
+  ...pipelineObject('support'),
+  metadata: { name: 'support', namespace: NAMESPACE, uid: 'uid-support', generation: 1 },
+} as InquiryPipeline;
+
+function version(name: string, status: ModelVersionStatus, created = NOW): ModelVersion {
+  return {
+    ...modelVersionObject(name, {
+      pipeline: 'support',
+      model: { name: 'clf', version: name.slice(-1) },
+    }),
+    metadata: { name, namespace: NAMESPACE, creationTimestamp: created },
+    status: { artifactUri: `mlflow-artifacts:/${name}`, ...status },
+  };
+}
+
+const promoted = (at: string) => ({ phase: 'Promoted' as const, promotedAt: at });
+
+function setup(available: Record<string, number>, requireAvailableCandidate = true) {
+  const kube = new MemoryKube();
+  kube.put(pipeline);
+  const deps: PipelineDeps = { kube, router: new IstioRouter(kube), requireAvailableCandidate };
+  const reconcile = (versions: ModelVersion[]) =>
+    reconcilePipeline(deps, pipeline, NOW, {
+      workflows: [],
+      versions,
+      availableReplicas: (name) => available[name] ?? 0,
+    });
+  const canaryWeight = () =>
+    kube
+      .get<VirtualService>('VirtualService', NAMESPACE, 'support-inference')
+      ?.spec.http?.[0]?.route?.find((r) => r.destination.subset === 'canary')?.weight ?? 0;
+  const status = () => kube.get<InquiryPipeline>('InquiryPipeline', NAMESPACE, 'support')!.status!;
+  return { kube, reconcile, canaryWeight, status };
+}
+
+describe('reconcilePipeline', () => {
+  const v1 = version('support-v1', promoted('2025-03-01T09:00:00.000Z'));
+  const v2 = version('support-v2', { phase: 'Progressing', currentStep: 0, canaryWeight: 10 });
+
+  it('derives its stable version from its ModelVersions: the one promoted last', async () => {
+    const { reconcile, status } = setup({ 'support-inference': 1 });
+    const v3 = version('support-v3', promoted('2025-03-01T09:30:00.000Z'));
+    await reconcile([v3, v1]);
+    expect(status().stableModelVersion).toBe('support-v3');
+    expect(status().conditions).toContainEqual(
+      expect.objectContaining({ type: 'Ready', status: 'True', reason: 'Reconciled' }),
+    );
+  });
+
+  it('is not Ready while its stable Deployment has no available replica', async () => {
+    const { reconcile, status } = setup({});
+    await reconcile([v1]);
+    expect(status().stableModelVersion).toBe('support-v1');
+    expect(status().conditions).toContainEqual(
+      expect.objectContaining({ type: 'Ready', status: 'False', reason: 'DeploymentUnavailable' }),
+    );
+  });
+
+  it("routes a rollout's weight to its candidate once the candidate's Deployment is available", async () => {
+    const unavailable = setup({ 'support-inference': 1 });
+    await unavailable.reconcile([v1, v2]);
+    expect(unavailable.canaryWeight()).toBe(0);
+
+    const available = setup({ 'support-inference': 1, 'support-inference-support-v2': 1 });
+    await available.reconcile([v1, v2]);
+    expect(available.canaryWeight()).toBe(10);
+    expect(available.status().conditions).toContainEqual(
+      expect.objectContaining({ type: 'Progressing', status: 'True', reason: 'RolloutInProgress' }),
+    );
+    // The routes are the router's: applied through it, the DestinationRule first.
+    const routeWrites = available.kube.writes
+      .filter((w) => w.kind === 'VirtualService' || w.kind === 'DestinationRule')
+      .map((w) => w.kind);
+    expect(routeWrites).toEqual(['DestinationRule', 'VirtualService']);
+
+    // Rolled back (or being deleted): the routes drop the candidate.
+    await available.reconcile([v1, { ...v2, status: { ...v2.status, phase: 'RolledBack' } }]);
+    expect(available.canaryWeight()).toBe(0);
+    await available.reconcile([
+      v1,
+      { ...v2, metadata: { ...v2.metadata, deletionTimestamp: NOW } },
+    ]);
+    expect(available.canaryWeight()).toBe(0);
+  });
+
+  it('gives the oldest of two rollouts the traffic; the other waits', async () => {
+    const { reconcile, canaryWeight } = setup({}, false);
+    const later = version(
+      'support-v4',
+      { phase: 'Progressing', currentStep: 0, canaryWeight: 30 },
+      new Date(NOW.getTime() + 1000),
+    );
+    await reconcile([v1, later, v2]);
+    expect(canaryWeight()).toBe(10);
+  });
+
+  it('writes no routes before the first promotion', async () => {
+    const { kube, reconcile, status } = setup({});
+    await reconcile([version('support-v1', { phase: 'Pending' })]);
+    expect(kube.writes.some((w) => w.kind === 'VirtualService')).toBe(false);
+    expect(status().conditions).toContainEqual(
+      expect.objectContaining({ type: 'Ready', reason: 'NoStableModel' }),
+    );
+  });
+});
+
+describe('readiness', () => {
+  it('is True only with a stable version whose Deployment has an available replica', () => {
+    expect(readiness(undefined, 0, 'd', 8).reason).toBe('NoStableModel');
+    expect(readiness('v1', 0, 'd', 8)).toMatchObject({
+      status: 'False',
+      reason: 'DeploymentUnavailable',
+    });
+    expect(readiness('v1', 2, 'd', 8)).toMatchObject({ status: 'True', reason: 'Reconciled' });
+  });
+});
