@@ -9,6 +9,8 @@ import { createLogger } from '../../lib/logger.js';
 import { generateInquiryStream } from './generate/inquiries.js';
 import { formatInquiries } from './generate/output.js';
 import { runTrain } from './cli/train-command.js';
+import type { CharNgrams } from './train/fasttext.js';
+import type { LearningRateSchedule } from './train/train.js';
 import { runEvaluate, runRegister } from './cli/evaluate-register.js';
 import { migrate } from '../../lib/store/migrate.js';
 import { createPool } from '../../lib/store/pool.js';
@@ -46,6 +48,19 @@ function databaseUrl(given: string | undefined): string {
   const url = given ?? process.env.DATABASE_URL;
   if (!url) throw new Error('no database: set DATABASE_URL or pass --database-url');
   return url;
+}
+
+/** `3-5` → [3, 5]; `none` → null. */
+function parseCharNgrams(value: string): CharNgrams {
+  if (value === 'none') return null;
+  const match = /^(\d+)-(\d+)$/.exec(value);
+  const [min, max] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (!match || min < 1 || max < min || max > 8) {
+    throw new InvalidArgumentError(
+      `--char-ngrams "${value}": use MIN-MAX with 1 ≤ MIN ≤ MAX ≤ 8 (e.g. 3-5), or none`,
+    );
+  }
+  return [min, max];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -109,7 +124,7 @@ program
   )
   .option('--database-url <url>', 'with --from-db: PostgreSQL URL (default: $DATABASE_URL)')
   .requiredOption('--out <dir>', 'bundle directory to write')
-  .option('--test <file>', 'held-out test file (default: a seeded share of the data)')
+  .option('--test <file>', 'held-out test file (default: --test-share of the data)')
   .option(
     '--write-test <file>',
     'write the held-out test examples here (JSON lines), e.g. for evaluate --data',
@@ -134,7 +149,36 @@ program
   .option('--vocab-size <n>', 'WordPiece vocabulary size', integer)
   .option('--max-length <n>', 'tokens kept per text', integer)
   .option('--lr <rate>', 'Adagrad learning rate', number)
+  .addOption(
+    new Option(
+      '--lr-schedule <schedule>',
+      'learning-rate decay over the epochs (default linear)',
+    ).choices(['linear', 'cosine', 'constant']),
+  )
   .option('--batch-size <n>', 'mini-batch size', integer)
+  .option('--word-ngrams <n>', 'token n-gram order: 1, 2 (default) or 3', integer)
+  .option('--char-ngrams <range>', 'character n-grams of each token, e.g. 3-5, or none (default)')
+  .option(
+    '--patience <n>',
+    'stop after this many epochs without a better validation score',
+    integer,
+  )
+  .option(
+    '--validation-share <p>',
+    'share of --data held out for early stopping and calibration (default 0.1)',
+    number,
+  )
+  .option(
+    '--test-share <p>',
+    'without --test: share of --data held out for the test metrics (default 0.1; 0 trains on all but validation)',
+    number,
+  )
+  .option(
+    '--autotune <seconds>',
+    'search hyperparameters on the validation split for this long',
+    number,
+  )
+  .option('--no-calibrate', 'keep raw softmax confidences (no temperature scaling)')
   .action(
     async (options: {
       data?: string;
@@ -154,8 +198,27 @@ program
       vocabSize?: number;
       maxLength?: number;
       lr?: number;
+      lrSchedule?: LearningRateSchedule;
       batchSize?: number;
+      wordNgrams?: number;
+      charNgrams?: string;
+      patience?: number;
+      validationShare?: number;
+      testShare?: number;
+      autotune?: number;
+      calibrate: boolean;
     }) => {
+      if (options.wordNgrams !== undefined && ![1, 2, 3].includes(options.wordNgrams))
+        throw new InvalidArgumentError('--word-ngrams must be 1, 2 or 3');
+      for (const [flag, share] of [
+        ['--validation-share', options.validationShare],
+        ['--test-share', options.testShare],
+      ] as const) {
+        if (share !== undefined && !(share >= 0 && share < 1))
+          throw new InvalidArgumentError(`${flag} must be at least 0 and below 1`);
+      }
+      if (options.test && options.testShare !== undefined)
+        throw new InvalidArgumentError('give --test FILE or --test-share, not both');
       const overrides = Object.fromEntries(
         Object.entries({
           seed: options.seed,
@@ -165,7 +228,16 @@ program
           vocabSize: options.vocabSize,
           maxLength: options.maxLength,
           learningRate: options.lr,
+          lrSchedule: options.lrSchedule,
           batchSize: options.batchSize,
+          wordNgrams: options.wordNgrams,
+          charNgrams:
+            options.charNgrams === undefined ? undefined : parseCharNgrams(options.charNgrams),
+          patience: options.patience,
+          validationFraction: options.validationShare,
+          testFraction: options.testShare,
+          autotuneSeconds: options.autotune,
+          calibrate: options.calibrate,
         }).filter(([, value]) => value !== undefined),
       );
       const summary = await runTrain(
