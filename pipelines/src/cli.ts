@@ -12,6 +12,7 @@ import { runTrain } from './cli/train-command.js';
 import type { CharNgrams } from './train/fasttext.js';
 import type { LearningRateSchedule } from './train/train.js';
 import { runEvaluate, runRegister } from './cli/evaluate-register.js';
+import { runPredict } from './cli/predict-command.js';
 import { migrate } from '../../lib/store/migrate.js';
 import { createPool } from '../../lib/store/pool.js';
 import { ingest } from './ingest/ingest.js';
@@ -61,6 +62,11 @@ function parseCharNgrams(value: string): CharNgrams {
     );
   }
   return [min, max];
+}
+
+/** `--format jsonl|csv` of the record files a command reads. */
+function recordFormatOption(description: string): Option {
+  return new Option('--format <format>', description).choices(['jsonl', 'csv']);
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -129,12 +135,7 @@ program
     '--write-test <file>',
     'write the held-out test examples here (JSON lines), e.g. for evaluate --data',
   )
-  .addOption(
-    new Option('--format <format>', 'format of the files (default: by extension)').choices([
-      'jsonl',
-      'csv',
-    ]),
-  )
+  .addOption(recordFormatOption('format of the files (default: by extension)'))
   .option('--text <fields>', 'comma-separated text fields, joined one per line', 'subject,body')
   .option(
     '--labels <heads...>',
@@ -270,12 +271,7 @@ program
   .description('measure a bundle on labeled data; compare with the registry champion')
   .requiredOption('--bundle <dir>', 'bundle directory')
   .requiredOption('--data <file>', 'labeled records, .jsonl or .csv (a gold file)')
-  .addOption(
-    new Option('--format <format>', 'format of the file (default: by extension)').choices([
-      'jsonl',
-      'csv',
-    ]),
-  )
+  .addOption(recordFormatOption('format of the file (default: by extension)'))
   .option('--text <fields>', 'comma-separated text fields', 'subject,body')
   .option('--labels <heads...>', 'heads to score: head or head=column', collect, [])
   .option('--out <dir>', 'write report.json and confusion matrices (SVG, JSON) here')
@@ -284,6 +280,10 @@ program
     'registered model whose champion to compare with (needs MLFLOW_TRACKING_URI)',
   )
   .option('--require-better', 'exit with status 3 when the candidate does not beat the champion')
+  .option(
+    '--strict',
+    'fail when a row has a label the model does not know (default: count and warn)',
+  )
   .action(
     async (options: {
       bundle: string;
@@ -294,6 +294,7 @@ program
       out?: string;
       championModel?: string;
       requireBetter?: boolean;
+      strict?: boolean;
     }) => {
       const report = await runEvaluate(
         {
@@ -304,15 +305,24 @@ program
           labels: options.labels.length > 0 ? options.labels : ['category,sentiment,urgency'],
           ...(options.out ? { out: options.out } : {}),
           ...(options.championModel ? { championModel: options.championModel } : {}),
+          strict: options.strict === true,
         },
         logger,
       );
       const summary = {
         version: report.candidate.version,
+        examples: report.candidate.examples,
         heads: Object.fromEntries(
           Object.entries(report.candidate.heads).map(([head, m]) => [
             head,
-            { accuracy: m.accuracy, macroF1: m.macroF1, ece: m.ece },
+            {
+              accuracy: m.accuracy,
+              macroF1: m.macroF1,
+              ece: m.ece,
+              scored: m.count,
+              unknownLabels: m.unknownLabels,
+              ...(m.unknownLabels > 0 ? { unknownLabelValues: m.unknownLabelValues } : {}),
+            },
           ]),
         ),
         latency: report.candidate.latency,
@@ -321,6 +331,50 @@ program
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       if (options.requireBetter && report.comparison && !report.comparison.better)
         process.exitCode = 3;
+    },
+  );
+
+program
+  .command('predict')
+  .description(
+    'write per-row predictions (labels, confidences, all scores) for a CSV or JSONL file',
+  )
+  .requiredOption('--bundle <dir>', 'bundle directory')
+  .requiredOption('--data <file>', 'records to classify, .jsonl or .csv')
+  .addOption(recordFormatOption('format of --data (default: by extension)'))
+  .option('--text <fields>', 'comma-separated text fields, joined one per line', 'subject,body')
+  .option('--out <file>', 'output file (default: stdout)')
+  .addOption(
+    new Option(
+      '--out-format <format>',
+      'output format (default: by --out extension, else jsonl)',
+    ).choices(['jsonl', 'csv']),
+  )
+  .action(
+    async (options: {
+      bundle: string;
+      data: string;
+      format?: 'jsonl' | 'csv';
+      text: string;
+      out?: string;
+      outFormat?: 'jsonl' | 'csv';
+    }) => {
+      const summary = await runPredict({
+        bundle: options.bundle,
+        data: options.data,
+        ...(options.format ? { format: options.format } : {}),
+        textFields: options.text.split(',').map((field) => field.trim()),
+        ...(options.out ? { out: options.out } : {}),
+        outFormat:
+          options.outFormat ?? (options.out?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl'),
+      });
+      if (summary.emptyText > 0) {
+        logger.warn(
+          { rows: summary.emptyText },
+          'rows with empty text were classified as the empty string',
+        );
+      }
+      logger.info(summary, 'predictions written');
     },
   );
 
