@@ -19,7 +19,7 @@ import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle, type LabeledText } from
 import { EXPORT_TOLERANCE, verifyExport } from './verify.js';
 
 export const DEFAULT_MODEL_RECIPE = {
-  generator: 'v1',
+  generator: 'v2',
   n: 24_000,
   seed: 1,
   noiseRate: 0.05,
