@@ -160,13 +160,13 @@ describe('trainModel', () => {
     const check = await verifyExport(dir, model);
     expect(check.maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
     expect(check.agreement).toBe(1);
-  });
+  }, 60_000);
 
   it('exports a unigram-only model (word n-gram order 1) that agrees with the trainer', async () => {
     const model = trainModel(topicData(600, 6), { ...small, wordNgrams: 1, maxEpochs: 3 });
     await writeBundle(dir, model);
     expect((await verifyExport(dir, model)).maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
-  });
+  }, 60_000);
 
   it('gives related tokens shared character n-gram rows, and special tokens none', () => {
     const vocab = { '[PAD]': 0, '[UNK]': 1, refunded: 2, refunding: 3, '##ing': 4, crash: 5 };
