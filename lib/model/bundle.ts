@@ -15,11 +15,15 @@ export const MANIFEST_FILE = 'model.json';
 /** A Hugging Face export's config (id2label), used when there is no model.json. */
 export const HF_CONFIG_FILE = 'config.json';
 
-/** One classification head: its name, the ONNX output holding its logits, its labels in order. */
+/**
+ * One classification head: its name, the ONNX output holding its logits, its labels in order,
+ * and the temperature its logits are divided by before the softmax (calibration; default 1).
+ */
 export interface HeadSpec {
   name: string;
   output: string;
   labels: string[];
+  temperature?: number;
 }
 
 export interface ModelManifest {
@@ -90,6 +94,14 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
       new Set(head.labels).size === head.labels.length,
       dir,
       `head "${head.name}" has duplicate labels`,
+    );
+    check(
+      head.temperature === undefined ||
+        (typeof head.temperature === 'number' &&
+          Number.isFinite(head.temperature) &&
+          head.temperature > 0),
+      dir,
+      `head "${head.name}" has a temperature that is not a positive number`,
     );
   }
   return { metrics: {}, ...manifest } as ModelManifest;

@@ -69,12 +69,18 @@ export function padBatch(sequences: number[][], padId: number): EncodedBatch {
   return { inputIds, attentionMask, batch, sequence };
 }
 
-function softmaxRow(logits: Float32Array, offset: number, k: number): Float64Array {
+/** Softmax of one row of logits divided by the head's temperature. */
+function softmaxRow(
+  logits: Float32Array,
+  offset: number,
+  k: number,
+  temperature: number,
+): Float64Array {
   let max = -Infinity;
-  for (let c = 0; c < k; c++) max = Math.max(max, logits[offset + c]!);
+  for (let c = 0; c < k; c++) max = Math.max(max, logits[offset + c]! / temperature);
   const out = new Float64Array(k);
   let sum = 0;
-  for (let c = 0; c < k; c++) sum += out[c] = Math.exp(logits[offset + c]! - max);
+  for (let c = 0; c < k; c++) sum += out[c] = Math.exp(logits[offset + c]! / temperature - max);
   for (let c = 0; c < k; c++) out[c]! /= sum;
   return out;
 }
@@ -176,7 +182,7 @@ export class ModelRuntime {
     );
   }
 
-  /** Raw probabilities per head for each text: `[head][text][class]`. */
+  /** Calibrated probabilities per head for each text: `[head][text][class]`. */
   async probabilities(texts: readonly string[]): Promise<Float64Array[][]> {
     const { inputIds, attentionMask, batch, sequence } = this.encode(texts);
     const feeds = {
@@ -195,7 +201,8 @@ export class ModelRuntime {
         throw new BundleError(
           `head ${head.name}: output ${head.output} has shape [${output.dims.join(', ')}], but ${batch} texts and the manifest's ${k} labels need [${batch}, ${k}]`,
         );
-      return Array.from({ length: batch }, (_, row) => softmaxRow(logits, row * k, k));
+      const temperature = head.temperature ?? 1;
+      return Array.from({ length: batch }, (_, row) => softmaxRow(logits, row * k, k, temperature));
     });
   }
 

@@ -9,7 +9,10 @@ import { createLogger } from '../../lib/logger.js';
 import { generateInquiryStream } from './generate/inquiries.js';
 import { formatInquiries } from './generate/output.js';
 import { runTrain } from './cli/train-command.js';
+import type { CharNgrams } from './train/fasttext.js';
+import type { LearningRateSchedule } from './train/train.js';
 import { runEvaluate, runRegister } from './cli/evaluate-register.js';
+import { runPredict } from './cli/predict-command.js';
 import { migrate } from '../../lib/store/migrate.js';
 import { createPool } from '../../lib/store/pool.js';
 import { ingest } from './ingest/ingest.js';
@@ -53,6 +56,24 @@ function databaseUrl(given: string | undefined): string {
   const url = given ?? process.env.DATABASE_URL;
   if (!url) throw new Error('no database: set DATABASE_URL or pass --database-url');
   return url;
+}
+
+/** `3-5` → [3, 5]; `none` → null. */
+function parseCharNgrams(value: string): CharNgrams {
+  if (value === 'none') return null;
+  const match = /^(\d+)-(\d+)$/.exec(value);
+  const [min, max] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (!match || min < 1 || max < min || max > 8) {
+    throw new InvalidArgumentError(
+      `--char-ngrams "${value}": use MIN-MAX with 1 ≤ MIN ≤ MAX ≤ 8 (e.g. 3-5), or none`,
+    );
+  }
+  return [min, max];
+}
+
+/** `--format jsonl|csv` of the record files a command reads. */
+function recordFormatOption(description: string): Option {
+  return new Option('--format <format>', description).choices(['jsonl', 'csv']);
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -116,17 +137,12 @@ program
   )
   .option('--database-url <url>', 'with --from-db: PostgreSQL URL (default: $DATABASE_URL)')
   .requiredOption('--out <dir>', 'bundle directory to write')
-  .option('--test <file>', 'held-out test file (default: a seeded share of the data)')
+  .option('--test <file>', 'held-out test file (default: --test-share of the data)')
   .option(
     '--write-test <file>',
     'write the held-out test examples here (JSON lines), e.g. for evaluate --data',
   )
-  .addOption(
-    new Option('--format <format>', 'format of the files (default: by extension)').choices([
-      'jsonl',
-      'csv',
-    ]),
-  )
+  .addOption(recordFormatOption('format of the files (default: by extension)'))
   .option('--text <fields>', 'comma-separated text fields, joined one per line', 'subject,body')
   .option(
     '--labels <heads...>',
@@ -141,7 +157,36 @@ program
   .option('--vocab-size <n>', 'WordPiece vocabulary size', integer)
   .option('--max-length <n>', 'tokens kept per text', integer)
   .option('--lr <rate>', 'Adagrad learning rate', number)
+  .addOption(
+    new Option(
+      '--lr-schedule <schedule>',
+      'learning-rate decay over the epochs (default linear)',
+    ).choices(['linear', 'cosine', 'constant']),
+  )
   .option('--batch-size <n>', 'mini-batch size', integer)
+  .option('--word-ngrams <n>', 'token n-gram order: 1, 2 (default) or 3', integer)
+  .option('--char-ngrams <range>', 'character n-grams of each token, e.g. 3-5, or none (default)')
+  .option(
+    '--patience <n>',
+    'stop after this many epochs without a better validation score',
+    integer,
+  )
+  .option(
+    '--validation-share <p>',
+    'share of --data held out for early stopping and calibration (default 0.1)',
+    number,
+  )
+  .option(
+    '--test-share <p>',
+    'without --test: share of --data held out for the test metrics (default 0.1; 0 trains on all but validation)',
+    number,
+  )
+  .option(
+    '--autotune <seconds>',
+    'search hyperparameters on the validation split for this long',
+    number,
+  )
+  .option('--no-calibrate', 'keep raw softmax confidences (no temperature scaling)')
   .action(
     async (options: {
       data?: string;
@@ -161,8 +206,27 @@ program
       vocabSize?: number;
       maxLength?: number;
       lr?: number;
+      lrSchedule?: LearningRateSchedule;
       batchSize?: number;
+      wordNgrams?: number;
+      charNgrams?: string;
+      patience?: number;
+      validationShare?: number;
+      testShare?: number;
+      autotune?: number;
+      calibrate: boolean;
     }) => {
+      if (options.wordNgrams !== undefined && ![1, 2, 3].includes(options.wordNgrams))
+        throw new InvalidArgumentError('--word-ngrams must be 1, 2 or 3');
+      for (const [flag, share] of [
+        ['--validation-share', options.validationShare],
+        ['--test-share', options.testShare],
+      ] as const) {
+        if (share !== undefined && !(share >= 0 && share < 1))
+          throw new InvalidArgumentError(`${flag} must be at least 0 and below 1`);
+      }
+      if (options.test && options.testShare !== undefined)
+        throw new InvalidArgumentError('give --test FILE or --test-share, not both');
       const overrides = Object.fromEntries(
         Object.entries({
           seed: options.seed,
@@ -172,7 +236,16 @@ program
           vocabSize: options.vocabSize,
           maxLength: options.maxLength,
           learningRate: options.lr,
+          lrSchedule: options.lrSchedule,
           batchSize: options.batchSize,
+          wordNgrams: options.wordNgrams,
+          charNgrams:
+            options.charNgrams === undefined ? undefined : parseCharNgrams(options.charNgrams),
+          patience: options.patience,
+          validationFraction: options.validationShare,
+          testFraction: options.testShare,
+          autotuneSeconds: options.autotune,
+          calibrate: options.calibrate,
         }).filter(([, value]) => value !== undefined),
       );
       const summary = await runTrain(
@@ -205,12 +278,7 @@ program
   .description('measure a bundle on labeled data; compare with the registry champion')
   .requiredOption('--bundle <dir>', 'bundle directory')
   .requiredOption('--data <file>', 'labeled records, .jsonl or .csv (a gold file)')
-  .addOption(
-    new Option('--format <format>', 'format of the file (default: by extension)').choices([
-      'jsonl',
-      'csv',
-    ]),
-  )
+  .addOption(recordFormatOption('format of the file (default: by extension)'))
   .option('--text <fields>', 'comma-separated text fields', 'subject,body')
   .option('--labels <heads...>', 'heads to score: head or head=column', collect, [])
   .option('--out <dir>', 'write report.json and confusion matrices (SVG, JSON) here')
@@ -219,6 +287,10 @@ program
     'registered model whose champion to compare with (needs MLFLOW_TRACKING_URI)',
   )
   .option('--require-better', 'exit with status 3 when the candidate does not beat the champion')
+  .option(
+    '--strict',
+    'fail when a row has a label the model does not know (default: count and warn)',
+  )
   .action(
     async (options: {
       bundle: string;
@@ -229,6 +301,7 @@ program
       out?: string;
       championModel?: string;
       requireBetter?: boolean;
+      strict?: boolean;
     }) => {
       const report = await runEvaluate(
         {
@@ -239,15 +312,24 @@ program
           labels: options.labels.length > 0 ? options.labels : ['category,sentiment,urgency'],
           ...(options.out ? { out: options.out } : {}),
           ...(options.championModel ? { championModel: options.championModel } : {}),
+          strict: options.strict === true,
         },
         logger,
       );
       const summary = {
         version: report.candidate.version,
+        examples: report.candidate.examples,
         heads: Object.fromEntries(
           Object.entries(report.candidate.heads).map(([head, m]) => [
             head,
-            { accuracy: m.accuracy, macroF1: m.macroF1, ece: m.ece },
+            {
+              accuracy: m.accuracy,
+              macroF1: m.macroF1,
+              ece: m.ece,
+              scored: m.count,
+              unknownLabels: m.unknownLabels,
+              ...(m.unknownLabels > 0 ? { unknownLabelValues: m.unknownLabelValues } : {}),
+            },
           ]),
         ),
         latency: report.candidate.latency,
@@ -256,6 +338,50 @@ program
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       if (options.requireBetter && report.comparison && !report.comparison.better)
         process.exitCode = 3;
+    },
+  );
+
+program
+  .command('predict')
+  .description(
+    'write per-row predictions (labels, confidences, all scores) for a CSV or JSONL file',
+  )
+  .requiredOption('--bundle <dir>', 'bundle directory')
+  .requiredOption('--data <file>', 'records to classify, .jsonl or .csv')
+  .addOption(recordFormatOption('format of --data (default: by extension)'))
+  .option('--text <fields>', 'comma-separated text fields, joined one per line', 'subject,body')
+  .option('--out <file>', 'output file (default: stdout)')
+  .addOption(
+    new Option(
+      '--out-format <format>',
+      'output format (default: by --out extension, else jsonl)',
+    ).choices(['jsonl', 'csv']),
+  )
+  .action(
+    async (options: {
+      bundle: string;
+      data: string;
+      format?: 'jsonl' | 'csv';
+      text: string;
+      out?: string;
+      outFormat?: 'jsonl' | 'csv';
+    }) => {
+      const summary = await runPredict({
+        bundle: options.bundle,
+        data: options.data,
+        ...(options.format ? { format: options.format } : {}),
+        textFields: options.text.split(',').map((field) => field.trim()),
+        ...(options.out ? { out: options.out } : {}),
+        outFormat:
+          options.outFormat ?? (options.out?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl'),
+      });
+      if (summary.emptyText > 0) {
+        logger.warn(
+          { rows: summary.emptyText },
+          'rows with empty text were classified as the empty string',
+        );
+      }
+      logger.info(summary, 'predictions written');
     },
   );
 

@@ -3,19 +3,13 @@
  * against the test bed's PostgreSQL and MLflow. generate → ingest → train --from-db → evaluate
  * → register → should-retrain.
  */
-import { spawn } from 'node:child_process';
 import { parse } from 'yaml';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { createTestDatabase, SMALL_MODEL_FLAGS, testbed } from './testbed.js';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runCli, type CliResult } from '../run-cli.js';
 
 describe('inquiry-pipeline CLI', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -23,24 +17,8 @@ describe('inquiry-pipeline CLI', () => {
   const pipeline = `cli-${Date.now()}`;
   const modelName = `${pipeline}-classifier`;
 
-  const run = (args: string[]): Promise<Result> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'pipelines/src/cli.ts', ...args], {
-        env: {
-          ...process.env,
-          DATABASE_URL: database.url,
-          MLFLOW_TRACKING_URI: testbed.mlflowUrl,
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const run = (args: string[]): Promise<CliResult> =>
+    runCli(args, { DATABASE_URL: database.url, MLFLOW_TRACKING_URI: testbed.mlflowUrl });
 
   beforeAll(async () => {
     database = await createTestDatabase('cli');

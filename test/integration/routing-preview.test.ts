@@ -2,7 +2,6 @@
  * `inquiry-pipeline preview-routing` against the test bed's PostgreSQL: stored inquiries with
  * the predictions and decisions that routed them are routed again under a changed policy.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,21 +9,9 @@ import { parse, stringify } from 'yaml';
 import { migrate } from '../../lib/store/migrate.js';
 import { createPool } from '../../lib/store/pool.js';
 import { createTestDatabase } from './testbed.js';
+import { runCli } from '../run-cli.js';
 
-function run(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'pipelines/src/cli.ts', ...args], {
-      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 describe('inquiry-pipeline preview-routing', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -11,6 +11,7 @@ import {
   evaluateBundle,
   writeReport,
   type EvaluationReport,
+  type ModelEvaluation,
 } from '../evaluate/evaluate.js';
 import { CHAMPION, downloadAliased } from '../registry/model-source.js';
 import { registerBundle } from '../registry/register.js';
@@ -24,6 +25,19 @@ export interface EvaluateCommandOptions {
   labels: string[];
   out?: string;
   championModel?: string;
+  /** Fail when any row's label is one the model does not know. */
+  strict?: boolean;
+}
+
+/** Rows per head whose label the model does not know, as one sentence (empty when none). */
+export function unknownLabelSummary(evaluation: ModelEvaluation): string {
+  return Object.entries(evaluation.heads)
+    .filter(([, head]) => head.unknownLabels > 0)
+    .map(
+      ([name, head]) =>
+        `${head.unknownLabels} of ${evaluation.examples} rows have a ${name} label the model does not know (${head.unknownLabelValues.join(', ')}; it knows ${head.labels.join(', ')})`,
+    )
+    .join('; ');
 }
 
 export async function runEvaluate(
@@ -37,6 +51,18 @@ export async function runEvaluate(
     options.data,
   );
   const candidate = await evaluateBundle(options.bundle, data);
+  const unknown = unknownLabelSummary(candidate);
+  if (unknown) {
+    if (options.strict) throw new Error(`${options.data}: ${unknown} (--strict)`);
+    logger.warn(
+      {
+        unknownLabels: Object.fromEntries(
+          Object.entries(candidate.heads).map(([name, head]) => [name, head.unknownLabels]),
+        ),
+      },
+      `${unknown}: those rows are left out of that head's metrics`,
+    );
+  }
   const report: EvaluationReport = { candidate };
   if (options.championModel) {
     const champion = await downloadAliased(MlflowClient.fromEnv(), options.championModel, CHAMPION);

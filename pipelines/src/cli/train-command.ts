@@ -152,7 +152,25 @@ async function trainAndWrite(
     onEpoch: (epoch) =>
       progress.update(epoch.epoch, { loss: epoch.loss, val_macro_f1: epoch.validationScore }),
   };
-  const model = trainModel(data, trainOptions);
+  if (!testSet && trainOptions.testFraction > 0) {
+    logger.warn(
+      { testShare: trainOptions.testFraction, validationShare: trainOptions.validationFraction },
+      `no --test file: ${Math.round(trainOptions.testFraction * 100)} % of the data is held out as the test split and not trained on (pass --test FILE, or --test-share 0 to train on all of it but the validation share)`,
+    );
+  }
+  const model = trainModel(data, {
+    ...trainOptions,
+    onTrial: (trial) =>
+      logger.info(
+        {
+          trial: trial.trial,
+          validationScore: trial.validationScore,
+          seconds: trial.seconds,
+          ...trial.hyperparameters,
+        },
+        'autotune trial',
+      ),
+  });
   progress.stop();
   await writeBundle(options.out, model);
   if (options.writeTest) {
@@ -178,7 +196,22 @@ async function trainAndWrite(
     bundle: options.out,
     version: model.manifest.version,
     dataHash: model.manifest.dataHash,
-    sizes: model.sizes,
+    split: {
+      ...model.sizes,
+      validationSource: model.manifest.params?.validationSource,
+      testSource: model.testSource,
+      note:
+        model.testSource === 'held-out share'
+          ? `the model was trained on ${model.sizes.train} of ${data.length} examples: ${model.sizes.test} held out as test (--test-share), ${model.sizes.validation} as validation (--validation-share)`
+          : model.testSource === 'none'
+            ? `the model was trained on ${model.sizes.train} of ${data.length} examples (${model.sizes.validation} validation); no test split, so no test metrics`
+            : `the model was trained on ${model.sizes.train} of ${data.length} examples (${model.sizes.validation} validation); test metrics from --test`,
+    },
+    hyperparameters: model.hyperparameters,
+    temperatures: Object.fromEntries(
+      model.manifest.heads.map((head) => [head.name, head.temperature ?? 1]),
+    ),
+    autotuneTrials: model.trials.length,
     epochs: model.history.length,
     metrics: model.manifest.metrics,
     exportCheck: check,

@@ -30,10 +30,22 @@ describe('readRecords', () => {
     ]);
   });
 
-  it('names the file and line of bad JSON, and refuses unknown extensions', async () => {
+  it('names the file, line and column of bad JSON, and refuses unknown extensions', async () => {
     const file = path.join(dir, 'bad.jsonl');
-    await writeFile(file, '{"ok":1}\n{oops\n');
-    await expect(readAllRecords(file)).rejects.toThrow(/bad\.jsonl:2: not valid JSON/);
+    await writeFile(file, '{"ok":1}\n{"text": "a",, "b": 1}\n');
+    await expect(readAllRecords(file)).rejects.toThrow(/bad\.jsonl:2:14: not valid JSON/);
+    await writeFile(file, '{"ok":1}\n\n[1, 2]\n');
+    await expect(readAllRecords(file)).rejects.toThrow(/bad\.jsonl:3:1: not a JSON object/);
     expect(() => formatOf('data.parquet')).toThrow(/\.jsonl or \.csv/);
+  });
+
+  it('names the file, line and field of a malformed CSV row', async () => {
+    const file = path.join(dir, 'bad.csv');
+    await writeFile(file, 'text,category\n"fine",billing\nok,"bad "quote"\n');
+    await expect(readAllRecords(file)).rejects.toThrow(
+      /bad\.csv:3:2: Invalid Closing Quote.*\(column "category"\)/,
+    );
+    await writeFile(file, 'text,category\nfine,billing\nthree,fields,here\n');
+    await expect(readAllRecords(file)).rejects.toThrow(/bad\.csv:3(:\d+)?: .*column/i);
   });
 });

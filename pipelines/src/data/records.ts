@@ -1,6 +1,7 @@
 /**
- * Reading record files (JSONL or CSV) as plain objects, streamed, with errors that name the file
- * and line. Used by every step that takes a file: train, evaluate, ingest.
+ * Reading record files (JSONL or CSV) as plain objects, streamed, with errors that name the file,
+ * line and column (`file:line:column: …`). Used by every step that takes a file: train,
+ * evaluate, predict, ingest.
  */
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
@@ -36,7 +37,8 @@ export function formatOf(file: string): RecordFormat {
 
 /** A line of a JSONL file: its record, or why it is not one. */
 export type JsonLine =
-  { line: number; record: DataRecord } | { line: number; error: string; raw: string };
+  | { line: number; record: DataRecord }
+  | { line: number; error: string; raw: string; column: number; detail?: string };
 
 /** A file's path, or a stream of its bytes (an object read from S3). */
 export type RecordInput = string | Readable;
@@ -52,12 +54,15 @@ export async function* jsonLineEntries(file: RecordInput): AsyncGenerator<JsonLi
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch {
-      yield { line, error: 'not valid JSON', raw: text };
+    } catch (cause) {
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      const position = /at position (\d+)/.exec(detail);
+      const column = position ? Number(position[1]) + 1 : text.length;
+      yield { line, error: 'not valid JSON', raw: text, column, detail };
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      yield { line, error: 'not a JSON object', raw: text };
+      yield { line, error: 'not a JSON object', raw: text, column: 1 };
       continue;
     }
     yield { line, record: value as DataRecord };
@@ -66,7 +71,11 @@ export async function* jsonLineEntries(file: RecordInput): AsyncGenerator<JsonLi
 
 async function* jsonLines(file: RecordInput, name: string): AsyncGenerator<DataRecord> {
   for await (const entry of jsonLineEntries(file)) {
-    if ('error' in entry) throw new RecordFileError(`${name}:${entry.line}: ${entry.error}`);
+    if ('error' in entry) {
+      throw new RecordFileError(
+        `${name}:${entry.line}:${entry.column}: ${entry.error}${entry.detail ? ` (${entry.detail})` : ''}`,
+      );
+    }
     yield entry.record;
   }
 }
@@ -78,11 +87,16 @@ async function* csvRows(file: RecordInput, name: string): AsyncGenerator<DataRec
   try {
     for await (const row of parser) yield row as DataRecord;
   } catch (cause) {
+    // csv-parse's errors carry the line, the field index and the column name.
+    const at = cause as { lines?: number; index?: number; column?: string | number };
+    const where =
+      at.lines === undefined
+        ? ''
+        : `:${at.lines}${at.index === undefined ? '' : `:${at.index + 1}`}`;
+    const column = typeof at.column === 'string' ? ` (column "${at.column}")` : '';
     throw new RecordFileError(
-      `${name}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
+      `${name}${where}: ${cause instanceof Error ? cause.message : String(cause)}${column}`,
+      { cause },
     );
   }
 }

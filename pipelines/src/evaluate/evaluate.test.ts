@@ -44,6 +44,7 @@ const evaluation = (version: string, f1: Record<string, number>): ModelEvaluatio
         count: 10,
         labels: [],
         unknownLabels: 0,
+        unknownLabelValues: [],
       },
     ]),
   ),
@@ -66,6 +67,7 @@ describe('evaluate', () => {
       const result = await evaluateBundle(path.join(dir, 'bundle'), gold, { latencySamples: 20 });
       expect(result.heads.category!.accuracy).toBeGreaterThan(0.95);
       expect(result.heads.category!.unknownLabels).toBe(1);
+      expect(result.heads.category!.unknownLabelValues).toEqual(['legal']);
       expect(result.heads.category!.count).toBe(200);
       expect(result.latency.batchTextsPerSecond).toBeGreaterThan(0);
       const files = await writeReport(path.join(dir, 'report'), { candidate: result });

@@ -14,6 +14,8 @@ export interface HeadEvaluation extends HeadMetrics {
   labels: string[];
   /** Examples whose true label the model does not know (not counted in the metrics). */
   unknownLabels: number;
+  /** Those labels, each once (at most 20). */
+  unknownLabelValues: string[];
 }
 
 export interface ModelEvaluation {
@@ -86,15 +88,27 @@ export async function evaluateBundle(
     const evaluations = Object.fromEntries(
       heads.map((head, h) => {
         let unknownLabels = 0;
+        const unknownLabelValues = new Set<string>();
         const truth = data.map((example) => {
           const label = example.labels[head.name];
           if (!label) return -1;
           const index = head.labels.indexOf(label);
-          if (index < 0) unknownLabels++;
+          if (index < 0) {
+            unknownLabels++;
+            if (unknownLabelValues.size < 20) unknownLabelValues.add(label);
+          }
           return index;
         });
         const metrics = headMetrics(head.labels, truth, predicted[h]!, confidence[h]!);
-        return [head.name, { ...metrics, labels: head.labels, unknownLabels }];
+        return [
+          head.name,
+          {
+            ...metrics,
+            labels: head.labels,
+            unknownLabels,
+            unknownLabelValues: [...unknownLabelValues],
+          },
+        ];
       }),
     );
     return {

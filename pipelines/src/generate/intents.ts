@@ -1188,6 +1188,41 @@ const HR: readonly Intent[] = [
 
 const LEGAL: readonly Intent[] = [
   {
+    name: 'legal_threat',
+    topics: ['legal action against you', 'a lawsuit', 'taking this to court'],
+    subjects: [
+      'Legal action',
+      'We will sue',
+      'Formal notice before legal action',
+      'You will hear from our lawyers',
+    ],
+    problems: [
+      'We will sue you over {product}.',
+      'We are taking legal action against your company.',
+      'Our lawyers are preparing a lawsuit about the damage {product} caused.',
+      'If this is not resolved we will take you to court.',
+      'This is a formal notice that we intend to sue for breach of contract.',
+    ],
+    details: [
+      'Our attorney has all the correspondence.',
+      'We have documented every failure since {weekday}.',
+      'The losses on our side are considerable.',
+      'You ignored every message we sent.',
+    ],
+    asks: [
+      'Send us the name of your legal department.',
+      'Forward this to your legal counsel.',
+      'Tell us who will represent your company.',
+    ],
+    shorts: [
+      'we will sue you',
+      'see you in court',
+      'expect a lawsuit',
+      'our lawyers will contact you',
+    ],
+    sentiment: [0.95, 0.05, 0],
+  },
+  {
     name: 'contract_review',
     topics: ['our contract', 'the master services agreement', 'contract amendments'],
     subjects: [

@@ -320,8 +320,8 @@ export function implicitUrgencyCues(
 export const SHORT_URGENCY_TAILS: Readonly<Record<Urgency, readonly string[]>> = {
   critical: ['EMERGENCY', 'need help immediately', 'right now please!!', 'whole team blocked!!'],
   high: ['asap pls', 'urgent', 'need it by tomorrow', 'blocking us'],
-  medium: ['', 'this week if possible', 'soon pls', ''],
-  low: ['', '', 'no rush', 'whenever', 'fyi'],
+  medium: ['', 'this week if possible', 'soon pls', '', 'need help with this'],
+  low: ['', '', 'no rush', 'whenever', 'fyi', 'need help when you have time'],
 };
 
 /** Subject prefixes that announce urgency. */

@@ -1,38 +1,36 @@
 /**
- * The default model: trained on first use from 50,000 generated inquiries and cached, so
- * `npm start` works on a fresh machine with nothing downloaded. The cache key changes with the
- * training recipe, so a new recipe trains a new bundle.
+ * The default model: trained on first use from generated inquiries plus the real, human-written
+ * examples in data/real (category and sentiment), and cached, so `npm start` works on a fresh
+ * machine with nothing downloaded. Every head is calibrated on a validation share that mixes
+ * both. The cache key changes with the training recipe and the bytes of data/real, so a new
+ * recipe or new data trains a new bundle.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../../lib/logger.js';
 import { MANIFEST_FILE } from '../../../lib/model/bundle.js';
 import { inquiryText } from '../../../lib/model/runtime.js';
 import { createProgress } from '../cli/progress.js';
 import { generateInquiries } from '../generate/inquiries.js';
-import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle } from './train.js';
+import { REAL_DATA_DIR, REAL_DATA_FILES, readRealTrainingData } from './real-data.js';
+import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle, type LabeledText } from './train.js';
 import { EXPORT_TOLERANCE, verifyExport } from './verify.js';
 
-const RECIPE = {
-  generator: 'v1',
-  n: 50_000,
+export const DEFAULT_MODEL_RECIPE = {
+  generator: 'v2',
+  n: 24_000,
   seed: 1,
   noiseRate: 0.05,
-  options: { ...DEFAULT_TRAIN_OPTIONS },
+  real: REAL_DATA_FILES.map(({ file }) => file),
+  options: { ...DEFAULT_TRAIN_OPTIONS, charNgrams: null, wordNgrams: 2, dim: 64 },
 };
+const RECIPE = DEFAULT_MODEL_RECIPE;
 
-export async function ensureDefaultBundle(cacheDir: string, logger: Logger): Promise<string> {
-  const key = createHash('sha256').update(JSON.stringify(RECIPE)).digest('hex').slice(0, 12);
-  const dir = path.join(cacheDir, 'models', `default-${key}`);
-  if (existsSync(path.join(dir, MANIFEST_FILE))) return dir;
-  logger.info(
-    { dir, examples: RECIPE.n },
-    'no default model yet: training it from generated inquiries (about a minute, once)',
-  );
-  const progress = createProgress(logger);
-  const data = generateInquiries({
+/** The training data of the default model: generated inquiries, then data/real. */
+export async function defaultModelData(): Promise<LabeledText[]> {
+  const generated = generateInquiries({
     n: RECIPE.n,
     seed: RECIPE.seed,
     noiseRate: RECIPE.noiseRate,
@@ -40,6 +38,25 @@ export async function ensureDefaultBundle(cacheDir: string, logger: Logger): Pro
     text: inquiryText(g),
     labels: { category: g.category, sentiment: g.sentiment, urgency: g.urgency },
   }));
+  return [...generated, ...(await readRealTrainingData())];
+}
+
+async function cacheKey(): Promise<string> {
+  const hash = createHash('sha256').update(JSON.stringify(RECIPE));
+  for (const file of RECIPE.real) hash.update(await readFile(path.join(REAL_DATA_DIR, file)));
+  return hash.digest('hex').slice(0, 12);
+}
+
+export async function ensureDefaultBundle(cacheDir: string, logger: Logger): Promise<string> {
+  const key = await cacheKey();
+  const dir = path.join(cacheDir, 'models', `default-${key}`);
+  if (existsSync(path.join(dir, MANIFEST_FILE))) return dir;
+  logger.info(
+    { dir, examples: RECIPE.n },
+    'no default model yet: training it from generated inquiries and data/real (about a minute, once)',
+  );
+  const progress = createProgress(logger);
+  const data = await defaultModelData();
   const model = trainModel(data, {
     ...RECIPE.options,
     onStage: (stage) => {

@@ -1,23 +1,29 @@
 /**
- * A fastText-style classifier: the mean of the embeddings of a text's tokens and of its hashed
- * token bigrams, feeding one linear softmax head per task. Trained with mini-batch Adagrad
- * (row-wise for the sparse embeddings) and a linearly decaying learning rate; deterministic
- * for a seed. The ONNX export
- * (onnx-export.ts) computes the same function from `input_ids` and `attention_mask`.
+ * A fastText-style classifier: the mean of the embeddings of a text's features (its tokens, the
+ * character n-grams of each token, and hashed token n-grams up to a given order), feeding one
+ * linear softmax head per task. Trained with mini-batch Adagrad (row-wise for the sparse
+ * embeddings) under a learning-rate schedule; deterministic for a seed. The ONNX export
+ * (onnx-export.ts) computes the same function from `input_ids` and `attention_mask`: a token's
+ * character n-grams depend on the token alone, so the export folds them into the token's row.
  */
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 
-/** Bigram (a, b) of token ids lands in row vocabSize + (a * BIGRAM_MULTIPLIER + b) mod buckets. */
-export const BIGRAM_MULTIPLIER = 1_000_003;
+/** Bigram (a, b) of token ids lands in row vocabSize + (a * NGRAM_MULTIPLIER + b) mod buckets. */
+export const NGRAM_MULTIPLIER = 1_000_003;
+/** Trigram (a, b, c): row vocabSize + ((bigram(a, b) + TRIGRAM_OFFSET) * NGRAM_MULTIPLIER + c) mod buckets. */
+export const TRIGRAM_OFFSET = 7_919;
 
 export interface FastTextShape {
   vocabSize: number;
+  /** Hashed rows shared by token n-grams and character n-grams. */
   buckets: number;
   dim: number;
   /** Number of classes of each head, in head order. */
   classes: number[];
+  /** Token n-gram order: 1 tokens only, 2 also bigrams, 3 also trigrams. */
+  wordNgrams: number;
 }
 
 export interface FastTextWeights {
@@ -29,21 +35,91 @@ export interface FastTextWeights {
   headBiases: Float32Array[];
 }
 
-/** One training example: its embedding rows (tokens then bigrams) and a label index per head (-1: none). */
+/** One training example: its embedding rows and a label index per head (-1: none). */
 export interface Example {
   rows: Int32Array;
   labels: Int32Array;
 }
 
-/** Embedding rows of a token sequence (padding already removed): unigrams, then hashed bigrams. */
-export function featureRows(ids: ArrayLike<number>, shape: FastTextShape): Int32Array {
-  const n = ids.length;
-  const rows = new Int32Array(n + Math.max(0, n - 1));
-  for (let i = 0; i < n; i++) rows[i] = ids[i]!;
-  for (let i = 0; i + 1 < n; i++) {
-    rows[n + i] = shape.vocabSize + ((ids[i]! * BIGRAM_MULTIPLIER + ids[i + 1]!) % shape.buckets);
+/** Character n-gram lengths, inclusive; `null` when a model uses none. */
+export type CharNgrams = readonly [min: number, max: number] | null;
+
+/** 32-bit FNV-1a of a string's UTF-16 code units. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/**
+ * Per vocabulary id, the embedding rows of the token's character n-grams (fastText's subwords).
+ * A word-initial token is marked with `<` (a `##` continuation is not), so "<ref" and "ref"
+ * differ; special tokens (`[PAD]`, …) have none.
+ */
+export function subwordRows(
+  vocab: Record<string, number>,
+  shape: Pick<FastTextShape, 'vocabSize' | 'buckets'>,
+  range: CharNgrams,
+): Int32Array[] {
+  const rows: Int32Array[] = Array.from({ length: shape.vocabSize }, () => new Int32Array(0));
+  if (!range) return rows;
+  const [min, max] = range;
+  for (const [token, id] of Object.entries(vocab)) {
+    if (/^\[[A-Z]+\]$/.test(token)) continue;
+    const chars = [...(token.startsWith('##') ? token.slice(2) : `<${token}`)];
+    const grams: number[] = [];
+    for (let n = min; n <= max; n++) {
+      for (let start = 0; start + n <= chars.length; start++) {
+        const gram = chars.slice(start, start + n).join('');
+        grams.push(shape.vocabSize + (fnv1a(gram) % shape.buckets));
+      }
+    }
+    rows[id] = Int32Array.from(grams);
   }
   return rows;
+}
+
+/**
+ * Embedding rows of a token sequence (padding already removed): each token followed by its
+ * character n-grams, then hashed token bigrams and (order 3) trigrams.
+ */
+export function featureRows(
+  ids: ArrayLike<number>,
+  shape: FastTextShape,
+  subwords: readonly Int32Array[] = [],
+): Int32Array {
+  const n = ids.length;
+  const { vocabSize, buckets, wordNgrams } = shape;
+  let size = n;
+  for (let i = 0; i < n; i++) size += subwords[ids[i]!]?.length ?? 0;
+  if (wordNgrams >= 2) size += Math.max(0, n - 1);
+  if (wordNgrams >= 3) size += Math.max(0, n - 2);
+  const rows = new Int32Array(size);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    rows[at++] = ids[i]!;
+    const grams = subwords[ids[i]!];
+    if (grams) for (let g = 0; g < grams.length; g++) rows[at++] = grams[g]!;
+  }
+  if (wordNgrams >= 2) {
+    for (let i = 0; i + 1 < n; i++)
+      rows[at++] = vocabSize + bigramBucket(ids[i]!, ids[i + 1]!, buckets);
+  }
+  if (wordNgrams >= 3) {
+    for (let i = 0; i + 2 < n; i++) {
+      const bigram = bigramBucket(ids[i]!, ids[i + 1]!, buckets);
+      rows[at++] = vocabSize + bigramBucket(bigram + TRIGRAM_OFFSET, ids[i + 2]!, buckets);
+    }
+  }
+  return rows;
+}
+
+/** (a * NGRAM_MULTIPLIER + b) mod buckets: exact in doubles for a below 2^32, as in int64 in the graph. */
+function bigramBucket(a: number, b: number, buckets: number): number {
+  return (a * NGRAM_MULTIPLIER + b) % buckets;
 }
 
 export class Random {
@@ -105,12 +181,13 @@ function meanEmbedding(weights: FastTextWeights, rows: Int32Array, out: Float32A
   for (let d = 0; d < dim; d++) out[d]! *= inverse;
 }
 
-/** Softmax probabilities of head `h` for a document vector, written into `out`. */
+/** Softmax probabilities of head `h` for a document vector (logits divided by `temperature`). */
 function headProbabilities(
   weights: FastTextWeights,
   h: number,
   doc: Float32Array,
   out: Float64Array,
+  temperature = 1,
 ): void {
   const { dim } = weights.shape;
   const w = weights.headWeights[h]!;
@@ -119,7 +196,7 @@ function headProbabilities(
   for (let c = 0; c < out.length; c++) {
     let z = b[c]!;
     for (let d = 0; d < dim; d++) z += w[c * dim + d]! * doc[d]!;
-    out[c] = z;
+    out[c] = z / temperature;
     if (z > max) max = z;
   }
   let sum = 0;
@@ -127,17 +204,41 @@ function headProbabilities(
   for (let c = 0; c < out.length; c++) out[c]! /= sum;
 }
 
-/** Per head, the class probabilities of each example: the trainer's reference forward pass. */
+/** Per example, per head, the logits (before any temperature). */
+export function predictLogits(weights: FastTextWeights, rows: Int32Array[]): Float64Array[][] {
+  const { dim } = weights.shape;
+  const doc = new Float32Array(dim);
+  return rows.map((example) => {
+    meanEmbedding(weights, example, doc);
+    return weights.shape.classes.map((k, h) => {
+      const w = weights.headWeights[h]!;
+      const b = weights.headBiases[h]!;
+      const logits = new Float64Array(k);
+      for (let c = 0; c < k; c++) {
+        let z = b[c]!;
+        for (let d = 0; d < dim; d++) z += w[c * dim + d]! * doc[d]!;
+        logits[c] = z;
+      }
+      return logits;
+    });
+  });
+}
+
+/**
+ * Per example, per head, the class probabilities: the trainer's reference forward pass. Each
+ * head's logits are divided by its temperature (default 1).
+ */
 export function predictProbabilities(
   weights: FastTextWeights,
   rows: Int32Array[],
+  temperatures: readonly number[] = [],
 ): Float64Array[][] {
   const doc = new Float32Array(weights.shape.dim);
   return rows.map((example) => {
     meanEmbedding(weights, example, doc);
     return weights.shape.classes.map((k, h) => {
       const probabilities = new Float64Array(k);
-      headProbabilities(weights, h, doc, probabilities);
+      headProbabilities(weights, h, doc, probabilities, temperatures[h] ?? 1);
       return probabilities;
     });
   });

@@ -1,11 +1,13 @@
 /**
  * Writes a trained fastText model as an ONNX graph with the Hugging Face sequence-classification
  * interface: int64 `input_ids` and `attention_mask` `[batch, sequence]` in, one
- * `<head>_logits` `[batch, classes]` per head out. Bigram hashing and masked mean pooling happen
- * inside the graph, so any runtime that feeds token ids gets the trainer's exact function.
+ * `<head>_logits` `[batch, classes]` per head out. Token n-gram hashing and masked mean pooling
+ * happen inside the graph, so any runtime that feeds token ids gets the trainer's exact function.
+ * A token's character n-grams are fixed by the token, so each token row holds the sum of the
+ * token's and its n-grams' embeddings and counts as that many features in the mean.
  */
 import onnxProto from 'onnx-proto';
-import { BIGRAM_MULTIPLIER, type FastTextWeights } from './fasttext.js';
+import { NGRAM_MULTIPLIER, TRIGRAM_OFFSET, type FastTextWeights } from './fasttext.js';
 
 const { onnx } = onnxProto;
 const OPSET = 13;
@@ -78,52 +80,102 @@ export function exportFastTextOnnx(
   version: string,
   /** Output name per head; default `<head>_logits`. A single-head model may use `logits` (HF style). */
   outputNames: string[] = heads.map(headOutput),
+  /** Per vocabulary id, its character n-gram rows (see subwordRows); none by default. */
+  subwords: readonly Int32Array[] = [],
 ): Uint8Array {
-  const { vocabSize, buckets, dim, classes } = weights.shape;
+  const { vocabSize, buckets, dim, classes, wordNgrams } = weights.shape;
+  const folded = weights.embeddings.slice();
+  const featureCounts = new Float32Array(vocabSize).fill(1);
+  subwords.forEach((grams, id) => {
+    if (grams.length === 0) return;
+    const sum = new Float64Array(dim);
+    for (let d = 0; d < dim; d++) sum[d] = weights.embeddings[id * dim + d]!;
+    for (const row of grams) {
+      for (let d = 0; d < dim; d++) sum[d]! += weights.embeddings[row * dim + d]!;
+    }
+    for (let d = 0; d < dim; d++) folded[id * dim + d] = sum[d]!;
+    featureCounts[id] = 1 + grams.length;
+  });
   const initializers: onnxProto.onnx.ITensorProto[] = [
-    floatTensor('embeddings', [vocabSize + buckets, dim], weights.embeddings),
+    floatTensor('embeddings', [vocabSize + buckets, dim], folded),
+    floatTensor('token_feature_counts', [vocabSize], featureCounts),
     int64Tensor('zero', [1], [0n]),
     int64Tensor('one', [1], [1n]),
     int64Tensor('minus_one', [1], [-1n]),
     int64Tensor('int64_max', [1], [INT64_MAX]),
     int64Tensor('axis_1', [1], [1n]),
     int64Tensor('axis_2', [1], [2n]),
-    int64Tensor('bigram_multiplier', [], [BigInt(BIGRAM_MULTIPLIER)]),
+    int64Tensor('two', [1], [2n]),
+    int64Tensor('ngram_multiplier', [], [BigInt(NGRAM_MULTIPLIER)]),
+    int64Tensor('trigram_offset', [], [BigInt(TRIGRAM_OFFSET)]),
     int64Tensor('buckets', [], [BigInt(buckets)]),
     int64Tensor('vocab_size', [], [BigInt(vocabSize)]),
     floatTensor('min_count', [], Float32Array.of(1)),
   ];
+  const float = intAttribute('to', onnx.TensorProto.DataType.FLOAT);
+  const sumOverSequence = (input: string, output: string): onnxProto.onnx.INodeProto =>
+    node('ReduceSum', [input, 'axis_1'], output, [intAttribute('keepdims', 0)]);
   const nodes: onnxProto.onnx.INodeProto[] = [
-    node('Slice', [INPUT_IDS, 'zero', 'minus_one', 'axis_1'], 'left_ids'),
-    node('Slice', [INPUT_IDS, 'one', 'int64_max', 'axis_1'], 'right_ids'),
-    node('Slice', [ATTENTION_MASK, 'zero', 'minus_one', 'axis_1'], 'left_mask'),
-    node('Slice', [ATTENTION_MASK, 'one', 'int64_max', 'axis_1'], 'right_mask'),
-    node('Mul', ['left_ids', 'bigram_multiplier'], 'bigram_product'),
-    node('Add', ['bigram_product', 'right_ids'], 'bigram_key'),
-    node('Mod', ['bigram_key', 'buckets'], 'bigram_bucket'),
-    node('Add', ['bigram_bucket', 'vocab_size'], 'bigram_rows'),
-    node('Mul', ['left_mask', 'right_mask'], 'bigram_mask'),
     node('Gather', ['embeddings', INPUT_IDS], 'token_vectors', [intAttribute('axis', 0)]),
-    node('Gather', ['embeddings', 'bigram_rows'], 'bigram_vectors', [intAttribute('axis', 0)]),
-    node('Cast', [ATTENTION_MASK], 'token_weight_2d', [
-      intAttribute('to', onnx.TensorProto.DataType.FLOAT),
-    ]),
-    node('Cast', ['bigram_mask'], 'bigram_weight_2d', [
-      intAttribute('to', onnx.TensorProto.DataType.FLOAT),
-    ]),
-    node('Unsqueeze', ['token_weight_2d', 'axis_2'], 'token_weight'),
-    node('Unsqueeze', ['bigram_weight_2d', 'axis_2'], 'bigram_weight'),
-    node('Mul', ['token_vectors', 'token_weight'], 'token_masked'),
-    node('Mul', ['bigram_vectors', 'bigram_weight'], 'bigram_masked'),
-    node('ReduceSum', ['token_masked', 'axis_1'], 'token_sum', [intAttribute('keepdims', 0)]),
-    node('ReduceSum', ['bigram_masked', 'axis_1'], 'bigram_sum', [intAttribute('keepdims', 0)]),
-    node('ReduceSum', ['token_weight', 'axis_1'], 'token_count', [intAttribute('keepdims', 0)]),
-    node('ReduceSum', ['bigram_weight', 'axis_1'], 'bigram_count', [intAttribute('keepdims', 0)]),
-    node('Add', ['token_sum', 'bigram_sum'], 'feature_sum'),
-    node('Add', ['token_count', 'bigram_count'], 'feature_count'),
-    node('Max', ['feature_count', 'min_count'], 'safe_count'),
-    node('Div', ['feature_sum', 'safe_count'], 'document'),
+    node('Gather', ['token_feature_counts', INPUT_IDS], 'token_counts'),
+    node('Cast', [ATTENTION_MASK], 'token_mask', [float]),
+    node('Mul', ['token_mask', 'token_counts'], 'token_weight_2d'),
+    node('Unsqueeze', ['token_mask', 'axis_2'], 'token_mask_3d'),
+    node('Mul', ['token_vectors', 'token_mask_3d'], 'token_masked'),
+    sumOverSequence('token_masked', 'token_sum'),
+    sumOverSequence('token_weight_2d', 'token_count'),
   ];
+  const sums = ['token_sum'];
+  const counts = ['token_count'];
+  /** Pools the embedding rows `<name>_bucket` + vocab_size where `<name>_mask` is 1. */
+  const poolHashed = (name: string): void => {
+    nodes.push(
+      node('Add', [`${name}_bucket`, 'vocab_size'], `${name}_rows`),
+      node('Gather', ['embeddings', `${name}_rows`], `${name}_vectors`, [intAttribute('axis', 0)]),
+      node('Cast', [`${name}_mask`], `${name}_weight_2d`, [float]),
+      node('Unsqueeze', [`${name}_weight_2d`, 'axis_2'], `${name}_weight`),
+      node('Mul', [`${name}_vectors`, `${name}_weight`], `${name}_masked`),
+      sumOverSequence(`${name}_masked`, `${name}_sum`),
+      sumOverSequence(`${name}_weight_2d`, `${name}_count`),
+    );
+    sums.push(`${name}_sum`);
+    counts.push(`${name}_count`);
+  };
+  if (wordNgrams >= 2) {
+    nodes.push(
+      node('Slice', [INPUT_IDS, 'zero', 'minus_one', 'axis_1'], 'left_ids'),
+      node('Slice', [INPUT_IDS, 'one', 'int64_max', 'axis_1'], 'right_ids'),
+      node('Slice', [ATTENTION_MASK, 'zero', 'minus_one', 'axis_1'], 'left_mask'),
+      node('Slice', [ATTENTION_MASK, 'one', 'int64_max', 'axis_1'], 'right_mask'),
+      node('Mul', ['left_ids', 'ngram_multiplier'], 'bigram_product'),
+      node('Add', ['bigram_product', 'right_ids'], 'bigram_key'),
+      node('Mod', ['bigram_key', 'buckets'], 'bigram_bucket'),
+      node('Mul', ['left_mask', 'right_mask'], 'bigram_mask'),
+    );
+    poolHashed('bigram');
+  }
+  if (wordNgrams >= 3) {
+    nodes.push(
+      // bigram_bucket[i] pairs tokens i and i+1; the trigram adds token i+2.
+      node('Slice', ['bigram_bucket', 'zero', 'minus_one', 'axis_1'], 'trigram_left'),
+      node('Slice', [INPUT_IDS, 'two', 'int64_max', 'axis_1'], 'trigram_right_ids'),
+      node('Slice', ['bigram_mask', 'zero', 'minus_one', 'axis_1'], 'trigram_left_mask'),
+      node('Slice', [ATTENTION_MASK, 'two', 'int64_max', 'axis_1'], 'trigram_right_mask'),
+      node('Add', ['trigram_left', 'trigram_offset'], 'trigram_left_offset'),
+      node('Mul', ['trigram_left_offset', 'ngram_multiplier'], 'trigram_product'),
+      node('Add', ['trigram_product', 'trigram_right_ids'], 'trigram_key'),
+      node('Mod', ['trigram_key', 'buckets'], 'trigram_bucket'),
+      node('Mul', ['trigram_left_mask', 'trigram_right_mask'], 'trigram_mask'),
+    );
+    poolHashed('trigram');
+  }
+  nodes.push(
+    node('Sum', sums, 'feature_sum'),
+    node('Sum', counts, 'feature_count'),
+    node('Max', ['feature_count', 'min_count'], 'safe_count'),
+    node('Unsqueeze', ['safe_count', 'axis_1'], 'safe_count_2d'),
+    node('Div', ['feature_sum', 'safe_count_2d'], 'document'),
+  );
   const outputs: onnxProto.onnx.IValueInfoProto[] = [];
   heads.forEach((head, h) => {
     const k = classes[h]!;
@@ -137,6 +189,7 @@ export function exportFastTextOnnx(
     nodes.push(node('Add', [`${head}_scores`, `${head}_bias`], outputNames[h]!));
     outputs.push(tensorValue(outputNames[h]!, onnx.TensorProto.DataType.FLOAT, ['batch', k]));
   });
+  const used = new Set(nodes.flatMap((n) => n.input ?? []));
   const model = onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: OPSET }],
@@ -146,7 +199,7 @@ export function exportFastTextOnnx(
     graph: {
       name: 'inquiry_classifier',
       node: nodes,
-      initializer: initializers,
+      initializer: initializers.filter((tensor) => used.has(tensor.name!)),
       input: [
         tensorValue(INPUT_IDS, onnx.TensorProto.DataType.INT64, ['batch', 'sequence']),
         tensorValue(ATTENTION_MASK, onnx.TensorProto.DataType.INT64, ['batch', 'sequence']),

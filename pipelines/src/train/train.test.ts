@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ModelRuntime } from '../../../lib/model/runtime.js';
-import { Random } from './fasttext.js';
+import { Random, subwordRows } from './fasttext.js';
 import {
   DEFAULT_TRAIN_OPTIONS,
+  modelVersion,
   trainModel,
   writeBundle,
   type LabeledText,
@@ -119,7 +120,12 @@ describe('trainModel', () => {
     });
     const model = trainModel(data, small);
     expect(model.manifest.heads).toEqual([
-      { name: 'intent', output: 'intent_logits', labels: intents },
+      {
+        name: 'intent',
+        output: 'intent_logits',
+        labels: intents,
+        temperature: model.temperatures[0],
+      },
     ]);
     await writeBundle(dir, model);
     const runtime = await ModelRuntime.load(dir);
@@ -139,5 +145,97 @@ describe('trainModel', () => {
       labels: { ...example.labels, team: 'x' },
     }));
     expect(() => trainModel(oneLabel, small)).toThrow(/fewer than two labels: team/);
+  });
+
+  it('with character n-grams and token trigrams, the ONNX export still computes what the trainer computes', async () => {
+    const model = trainModel(topicData(800, 5), {
+      ...small,
+      charNgrams: [2, 4],
+      wordNgrams: 3,
+      maxEpochs: 4,
+    });
+    expect(model.subwords.some((rows) => rows.length > 0)).toBe(true);
+    expect(model.manifest.params).toMatchObject({ charNgrams: '2-4', wordNgrams: 3 });
+    await writeBundle(dir, model);
+    const check = await verifyExport(dir, model);
+    expect(check.maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
+    expect(check.agreement).toBe(1);
+  }, 60_000);
+
+  it('exports a unigram-only model (word n-gram order 1) that agrees with the trainer', async () => {
+    const model = trainModel(topicData(600, 6), { ...small, wordNgrams: 1, maxEpochs: 3 });
+    await writeBundle(dir, model);
+    expect((await verifyExport(dir, model)).maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
+  }, 60_000);
+
+  it('gives related tokens shared character n-gram rows, and special tokens none', () => {
+    const vocab = { '[PAD]': 0, '[UNK]': 1, refunded: 2, refunding: 3, '##ing': 4, crash: 5 };
+    const shape = { vocabSize: 6, buckets: 1 << 16 };
+    const rows = subwordRows(vocab, shape, [3, 4]);
+    expect(rows[0]).toHaveLength(0);
+    expect(rows[1]).toHaveLength(0);
+    // "<refunded": 7 trigrams and 6 four-grams; "ing" (a continuation, no "<"): 1 + 0.
+    expect(rows[2]).toHaveLength(13);
+    expect(rows[4]).toHaveLength(1);
+    const shared = [...rows[2]!].filter((row) => rows[3]!.includes(row));
+    expect(shared.length).toBeGreaterThanOrEqual(9); // <re, ref, efu, fun, und, <ref, refu, efun, fund
+    expect([...rows[5]!].filter((row) => rows[2]!.includes(row))).toHaveLength(0);
+    for (const list of rows) for (const row of list) expect(row).toBeGreaterThanOrEqual(6);
+    expect(subwordRows(vocab, shape, null).every((list) => list.length === 0)).toBe(true);
+  });
+
+  it('searches hyperparameters within a time budget and keeps the best validation score', () => {
+    const trials: number[] = [];
+    const model = trainModel(topicData(500, 7), {
+      ...small,
+      maxEpochs: 3,
+      autotuneSeconds: 3,
+      onTrial: (trial) => trials.push(trial.validationScore),
+    });
+    expect(model.trials.length).toBeGreaterThan(1);
+    expect(trials).toHaveLength(model.trials.length);
+    const best = Math.max(...model.trials.map((trial) => trial.validationScore));
+    const chosen = model.trials.find((trial) => trial.validationScore === best)!;
+    expect(model.hyperparameters).toEqual(chosen.hyperparameters);
+    expect(model.manifest.params).toMatchObject({ autotuneTrials: model.trials.length });
+  });
+
+  it('calibration: on a held-out split the temperature-scaled confidences have a lower ECE', () => {
+    // Noisy labels and a long, fast training make the raw softmax overconfident.
+    const random = new Random(11);
+    const noisy = topicData(3000, 8).map((example) => ({
+      ...example,
+      labels: {
+        category:
+          random.float() < 0.25
+            ? ['billing', 'sales', 'technical_support'][random.int(3)]!
+            : example.labels.category,
+      },
+    }));
+    const model = trainModel(noisy, {
+      ...small,
+      dim: 32,
+      learningRate: 0.8,
+      maxEpochs: 25,
+      patience: 25,
+      lrSchedule: 'constant',
+      validationFraction: 0.2,
+      testFraction: 0.3,
+    });
+    expect(model.temperatures[0]).toBeGreaterThan(1);
+    expect(model.test.category!.ece).toBeLessThan(model.testUncalibrated.category!.ece);
+    expect(model.manifest.metrics['category.ece']).toBe(model.test.category!.ece);
+    // Calibration never changes the predicted label.
+    expect(model.test.category!.accuracy).toBe(model.testUncalibrated.category!.accuracy);
+  });
+
+  it('derives the version from the data and the options', () => {
+    const data = topicData(300, 10);
+    const version = modelVersion(data, small);
+    expect(version).toMatch(/^fasttext-[0-9a-f]{12}$/);
+    expect(modelVersion(data, { ...small })).toBe(version);
+    expect(modelVersion(data, { ...small, dim: 17 })).not.toBe(version);
+    expect(modelVersion(data.slice(1), small)).not.toBe(version);
+    expect(modelVersion(data, { ...small, onEpoch: () => undefined })).toBe(version);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Trains a bundle from labeled texts: seeded split, WordPiece tokenizer, fastText model with
- * early stopping on validation macro-F1, ONNX export. Heads and their label sets come from the
- * data, so a team's own taxonomy (40 intents, no urgency head, …) trains with the same code.
+ * early stopping on validation macro-F1 (optionally an automatic hyperparameter search within a
+ * time budget, after fastText's autotune), temperature scaling of every head on the validation
+ * split, ONNX export. Heads and their label sets come from the data, so a team's own taxonomy
+ * (40 intents, no urgency head, …) trains with the same code.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,14 +17,18 @@ import {
 } from '../../../lib/model/bundle.js';
 import { encodeText } from '../../../lib/model/runtime.js';
 import { headMetrics, type HeadMetrics } from '../evaluate/metrics.js';
+import { fitTemperature } from './calibrate.js';
 import {
   Random,
   cloneWeights,
   createOptimizerState,
   featureRows,
   initWeights,
+  predictLogits,
   predictProbabilities,
+  subwordRows,
   trainEpoch,
+  type CharNgrams,
   type Example,
   type FastTextShape,
   type FastTextWeights,
@@ -37,27 +43,48 @@ export interface LabeledText {
   labels: Record<string, string | null | undefined>;
 }
 
-export interface TrainOptions {
+export type LearningRateSchedule = 'linear' | 'cosine' | 'constant';
+export const LEARNING_RATE_SCHEDULES: readonly LearningRateSchedule[] = [
+  'linear',
+  'cosine',
+  'constant',
+];
+
+/** The options an automatic search may change. */
+export interface Hyperparameters {
+  dim: number;
+  wordNgrams: number;
+  charNgrams: CharNgrams;
+  maxEpochs: number;
+  batchSize: number;
+  learningRate: number;
+  lrSchedule: LearningRateSchedule;
+}
+
+export interface TrainOptions extends Hyperparameters {
   seed: number;
-  /** Share of the data held out for early stopping. */
+  /** Share of the data held out for early stopping, the search and calibration. */
   validationFraction: number;
-  /** Share held out for the final test metrics (ignored when `testSet` is given). */
+  /** Share held out for the final test metrics (ignored when `testSet` is given); may be 0. */
   testFraction: number;
   testSet?: LabeledText[];
+  /** A validation set of its own (e.g. an official dev split); `validationFraction` is then unused. */
+  validationSet?: LabeledText[];
   vocabSize: number;
   minWordFrequency: number;
   buckets: number;
-  dim: number;
-  maxEpochs: number;
   /** Stop after this many epochs without a better validation score. */
   patience: number;
-  batchSize: number;
-  learningRate: number;
   maxLength: number;
+  /** Fit a softmax temperature per head on the validation split. */
+  calibrate: boolean;
+  /** Seconds for an automatic hyperparameter search on the validation split; 0: none. */
+  autotuneSeconds: number;
   /** Heads to train; default: every label key present in the data. */
   heads?: string[];
   onEpoch?: (progress: EpochProgress) => void;
   onStage?: (stage: string) => void;
+  onTrial?: (trial: AutotuneTrial) => void;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -68,11 +95,16 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   minWordFrequency: 2,
   buckets: 1 << 16,
   dim: 48,
+  wordNgrams: 2,
+  charNgrams: null,
   maxEpochs: 15,
   patience: 3,
   batchSize: 32,
   learningRate: 0.2,
+  lrSchedule: 'linear',
   maxLength: 256,
+  calibrate: true,
+  autotuneSeconds: 0,
 };
 
 export interface EpochProgress {
@@ -84,19 +116,38 @@ export interface EpochProgress {
   best: boolean;
 }
 
+export interface AutotuneTrial {
+  trial: number;
+  hyperparameters: Hyperparameters;
+  validationScore: number;
+  epochs: number;
+  seconds: number;
+}
+
 export interface TrainedModel {
   manifest: ModelManifest;
   tokenizer: TokenizerJson;
   weights: FastTextWeights;
+  /** Per vocabulary id, its character n-gram rows (empty without character n-grams). */
+  subwords: Int32Array[];
+  /** Per head, the softmax temperature (1: uncalibrated). */
+  temperatures: number[];
   onnx: Uint8Array;
-  /** Test-split metrics per head. */
+  /** Test-split metrics per head (calibrated). */
   test: Record<string, HeadMetrics>;
+  /** The same test metrics before calibration. */
+  testUncalibrated: Record<string, HeadMetrics>;
   history: EpochProgress[];
+  /** Every configuration an automatic search tried, best last among equals. */
+  trials: AutotuneTrial[];
+  hyperparameters: Hyperparameters;
   /** The validation texts, for checking the export against the trainer. */
   validationTexts: string[];
   /** The test examples (held out of training and validation), for an evaluation elsewhere. */
   testExamples: LabeledText[];
   sizes: { train: number; validation: number; test: number };
+  /** Where the test metrics come from. */
+  testSource: 'test set' | 'held-out share' | 'none';
 }
 
 /** `sha256:…` over the examples in order: identifies the data snapshot a model came from. */
@@ -107,6 +158,27 @@ export function dataHash(examples: readonly LabeledText[]): string {
     hash.update('\n');
   }
   return `sha256:${hash.digest('hex')}`;
+}
+
+/** The options that decide what a training produces (callbacks and the test set aside). */
+export function recipeOptions(options: TrainOptions): Record<string, unknown> {
+  const recipe: Record<string, unknown> = { ...options };
+  for (const callback of ['onEpoch', 'onStage', 'onTrial']) delete recipe[callback];
+  recipe.testSet = options.testSet ? dataHash(options.testSet) : null;
+  recipe.validationSet = options.validationSet ? dataHash(options.validationSet) : null;
+  return recipe;
+}
+
+/**
+ * The model version: a hash of the training data and the recipe, so two bundles trained from
+ * different data or options never share a version, and the same recipe gives the same one.
+ */
+export function modelVersion(data: readonly LabeledText[], options: TrainOptions): string {
+  const hash = createHash('sha256')
+    .update(dataHash(data))
+    .update(JSON.stringify(recipeOptions(options)))
+    .digest('hex');
+  return `fasttext-${hash.slice(0, 12)}`;
 }
 
 function labelSets(examples: readonly LabeledText[], heads: string[]): string[][] {
@@ -120,16 +192,12 @@ function labelSets(examples: readonly LabeledText[], heads: string[]): string[][
   });
 }
 
-function evaluateHeads(
-  weights: FastTextWeights,
-  examples: Example[],
+function metricsFromProbabilities(
+  probabilities: Float64Array[][],
+  examples: readonly { labels: Int32Array }[],
   heads: string[],
   labels: string[][],
 ): Record<string, HeadMetrics> {
-  const probabilities = predictProbabilities(
-    weights,
-    examples.map((example) => example.rows),
-  );
   return Object.fromEntries(
     heads.map((head, h) => {
       const predicted = new Int32Array(examples.length);
@@ -152,6 +220,156 @@ const meanMacroF1 = (metrics: Record<string, HeadMetrics>): number => {
   return values.reduce((sum, m) => sum + m.macroF1, 0) / values.length;
 };
 
+function learningRateAt(options: Hyperparameters, epoch: number): number {
+  const progress = Math.min(1, epoch / options.maxEpochs);
+  const factor =
+    options.lrSchedule === 'constant'
+      ? 1
+      : options.lrSchedule === 'cosine'
+        ? 0.5 * (1 + Math.cos(Math.PI * progress))
+        : 1 - progress;
+  return options.learningRate * Math.max(0.02, factor);
+}
+
+interface Encoded {
+  ids: number[];
+  labels: Int32Array;
+}
+
+interface Fit {
+  hyperparameters: Hyperparameters;
+  shape: FastTextShape;
+  subwords: Int32Array[];
+  weights: FastTextWeights;
+  history: EpochProgress[];
+  score: number;
+  toRows: (ids: number[]) => Int32Array;
+}
+
+/** Trains one configuration with early stopping; the best epoch's weights win. */
+function fit(
+  hyperparameters: Hyperparameters,
+  base: TrainOptions,
+  context: {
+    vocab: Record<string, number>;
+    classes: number[];
+    train: Encoded[];
+    validation: Encoded[];
+    heads: string[];
+    labels: string[][];
+    onEpoch?: (progress: EpochProgress) => void;
+  },
+): Fit {
+  const shape: FastTextShape = {
+    vocabSize: Object.keys(context.vocab).length,
+    buckets: base.buckets,
+    dim: hyperparameters.dim,
+    classes: context.classes,
+    wordNgrams: hyperparameters.wordNgrams,
+  };
+  const subwords = subwordRows(context.vocab, shape, hyperparameters.charNgrams);
+  const toRows = (ids: number[]): Int32Array => featureRows(ids, shape, subwords);
+  const toExample = (example: Encoded): Example => ({
+    rows: toRows(example.ids),
+    labels: example.labels,
+  });
+  const trainExamples = context.train.map(toExample);
+  const validationExamples = context.validation.map(toExample);
+  const random = new Random(base.seed);
+  const weights = initWeights(shape, random);
+  const optimizer = createOptimizerState(shape);
+  let best = { score: -1, weights: cloneWeights(weights) };
+  const history: EpochProgress[] = [];
+  let sinceBest = 0;
+  for (let epoch = 1; epoch <= hyperparameters.maxEpochs && sinceBest < base.patience; epoch++) {
+    const loss = trainEpoch(weights, optimizer, random.shuffle([...trainExamples]), {
+      batchSize: hyperparameters.batchSize,
+      learningRate: [
+        learningRateAt(hyperparameters, epoch - 1),
+        learningRateAt(hyperparameters, epoch),
+      ],
+    });
+    if (!Number.isFinite(loss)) {
+      throw new Error(
+        `training diverged at epoch ${epoch} (loss ${loss}): lower the learning rate (now ${hyperparameters.learningRate})`,
+      );
+    }
+    const validationScore = meanMacroF1(
+      metricsFromProbabilities(
+        predictProbabilities(
+          weights,
+          validationExamples.map((example) => example.rows),
+        ),
+        validationExamples,
+        context.heads,
+        context.labels,
+      ),
+    );
+    const improved = validationScore > best.score;
+    if (improved) {
+      best = { score: validationScore, weights: cloneWeights(weights) };
+      sinceBest = 0;
+    } else {
+      sinceBest++;
+    }
+    const progress = {
+      epoch,
+      maxEpochs: hyperparameters.maxEpochs,
+      loss,
+      validationScore,
+      best: improved,
+    };
+    history.push(progress);
+    context.onEpoch?.(progress);
+  }
+  return {
+    hyperparameters,
+    shape,
+    subwords,
+    weights: best.weights,
+    history,
+    score: best.score,
+    toRows,
+  };
+}
+
+const pick = <T>(random: Random, values: readonly T[]): T => values[random.int(values.length)]!;
+
+/**
+ * A configuration near `best` (fastText's autotune also samples around its best so far): each
+ * hyperparameter moves with probability one half.
+ */
+export function sampleHyperparameters(best: Hyperparameters, random: Random): Hyperparameters {
+  const change = (): boolean => random.float() < 0.5;
+  const clamp = (value: number, low: number, high: number): number =>
+    Math.min(high, Math.max(low, value));
+  return {
+    dim: change() ? pick(random, [32, 48, 64, 96, 128, 192]) : best.dim,
+    wordNgrams: change() ? pick(random, [1, 2, 3]) : best.wordNgrams,
+    charNgrams: change()
+      ? pick<CharNgrams>(random, [null, [2, 4], [3, 5], [3, 6], [2, 5]])
+      : best.charNgrams,
+    maxEpochs: change() ? pick(random, [10, 15, 20, 30, 40]) : best.maxEpochs,
+    batchSize: change() ? pick(random, [8, 16, 32, 64]) : best.batchSize,
+    learningRate: change()
+      ? Number(
+          clamp(best.learningRate * Math.exp((random.float() * 2 - 1) * 1.2), 0.02, 2).toFixed(3),
+        )
+      : best.learningRate,
+    lrSchedule: change() ? pick(random, LEARNING_RATE_SCHEDULES) : best.lrSchedule,
+  };
+}
+
+const hyperparametersOf = (options: TrainOptions): Hyperparameters => ({
+  dim: options.dim,
+  wordNgrams: options.wordNgrams,
+  charNgrams: options.charNgrams,
+  maxEpochs: options.maxEpochs,
+  batchSize: options.batchSize,
+  learningRate: options.learningRate,
+  lrSchedule: options.lrSchedule,
+});
+
 /** Trains in memory; nothing is written. */
 export function trainModel(data: readonly LabeledText[], options: TrainOptions): TrainedModel {
   const heads =
@@ -160,15 +378,18 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
   const random = new Random(options.seed);
   const order = random.shuffle([...data.keys()]);
   const testCount = options.testSet ? 0 : Math.round(data.length * options.testFraction);
-  const validationCount = Math.round(data.length * options.validationFraction);
-  const pick = (indexes: number[]): LabeledText[] => indexes.map((i) => data[i]!);
-  const test = options.testSet ?? pick(order.slice(0, testCount));
-  const validation = pick(order.slice(testCount, testCount + validationCount));
-  const train = pick(order.slice(testCount + validationCount));
+  const validationCount = options.validationSet
+    ? 0
+    : Math.round(data.length * options.validationFraction);
+  const pickIndexes = (indexes: number[]): LabeledText[] => indexes.map((i) => data[i]!);
+  const test = options.testSet ?? pickIndexes(order.slice(0, testCount));
+  const validation =
+    options.validationSet ?? pickIndexes(order.slice(testCount, testCount + validationCount));
+  const train = pickIndexes(order.slice(testCount + validationCount));
   if (train.length === 0 || validation.length === 0) {
     throw new Error(`too little data to train: ${data.length} examples`);
   }
-  const labels = labelSets([...data, ...test], heads);
+  const labels = labelSets([...data, ...validation, ...test], heads);
   const thin = heads.filter((_, h) => labels[h]!.length < 2);
   if (thin.length > 0) throw new Error(`heads with fewer than two labels: ${thin.join(', ')}`);
 
@@ -178,64 +399,113 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     options,
   );
   const tokenizer = loadTokenizer(tokenizerJson);
-  const vocabSize = Object.keys(tokenizerJson.model.vocab).length;
-  const shape: FastTextShape = {
-    vocabSize,
-    buckets: options.buckets,
-    dim: options.dim,
-    classes: labels.map((set) => set.length),
-  };
   options.onStage?.('tokenizing');
-  const toExample = (example: LabeledText): Example => ({
-    rows: featureRows(encodeText(tokenizer, example.text, options.maxLength), shape),
+  const encode = (example: LabeledText): Encoded => ({
+    ids: encodeText(tokenizer, example.text, options.maxLength),
     labels: Int32Array.from(heads, (head, h) => {
       const label = example.labels[head];
       return label ? labels[h]!.indexOf(label) : -1;
     }),
   });
-  const trainExamples = train.map(toExample);
-  const validationExamples = validation.map(toExample);
+  const context = {
+    vocab: tokenizerJson.model.vocab,
+    classes: labels.map((set) => set.length),
+    train: train.map(encode),
+    validation: validation.map(encode),
+    heads,
+    labels,
+  };
 
   options.onStage?.('training');
-  let weights = initWeights(shape, random);
-  const optimizer = createOptimizerState(shape);
-  let best = { score: -1, weights: cloneWeights(weights) };
-  const history: EpochProgress[] = [];
-  let sinceBest = 0;
-  for (let epoch = 1; epoch <= options.maxEpochs && sinceBest < options.patience; epoch++) {
-    const rateAt = (e: number): number =>
-      options.learningRate * Math.max(0.02, 1 - e / options.maxEpochs);
-    const loss = trainEpoch(weights, optimizer, random.shuffle([...trainExamples]), {
-      batchSize: options.batchSize,
-      learningRate: [rateAt(epoch - 1), rateAt(epoch)],
-    });
-    if (!Number.isFinite(loss)) {
-      throw new Error(
-        `training diverged at epoch ${epoch} (loss ${loss}): lower the learning rate`,
-      );
+  const trials: AutotuneTrial[] = [];
+  let chosen: Fit;
+  if (options.autotuneSeconds > 0) {
+    const searchRandom = new Random(options.seed + 1);
+    const started = Date.now();
+    const seen = new Set<string>();
+    const run = (candidate: Hyperparameters): Fit => {
+      seen.add(JSON.stringify(candidate));
+      const trialStarted = Date.now();
+      const result = fit(candidate, options, context);
+      const trial: AutotuneTrial = {
+        trial: trials.length + 1,
+        hyperparameters: candidate,
+        validationScore: result.score,
+        epochs: result.history.length,
+        seconds: (Date.now() - trialStarted) / 1000,
+      };
+      trials.push(trial);
+      options.onTrial?.(trial);
+      return result;
+    };
+    // The first trial is the given configuration; a new trial starts only when one of average
+    // length still fits in the budget.
+    let best = run(hyperparametersOf(options));
+    const averageMs = (): number => (Date.now() - started) / trials.length;
+    for (let draws = 0; draws < 1000; draws++) {
+      if (Date.now() - started + averageMs() > options.autotuneSeconds * 1000) break;
+      const candidate = sampleHyperparameters(best.hyperparameters, searchRandom);
+      if (seen.has(JSON.stringify(candidate))) continue;
+      const result = run(candidate);
+      if (result.score > best.score) best = result;
     }
-    const validationScore = meanMacroF1(evaluateHeads(weights, validationExamples, heads, labels));
-    const improved = validationScore > best.score;
-    if (improved) {
-      best = { score: validationScore, weights: cloneWeights(weights) };
-      sinceBest = 0;
-    } else {
-      sinceBest++;
-    }
-    const progress = { epoch, maxEpochs: options.maxEpochs, loss, validationScore, best: improved };
-    history.push(progress);
-    options.onEpoch?.(progress);
+    chosen = best;
+    chosen.history.forEach((progress) => options.onEpoch?.(progress));
+  } else {
+    chosen = fit(hyperparametersOf(options), options, { ...context, onEpoch: options.onEpoch });
   }
-  weights = best.weights;
+  const { weights, history, hyperparameters, subwords, toRows } = chosen;
 
-  const testMetrics = evaluateHeads(weights, test.map(toExample), heads, labels);
+  const validationRows = context.validation.map((example) => toRows(example.ids));
+  const validationLogits = predictLogits(weights, validationRows);
+  const temperatures = heads.map((_, h) =>
+    options.calibrate
+      ? fitTemperature(
+          validationLogits.map((perHead) => perHead[h]!),
+          context.validation.map((example) => example.labels[h]!),
+        )
+      : 1,
+  );
+
+  const testSource: TrainedModel['testSource'] = options.testSet
+    ? 'test set'
+    : test.length > 0
+      ? 'held-out share'
+      : 'none';
+  const encodedTest = test.map(encode);
+  const testRows = encodedTest.map((example) => toRows(example.ids));
+  const testMetrics = metricsFromProbabilities(
+    predictProbabilities(weights, testRows, temperatures),
+    encodedTest,
+    heads,
+    labels,
+  );
+  const testUncalibrated = metricsFromProbabilities(
+    predictProbabilities(weights, testRows),
+    encodedTest,
+    heads,
+    labels,
+  );
+  // Drift is measured against predictions on held-out text: the test split, else validation.
+  const referenceMetrics =
+    test.length > 0
+      ? testMetrics
+      : metricsFromProbabilities(
+          predictProbabilities(weights, validationRows, temperatures),
+          context.validation,
+          heads,
+          labels,
+        );
   const hash = dataHash(data);
-  const version = `fasttext-${new Date().toISOString().slice(0, 10)}-${hash.slice(7, 15)}-s${options.seed}`;
+  const version = modelVersion(data, options);
   const metrics: Record<string, number> = {};
-  for (const [head, m] of Object.entries(testMetrics)) {
-    metrics[`${head}.accuracy`] = m.accuracy;
-    metrics[`${head}.macro_f1`] = m.macroF1;
-    metrics[`${head}.ece`] = m.ece;
+  if (test.length > 0) {
+    for (const [head, m] of Object.entries(testMetrics)) {
+      metrics[`${head}.accuracy`] = m.accuracy;
+      metrics[`${head}.macro_f1`] = m.macroF1;
+      metrics[`${head}.ece`] = m.ece;
+      metrics[`${head}.ece_uncalibrated`] = testUncalibrated[head]!.ece;
+    }
   }
   const manifest: ModelManifest = {
     format: BUNDLE_FORMAT,
@@ -244,12 +514,17 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     architecture: 'fasttext-bag',
     maxLength: options.maxLength,
     inputs: { inputIds: INPUT_IDS, attentionMask: ATTENTION_MASK },
-    heads: heads.map((name, h) => ({ name, output: headOutput(name), labels: labels[h]! })),
+    heads: heads.map((name, h) => ({
+      name,
+      output: headOutput(name),
+      labels: labels[h]!,
+      temperature: temperatures[h]!,
+    })),
     metrics,
     dataHash: hash,
     history: history.map(({ epoch, loss, validationScore }) => ({ epoch, loss, validationScore })),
     reference: Object.fromEntries(
-      Object.entries(testMetrics).map(([head, m]) => [
+      Object.entries(referenceMetrics).map(([head, m]) => [
         head,
         {
           predicted: m.confusion[0]!.map(
@@ -261,13 +536,24 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     ),
     params: {
       seed: options.seed,
-      vocabSize,
+      vocabSize: context.vocab ? Object.keys(context.vocab).length : 0,
       buckets: options.buckets,
-      dim: options.dim,
+      dim: hyperparameters.dim,
+      wordNgrams: hyperparameters.wordNgrams,
+      charNgrams: hyperparameters.charNgrams ? hyperparameters.charNgrams.join('-') : 'none',
+      maxEpochs: hyperparameters.maxEpochs,
       epochs: history.length,
       bestEpoch: history.filter((e) => e.best).at(-1)?.epoch ?? 0,
-      batchSize: options.batchSize,
-      learningRate: options.learningRate,
+      patience: options.patience,
+      batchSize: hyperparameters.batchSize,
+      learningRate: hyperparameters.learningRate,
+      lrSchedule: hyperparameters.lrSchedule,
+      autotuneSeconds: options.autotuneSeconds,
+      autotuneTrials: trials.length,
+      validationShare: options.validationSet ? 0 : options.validationFraction,
+      validationSource: options.validationSet ? 'validation set' : 'held-out share',
+      testShare: options.testSet ? 0 : options.testFraction,
+      testSource,
       trainExamples: train.length,
       validationExamples: validation.length,
       testExamples: test.length,
@@ -278,12 +564,18 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     manifest,
     tokenizer: tokenizerJson,
     weights,
-    onnx: exportFastTextOnnx(weights, heads, version),
+    subwords,
+    temperatures,
+    onnx: exportFastTextOnnx(weights, heads, version, undefined, subwords),
     test: testMetrics,
+    testUncalibrated,
     history,
+    trials,
+    hyperparameters,
     validationTexts: validation.map((example) => example.text),
     testExamples: test,
     sizes: { train: train.length, validation: validation.length, test: test.length },
+    testSource,
   };
 }
 

@@ -27,8 +27,13 @@ export async function verifyExport(
   const reference = predictProbabilities(
     model.weights,
     texts.map((text) =>
-      featureRows(encodeText(tokenizer, text, model.manifest.maxLength), model.weights.shape),
+      featureRows(
+        encodeText(tokenizer, text, model.manifest.maxLength),
+        model.weights.shape,
+        model.subwords,
+      ),
     ),
+    model.temperatures,
   );
   const runtime = await ModelRuntime.load(dir);
   let maxAbsDiff = 0;

@@ -1,0 +1,120 @@
+/**
+ * Real, human-written text for the default model, mapped onto the platform's heads. The source
+ * sets and their licences are described in data/real/README.md; the mapping from each set's own
+ * labels to the platform's categories and sentiments is the one below. Official test splits are
+ * never copied into data/real (they are used only to measure the model).
+ */
+import path from 'node:path';
+import { readAllRecords } from '../data/records.js';
+import type { Category, Sentiment } from '../generate/labels.js';
+import type { LabeledText } from './train.js';
+
+/** CLINC150 intents (banking, credit cards, work, meta, home) that correspond to a category. */
+export const CLINC150_CATEGORIES: Readonly<Record<string, Category>> = {
+  balance: 'billing',
+  bill_balance: 'billing',
+  bill_due: 'billing',
+  pay_bill: 'billing',
+  min_payment: 'billing',
+  interest_rate: 'billing',
+  transactions: 'billing',
+  transfer: 'billing',
+  spending_history: 'billing',
+  apr: 'billing',
+  credit_limit: 'billing',
+  credit_limit_change: 'billing',
+  rewards_balance: 'billing',
+  redeem_rewards: 'billing',
+  international_fees: 'billing',
+  order_checks: 'billing',
+  routing: 'billing',
+  report_fraud: 'billing',
+  account_blocked: 'technical_support',
+  freeze_account: 'technical_support',
+  pin_change: 'technical_support',
+  card_declined: 'technical_support',
+  damaged_card: 'technical_support',
+  new_card: 'technical_support',
+  replacement_card_duration: 'technical_support',
+  report_lost_card: 'technical_support',
+  expiration_date: 'technical_support',
+  change_user_name: 'technical_support',
+  user_name: 'technical_support',
+  reset_settings: 'technical_support',
+  sync_device: 'technical_support',
+  application_status: 'sales',
+  order: 'sales',
+  order_status: 'sales',
+  direct_deposit: 'hr',
+  income: 'hr',
+  insurance: 'hr',
+  insurance_change: 'hr',
+  payday: 'hr',
+  pto_balance: 'hr',
+  pto_request: 'hr',
+  pto_request_status: 'hr',
+  pto_used: 'hr',
+  rollover_401k: 'hr',
+  w2: 'hr',
+  next_holiday: 'hr',
+};
+
+/** MultiDoGO intents (customer turns of finance, insurance, media and software chats). */
+export const MULTIDOGO_CATEGORIES: Readonly<Record<string, Category>> = {
+  checkbalance: 'billing',
+  transfermoney: 'billing',
+  disputecharge: 'billing',
+  orderchecks: 'billing',
+  getroutingnumber: 'billing',
+  closeaccount: 'billing',
+  viewbillsintent: 'billing',
+  providereceipt: 'billing',
+  reportlostcard: 'technical_support',
+  replacecard: 'technical_support',
+  updateaddress: 'technical_support',
+  reportbrokenphone: 'technical_support',
+  reportbrokensoftware: 'technical_support',
+  softwareupdate: 'technical_support',
+  checkserverstatus: 'technical_support',
+  checkoffereligibility: 'sales',
+  startorder: 'sales',
+  changeorder: 'sales',
+  stoporder: 'sales',
+  getpromotions: 'sales',
+  startserviceintent: 'sales',
+  upgradeserviceintent: 'sales',
+  getchannelpackageintent: 'sales',
+  expensereport: 'hr',
+};
+
+/** GoEmotions' three-way sentiment (its `ambiguous` and `mixed` rows are left out). */
+export const GOEMOTIONS_SENTIMENTS: readonly Sentiment[] = ['negative', 'neutral', 'positive'];
+
+/** Where data/real lives in this repository. */
+export const REAL_DATA_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'data', 'real');
+
+/** The files of data/real and the head each one labels. */
+export const REAL_DATA_FILES = [
+  { file: 'clinc150/category.csv', head: 'category' },
+  { file: 'multidogo/category.csv', head: 'category' },
+  { file: 'goemotions/sentiment.csv', head: 'sentiment' },
+] as const;
+
+/** The real examples the default model trains on, each labeled for one head only. */
+export async function readRealTrainingData(dir = REAL_DATA_DIR): Promise<LabeledText[]> {
+  const examples: LabeledText[] = [];
+  for (const { file, head } of REAL_DATA_FILES) {
+    for (const record of await readAllRecords(path.join(dir, file))) {
+      examples.push({ text: String(record.text), labels: { [head]: String(record[head]) } });
+    }
+  }
+  return examples;
+}
+
+/** A real-dev row mapped to a category, or undefined when its intent has no category. */
+export function mappedCategory(
+  set: 'clinc150' | 'multidogo',
+  intent: string,
+): Category | undefined {
+  return (set === 'clinc150' ? CLINC150_CATEGORIES : MULTIDOGO_CATEGORIES)[intent];
+}

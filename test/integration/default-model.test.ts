@@ -1,0 +1,62 @@
+/**
+ * The default model (what `npm start` serves, trained once into the cache) with the shipped
+ * routing policy, on the original system's README examples: they come out as a person would
+ * expect. The classification is the model's; urgency and escalation add the text rules and the
+ * policy, as the API does.
+ */
+import { readFile } from 'node:fs/promises';
+import { createLogger } from '../../lib/logger.js';
+import { ModelRuntime, type Classification } from '../../lib/model/runtime.js';
+import { parsePolicyYaml, type Policy } from '../../lib/routing/policy.js';
+import { routeInquiry } from '../../lib/routing/route-inquiry.js';
+import { ensureDefaultBundle } from '../../pipelines/src/train/default-bundle.js';
+import { cacheRoot } from '../../scripts/testbed/versions.js';
+
+describe('the default model on the original README examples', () => {
+  let runtime: ModelRuntime;
+  let policy: Policy;
+
+  beforeAll(async () => {
+    const dir = await ensureDefaultBundle(cacheRoot(), createLogger('default-model-test', 'warn'));
+    runtime = await ModelRuntime.load(dir);
+    policy = parsePolicyYaml(await readFile('config/routing_rules.yaml', 'utf8'));
+  }, 900_000);
+
+  afterAll(async () => {
+    await runtime.release();
+  });
+
+  async function handle(body: string) {
+    const [classification] = (await runtime.classify([body])) as [Classification];
+    const routed = routeInquiry(
+      { subject: '', body, sender_email: 'someone@example.com', received_at: new Date() },
+      classification,
+      policy,
+      (_pool, consultants) => consultants[0] ?? null,
+    );
+    return { classification, ...routed };
+  }
+
+  it('"I need help with login problems": technical support, not critical, not escalated', async () => {
+    const { classification, urgency, decision } = await handle('I need help with login problems');
+    expect(classification.category!.label).toBe('technical_support');
+    expect(urgency.label).not.toBe('critical');
+    expect(decision.department).toBe('it-support');
+    expect(decision.escalated).toBe(false);
+  });
+
+  it('"URGENT … ASAP … blocking my work": high or critical', async () => {
+    const { urgency } = await handle(
+      'URGENT: the report export fails every time, I need this fixed ASAP, it is blocking my work',
+    );
+    expect(['high', 'critical']).toContain(urgency.label);
+  });
+
+  it('"we will sue you": negative, and legal', async () => {
+    const { classification, decision } = await handle('we will sue you');
+    expect(classification.sentiment!.label).toBe('negative');
+    expect(classification.category!.label).toBe('legal');
+    expect(decision.department).toBe('legal');
+    expect(decision.escalated).toBe(true);
+  });
+});
