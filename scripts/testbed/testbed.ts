@@ -1,11 +1,13 @@
 /**
  * The test bed: a real Kubernetes control plane with the upstream CRDs of Argo Workflows,
- * Istio, Prometheus Operator and Argo CD, an MLflow tracking server and a PostgreSQL, all on
- * loopback on free ports, built once into the cache and started per run.
+ * Istio, Prometheus Operator and Argo CD, a node that runs pods (when root), an MLflow tracking
+ * server and a PostgreSQL, all on loopback on free ports, built once into the cache and started
+ * per run.
  */
 import { ensureArtifacts, progress } from './build.js';
 import { startKubernetes } from './kubernetes.js';
 import { startMlflow } from './mlflow.js';
+import { nodeWanted, prepareNode, startNodeFor } from './node-hook.js';
 import { startPostgres } from './postgres.js';
 import { Run, reapAbandonedRuns, type TestbedEnv } from './runs.js';
 
@@ -21,20 +23,33 @@ async function timed<T>(what: string, start: () => Promise<T>): Promise<T> {
 /**
  * Builds what is missing, then starts every server. With `detach`, the servers keep running
  * after this process exits (the CLI); otherwise the next run reaps them if this one dies.
+ * A failed start stops everything this call started before the error is thrown.
  */
 export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
   await reapAbandonedRuns();
-  const artifacts = await ensureArtifacts();
+  const withNode = nodeWanted();
+  const [artifacts, nodeArtifacts] = await Promise.all([
+    ensureArtifacts(),
+    withNode ? prepareNode() : undefined,
+  ]);
   const started = Date.now();
   const run = await Run.create();
   try {
     progress(`starting servers in ${run.dir}`);
-    const [kubeconfig, mlflowUrl, databaseUrl] = await Promise.all([
-      timed('Kubernetes', () => startKubernetes(run, artifacts)),
+    const starts = [
+      timed('Kubernetes', async () => {
+        const kubeconfig = await startKubernetes(run, artifacts);
+        if (nodeArtifacts) await timed('node', () => startNodeFor(run, kubeconfig, nodeArtifacts));
+        return kubeconfig;
+      }),
       timed('MLflow', () => startMlflow(run, artifacts)),
       timed('PostgreSQL', () => startPostgres(run)),
-    ]);
-    const env = {
+    ] as const;
+    // Every start settles before a failure is reported, so the cleanup below stops them all.
+    for (const result of await Promise.allSettled(starts))
+      if (result.status === 'rejected') throw result.reason;
+    const [kubeconfig, mlflowUrl, databaseUrl] = await Promise.all(starts);
+    const env: TestbedEnv = {
       kubeconfig,
       mlflowUrl,
       databaseUrl,
@@ -42,13 +57,16 @@ export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
       helm: artifacts.helm,
       promtool: artifacts.promtool,
       prometheus: artifacts.prometheus,
+      node: nodeArtifacts !== undefined,
     };
     await run.setEnv(env);
     if (detach) await run.detach();
     progress(`all servers ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return env;
   } catch (error) {
-    await run.remove();
+    await run.remove().catch((cleanup: unknown) => {
+      progress(`cleaning up after the failed start also failed: ${(cleanup as Error).message}`);
+    });
     throw error;
   }
 }
