@@ -122,4 +122,120 @@ withNode('the test bed node', () => {
     expect(log).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(log).toMatch(/hello from web-/);
   });
+
+  it('resolves a Service name through CoreDNS', async () => {
+    const { phase, log } = await runPod('dns-client', BASE_IMAGE, [
+      'getent',
+      'hosts',
+      `kubernetes.default.svc.cluster.local`,
+    ]);
+    expect(phase).toBe('Succeeded');
+    expect(log).toMatch(/^10\.0\.0\.1\s+kubernetes\.default\.svc\.cluster\.local/);
+  });
+
+  describe("under Argo's controller", () => {
+    const custom = () => testbed.kubeConfig().makeApiClient(k8s.CustomObjectsApi);
+    const workflow = {
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: NAMESPACE,
+      plural: 'workflows',
+    };
+
+    beforeAll(async () => {
+      // The steps' service account gets Argo's executor permissions, nothing more.
+      await testbed
+        .kubeConfig()
+        .makeApiClient(k8s.RbacAuthorizationV1Api)
+        .createNamespacedRoleBinding({
+          namespace: NAMESPACE,
+          body: {
+            metadata: { name: 'argo-executor' },
+            roleRef: {
+              apiGroup: 'rbac.authorization.k8s.io',
+              kind: 'ClusterRole',
+              name: 'argo-executor',
+            },
+            subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: NAMESPACE }],
+          },
+        });
+    });
+
+    async function runWorkflow(name: string, spec: object) {
+      await custom().createNamespacedCustomObject({
+        ...workflow,
+        body: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name }, spec },
+      });
+      return eventually(
+        `Workflow ${name} to finish`,
+        async () => {
+          const found = (await custom().getNamespacedCustomObject({ ...workflow, name })) as {
+            status?: {
+              phase?: string;
+              nodes?: Record<string, { outputs?: { parameters?: { value?: string }[] } }>;
+            };
+          };
+          return ['Succeeded', 'Failed', 'Error'].includes(found.status?.phase ?? '')
+            ? found.status
+            : undefined;
+        },
+        120_000,
+      );
+    }
+
+    const step = (command: string[], extra: object = {}) => ({
+      image: BASE_IMAGE,
+      imagePullPolicy: 'Never',
+      command,
+      ...extra,
+    });
+
+    it('runs a one-step Workflow to Succeeded', async () => {
+      const status = await runWorkflow('one-step', {
+        entrypoint: 'hello',
+        templates: [{ name: 'hello', container: step(['echo', 'hello from argo']) }],
+      });
+      expect(status.phase).toBe('Succeeded');
+    }, 180_000);
+
+    it('passes an output parameter from one step to the next', async () => {
+      const status = await runWorkflow('two-steps', {
+        entrypoint: 'main',
+        templates: [
+          {
+            name: 'main',
+            steps: [
+              [{ name: 'produce', template: 'produce' }],
+              [
+                {
+                  name: 'consume',
+                  template: 'consume',
+                  arguments: {
+                    parameters: [
+                      { name: 'msg', value: '{{steps.produce.outputs.parameters.msg}}' },
+                    ],
+                  },
+                },
+              ],
+            ],
+          },
+          {
+            name: 'produce',
+            container: step(['bash', '-c', 'echo -n from-step-one > /tmp/msg.txt']),
+            outputs: { parameters: [{ name: 'msg', valueFrom: { path: '/tmp/msg.txt' } }] },
+          },
+          {
+            name: 'consume',
+            inputs: { parameters: [{ name: 'msg' }] },
+            container: step(['test', '{{inputs.parameters.msg}}', '=', 'from-step-one']),
+          },
+        ],
+      });
+      expect(status.phase).toBe('Succeeded');
+      const outputs = Object.values(status.nodes ?? {}).flatMap(
+        (node) => node.outputs?.parameters ?? [],
+      );
+      expect(outputs.map((parameter) => parameter.value)).toContain('from-step-one');
+    }, 180_000);
+  });
 });
