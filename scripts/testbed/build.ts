@@ -41,7 +41,13 @@ export function progress(message: string): void {
 }
 
 /** Runs a long command, printing a heartbeat so a first build does not look hung. */
-async function runLong(what: string, command: string, args: string[], cwd: string): Promise<void> {
+export async function runLong(
+  what: string,
+  command: string,
+  args: string[],
+  cwd: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<void> {
   const started = Date.now();
   progress(`${what} …`);
   const heartbeat = setInterval(
@@ -50,7 +56,11 @@ async function runLong(what: string, command: string, args: string[], cwd: strin
   );
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(command, args, {
+        cwd,
+        env: env ? { ...process.env, ...env } : process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       const keep = (chunk: Buffer): void => {
         output = (output + chunk.toString()).slice(-8000);
@@ -72,13 +82,14 @@ async function runLong(what: string, command: string, args: string[], cwd: strin
   progress(`  done ${what} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-/** Builds a binary of a module under scripts/testbed/go/ into binDir, once. */
+/** Builds `pkg` of the build module `scripts/testbed/go/<module>` into `binDir/name`, once. */
 export async function goBinary(
   binDir: string,
   name: string,
   module: string,
   pkg: string,
   label: string,
+  env?: NodeJS.ProcessEnv,
 ): Promise<string> {
   const target = path.join(binDir, name);
   if (existsSync(target)) return target;
@@ -87,7 +98,8 @@ export async function goBinary(
     `building ${label} (go build ${pkg}; the first build takes minutes)`,
     'go',
     ['build', '-o', partial, pkg],
-    path.join(goModules, module),
+    path.isAbsolute(module) ? module : path.join(goModules, module),
+    env,
   );
   await rename(partial, target);
   return target;

@@ -2,6 +2,7 @@
  * `npm run testbed -- up|down|env|status`: the test bed by hand, to try the operator without
  * a cluster. `up` leaves the servers running until `down`.
  */
+import { nodeStatus } from './node-status.js';
 import { currentRun, stopRun, up, type TestbedEnv } from './testbed.js';
 
 function exports(env: TestbedEnv): string {
@@ -15,6 +16,7 @@ function exports(env: TestbedEnv): string {
     `export AWS_ENDPOINT_URL_S3=${env.s3.url}`,
     `export AWS_ACCESS_KEY_ID=${env.s3.accessKeyId}`,
     `export AWS_SECRET_ACCESS_KEY=${env.s3.secretAccessKey}`,
+    `export TESTBED_WITH_NODE=${env.node ? 1 : 0}`,
   ].join('\n');
 }
 
@@ -26,7 +28,7 @@ async function main(command: string | undefined): Promise<number> {
       if (running) process.stderr.write('[testbed] already running\n');
       process.stdout.write(`${exports(env)}\n`);
       process.stderr.write(
-        `[testbed] try: kubectl --kubeconfig ${env.kubeconfig} get crds\n` +
+        `[testbed] try: kubectl --kubeconfig ${env.kubeconfig} get nodes,crds\n` +
           '[testbed] stop it with: npm run testbed -- down\n',
       );
       return 0;
@@ -49,6 +51,7 @@ async function main(command: string | undefined): Promise<number> {
         return 1;
       }
       process.stdout.write(`${exports(running)}\n`);
+      if (command === 'status') process.stdout.write(`${await nodeStatus(running)}\n`);
       return 0;
     }
     default:
@@ -62,9 +65,7 @@ function describe(error: unknown): string {
   const lines: string[] = [];
   for (let current: unknown = error; current !== undefined;) {
     if (current instanceof Error) {
-      lines.push(
-        lines.length === 0 ? (current.stack ?? current.message) : `caused by: ${current.message}`,
-      );
+      lines.push(lines.length === 0 ? current.message : `caused by: ${current.message}`);
       current = current.cause;
     } else {
       lines.push(`caused by: ${JSON.stringify(current)}`);

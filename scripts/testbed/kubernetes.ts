@@ -197,6 +197,7 @@ async function startCluster(
 export async function installCrds(
   kubeconfig: string,
   files: readonly string[],
+  timeoutMs = 60_000,
 ): Promise<ServedCrd[]> {
   const started = Date.now();
   const kc = new k8s.KubeConfig();
@@ -233,7 +234,7 @@ export async function installCrds(
     return served;
   };
   const crds = (await Promise.all(files.map(install))).flat();
-  await waitForCrdsServed(kubeconfig, crds, 60_000);
+  await waitForCrdsServed(kubeconfig, crds, timeoutMs);
   progress(`installed ${crds.length} CRDs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return crds;
 }
@@ -302,7 +303,8 @@ async function ensureSnapshot(artifacts: Artifacts): Promise<Snapshot> {
   try {
     const pki = await createPki(path.join(run.dir, 'pki'));
     const cluster = await startCluster(run, artifacts, pki, path.join(run.dir, 'etcd'));
-    const crds = await installCrds(cluster.kubeconfig, artifacts.crdFiles);
+    // Once per set of versions, often while the machine is busy with the first builds.
+    const crds = await installCrds(cluster.kubeconfig, artifacts.crdFiles, 300_000);
     await run.stopDaemons();
     const staging = `${dir}.partial-${process.pid}`;
     await rm(staging, { recursive: true, force: true });

@@ -19,6 +19,8 @@ const PASSWORD = 'testbed';
 
 async function acceptsQueries(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  // A server that dies mid-probe makes the client emit 'error'; unheard, it would end the process.
+  client.on('error', () => {});
   try {
     await client.connect();
     await client.query('SELECT 1');

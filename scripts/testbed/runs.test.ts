@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlive, startDaemon, stopDaemon } from './processes.js';
-import { Run, reapAbandonedRuns } from './runs.js';
+import { Run, currentRun, reapAbandonedRuns, runsRoot } from './runs.js';
 
 /** The pid of a process that has already exited. */
 function deadPid(): number {
@@ -14,7 +13,8 @@ function deadPid(): number {
 
 describe('test bed runs', () => {
   it('reaps a run whose owner died: its daemons are stopped and its directory removed', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'inquiry-testbed-'));
+    await mkdir(runsRoot(), { recursive: true });
+    const dir = await mkdtemp(path.join(runsRoot(), 'run-'));
     const daemon = startDaemon({
       name: 'orphan',
       command: 'bash',
@@ -46,6 +46,30 @@ describe('test bed runs', () => {
     } finally {
       await owned.remove();
       await detached.remove();
+    }
+  });
+
+  it("neither reaps nor attaches to another checkout's runs", async () => {
+    const other = path.join(path.dirname(runsRoot()), 'inquiry-testbed-0000000000');
+    await mkdir(other, { recursive: true });
+    const abandoned = await mkdtemp(path.join(other, 'run-'));
+    await writeFile(
+      path.join(abandoned, 'state.json'),
+      JSON.stringify({ ownerPid: deadPid(), daemons: [] }),
+    );
+    const detached = await mkdtemp(path.join(other, 'run-'));
+    const kubeconfig = path.join(detached, 'kubeconfig');
+    await writeFile(kubeconfig, '{}');
+    await writeFile(
+      path.join(detached, 'state.json'),
+      JSON.stringify({ ownerPid: null, daemons: [], env: { kubeconfig, runDir: detached } }),
+    );
+    try {
+      await reapAbandonedRuns();
+      expect(existsSync(abandoned)).toBe(true);
+      expect((await currentRun())?.runDir).not.toBe(detached);
+    } finally {
+      await rm(other, { recursive: true, force: true });
     }
   });
 });

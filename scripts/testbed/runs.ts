@@ -1,16 +1,31 @@
 /**
- * A test-bed run: a directory under the system temp dir holding the servers' data and logs,
+ * A test-bed run: a directory under this checkout's runs folder (in the system temp dir) holding the servers' data and logs,
  * and a state.json with the pids it started and the process that owns it. A run whose owner
  * died (a crashed test run) is found and stopped by the next `up`.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { progress } from './build.js';
+import type { NodeState } from './node.js';
+import { stopNode } from './node-teardown.js';
 import { commandLine, groupMembers, isAlive, stopDaemon, type Daemon } from './processes.js';
 
-const RUN_PREFIX = 'inquiry-testbed-';
+/**
+ * This checkout's runs live in a folder of their own, named after the checkout's path and the
+ * user: another checkout's test beds on the same machine are never reaped or attached to.
+ */
+export function runsRoot(): string {
+  const checkout = fileURLToPath(new URL('../..', import.meta.url));
+  const key = createHash('sha256')
+    .update(`${checkout}\0${process.getuid?.() ?? ''}`)
+    .digest('hex')
+    .slice(0, 10);
+  return path.join(tmpdir(), `inquiry-testbed-${key}`);
+}
 
 /** What tests and users need to reach the test bed's servers. */
 export interface TestbedEnv {
@@ -23,6 +38,8 @@ export interface TestbedEnv {
   prometheus: string;
   /** The S3-compatible server and its root credentials. */
   s3: { url: string; accessKeyId: string; secretAccessKey: string };
+  /** Whether a node runs pods (see node.ts). */
+  node: boolean;
 }
 
 interface RunState {
@@ -30,6 +47,8 @@ interface RunState {
   ownerPid: number | null;
   daemons: Daemon[];
   env?: TestbedEnv;
+  /** The node's host changes, recorded before each is made (see node.ts). */
+  node?: NodeState;
 }
 
 async function readState(dir: string): Promise<RunState | undefined> {
@@ -51,7 +70,8 @@ export class Run {
   /** A new run owned by this process (see `detach`). */
   static async create(): Promise<Run> {
     const ownerPid = process.pid;
-    const dir = await mkdtemp(path.join(tmpdir(), RUN_PREFIX));
+    await mkdir(runsRoot(), { recursive: true, mode: 0o755 });
+    const dir = await mkdtemp(path.join(runsRoot(), 'run-'));
     // PostgreSQL runs as its own user when we are root: it must be able to reach its directory.
     await chmod(dir, 0o755);
     const run = new Run(dir, { ownerPid, daemons: [] });
@@ -62,6 +82,11 @@ export class Run {
   /** Records a started daemon before anything else can fail, so it is never left behind. */
   async record(daemon: Daemon): Promise<void> {
     this.state.daemons.push(daemon);
+    await this.save();
+  }
+
+  async setNode(node: NodeState): Promise<void> {
+    this.state.node = node;
     await this.save();
   }
 
@@ -96,12 +121,19 @@ export class Run {
 }
 
 async function stopDaemonsOf(dir: string, state: RunState | undefined): Promise<void> {
+  // The node first, while the API server still answers: its pods go through kubelet.
+  let nodeError: Error | undefined;
+  if (state?.node)
+    await stopNode(dir, state.node, state.daemons).catch(
+      (error: unknown) => (nodeError = error as Error),
+    );
   for (const daemon of [...(state?.daemons ?? [])].reverse()) {
     // A recycled pid belongs to someone else: ours carry the run directory in their args. The
     // whole group is checked, since a crashed leader can leave its children running.
     const ours = groupMembers(daemon.pid).some((pid) => commandLine(pid)?.includes(dir));
     if (ours) await stopDaemon(daemon);
   }
+  if (nodeError) throw nodeError;
 }
 
 /** Stops a run's daemons and removes its directory, from its state file alone. */
@@ -111,10 +143,10 @@ export async function stopRun(dir: string): Promise<void> {
 }
 
 async function runDirs(): Promise<string[]> {
-  const entries = await readdir(tmpdir()).catch(() => [] as string[]);
+  const entries = await readdir(runsRoot()).catch(() => [] as string[]);
   return entries
-    .filter((name) => name.startsWith(RUN_PREFIX))
-    .map((name) => path.join(tmpdir(), name));
+    .filter((name) => name.startsWith('run-'))
+    .map((name) => path.join(runsRoot(), name));
 }
 
 /** Stops and removes runs whose owner died without tearing them down. */

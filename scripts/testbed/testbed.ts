@@ -1,11 +1,13 @@
 /**
  * The test bed: a real Kubernetes control plane with the upstream CRDs of Argo Workflows,
- * Istio, Prometheus Operator and Argo CD, an MLflow tracking server and a PostgreSQL, all on
- * loopback on free ports, built once into the cache and started per run.
+ * Istio, Prometheus Operator and Argo CD, a node that runs pods (when root), an MLflow tracking
+ * server and a PostgreSQL, all on loopback on free ports, built once into the cache and started
+ * per run.
  */
 import { ensureArtifacts, progress } from './build.js';
 import { startKubernetes } from './kubernetes.js';
 import { startMlflow } from './mlflow.js';
+import { nodeWanted, prepareNode, startNodeFor } from './node-hook.js';
 import { startPostgres } from './postgres.js';
 import { ensureS3Binary, startS3 } from './s3.js';
 import { Run, reapAbandonedRuns, type TestbedEnv } from './runs.js';
@@ -22,21 +24,35 @@ async function timed<T>(what: string, start: () => Promise<T>): Promise<T> {
 /**
  * Builds what is missing, then starts every server. With `detach`, the servers keep running
  * after this process exits (the CLI); otherwise the next run reaps them if this one dies.
+ * A failed start stops everything this call started before the error is thrown.
  */
 export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
   await reapAbandonedRuns();
-  const [artifacts, s3Binary] = await Promise.all([ensureArtifacts(), ensureS3Binary()]);
+  const withNode = nodeWanted();
+  const [artifacts, s3Binary, nodeArtifacts] = await Promise.all([
+    ensureArtifacts(),
+    ensureS3Binary(),
+    withNode ? prepareNode() : undefined,
+  ]);
   const started = Date.now();
   const run = await Run.create();
   try {
     progress(`starting servers in ${run.dir}`);
-    const [kubeconfig, mlflowUrl, databaseUrl, s3] = await Promise.all([
-      timed('Kubernetes', () => startKubernetes(run, artifacts)),
+    const starts = [
+      timed('Kubernetes', async () => {
+        const kubeconfig = await startKubernetes(run, artifacts);
+        if (nodeArtifacts) await timed('node', () => startNodeFor(run, kubeconfig, nodeArtifacts));
+        return kubeconfig;
+      }),
       timed('MLflow', () => startMlflow(run, artifacts)),
       timed('PostgreSQL', () => startPostgres(run)),
       timed('S3', () => startS3(run, s3Binary)),
-    ]);
-    const env = {
+    ] as const;
+    // Every start settles before a failure is reported, so the cleanup below stops them all.
+    for (const result of await Promise.allSettled(starts))
+      if (result.status === 'rejected') throw result.reason;
+    const [kubeconfig, mlflowUrl, databaseUrl, s3] = await Promise.all(starts);
+    const env: TestbedEnv = {
       kubeconfig,
       mlflowUrl,
       databaseUrl,
@@ -45,13 +61,16 @@ export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
       promtool: artifacts.promtool,
       prometheus: artifacts.prometheus,
       s3,
+      node: nodeArtifacts !== undefined,
     };
     await run.setEnv(env);
     if (detach) await run.detach();
     progress(`all servers ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return env;
   } catch (error) {
-    await run.remove();
+    await run.remove().catch((cleanup: unknown) => {
+      progress(`cleaning up after the failed start also failed: ${(cleanup as Error).message}`);
+    });
     throw error;
   }
 }

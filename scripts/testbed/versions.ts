@@ -13,18 +13,27 @@ export const HELM_VERSION = 'v3.22.0';
 export const PROMETHEUS_VERSION = 'v0.316.0';
 /** The S3-compatible server the S3 ingestion source is tested against (Versity S3 Gateway). */
 export const VERSITYGW_VERSION = 'v1.8.0';
+/** Argo Workflows: its CRDs are installed and its controller and executor run on the node. */
+export const ARGO_VERSION = 'v3.7.3';
+export const COREDNS_VERSION = 'v1.15.0';
+/** The Debian suite of the node's base image (`debootstrap --variant=minbase`). */
+export const DEBIAN_SUITE = 'bookworm';
 
 /** Go modules whose published sources carry the upstream CRD manifests we install. */
 export const CRD_SOURCES = [
   {
     module: 'github.com/argoproj/argo-workflows/v3',
-    version: 'v3.7.3',
+    version: ARGO_VERSION,
     // The "full" CRDs carry the complete openAPIV3Schema; the minimal ones accept anything.
     files: [
       'manifests/base/crds/full/argoproj.io_workflows.yaml',
       'manifests/base/crds/full/argoproj.io_workflowtemplates.yaml',
       'manifests/base/crds/full/argoproj.io_cronworkflows.yaml',
       'manifests/base/crds/full/argoproj.io_clusterworkflowtemplates.yaml',
+      // The executor writes each step's outputs into a WorkflowTaskResult; the controller also
+      // watches WorkflowTaskSets.
+      'manifests/base/crds/full/argoproj.io_workflowtaskresults.yaml',
+      'manifests/base/crds/full/argoproj.io_workflowtasksets.yaml',
     ],
   },
   {

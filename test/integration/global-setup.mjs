@@ -1,6 +1,7 @@
 // Starts the test bed once per jest run and hands its addresses to the tests through the
 // environment (workers inherit it): TESTBED_KUBECONFIG, TESTBED_MLFLOW_URL, TESTBED_DATABASE_URL,
-// TESTBED_HELM, TESTBED_PROMTOOL, TESTBED_PROMETHEUS, TESTBED_S3 (URL and credentials, JSON).
+// TESTBED_HELM, TESTBED_PROMTOOL, TESTBED_PROMETHEUS, TESTBED_S3 (URL and credentials, JSON),
+// TESTBED_WITH_NODE (1 when a node runs pods).
 // Plain JS loading the TypeScript test bed through tsx: jest does not apply its module mapping
 // to globalSetup, so the test bed's NodeNext imports (./x.js) would not resolve otherwise.
 import { tsImport } from 'tsx/esm/api';
@@ -16,4 +17,5 @@ export default async function globalSetup() {
   process.env.TESTBED_PROMTOOL = env.promtool;
   process.env.TESTBED_PROMETHEUS = env.prometheus;
   process.env.TESTBED_S3 = JSON.stringify(env.s3);
+  process.env.TESTBED_WITH_NODE = env.node ? '1' : '0';
 }
