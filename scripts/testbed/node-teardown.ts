@@ -12,7 +12,7 @@ import * as k8s from '@kubernetes/client-node';
 import { host } from './host.js';
 import { forwardDropRules, kubeChainsIn } from './node-config.js';
 import { ctr, unlockNode, type NodeState } from './node.js';
-import { commandLine, isAlive, stopDaemon, type Daemon } from './processes.js';
+import { commandLine, groupMembers, isAlive, stopDaemon, type Daemon } from './processes.js';
 
 /** Deletes the pods bound to the node and waits until kubelet has removed them. */
 async function drainPods(runDir: string, nodeName: string): Promise<void> {
@@ -187,7 +187,13 @@ export async function stopNode(runDir: string, state: NodeState, daemons: Daemon
       if (entry.startsWith(`${net.network}-`)) await rm(path.join(results, entry), { force: true });
   });
   await attempt('releasing the node lock', () => unlockNode(runDir));
-  failures.push(...(await nodeLeftovers(runDir, state)).map((left) => `left behind: ${left}`));
+  // The run's control plane (API server, etcd, MLflow, …) is stopped after the node, by the caller.
+  const controlPlane = new Set(
+    daemons.filter((d) => isAlive(d.pid)).flatMap((d) => groupMembers(d.pid)),
+  );
+  failures.push(
+    ...(await nodeLeftovers(runDir, state, controlPlane)).map((left) => `left behind: ${left}`),
+  );
   if (failures.length > 0)
     throw new Error(`the node's teardown left work undone:\n  ${failures.join('\n  ')}`);
 }
@@ -196,9 +202,14 @@ export async function stopNode(runDir: string, state: NodeState, daemons: Daemon
  * What of the node is still on the machine: processes, mounts, iptables chains and rules, the
  * bridge, ip_forward, paths and cgroups it created. Empty after a complete teardown.
  */
-export async function nodeLeftovers(runDir: string, state: NodeState): Promise<string[]> {
+export async function nodeLeftovers(
+  runDir: string,
+  state: NodeState,
+  ignore: ReadonlySet<number> = new Set(),
+): Promise<string[]> {
   const left: string[] = [];
-  for (const pid of processesOf(runDir)) left.push(`process ${pid}: ${commandLine(pid)}`);
+  for (const pid of processesOf(runDir).filter((p) => !ignore.has(p)))
+    left.push(`process ${pid}: ${commandLine(pid)}`);
   for (const point of mountsUnder(runDir)) left.push(`mount ${point}`);
   for (const iptables of ['iptables', 'ip6tables']) {
     for (const table of ['filter', 'nat', 'mangle']) {
