@@ -34,6 +34,9 @@ export const CRD_SOURCES = [
       // watches WorkflowTaskSets.
       'manifests/base/crds/full/argoproj.io_workflowtaskresults.yaml',
       'manifests/base/crds/full/argoproj.io_workflowtasksets.yaml',
+      // The controller's informers wait for these too: without them no Workflow is processed.
+      'manifests/base/crds/full/argoproj.io_workflowartifactgctasks.yaml',
+      'manifests/base/crds/full/argoproj.io_workfloweventbindings.yaml',
     ],
   },
   {

@@ -41,7 +41,7 @@ describe('the default model on the original README examples', () => {
     const { classification, urgency, decision } = await handle('I need help with login problems');
     expect(classification.category!.label).toBe('technical_support');
     expect(urgency.label).not.toBe('critical');
-    expect(decision.department).toBe('it-support');
+    expect(decision.department).toBe('technical_support');
     expect(decision.escalated).toBe(false);
   });
 

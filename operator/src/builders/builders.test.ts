@@ -178,6 +178,7 @@ describe('the ingest step', () => {
     });
     expect(ingest({ type: 'file', location: '/data/x.csv' }).volumes).toEqual([
       { name: 'work', emptyDir: {} },
+      { name: 'tmp', emptyDir: {} },
     ]);
   });
 
