@@ -32,6 +32,8 @@ export interface AppDeps {
   trustedProxyHops?: number;
   /** True once the process is shutting down: readiness answers 503 so traffic moves away. */
   stopping?: () => boolean;
+  /** False until the database schema is migrated: routes that store or read inquiries answer 503. */
+  schemaReady?: () => boolean;
   /**
    * `shadow`: a Shadow rollout's candidate behind an Istio mirror. It classifies and counts
    * what it is sent and stores nothing (the primary stores every request). Default `primary`.

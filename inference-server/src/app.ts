@@ -7,7 +7,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import type { AppDeps } from './app-deps.js';
 import { authentication, rateLimit } from './auth.js';
-import { bodyError, errorResponses, refuseLargeBodies } from './errors.js';
+import { bodyError, errorResponses, refuseLargeBodies, unavailable } from './errors.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { inquiryRoutes } from './routes/inquiries.js';
@@ -37,6 +37,11 @@ export function createApp(deps: AppDeps): Koa {
   app.use(authentication(deps.auth ?? {}));
   app.use(refuseLargeBodies(deps.limits.bodyBytes));
   app.use(rateLimit(deps.rateLimit ?? { perSecond: 0, burst: 0 }));
+  app.use(async (ctx, next) => {
+    if (deps.schemaReady && !deps.schemaReady() && needsDatabase(ctx.path))
+      throw unavailable('the database schema is being prepared; nothing was stored, retry shortly');
+    await next();
+  });
   app.use(
     bodyParser({
       enableTypes: ['json'],
@@ -58,4 +63,9 @@ export function createApp(deps: AppDeps): Koa {
     app.use(router.allowedMethods({ throw: false }));
   }
   return app;
+}
+
+/** Routes that read or write stored inquiries; classification alone works without a database. */
+function needsDatabase(path: string): boolean {
+  return path.startsWith('/api/v1/') && !path.startsWith('/api/v1/inquiries/classify');
 }

@@ -57,11 +57,12 @@ async function startEmbeddedPostgres(
 }
 
 /** Migrates now, or keeps trying in the background while the database is unreachable. */
-async function migrateWhenReachable(pool: pg.Pool): Promise<void> {
+async function migrateWhenReachable(pool: pg.Pool, onReady: () => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       const applied = await migrate(pool);
       logger.info({ applied }, 'database schema up to date');
+      onReady();
       return;
     } catch (error) {
       const delay = Math.min(30_000, 500 * 2 ** attempt);
@@ -128,7 +129,8 @@ async function main(): Promise<void> {
         'a database connection was lost; requests needing the database answer 503 until it is back',
       ),
   });
-  void migrateWhenReachable(pool);
+  let schemaReady = false;
+  void migrateWhenReachable(pool, () => (schemaReady = true));
 
   const models = new ModelHolder(
     config.batching,
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
     rateLimit: config.rateLimit,
     trustedProxyHops: config.trustedProxyHops,
     stopping: () => stopping,
+    schemaReady: () => schemaReady,
   });
   const callback = app.callback();
   const http = createHttpServer(
