@@ -7,6 +7,8 @@ import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../../lib/logger.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { Controller } from '../../operator/src/controller.js';
+import { ARGO_EXECUTOR_CLUSTER_ROLE } from '../../scripts/testbed/addons.js';
+import { BASE_IMAGE } from '../../scripts/testbed/node-images.js';
 import { createOperatorMetrics } from '../../operator/src/metrics.js';
 import { modelVersionObject, pipelineObject } from '../fixtures.js';
 import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
@@ -316,12 +318,38 @@ describe('operator: InquiryPipeline', () => {
   it('reports the last run of each job from its Workflows, and counts finished runs', async () => {
     const group = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
     await createPipeline('reports');
-    // Workflows as the CronWorkflows start them (Argo keeps status in the main resource).
-    const workflow = (name: string, job: string, status: object) =>
-      custom.createNamespacedCustomObject({
-        group: 'argoproj.io',
-        version: 'v1alpha1',
+    const workflows = { group: 'argoproj.io', version: 'v1alpha1', namespace: NAMESPACE };
+    const argoRuns = process.env.TESTBED_WITH_NODE === '1';
+    if (argoRuns) {
+      // Argo's executor in each step's pod reports through the namespace's default account.
+      const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+      await rbac.createNamespacedRoleBinding({
         namespace: NAMESPACE,
+        body: {
+          metadata: { name: 'argo-executor' },
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: ARGO_EXECUTOR_CLUSTER_ROLE,
+          },
+          subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: NAMESPACE }],
+        },
+      });
+    }
+    const readPhase = async (name: string) =>
+      (
+        (await custom.getNamespacedCustomObject({ ...workflows, plural: 'workflows', name })) as {
+          status?: { phase?: string };
+        }
+      ).status?.phase;
+    /**
+     * A Workflow labelled as the pipeline's CronWorkflows label theirs, whose one step runs
+     * `script`. With a node, Argo's controller runs it and writes its phase; without one, the
+     * phase is written as Argo's controller would write it.
+     */
+    const run = async (name: string, job: string, script: string, phase: string) => {
+      await custom.createNamespacedCustomObject({
+        ...workflows,
         plural: 'workflows',
         body: {
           apiVersion: 'argoproj.io/v1alpha1',
@@ -330,22 +358,39 @@ describe('operator: InquiryPipeline', () => {
             name,
             labels: { 'inquiries.mlops.io/pipeline': 'reports', 'inquiries.mlops.io/job': job },
           },
-          spec: { workflowTemplateRef: { name: `reports-${job}` } },
-          status,
+          spec: {
+            entrypoint: 'main',
+            activeDeadlineSeconds: 300,
+            templates: [
+              {
+                name: 'main',
+                container: {
+                  image: BASE_IMAGE,
+                  imagePullPolicy: 'Never',
+                  command: ['bash', '-c', script],
+                },
+              },
+            ],
+          },
+          ...(argoRuns ? {} : { status: simulatedStatus(phase) }),
         },
       });
-    const soon = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
-    await workflow('reports-ingest-1', 'ingest', {
-      phase: 'Succeeded',
-      startedAt: soon(1),
-      finishedAt: soon(2),
-    });
-    await workflow('reports-ingest-2', 'ingest', {
-      phase: 'Failed',
-      startedAt: soon(3),
-      finishedAt: soon(4),
-    });
-    await workflow('reports-classify-1', 'classify', { phase: 'Running', startedAt: soon(1) });
+      await eventually(
+        `Workflow ${name} ${phase}`,
+        async () => ((await readPhase(name)) === phase ? true : undefined),
+        120_000,
+      );
+    };
+    let clock = Date.now();
+    const simulatedStatus = (phase: string) => {
+      const startedAt = new Date((clock += 1000)).toISOString();
+      return phase === 'Running'
+        ? { phase, startedAt }
+        : { phase, startedAt, finishedAt: new Date((clock += 1000)).toISOString() };
+    };
+    await run('reports-ingest-1', 'ingest', 'true', 'Succeeded');
+    await run('reports-ingest-2', 'ingest', 'exit 1', 'Failed');
+    await run('reports-classify-1', 'classify', 'sleep 300', 'Running');
 
     const lastRuns = await eventually('status.lastRuns', async () => {
       const pipeline = (await custom.getNamespacedCustomObject({
@@ -378,7 +423,12 @@ describe('operator: InquiryPipeline', () => {
       (v) => v.labels.pipeline === 'reports' && v.labels.pipeline_job === 'ingestion',
     );
     expect(lastSuccess?.value).toBeGreaterThan(Date.now() / 1000 - 60);
-  });
+    await custom.deleteNamespacedCustomObject({
+      ...workflows,
+      plural: 'workflows',
+      name: 'reports-classify-1',
+    });
+  }, 300_000);
 
   it('reports a child the API server refuses as Degraded and Ready=False, with its reason', async () => {
     const namespace = 'operator-pipeline-quota';
