@@ -193,7 +193,8 @@ export function argoControllerObjects(): Manifest[] {
   ];
 }
 
-async function apply(kc: k8s.KubeConfig, objects: Manifest[]): Promise<void> {
+/** Server-side applies `objects` in order, as the test bed's field manager. */
+export async function apply(kc: k8s.KubeConfig, objects: Manifest[]): Promise<void> {
   const client = k8s.KubernetesObjectApi.makeApiClient(kc);
   for (const object of objects) {
     await client

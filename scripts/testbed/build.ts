@@ -4,7 +4,7 @@
  * virtualenv. Everything lands in the versioned cache directory and is reused after.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import {
   CRD_SOURCES,
   ETCD_VERSION,
   HELM_VERSION,
+  KUBERNETES_LDFLAGS,
   KUBERNETES_VERSION,
   MLFLOW_VERSION,
   PROMETHEUS_VERSION,
@@ -90,18 +91,24 @@ export async function goBinary(
   pkg: string,
   label: string,
   env?: NodeJS.ProcessEnv,
+  ldflags?: string,
 ): Promise<string> {
   const target = path.join(binDir, name);
-  if (existsSync(target)) return target;
+  // The flags a binary was linked with sit beside it: other flags mean another build.
+  const flagsFile = `${target}.ldflags`;
+  const builtWith = existsSync(flagsFile) ? readFileSync(flagsFile, 'utf8') : '';
+  if (existsSync(target) && builtWith === (ldflags ?? '')) return target;
   const partial = `${target}.partial`;
   await runLong(
     `building ${label} (go build ${pkg}; the first build takes minutes)`,
     'go',
-    ['build', '-o', partial, pkg],
+    ['build', ...(ldflags ? ['-ldflags', ldflags] : []), '-o', partial, pkg],
     path.isAbsolute(module) ? module : path.join(goModules, module),
     env,
   );
   await rename(partial, target);
+  if (ldflags) await writeFile(flagsFile, ldflags);
+  else await rm(flagsFile, { force: true });
   return target;
 }
 
@@ -184,6 +191,8 @@ export async function ensureArtifacts(): Promise<Artifacts> {
       'kubernetes',
       'k8s.io/kubernetes/cmd/kube-apiserver',
       `kube-apiserver ${kubeLabel}`,
+      undefined,
+      KUBERNETES_LDFLAGS,
     );
     const kubeControllerManager = await goBinary(
       binDir,
@@ -191,6 +200,8 @@ export async function ensureArtifacts(): Promise<Artifacts> {
       'kubernetes',
       'k8s.io/kubernetes/cmd/kube-controller-manager',
       `kube-controller-manager ${kubeLabel}`,
+      undefined,
+      KUBERNETES_LDFLAGS,
     );
     const helm = await goBinary(
       binDir,

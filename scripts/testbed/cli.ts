@@ -17,6 +17,10 @@ function exports(env: TestbedEnv): string {
     `export AWS_ACCESS_KEY_ID=${env.s3.accessKeyId}`,
     `export AWS_SECRET_ACCESS_KEY=${env.s3.secretAccessKey}`,
     `export TESTBED_WITH_NODE=${env.node ? 1 : 0}`,
+    ...(env.platformImages
+      ? [`export TESTBED_IMAGES='${JSON.stringify(env.platformImages)}'`]
+      : []),
+    ...(env.inCluster ? [`export TESTBED_IN_CLUSTER='${JSON.stringify(env.inCluster)}'`] : []),
   ].join('\n');
 }
 

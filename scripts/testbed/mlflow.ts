@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Artifacts } from './build.js';
+import { MLFLOW_IN_CLUSTER_HOSTS } from './in-cluster.js';
 import { freePorts, startDaemon, waitUntilReady } from './processes.js';
 import type { Run } from './runs.js';
 
@@ -24,7 +25,19 @@ export async function startMlflow(run: Run, artifacts: Artifacts): Promise<strin
     ],
     log: path.join(run.dir, 'mlflow.log'),
     cwd: dir,
-    env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' },
+    env: {
+      ...process.env,
+      MLFLOW_DISABLE_TELEMETRY: 'true',
+      DO_NOT_TRACK: 'true',
+      // Loopback as by default, and the name pods reach it by (in-cluster.ts).
+      MLFLOW_SERVER_ALLOWED_HOSTS: [
+        'localhost',
+        'localhost:*',
+        '127.0.0.1',
+        '127.0.0.1:*',
+        ...MLFLOW_IN_CLUSTER_HOSTS,
+      ].join(','),
+    },
   });
   await run.record(mlflow);
   const url = `http://127.0.0.1:${port}`;

@@ -9,7 +9,7 @@ import { argoImage, argoRbacFiles, corednsImage } from './addons-build.js';
 import { goBinary } from './build.js';
 import type { NodeArtifacts } from './node.js';
 import { baseImage, nodeImage, pauseImage } from './node-images.js';
-import { KUBERNETES_VERSION, buildDir } from './versions.js';
+import { KUBERNETES_LDFLAGS, KUBERNETES_VERSION, buildDir } from './versions.js';
 
 export async function ensureNodeArtifacts(): Promise<NodeArtifacts> {
   const binDir = path.join(buildDir(), 'bin');
@@ -21,6 +21,8 @@ export async function ensureNodeArtifacts(): Promise<NodeArtifacts> {
       'kubernetes',
       `k8s.io/kubernetes/cmd/${name}`,
       `${name} Kubernetes ${KUBERNETES_VERSION}`,
+      undefined,
+      KUBERNETES_LDFLAGS,
     );
   // One Go build at a time (two cores); the base image's debootstrap is mostly download.
   const goBuilt = (async () => {

@@ -7,6 +7,8 @@ import { progress } from './build.js';
 import { ensureNodePackages } from './host.js';
 import { nodeUnavailable, startNode, type NodeArtifacts } from './node.js';
 import { ensureNodeArtifacts } from './node-build.js';
+import type { NodeNetwork } from './node-config.js';
+import { platformImages, type PlatformImageNames } from './platform-images.js';
 import type { Run } from './runs.js';
 
 export function nodeWanted(): boolean {
@@ -19,21 +21,36 @@ export function nodeWanted(): boolean {
   return false;
 }
 
-/** Installs the node's packages if missing, then builds its binaries and images (once). */
-export async function prepareNode(): Promise<NodeArtifacts> {
+/** What the node runs, and the platform's images among them. */
+export interface PreparedNode {
+  artifacts: NodeArtifacts;
+  platformImages: PlatformImageNames;
+}
+
+/**
+ * Installs the node's packages if missing, builds its binaries and images (once), and the
+ * platform's images of this checkout (once per content of the build context).
+ */
+export async function prepareNode(): Promise<PreparedNode> {
   await ensureNodePackages();
-  return ensureNodeArtifacts();
+  const artifacts = await ensureNodeArtifacts();
+  const platform = await platformImages();
+  return {
+    artifacts: { ...artifacts, images: [...artifacts.images, ...platform.archives] },
+    platformImages: platform.names,
+  };
 }
 
 export async function startNodeFor(
   run: Run,
   kubeconfig: string,
   artifacts: NodeArtifacts,
-): Promise<void> {
+): Promise<NodeNetwork> {
   const node = await startNode(run, kubeconfig, artifacts);
   const started = Date.now();
   await installAddons(kubeconfig, node.network, artifacts.argoRbac);
   progress(
     `CoreDNS and Argo's controller Available in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
+  return node.network;
 }

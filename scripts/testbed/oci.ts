@@ -127,37 +127,54 @@ export function imageManifest(image: ImageConfig): {
 
 /**
  * Writes `image` as an OCI image-layout tar at `out`, unless it is there already: the file name
- * carries the manifest digest, so an archive is written once per content.
+ * carries the hash of its name and manifest digest, so an archive is written once per content.
  */
 export async function writeImageArchive(image: ImageConfig, outDir: string): Promise<string> {
-  const { config, manifest, manifestDigest } = imageManifest(image);
-  const out = path.join(outDir, `${manifestDigest.slice('sha256:'.length, 7 + 16)}.oci.tar`);
+  return writeImagesArchive([image], outDir);
+}
+
+/**
+ * Writes several images into one OCI image-layout tar (one import; the layers they share are in
+ * it once), unless it is there already: the file name carries the hash of names and manifests.
+ */
+export async function writeImagesArchive(images: ImageConfig[], outDir: string): Promise<string> {
+  const built = images.map((image) => ({ image, ...imageManifest(image) }));
+  // The names are in the archive's index, so they are part of its identity with the manifests.
+  const identity = createHash('sha256')
+    .update(built.map(({ image, manifestDigest }) => `${image.name}@${manifestDigest}`).join('\n'))
+    .digest('hex');
+  const out = path.join(outDir, `${identity.slice(0, 16)}.oci.tar`);
   if (existsSync(out)) return out;
   await mkdir(outDir, { recursive: true });
   const layout = await mkdtemp(path.join(outDir, 'layout-'));
   try {
     const blobs = path.join(layout, 'blobs', 'sha256');
     await mkdir(blobs, { recursive: true });
-    const manifestDescriptor = {
+    const manifests = built.map(({ image, manifest }) => ({
       ...descriptor('application/vnd.oci.image.manifest.v1+json', manifest),
       annotations: {
         'io.containerd.image.name': image.name,
         'org.opencontainers.image.ref.name': image.name.slice(image.name.lastIndexOf(':') + 1),
       },
-    };
-    for (const blob of [config, manifest])
+    }));
+    for (const blob of built.flatMap(({ config, manifest }) => [config, manifest]))
       await writeFile(path.join(blobs, createHash('sha256').update(blob).digest('hex')), blob);
     await writeFile(path.join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
     await writeFile(
       path.join(layout, 'index.json'),
-      JSON.stringify({ schemaVersion: 2, manifests: [manifestDescriptor] }),
+      JSON.stringify({ schemaVersion: 2, manifests }),
     );
+    const layers = [
+      ...new Map(
+        images.flatMap((image) => image.layers).map((layer) => [layer.digest, layer]),
+      ).values(),
+    ];
     // Layers join the archive through tar's --transform, so they are not copied on disk first.
-    const layerArgs = image.layers.flatMap((layer) => [
+    const layerArgs = layers.flatMap((layer) => [
       `--directory=${path.dirname(layer.file)}`,
       path.basename(layer.file),
     ]);
-    const transforms = image.layers.map(
+    const transforms = layers.map(
       (layer) =>
         `--transform=s|^${path.basename(layer.file)}$|blobs/sha256/${layer.digest.slice(7)}|`,
     );

@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { progress } from './build.js';
+import type { InClusterEnv } from './in-cluster.js';
 import type { NodeState } from './node.js';
 import { stopNode } from './node-teardown.js';
+import type { PlatformImageNames } from './platform-images.js';
 import { commandLine, groupMembers, isAlive, stopDaemon, type Daemon } from './processes.js';
 
 /**
@@ -40,6 +42,10 @@ export interface TestbedEnv {
   s3: { url: string; accessKeyId: string; secretAccessKey: string };
   /** Whether a node runs pods (see node.ts). */
   node: boolean;
+  /** With a node: the platform's images on it (platform-images.ts). */
+  platformImages?: PlatformImageNames;
+  /** With a node: the servers' URLs from inside the cluster (in-cluster.ts). */
+  inCluster?: InClusterEnv;
 }
 
 interface RunState {

@@ -7,6 +7,7 @@
 import { ensureArtifacts, progress } from './build.js';
 import { startKubernetes } from './kubernetes.js';
 import { startMlflow } from './mlflow.js';
+import { exposeToPods } from './in-cluster.js';
 import { nodeWanted, prepareNode, startNodeFor } from './node-hook.js';
 import { startPostgres } from './postgres.js';
 import { ensureS3Binary, startS3 } from './s3.js';
@@ -29,7 +30,7 @@ async function timed<T>(what: string, start: () => Promise<T>): Promise<T> {
 export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
   await reapAbandonedRuns();
   const withNode = nodeWanted();
-  const [artifacts, s3Binary, nodeArtifacts] = await Promise.all([
+  const [artifacts, s3Binary, node] = await Promise.all([
     ensureArtifacts(),
     ensureS3Binary(),
     withNode ? prepareNode() : undefined,
@@ -41,8 +42,10 @@ export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
     const starts = [
       timed('Kubernetes', async () => {
         const kubeconfig = await startKubernetes(run, artifacts);
-        if (nodeArtifacts) await timed('node', () => startNodeFor(run, kubeconfig, nodeArtifacts));
-        return kubeconfig;
+        const network = node
+          ? await timed('node', () => startNodeFor(run, kubeconfig, node.artifacts))
+          : undefined;
+        return { kubeconfig, network };
       }),
       timed('MLflow', () => startMlflow(run, artifacts)),
       timed('PostgreSQL', () => startPostgres(run)),
@@ -51,7 +54,14 @@ export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
     // Every start settles before a failure is reported, so the cleanup below stops them all.
     for (const result of await Promise.allSettled(starts))
       if (result.status === 'rejected') throw result.reason;
-    const [kubeconfig, mlflowUrl, databaseUrl, s3] = await Promise.all(starts);
+    const [{ kubeconfig, network }, mlflowUrl, databaseUrl, s3] = await Promise.all(starts);
+    const inCluster = network
+      ? await exposeToPods(run, kubeconfig, network.gateway, {
+          databaseUrl,
+          mlflowUrl,
+          s3Url: s3.url,
+        })
+      : undefined;
     const env: TestbedEnv = {
       kubeconfig,
       mlflowUrl,
@@ -61,7 +71,8 @@ export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
       promtool: artifacts.promtool,
       prometheus: artifacts.prometheus,
       s3,
-      node: nodeArtifacts !== undefined,
+      node: node !== undefined,
+      ...(node && inCluster ? { platformImages: node.platformImages, inCluster } : {}),
     };
     await run.setEnv(env);
     if (detach) await run.detach();

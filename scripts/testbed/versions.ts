@@ -6,6 +6,19 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 
 export const KUBERNETES_VERSION = 'v1.36.3';
+/**
+ * The version the Kubernetes binaries report (`/version`, the node's kubelet version): a plain
+ * `go build` reports v0.0.0-master, which tools checking a minimum version (helm's kubeVersion)
+ * refuse.
+ */
+export const KUBERNETES_LDFLAGS = [
+  ['gitVersion', KUBERNETES_VERSION],
+  ['gitMajor', KUBERNETES_VERSION.split('.')[0]!.slice(1)],
+  ['gitMinor', KUBERNETES_VERSION.split('.')[1]!],
+  ['gitTreeState', 'clean'],
+]
+  .map(([name, value]) => `-X k8s.io/component-base/version.${name}=${value}`)
+  .join(' ');
 export const ETCD_VERSION = 'v3.6.16';
 export const MLFLOW_VERSION = '3.17.2';
 /** Tools the chart and alert-rule checks run; built from their Go modules like the servers. */

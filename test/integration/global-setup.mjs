@@ -1,7 +1,8 @@
 // Starts the test bed once per jest run and hands its addresses to the tests through the
 // environment (workers inherit it): TESTBED_KUBECONFIG, TESTBED_MLFLOW_URL, TESTBED_DATABASE_URL,
 // TESTBED_HELM, TESTBED_PROMTOOL, TESTBED_PROMETHEUS, TESTBED_S3 (URL and credentials, JSON),
-// TESTBED_WITH_NODE (1 when a node runs pods).
+// TESTBED_WITH_NODE (1 when a node runs pods) and with a node TESTBED_IMAGES (the platform's
+// images on it, JSON) and TESTBED_IN_CLUSTER (the servers' URLs from pods, JSON).
 // Plain JS loading the TypeScript test bed through tsx: jest does not apply its module mapping
 // to globalSetup, so the test bed's NodeNext imports (./x.js) would not resolve otherwise.
 import { tsImport } from 'tsx/esm/api';
@@ -18,4 +19,6 @@ export default async function globalSetup() {
   process.env.TESTBED_PROMETHEUS = env.prometheus;
   process.env.TESTBED_S3 = JSON.stringify(env.s3);
   process.env.TESTBED_WITH_NODE = env.node ? '1' : '0';
+  if (env.platformImages) process.env.TESTBED_IMAGES = JSON.stringify(env.platformImages);
+  if (env.inCluster) process.env.TESTBED_IN_CLUSTER = JSON.stringify(env.inCluster);
 }

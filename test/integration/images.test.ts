@@ -1,28 +1,18 @@
 /**
- * The container images without a container engine (none runs here): each Dockerfile's runtime
- * stage is laid out on disk as `docker build` would — the build stage's `COPY . .` honouring
- * .dockerignore and its `npm run build`, then the runtime stage's `npm ci --omit=dev`, COPY lines
- * and command wrappers — and the result is run for real: the pipeline steps train a bundle, the
+ * The container images without a container engine: each Dockerfile's runtime stage is laid out
+ * on disk as `docker build` would (scripts/testbed/dockerfile.ts, which also builds the test
+ * bed's platform images) and the result is run on the host: the pipeline steps train a bundle, the
  * inference server classifies with it against PostgreSQL, the operator reconciles a
  * RoutingPolicy against the API server. A file the image forgets fails here; a RUN line this
  * emulation does not know fails too, so it cannot silently fall behind the Dockerfiles.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  cp,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readdir,
-  rm,
-  symlink,
-  writeFile,
-  chmod,
-} from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
+import { buildContext, layOutRuntimeStage } from '../../scripts/testbed/dockerfile.js';
 import { freePorts } from '../../scripts/testbed/processes.js';
 import {
   createTestDatabase,
@@ -34,46 +24,6 @@ import {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const NAMESPACE = 'images';
-
-interface Instruction {
-  op: string;
-  args: string;
-}
-
-/** The instructions of a Dockerfile's last stage (line continuations joined). */
-function runtimeStage(dockerfile: string): Instruction[] {
-  const lines = dockerfile
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'));
-  const from = lines.findLastIndex((line) => /^FROM\s/i.test(line));
-  return lines.slice(from + 1).map((line) => {
-    const [op, ...rest] = line.split(/\s+/);
-    return { op: op!.toUpperCase(), args: rest.join(' ') };
-  });
-}
-
-/** The files of the build context: what `git ls-files` tracks, minus .dockerignore's patterns. */
-async function buildContext(): Promise<string[]> {
-  const ignore = (await readFile(path.join(root, '.dockerignore'), 'utf8'))
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'));
-  const tracked = await run('git', ['ls-files'], { cwd: root });
-  return tracked
-    .split('\n')
-    .filter(Boolean)
-    .filter(
-      (file) =>
-        !ignore.some(
-          (pattern) =>
-            path.matchesGlob(file, pattern) ||
-            file.startsWith(`${pattern}/`) ||
-            path.matchesGlob(path.basename(file), pattern),
-        ),
-    );
-}
 
 /** Processes started here, stopped after the tests. */
 const started: ChildProcess[] = [];
@@ -131,7 +81,7 @@ describe('container images, laid out as docker build would and run', () => {
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'images-'));
     built = path.join(work, 'src');
-    for (const file of await buildContext()) {
+    for (const file of await buildContext(root)) {
       await mkdir(path.dirname(path.join(built, file)), { recursive: true });
       await cp(path.join(root, file), path.join(built, file), { verbatimSymlinks: true });
     }
@@ -154,66 +104,28 @@ describe('container images, laid out as docker build would and run', () => {
 
   /**
    * The runtime stage of `docker/<name>.Dockerfile` in a directory standing for `/`: returns
-   * its `/usr/local/bin` commands, environment and user.
+   * its `/usr/local/bin` commands and environment, having checked its user.
    */
   async function layOut(name: string) {
-    const stage = runtimeStage(
-      await readFile(path.join(root, `docker/${name}.Dockerfile`), 'utf8'),
-    );
     const image = path.join(work, name);
-    let workdir = '/';
-    let user: string | undefined;
-    const env: Record<string, string> = {};
-    const at = (target: string) =>
-      path.join(image, path.isAbsolute(target) ? target : path.join(workdir, target));
-    for (const { op, args } of stage) {
-      if (op === 'WORKDIR') workdir = args;
-      else if (op === 'ENV')
-        for (const [, key, value] of args.matchAll(/(\w+)=(\S+)/g)) env[key!] = value!;
-      else if (op === 'COPY') {
-        const fromBuild = args.startsWith('--from=build ');
-        const [source, target] = args.replace(/^--from=build\s+/, '').split(/\s+/) as [
-          string,
-          string,
-        ];
-        if (!fromBuild && (source === 'package.json' || target === './')) continue;
-        const sourceRoot = fromBuild ? built : root;
-        const relative = fromBuild ? path.relative('/src', source) : source;
-        if (relative.includes('*')) {
-          const directory = path.dirname(relative);
-          await mkdir(at(target), { recursive: true });
-          for (const file of await readdir(path.join(sourceRoot, directory)))
-            if (path.matchesGlob(file, path.basename(relative)))
-              await cp(path.join(sourceRoot, directory, file), path.join(at(target), file));
-        } else {
-          await mkdir(path.dirname(at(target)), { recursive: true });
-          await cp(path.join(sourceRoot, relative), at(target), { recursive: true });
-        }
-      } else if (op === 'RUN' && args.startsWith('npm ci --omit=dev')) {
-        await mkdir(at('.'), { recursive: true });
-        await symlink(path.join(productionModules, 'node_modules'), at('node_modules'));
-      } else if (op === 'RUN' && args.startsWith('printf')) {
-        for (const [, script, target] of args.matchAll(/printf '([^']*)' > (\S+)/g)) {
-          const file = path.join(image, target!);
-          await mkdir(path.dirname(file), { recursive: true });
-          // The image's absolute paths point into this layout.
-          await writeFile(
-            file,
-            script!.replace(/\\n/g, '\n').replaceAll(' /app/', ` ${image}/app/`),
-          );
-        }
-        for (const [, targets] of args.matchAll(/chmod 0755 ([^&]+)/g))
-          for (const target of targets!.trim().split(/\s+/))
-            await chmod(path.join(image, target), 0o755);
-      } else if (op === 'USER') {
-        user = args;
-      } else if (!['ARG', 'EXPOSE', 'ENTRYPOINT', 'CMD'].includes(op)) {
-        throw new Error(`docker/${name}.Dockerfile: this test cannot lay out "${op} ${args}"`);
-      }
-    }
-    expect(user).toMatch(/^[1-9]\d*:[1-9]\d*$/); // a numeric, non-root user and group
+    const stage = await layOutRuntimeStage(
+      await readFile(path.join(root, `docker/${name}.Dockerfile`), 'utf8'),
+      {
+        context: root,
+        built,
+        rootfs: image,
+        installModules: (appDir) =>
+          symlink(path.join(productionModules, 'node_modules'), path.join(appDir, 'node_modules')),
+        // The image's absolute paths point into this layout.
+        wrapper: (script) => script.replaceAll(' /app/', ` ${image}/app/`),
+      },
+    );
+    expect(stage.user).toMatch(/^[1-9]\d*:[1-9]\d*$/); // a numeric, non-root user and group
     const command = (bin: string) => path.join(image, 'usr/local/bin', bin);
-    return { command, env: { ...env, HOME: work, XDG_CACHE_HOME: path.join(work, 'cache') } };
+    return {
+      command,
+      env: { ...stage.env, HOME: work, XDG_CACHE_HOME: path.join(work, 'cache') },
+    };
   }
 
   /** Waits for `url` to answer 200; fails at once if the process ends, with its log. */

@@ -5,7 +5,9 @@ import pg from 'pg';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MlflowClient } from '../../lib/mlflow/client.js';
+import type { InClusterEnv } from '../../scripts/testbed/in-cluster.js';
 import { installCrds } from '../../scripts/testbed/kubernetes.js';
+import type { PlatformImageNames } from '../../scripts/testbed/platform-images.js';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -46,6 +48,16 @@ export const testbed = {
       accessKeyId: string;
       secretAccessKey: string;
     };
+  },
+  /** With a node: the platform's images on it (operator, inference-server, pipelines). */
+  get images(): PlatformImageNames | undefined {
+    const value = process.env.TESTBED_IMAGES;
+    return value ? (JSON.parse(value) as PlatformImageNames) : undefined;
+  },
+  /** With a node: PostgreSQL's, MLflow's and S3's URLs as pods reach them. */
+  get inCluster(): InClusterEnv | undefined {
+    const value = process.env.TESTBED_IN_CLUSTER;
+    return value ? (JSON.parse(value) as InClusterEnv) : undefined;
   },
   kubeConfig(): k8s.KubeConfig {
     const kc = new k8s.KubeConfig();
