@@ -199,7 +199,7 @@ export class Controller {
     this.workers = options.workers ?? 8;
     this.namespace = options.namespace;
     reuseConnections(config);
-    this.kube = new KubeClient(config, { applyMemo: this.applyMemo });
+    this.kube = new KubeClient(config, { applyMemo: this.applyMemo, logger });
     const router = new IstioRouter(this.kube);
     const mlflowClients = new Map<string, MlflowClient>();
     const mlflow = (trackingUri: string) => {

@@ -4,6 +4,7 @@
  * never build HTTP requests; every error carries the object it was about.
  */
 import * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../../../lib/logger.js';
 import { FIELD_MANAGER } from '../names.js';
 import type { ApplyMemo } from './apply-memo.js';
 import type { EventType, Kube, KubeObject } from './kube.js';
@@ -52,13 +53,18 @@ export class KubeClient implements Kube {
   private readonly core: k8s.CoreV1Api;
 
   private readonly applyMemo: ApplyMemo | undefined;
+  private readonly logger: Logger | undefined;
 
-  /** `applyMemo` records every apply, so an unchanged child is not applied again. */
+  /**
+   * `applyMemo` records every apply, so an unchanged child is not applied again; `logger` hears
+   * of Events the API server refused.
+   */
   constructor(
     readonly config: k8s.KubeConfig,
-    caches: { applyMemo?: ApplyMemo } = {},
+    options: { applyMemo?: ApplyMemo; logger?: Logger } = {},
   ) {
-    this.applyMemo = caches.applyMemo;
+    this.applyMemo = options.applyMemo;
+    this.logger = options.logger;
     this.objects = k8s.KubernetesObjectApi.makeApiClient(config);
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
     this.core = config.makeApiClient(k8s.CoreV1Api);
@@ -163,29 +169,42 @@ export class KubeClient implements Kube {
   /** An Event on `object`, for decisions a human wants to see. */
   async event(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const now = new Date();
-    await this.core.createNamespacedEvent({
-      namespace: object.metadata.namespace!,
-      body: {
-        metadata: {
-          generateName: `${object.metadata.name}.`,
-          namespace: object.metadata.namespace,
+    await this.core
+      .createNamespacedEvent({
+        namespace: object.metadata.namespace!,
+        body: {
+          metadata: {
+            generateName: `${object.metadata.name}.`,
+            namespace: object.metadata.namespace,
+          },
+          involvedObject: {
+            apiVersion: object.apiVersion,
+            kind: object.kind,
+            name: object.metadata.name,
+            namespace: object.metadata.namespace,
+            uid: object.metadata.uid,
+          },
+          type,
+          reason,
+          message,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+          source: { component: FIELD_MANAGER },
+          reportingComponent: FIELD_MANAGER,
         },
-        involvedObject: {
-          apiVersion: object.apiVersion,
-          kind: object.kind,
-          name: object.metadata.name,
-          namespace: object.metadata.namespace,
-          uid: object.metadata.uid,
-        },
-        type,
-        reason,
-        message,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-        source: { component: FIELD_MANAGER },
-        reportingComponent: FIELD_MANAGER,
-      },
-    });
+      })
+      .catch((error: unknown) => {
+        this.logger?.warn(
+          {
+            kind: object.kind,
+            namespace: object.metadata.namespace,
+            name: object.metadata.name,
+            reason,
+            error: describeError(error),
+          },
+          'event not recorded',
+        );
+      });
   }
 }

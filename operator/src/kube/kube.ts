@@ -23,6 +23,10 @@ export interface Kube {
   setFinalizers(object: KubeObject, plural: string, finalizers: string[]): Promise<void>;
   /** Merge-patches the status of one of our custom resources (a null field is removed). */
   patchStatus(plural: string, namespace: string, name: string, status: object): Promise<void>;
-  /** An Event on `object`, for decisions a human wants to see. */
+  /**
+   * An Event on `object`, for decisions a human wants to see. Best effort, as Kubernetes' own
+   * event recorders: never throws (an Event refused — a namespace being deleted, a quota — must
+   * not hold the decision it reports, e.g. a finalizer).
+   */
   event(object: KubeObject, type: EventType, reason: string, message: string): Promise<void>;
 }
