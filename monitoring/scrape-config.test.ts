@@ -1,4 +1,5 @@
 import {
+  endpointsDiscoveryTargets,
   monitorsIn,
   podDiscoveryTargets,
   prometheusConfig,
@@ -217,6 +218,40 @@ describe('monitors to scrape configs', () => {
       global: { scrape_interval: '1s', evaluation_interval: '30s' },
       rule_files: ['/r.yaml'],
       scrape_configs: [fixed],
+    });
+  });
+
+  it("gives the targets endpoints discovery would for a Service's pod, at the port it targets", () => {
+    const pod = {
+      metadata: { name: 'op-1', namespace: 'inquiry-system', labels: { app: 'op' } },
+      spec: {
+        containers: [{ name: 'operator', ports: [{ name: 'metrics', containerPort: 8081 }] }],
+      },
+      status: { podIP: '10.0.0.5', phase: 'Running', ready: true },
+    };
+    const service = {
+      metadata: {
+        name: 'op-metrics',
+        namespace: 'inquiry-system',
+        labels: { 'app.kubernetes.io/name': 'inquiry-operator' },
+      },
+      spec: {
+        ports: [
+          { name: 'metrics', port: 80, targetPort: 'metrics' },
+          { name: 'other', port: 81, targetPort: 9999 },
+        ],
+      },
+    };
+    const targets = endpointsDiscoveryTargets(service, pod);
+    expect(targets.map((t) => t.address)).toEqual(['10.0.0.5:8081']);
+    expect(targets[0]!.labels).toMatchObject({
+      __meta_kubernetes_namespace: 'inquiry-system',
+      __meta_kubernetes_service_name: 'op-metrics',
+      __meta_kubernetes_service_label_app_kubernetes_io_name: 'inquiry-operator',
+      __meta_kubernetes_endpoint_port_name: 'metrics',
+      __meta_kubernetes_endpoint_address_target_kind: 'Pod',
+      __meta_kubernetes_endpoint_address_target_name: 'op-1',
+      __meta_kubernetes_pod_container_name: 'operator',
     });
   });
 });

@@ -480,6 +480,58 @@ export function podDiscoveryTargets(pod: DiscoveredPod): StaticTarget[] {
   );
 }
 
+/** The parts of a Service that Prometheus' endpoints discovery reads. */
+export interface DiscoveredService {
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  spec: {
+    ports: { name?: string; port: number; targetPort?: string | number; protocol?: string }[];
+  };
+}
+
+/**
+ * The targets Prometheus' Kubernetes endpoints discovery (role endpoints) yields for a Service
+ * with one ready pod behind it: one per Service port, at the pod's port it targets, with the
+ * endpoint's, the Service's and the pod's `__meta_kubernetes_*` labels.
+ */
+export function endpointsDiscoveryTargets(
+  service: DiscoveredService,
+  pod: DiscoveredPod,
+): StaticTarget[] {
+  const serviceLabels: Record<string, string> = {
+    __meta_kubernetes_service_name: service.metadata.name,
+    __meta_kubernetes_endpoints_name: service.metadata.name,
+  };
+  for (const [key, value] of Object.entries(service.metadata.labels ?? {})) {
+    serviceLabels[`__meta_kubernetes_service_label_${sanitize(key)}`] = value;
+    serviceLabels[`__meta_kubernetes_service_labelpresent_${sanitize(key)}`] = 'true';
+  }
+  const podTargets = podDiscoveryTargets(pod);
+  return service.spec.ports.flatMap((port) => {
+    const targetPort = port.targetPort ?? port.port;
+    const podTarget = podTargets.find((t) =>
+      typeof targetPort === 'number'
+        ? t.labels.__meta_kubernetes_pod_container_port_number === String(targetPort)
+        : t.labels.__meta_kubernetes_pod_container_port_name === targetPort,
+    );
+    if (!podTarget) return [];
+    return [
+      {
+        address: podTarget.address,
+        labels: {
+          ...podTarget.labels,
+          ...serviceLabels,
+          __meta_kubernetes_namespace: service.metadata.namespace,
+          __meta_kubernetes_endpoint_port_name: port.name ?? '',
+          __meta_kubernetes_endpoint_port_protocol: port.protocol ?? 'TCP',
+          __meta_kubernetes_endpoint_ready: String(pod.status.ready),
+          __meta_kubernetes_endpoint_address_target_kind: 'Pod',
+          __meta_kubernetes_endpoint_address_target_name: pod.metadata.name,
+        },
+      },
+    ];
+  });
+}
+
 /** The scrape job with its discovery replaced by fixed targets (their meta labels included). */
 export function withStaticTargets(config: ScrapeConfig, targets: StaticTarget[]): ScrapeConfig {
   const rest = { ...config };

@@ -1,27 +1,34 @@
 /**
  * The dashboards and alerts against a real Prometheus (the test bed's) scraping a real inference
- * server process on the host: the chart's PodMonitor, rendered by helm and translated to the
- * scrape job the Prometheus Operator would generate, scrapes the server as the pod the operator
- * builds (its labels and port, with the targets Kubernetes pod discovery would give it), the
- * chart's rules loaded. After submits, classifications, feedback, status changes and a refused
- * policy reload, every panel fed by the inference server returns series; the operator's panels
- * are listed as empty (no operator runs here: the node's test covers them). Every rule evaluates
- * without error; the error-rate and server-down alerts become active when the database is dropped
- * and the server killed.
+ * server process and a real operator process on the host. The chart's PodMonitor and
+ * ServiceMonitor, rendered by helm and translated to the scrape jobs the Prometheus Operator
+ * would generate, scrape them as the pods they stand for (the inference pod the operator builds,
+ * the operator pod and Service the chart renders), with the targets Kubernetes discovery would
+ * give them; the chart's rules loaded. The operator reconciles a pipeline on the test bed's API
+ * server, promotes a first ModelVersion, holds a candidate (no node: no pod becomes available)
+ * and rolls it back on a manual abort. After submits, classifications, feedback, status changes, a refused policy reload
+ * and a child deleted behind the operator's back, every panel returns series except those listed
+ * with their reason. Every rule evaluates without error; the error-rate, server-down and
+ * operator-down alerts become active when the database is dropped and the processes killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as k8s from '@kubernetes/client-node';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { MlflowClient } from '../../lib/mlflow/client.js';
 import { inquiryText } from '../../lib/model/runtime.js';
 import {
+  endpointsDiscoveryTargets,
+  monitorsIn,
   podDiscoveryTargets,
   prometheusConfig,
   scrapeConfigsFor,
   withStaticTargets,
   type DiscoveredPod,
+  type DiscoveredService,
 } from '../../monitoring/scrape-config.js';
 import { withDefaults } from '../../operator/src/builders/defaults.js';
 import { buildInferenceDeployment } from '../../operator/src/builders/serving.js';
@@ -33,7 +40,7 @@ import {
   waitForTargetsUp,
   type PrometheusServer,
 } from '../../scripts/testbed/prometheus.js';
-import { OWNER } from '../fixtures.js';
+import { modelVersionObject, OWNER, pipelineObject, quickCanary } from '../fixtures.js';
 import {
   checkDashboardData,
   checkRuleExpressions,
@@ -41,50 +48,45 @@ import {
   loadDashboards,
   loadRuleExpressions,
   loadRuleFiles,
-  renderChartMonitors,
+  renderChart,
   type DashboardReport,
 } from './dashboards-live.js';
-import { createTestDatabase, eventually, testbed } from './testbed.js';
+import {
+  createTestDatabase,
+  eventually,
+  installPlatformCrds,
+  registerModelWithAccuracy,
+  testbed,
+} from './testbed.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RELEASE = 'inquiry-platform';
 const RELEASE_NAMESPACE = 'inquiry-system';
 const SCRAPE_SECONDS = 1;
 const STEP_SECONDS = 2;
+const NAMESPACE = 'dashboards';
+const PIPELINE = OWNER.metadata.name;
+const GROUP = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
 
 /**
- * Panels that cannot have data here, and why: their series come from the operator (no operator
- * runs in this test) or from an event the test does not provoke.
+ * Panels that cannot have data here, and why. The node's live test provokes them: Argo runs the
+ * pipeline's jobs there, and a candidate whose pod becomes available gets analysed.
  */
-const NO_OPERATOR = 'operator series: no operator runs in this test';
+const NO_ARGO = 'no Argo Workflow runs without the node: the operator reports no job run';
+const NO_ANALYSIS =
+  'no candidate pod becomes available without the node: no step is reached, no analysis runs';
 const EXPECTED_EMPTY: Record<string, Record<string, string>> = {
   'inquiry-canary': {
-    'Canary weight': NO_OPERATOR,
-    'Current phase': NO_OPERATOR,
-    'Canary step': NO_OPERATOR,
-    'ModelVersions by phase': NO_OPERATOR,
-    'Analysis results': NO_OPERATOR,
-    'Verdicts in the range': NO_OPERATOR,
-    Promotions: NO_OPERATOR,
-    Rollbacks: NO_OPERATOR,
-    'Promotions and rollbacks': NO_OPERATOR,
+    'Analysis results': NO_ANALYSIS,
+    'Verdicts in the range': NO_ANALYSIS,
   },
   'inquiry-model-performance': {},
   'inquiry-pipeline-overview': {
-    'Job runs': NO_OPERATOR,
-    'Job runs in the range': NO_OPERATOR,
-    'Time since last success': NO_OPERATOR,
+    'Job runs': NO_ARGO,
+    'Job runs in the range': NO_ARGO,
+    'Time since last success': NO_ARGO,
   },
-  'inquiry-system-health': {
-    'Operator leader': NO_OPERATOR,
-    Reconciles: NO_OPERATOR,
-    'Reconcile duration p95': NO_OPERATOR,
-    'Work queue depth': NO_OPERATOR,
-    'Children changed by others': NO_OPERATOR,
-    CPU: NO_OPERATOR,
-    'Resident memory': NO_OPERATOR,
-    'Event loop lag p99': NO_OPERATOR,
-  },
+  'inquiry-system-health': {},
 };
 
 interface ServerProcess {
@@ -94,11 +96,16 @@ interface ServerProcess {
   output: () => string;
 }
 
-async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/** `main` (a TypeScript entry point) as a process, ready once its `ready` path answers 200. */
+async function startProcess(
+  main: string,
+  ready: string,
+  env: (port: number) => Record<string, string>,
+): Promise<ServerProcess> {
   const [port] = await freePorts(1);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'inference-server/src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env(port!) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -106,10 +113,10 @@ async function startServer(env: Record<string, string>): Promise<ServerProcess> 
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   await eventually(
-    'the inference server to be ready',
+    `${main} to be ready`,
     async () => {
-      if (child.exitCode !== null) throw new Error(`the server exited at start:\n${output}`);
-      return (await fetch(`${url}/readyz`)).status === 200 ? true : undefined;
+      if (child.exitCode !== null) throw new Error(`${main} exited at start:\n${output}`);
+      return (await fetch(`${url}${ready}`)).status === 200 ? true : undefined;
     },
     120_000,
   );
@@ -134,12 +141,23 @@ async function call(
 }
 
 describe('dashboards and alerts on a live Prometheus', () => {
+  const kc = testbed.kubeConfig();
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const owner = { ...OWNER, metadata: { ...OWNER.metadata, namespace: NAMESPACE } };
+  const inferencePod = `${PIPELINE}-inference-7d9f-abcde`;
+  const operatorPod = `${RELEASE}-operator-5c8d-fghij`;
   let dir: string;
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let server: ServerProcess;
+  let operator: ServerProcess;
   let prometheus: PrometheusServer;
   let policyFile: string;
-  let job: string;
+  let jobs: { inference: string; operator: string };
+
+  const readModelVersion = async (name: string) =>
+    (await custom.getNamespacedCustomObject({ ...GROUP, plural: 'modelversions', name })) as {
+      status?: { phase?: string };
+    };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'dashboards-'));
@@ -155,53 +173,97 @@ describe('dashboards and alerts on a live Prometheus', () => {
     );
     policyFile = path.join(dir, 'routing_rules.yaml');
     await copyFile(path.join(ROOT, 'config/routing_rules.yaml'), policyFile);
-    server = await startServer({
+    server = await startProcess('inference-server/src/main.ts', '/readyz', (port) => ({
+      HOST: '127.0.0.1',
+      PORT: String(port),
       DATABASE_URL: database.url,
       MODEL_DIR: bundle,
       ROUTING_POLICY_FILE: policyFile,
-    });
+    }));
+
+    await installPlatformCrds();
+    await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .createNamespace({ body: { metadata: { name: NAMESPACE } } });
+    // The operator as the chart runs it (leader election on), watching the test's namespace.
+    operator = await startProcess('operator/src/main.ts', '/readyz', (port) => ({
+      KUBECONFIG: testbed.kubeconfig,
+      OPERATOR_HOST: '127.0.0.1',
+      OPERATOR_PORT: String(port),
+      WATCH_NAMESPACE: NAMESPACE,
+      LEADER_ELECTION: 'true',
+      POD_NAMESPACE: NAMESPACE,
+      POD_NAME: operatorPod,
+    }));
 
     // The chart scraping the pods directly: the test bed has no Istio sidecar to merge metrics.
-    const monitors = await renderChartMonitors(testbed.helm, RELEASE, RELEASE_NAMESPACE, [
+    const rendered = await renderChart(testbed.helm, RELEASE, RELEASE_NAMESPACE, [
       'monitoring.podMonitor.istioMetricsMerging=false',
       `monitoring.podMonitor.interval=${SCRAPE_SECONDS}s`,
+      `monitoring.serviceMonitor.interval=${SCRAPE_SECONDS}s`,
     ]);
+    const monitors = monitorsIn(rendered);
     const [inference] = scrapeConfigsFor(monitors.filter((m) => m.kind === 'PodMonitor'));
-    job = inference!.job_name;
+    const [operatorJob] = scrapeConfigsFor(monitors.filter((m) => m.kind === 'ServiceMonitor'));
+    jobs = { inference: inference!.job_name, operator: operatorJob!.job_name };
+
     // The pod the operator creates for the pipeline's stable version, served by the process here.
     const template = buildInferenceDeployment(
-      OWNER,
+      owner,
       withDefaults({
         databaseSecretRef: { name: 'db' },
         mlflow: { trackingUri: 'http://mlflow:5000' },
       }),
       {
-        name: 'support-emea-v1',
+        name: `${PIPELINE}-v1`,
         artifactUri: 'mlflow-artifacts:/1/r/artifacts/bundle',
         subset: 'stable',
       },
     ).spec!.template;
-    const podOf = (name: string, labels: Record<string, string>): DiscoveredPod => ({
-      metadata: {
-        name,
-        namespace: OWNER.metadata.namespace,
-        labels,
-        annotations: template.metadata!.annotations,
-      },
+    const podOf = (
+      name: string,
+      namespace: string,
+      spec: k8s.V1PodTemplateSpec,
+      labels: Record<string, string>,
+      port: number,
+    ): DiscoveredPod => ({
+      metadata: { name, namespace, labels, annotations: spec.metadata?.annotations ?? {} },
       spec: {
-        containers: template.spec!.containers.map((container) => ({
+        containers: spec.spec!.containers.map((container) => ({
           name: container.name,
-          ports: (container.ports ?? []).map((port) => ({ ...port, containerPort: server.port })),
+          ports: (container.ports ?? []).map((p) => ({ ...p, containerPort: port })),
         })),
       },
       status: { podIP: '127.0.0.1', phase: 'Running', ready: true },
     });
-    const pod = podOf('support-emea-inference-7d9f-abcde', template.metadata!.labels!);
+    const pod = podOf(inferencePod, NAMESPACE, template, template.metadata!.labels!, server.port);
     // A pod the PodMonitor must not select (no track label).
-    const other = podOf('other-7d9f-abcde', { app: 'other' });
+    const other = podOf('other-7d9f-abcde', NAMESPACE, template, { app: 'other' }, server.port);
+
+    // The operator pod and metrics Service as the chart renders them, served by the process here.
+    const byKind = (kind: string, name: string) =>
+      rendered.find(
+        (o) =>
+          (o as { kind?: string }).kind === kind &&
+          (o as { metadata?: { name?: string } }).metadata?.name === name,
+      );
+    const operatorService = byKind('Service', `${RELEASE}-operator-metrics`) as DiscoveredService;
+    const operatorTemplate = (byKind('Deployment', `${RELEASE}-operator`) as k8s.V1Deployment).spec!
+      .template;
+    const operatorTarget = endpointsDiscoveryTargets(
+      operatorService,
+      podOf(
+        operatorPod,
+        RELEASE_NAMESPACE,
+        operatorTemplate,
+        operatorTemplate.metadata!.labels!,
+        operator.port,
+      ),
+    );
     const config = prometheusConfig({
       scrapeConfigs: [
         withStaticTargets(inference!, [...podDiscoveryTargets(pod), ...podDiscoveryTargets(other)]),
+        withStaticTargets(operatorJob!, operatorTarget),
       ],
       scrapeInterval: `${SCRAPE_SECONDS}s`,
       evaluationInterval: `${SCRAPE_SECONDS}s`,
@@ -212,30 +274,48 @@ describe('dashboards and alerts on a live Prometheus', () => {
       config,
       loadRuleFiles(),
     );
-    await waitForTargetsUp(prometheus.api, [job]);
+    await waitForTargetsUp(prometheus.api, [jobs.inference, jobs.operator]);
   });
 
   afterAll(async () => {
     await prometheus?.stop();
-    if (server?.child.exitCode === null) server.child.kill('SIGKILL');
+    for (const started of [server, operator]) {
+      if (started?.child.exitCode === null) started.child.kill('SIGKILL');
+    }
+    await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .deleteNamespace({ name: NAMESPACE })
+      .catch(() => {});
     await database?.drop().catch(() => {});
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("scrapes the operator's inference pod with the labels the chart's PodMonitor gives, and only it", async () => {
+  it("scrapes the inference and operator pods with the labels the chart's monitors give, and only them", async () => {
     const { activeTargets, droppedTargets } = await prometheus.api.targets();
-    const active = activeTargets.filter((t) => t.scrapePool === job);
-    expect(active.map((t) => t.labels)).toEqual([
+    const labelsOf = (job: string) =>
+      activeTargets.filter((t) => t.scrapePool === job).map((t) => t.labels);
+    expect(labelsOf(jobs.inference)).toEqual([
       {
-        namespace: OWNER.metadata.namespace,
-        pod: 'support-emea-inference-7d9f-abcde',
+        namespace: NAMESPACE,
+        pod: inferencePod,
         container: 'inference',
         endpoint: 'http',
         job: `${RELEASE_NAMESPACE}/${RELEASE}-inference`,
-        pipeline: OWNER.metadata.name,
+        pipeline: PIPELINE,
         subset: 'stable',
-        modelversion: 'support-emea-v1',
+        modelversion: `${PIPELINE}-v1`,
         instance: `127.0.0.1:${server.port}`,
+      },
+    ]);
+    expect(labelsOf(jobs.operator)).toEqual([
+      {
+        namespace: RELEASE_NAMESPACE,
+        pod: operatorPod,
+        container: 'operator',
+        service: `${RELEASE}-operator-metrics`,
+        endpoint: 'metrics',
+        job: `${RELEASE}-operator-metrics`,
+        instance: `127.0.0.1:${operator.port}`,
       },
     ]);
     expect(droppedTargets.map((t) => t.discoveredLabels.__meta_kubernetes_pod_name)).toEqual([
@@ -245,7 +325,7 @@ describe('dashboards and alerts on a live Prometheus', () => {
 
   let reports: DashboardReport[];
 
-  it('shows data on every panel the inference server feeds, after a realistic load', async () => {
+  it('shows data on every panel but those listed, after a realistic load', async () => {
     const start = Math.floor(Date.now() / 1000) - 5;
     const api = `${server.url}/api/v1/inquiries`;
     const inquiries = generateInquiries({ n: 40, seed: 11 });
@@ -290,6 +370,65 @@ describe('dashboards and alerts on a live Prometheus', () => {
     });
     await copyFile(path.join(ROOT, 'config/routing_rules.yaml'), policyFile);
     expect((await call(`${server.url}/admin/model/reload`, 'POST', {})).status).toBeLessThan(500);
+
+    // The operator: a pipeline, its first model promoted, a candidate held (no pod becomes
+    // available without a node), a child deleted behind its back and restored.
+    const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
+    const modelName = `dashboards-${Date.now()}`;
+    await custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'inquirypipelines',
+      body: pipelineObject(PIPELINE, { mlflow: { trackingUri: testbed.mlflowUrl } }),
+    });
+    const modelVersion = async (name: string, accuracy: number): Promise<void> => {
+      await custom.createNamespacedCustomObject({
+        ...GROUP,
+        plural: 'modelversions',
+        body: modelVersionObject(name, {
+          pipeline: PIPELINE,
+          model: {
+            name: modelName,
+            version: await registerModelWithAccuracy(mlflow, modelName, accuracy),
+          },
+          rollout: quickCanary([{ weight: 50, pause: '1s' }]),
+        }),
+      });
+    };
+    await modelVersion(`${PIPELINE}-v1`, 0.9);
+    await eventually('the first model to be promoted', async () =>
+      (await readModelVersion(`${PIPELINE}-v1`)).status?.phase === 'Promoted' ? true : undefined,
+    );
+    await modelVersion(`${PIPELINE}-v2`, 0.92);
+    await eventually('the candidate to be taken up', async () =>
+      (await readModelVersion(`${PIPELINE}-v2`)).status?.phase ? true : undefined,
+    );
+    // The held candidate aborted by hand (the runbook's override): rolled back.
+    await custom.patchNamespacedCustomObject(
+      {
+        ...GROUP,
+        plural: 'modelversions',
+        name: `${PIPELINE}-v2`,
+        body: { metadata: { annotations: { 'inquiries.mlops.io/control': 'abort' } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually('the aborted candidate to be rolled back', async () =>
+      (await readModelVersion(`${PIPELINE}-v2`)).status?.phase === 'RolledBack' ? true : undefined,
+    );
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const service = `${PIPELINE}-inference`;
+    await eventually('the pipeline Service', async () =>
+      (await core.readNamespacedService({ name: service, namespace: NAMESPACE }))
+        ? true
+        : undefined,
+    );
+    await core.deleteNamespacedService({ name: service, namespace: NAMESPACE });
+    await eventually('the operator to restore the deleted Service', async () => {
+      const [restored] = await prometheus.api.query(
+        'sum(inquiry_operator_child_changes_total{verb="delete"})',
+      );
+      return Number(restored?.value?.[1]) >= 1 ? true : undefined;
+    });
 
     // Scraped after the load, and the recording rules evaluated on it.
     await eventually('Prometheus to have scraped the load', async () => {
@@ -342,7 +481,7 @@ describe('dashboards and alerts on a live Prometheus', () => {
     );
   });
 
-  it('raises the error-rate alert when the database goes away, the server-down alert when the server does', async () => {
+  it('raises the error-rate alert when the database goes away, the down alerts when the server and operator do', async () => {
     await database.drop();
     const api = `${server.url}/api/v1/inquiries`;
     const failing = await eventually(
@@ -379,8 +518,8 @@ describe('dashboards and alerts on a live Prometheus', () => {
     );
     await load;
     expect(errorAlert.labels).toMatchObject({
-      namespace: OWNER.metadata.namespace,
-      pipeline: OWNER.metadata.name,
+      namespace: NAMESPACE,
+      pipeline: PIPELINE,
       severity: 'critical',
     });
 
@@ -394,9 +533,21 @@ describe('dashboards and alerts on a live Prometheus', () => {
       60_000,
     );
     expect(downAlert.labels).toMatchObject({
-      namespace: OWNER.metadata.namespace,
-      pod: 'support-emea-inference-7d9f-abcde',
+      namespace: NAMESPACE,
+      pod: inferencePod,
     });
     expect(['pending', 'firing']).toContain(downAlert.state);
+
+    operator.child.kill('SIGKILL');
+    const operatorDown = await eventually(
+      'InquiryOperatorDown to be active',
+      async () =>
+        (await prometheus.api.alerts()).find((a) => a.labels.alertname === 'InquiryOperatorDown'),
+      60_000,
+    );
+    expect(operatorDown.labels).toMatchObject({
+      job: `${RELEASE}-operator-metrics`,
+      pod: operatorPod,
+    });
   });
 });
