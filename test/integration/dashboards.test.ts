@@ -14,7 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ import {
   withStaticTargets,
   type DiscoveredPod,
   type DiscoveredService,
+  type Monitor,
 } from '../../monitoring/scrape-config.js';
 import { withDefaults } from '../../operator/src/builders/defaults.js';
 import { buildInferenceDeployment } from '../../operator/src/builders/serving.js';
@@ -61,10 +62,11 @@ import {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RELEASE = 'inquiry-platform';
-const RELEASE_NAMESPACE = 'inquiry-system';
 const SCRAPE_SECONDS = 1;
 const STEP_SECONDS = 2;
+/** The chart's release and the pipeline share one namespace. */
 const NAMESPACE = 'dashboards';
+const RELEASE_NAMESPACE = NAMESPACE;
 const PIPELINE = OWNER.metadata.name;
 const GROUP = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
 
@@ -96,9 +98,13 @@ interface ServerProcess {
   output: () => string;
 }
 
-/** `main` (a TypeScript entry point) as a process, ready once its `ready` path answers 200. */
+/**
+ * `main` (a TypeScript entry point) as a process listening on `host`, ready once its `ready`
+ * path answers 200; killed when it is not ready in 90 s.
+ */
 async function startProcess(
   main: string,
+  host: string,
   ready: string,
   env: (port: number) => Record<string, string>,
 ): Promise<ServerProcess> {
@@ -111,15 +117,21 @@ async function startProcess(
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(
-    `${main} to be ready`,
-    async () => {
-      if (child.exitCode !== null) throw new Error(`${main} exited at start:\n${output}`);
-      return (await fetch(`${url}${ready}`)).status === 200 ? true : undefined;
-    },
-    120_000,
-  );
+  const url = `http://${host}:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${main} exited at start:\n${output}`);
+    const status = await fetch(`${url}${ready}`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${main} was not ready on ${url} in 90 s:\n${output}`);
+    }
+    await sleep(250);
+  }
   return { url, port: port!, child, output: () => output };
 }
 
@@ -140,7 +152,20 @@ async function call(
   };
 }
 
+/**
+ * An address of this machine other than loopback, where the operator listens: the API server
+ * refuses loopback addresses in Endpoints.
+ */
+function hostAddress(): string {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a?.family === 'IPv4' && !a.internal);
+  if (!address) throw new Error('this machine has no IPv4 address other than loopback');
+  return address.address;
+}
+
 describe('dashboards and alerts on a live Prometheus', () => {
+  const host = hostAddress();
   const kc = testbed.kubeConfig();
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const owner = { ...OWNER, metadata: { ...OWNER.metadata, namespace: NAMESPACE } };
@@ -153,6 +178,9 @@ describe('dashboards and alerts on a live Prometheus', () => {
   let prometheus: PrometheusServer;
   let policyFile: string;
   let jobs: { inference: string; operator: string };
+  let operatorMonitor: Monitor;
+  let operatorService: DiscoveredService;
+  let operatorTemplate: k8s.V1PodTemplateSpec;
 
   const readModelVersion = async (name: string) =>
     (await custom.getNamespacedCustomObject({ ...GROUP, plural: 'modelversions', name })) as {
@@ -173,7 +201,7 @@ describe('dashboards and alerts on a live Prometheus', () => {
     );
     policyFile = path.join(dir, 'routing_rules.yaml');
     await copyFile(path.join(ROOT, 'config/routing_rules.yaml'), policyFile);
-    server = await startProcess('inference-server/src/main.ts', '/readyz', (port) => ({
+    server = await startProcess('inference-server/src/main.ts', '127.0.0.1', '/readyz', (port) => ({
       HOST: '127.0.0.1',
       PORT: String(port),
       DATABASE_URL: database.url,
@@ -186,9 +214,9 @@ describe('dashboards and alerts on a live Prometheus', () => {
       .makeApiClient(k8s.CoreV1Api)
       .createNamespace({ body: { metadata: { name: NAMESPACE } } });
     // The operator as the chart runs it (leader election on), watching the test's namespace.
-    operator = await startProcess('operator/src/main.ts', '/readyz', (port) => ({
+    operator = await startProcess('operator/src/main.ts', host, '/readyz', (port) => ({
       KUBECONFIG: testbed.kubeconfig,
-      OPERATOR_HOST: '127.0.0.1',
+      OPERATOR_HOST: host,
       OPERATOR_PORT: String(port),
       WATCH_NAMESPACE: NAMESPACE,
       LEADER_ELECTION: 'true',
@@ -204,7 +232,8 @@ describe('dashboards and alerts on a live Prometheus', () => {
     ]);
     const monitors = monitorsIn(rendered);
     const [inference] = scrapeConfigsFor(monitors.filter((m) => m.kind === 'PodMonitor'));
-    const [operatorJob] = scrapeConfigsFor(monitors.filter((m) => m.kind === 'ServiceMonitor'));
+    operatorMonitor = monitors.find((m) => m.kind === 'ServiceMonitor')!;
+    const [operatorJob] = scrapeConfigsFor([operatorMonitor]);
     jobs = { inference: inference!.job_name, operator: operatorJob!.job_name };
 
     // The pod the operator creates for the pipeline's stable version, served by the process here.
@@ -226,6 +255,7 @@ describe('dashboards and alerts on a live Prometheus', () => {
       spec: k8s.V1PodTemplateSpec,
       labels: Record<string, string>,
       port: number,
+      podIP = '127.0.0.1',
     ): DiscoveredPod => ({
       metadata: { name, namespace, labels, annotations: spec.metadata?.annotations ?? {} },
       spec: {
@@ -234,7 +264,7 @@ describe('dashboards and alerts on a live Prometheus', () => {
           ports: (container.ports ?? []).map((p) => ({ ...p, containerPort: port })),
         })),
       },
-      status: { podIP: '127.0.0.1', phase: 'Running', ready: true },
+      status: { podIP, phase: 'Running', ready: true },
     });
     const pod = podOf(inferencePod, NAMESPACE, template, template.metadata!.labels!, server.port);
     // A pod the PodMonitor must not select (no track label).
@@ -247,8 +277,8 @@ describe('dashboards and alerts on a live Prometheus', () => {
           (o as { kind?: string }).kind === kind &&
           (o as { metadata?: { name?: string } }).metadata?.name === name,
       );
-    const operatorService = byKind('Service', `${RELEASE}-operator-metrics`) as DiscoveredService;
-    const operatorTemplate = (byKind('Deployment', `${RELEASE}-operator`) as k8s.V1Deployment).spec!
+    operatorService = byKind('Service', `${RELEASE}-operator-metrics`) as DiscoveredService;
+    operatorTemplate = (byKind('Deployment', `${RELEASE}-operator`) as k8s.V1Deployment).spec!
       .template;
     const operatorTarget = endpointsDiscoveryTargets(
       operatorService,
@@ -258,6 +288,7 @@ describe('dashboards and alerts on a live Prometheus', () => {
         operatorTemplate,
         operatorTemplate.metadata!.labels!,
         operator.port,
+        host,
       ),
     );
     const config = prometheusConfig({
@@ -275,7 +306,7 @@ describe('dashboards and alerts on a live Prometheus', () => {
       loadRuleFiles(),
     );
     await waitForTargetsUp(prometheus.api, [jobs.inference, jobs.operator]);
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await prometheus?.stop();
@@ -315,12 +346,85 @@ describe('dashboards and alerts on a live Prometheus', () => {
         service: `${RELEASE}-operator-metrics`,
         endpoint: 'metrics',
         job: `${RELEASE}-operator-metrics`,
-        instance: `127.0.0.1:${operator.port}`,
+        instance: `${host}:${operator.port}`,
       },
     ]);
     expect(droppedTargets.map((t) => t.discoveredLabels.__meta_kubernetes_pod_name)).toEqual([
       'other-7d9f-abcde',
     ]);
+  });
+
+  it("finds the operator through the API server as the chart's ServiceMonitor says (Kubernetes discovery from the host)", async () => {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    // Without a node no pod runs: the operator's Pod object (bound to a node that does not
+    // exist), a Service with the chart's labels and Endpoints at the operator process here, as
+    // the endpoints controller writes them for a running pod.
+    const pod = `${RELEASE}-operator-discovered`;
+    const service = operatorService.metadata.name;
+    await eventually('the Pod object', async () =>
+      core.createNamespacedPod({
+        namespace: NAMESPACE,
+        body: {
+          metadata: { name: pod, labels: operatorTemplate.metadata!.labels! },
+          spec: {
+            nodeName: 'no-such-node',
+            containers: [
+              {
+                name: 'operator',
+                image: 'inquiry-platform:dashboards-test',
+                ports: [{ name: 'metrics', containerPort: operator.port }],
+              },
+            ],
+          },
+        },
+      }),
+    );
+    await core.createNamespacedService({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name: service, labels: operatorService.metadata.labels },
+        spec: { ports: [{ name: 'metrics', port: 8081, targetPort: 'metrics' }] },
+      },
+    });
+    await core.createNamespacedEndpoints({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name: service, labels: operatorService.metadata.labels },
+        subsets: [
+          {
+            addresses: [{ ip: host, targetRef: { kind: 'Pod', name: pod, namespace: NAMESPACE } }],
+            ports: [{ name: 'metrics', port: operator.port }],
+          },
+        ],
+      },
+    });
+    const [discovered] = scrapeConfigsFor([operatorMonitor], {
+      kubernetesSd: { kubeconfig_file: testbed.kubeconfig },
+    });
+    const sd = await startPrometheus(
+      testbed.prometheus,
+      path.join(dir, 'prometheus-sd'),
+      prometheusConfig({ scrapeConfigs: [discovered!], scrapeInterval: `${SCRAPE_SECONDS}s` }),
+    );
+    try {
+      const [target] = await waitForTargetsUp(sd.api, [discovered!.job_name]);
+      expect(target!.labels).toEqual({
+        namespace: NAMESPACE,
+        pod,
+        container: 'operator',
+        service,
+        endpoint: 'metrics',
+        job: service,
+        instance: `${host}:${operator.port}`,
+      });
+      const leader = await eventually('the leader gauge scraped', async () => {
+        const [series] = await sd.api.query('inquiry_operator_leader');
+        return series;
+      });
+      expect(leader.value?.[1]).toBe('1');
+    } finally {
+      await sd.stop();
+    }
   });
 
   let reports: DashboardReport[];
