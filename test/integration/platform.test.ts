@@ -3,12 +3,13 @@
  * operator (its image built from docker/operator.Dockerfile, two replicas, one leader); a
  * RoutingPolicy and an InquiryPipeline applied as objects; a model trained and registered with
  * the pipeline CLI serves from real pods (the inference image, its bundle fetched from MLflow by
- * the init container); the ingest job runs as an Argo Workflow from its template and stores
+ * the init container); the ingest job runs as an Argo Workflow from its CronWorkflow and stores
  * what its source holds. Nothing here writes what the platform produces: Workflow phases,
  * pipeline status and Deployment availability come from Argo, the operator and Kubernetes.
  * Runs when the test bed has a node (root; see docs/testbed.md).
  */
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
 import { parse } from 'yaml';
+import { MlflowClient } from '../../lib/mlflow/client.js';
 import { runCli } from '../run-cli.js';
 import { createTestDatabase, eventually, SMALL_MODEL_FLAGS, testbed } from './testbed.js';
 
@@ -113,7 +115,7 @@ withPlatform('the platform on the test bed node', () => {
     await db.end();
     await database.drop();
     await rm(work, { recursive: true, force: true });
-  });
+  }, 300_000);
 
   const readPipeline = async () =>
     (await custom.getNamespacedCustomObject({
@@ -126,6 +128,41 @@ withPlatform('the platform on the test bed node', () => {
         lastRuns?: Record<string, { name: string; phase?: string }>;
       };
     };
+
+  /**
+   * POSTs `body` as JSON on a connection of its own, as separate clients would: kube-proxy picks
+   * a Service's endpoint per connection, so a kept-alive one would stay on one pod.
+   */
+  function postJson(url: string, body: object): Promise<{ status: number; body: unknown }> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        url,
+        { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as unknown }),
+          );
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(JSON.stringify(body));
+    });
+  }
+
+  /** The namespace's Deployments and pods, for a failure's message. */
+  async function podReport(): Promise<string> {
+    const deployments = await apps.listNamespacedDeployment({ namespace: NAMESPACE });
+    const pods = await core.listNamespacedPod({ namespace: NAMESPACE });
+    return `deployments: ${JSON.stringify(
+      deployments.items.map((d) => ({ name: d.metadata?.name, status: d.status })),
+    ).slice(0, 3000)}; pods: ${JSON.stringify(
+      pods.items.map((pod) => ({ name: pod.metadata?.name, status: pod.status })),
+    ).slice(0, 5000)}`;
+  }
 
   /** Runs `script` with Node in a pod of the inference image; its log. */
   async function inPod(name: string, script: string): Promise<string> {
@@ -165,6 +202,79 @@ withPlatform('the platform on the test bed node', () => {
     const log = await core.readNamespacedPodLog({ name, namespace: NAMESPACE });
     if (phase !== 'Succeeded') throw new Error(`pod ${name} ${phase}: ${log}`);
     return log;
+  }
+
+  /** Trains a small model on generated data of `seed` with the CLI and registers it: its ModelVersion. */
+  async function registerModel(seed: number, rollout: Record<string, unknown>) {
+    const data = path.join(work, `train-${seed}.jsonl`);
+    const bundle = path.join(work, `bundle-${seed}`);
+    expect(
+      (await runCli(['generate', '--n', '1500', '--seed', String(seed), '--out', data])).code,
+    ).toBe(0);
+    const trained = await runCli(['train', '--data', data, '--out', bundle, ...SMALL_MODEL_FLAGS]);
+    expect(trained.code).toBe(0);
+    const registered = await runCli(
+      [
+        'register',
+        '--bundle',
+        bundle,
+        '--pipeline',
+        PIPELINE,
+        '--model-name',
+        `${PIPELINE}-classifier`,
+        '--namespace',
+        NAMESPACE,
+      ],
+      { MLFLOW_TRACKING_URI: testbed.mlflowUrl },
+    );
+    expect(registered.code).toBe(0);
+    const modelVersion = parse(registered.stdout) as {
+      metadata: { name: string };
+      spec: Record<string, unknown>;
+    };
+    modelVersion.spec.rollout = rollout;
+    return modelVersion;
+  }
+
+  /**
+   * Starts the pipeline's `job` now, as `argo submit --from cronwf/<name>` does: a Workflow of
+   * its CronWorkflow's workflowSpec and workflowMetadata. Its final status.
+   */
+  async function runJob(job: string) {
+    const cron = (await custom.getNamespacedCustomObject({
+      ...ARGO,
+      plural: 'cronworkflows',
+      name: `${PIPELINE}-${job}`,
+    })) as { spec: { workflowSpec: object; workflowMetadata?: { labels?: object } } };
+    const created = (await custom.createNamespacedCustomObject({
+      ...ARGO,
+      plural: 'workflows',
+      body: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: {
+          generateName: `${PIPELINE}-${job}-`,
+          labels: cron.spec.workflowMetadata?.labels ?? {},
+        },
+        spec: cron.spec.workflowSpec,
+      },
+    })) as { metadata: { name: string } };
+    const name = created.metadata.name;
+    const status = await eventually(
+      `Workflow ${name} to finish`,
+      async () => {
+        const workflow = (await custom.getNamespacedCustomObject({
+          ...ARGO,
+          plural: 'workflows',
+          name,
+        })) as { status?: { phase?: string; message?: string } };
+        return ['Succeeded', 'Failed', 'Error'].includes(workflow.status?.phase ?? '')
+          ? workflow.status
+          : undefined;
+      },
+      300_000,
+    );
+    return { name, status };
   }
 
   it('installs the operator from its chart: two replicas Available, one holding the Lease', async () => {
@@ -222,6 +332,7 @@ withPlatform('the platform on the test bed node', () => {
       image: images['inference-server'],
       mlflow: { trackingUri: inCluster.mlflowUrl, modelName: `${PIPELINE}-classifier` },
       routingPolicyRef: { name: 'desk' },
+      classification: { shards: 1 },
       serving: { autoscaling: { enabled: false } },
       ingestion: {
         schedule: '30 1 * * *',
@@ -240,31 +351,7 @@ withPlatform('the platform on the test bed node', () => {
     });
 
     // A model trained and registered as a user would with the CLI, then applied.
-    const data = path.join(work, 'train.jsonl');
-    const bundle = path.join(work, 'bundle');
-    expect((await runCli(['generate', '--n', '1500', '--seed', '7', '--out', data])).code).toBe(0);
-    const trained = await runCli(['train', '--data', data, '--out', bundle, ...SMALL_MODEL_FLAGS]);
-    expect(trained.code).toBe(0);
-    const registered = await runCli(
-      [
-        'register',
-        '--bundle',
-        bundle,
-        '--pipeline',
-        PIPELINE,
-        '--model-name',
-        `${PIPELINE}-classifier`,
-        '--namespace',
-        NAMESPACE,
-      ],
-      { MLFLOW_TRACKING_URI: testbed.mlflowUrl },
-    );
-    expect(registered.code).toBe(0);
-    const modelVersion = parse(registered.stdout) as {
-      metadata: { name: string };
-      spec: Record<string, unknown>;
-    };
-    modelVersion.spec.rollout = { strategy: 'Immediate' };
+    const modelVersion = await registerModel(7, { strategy: 'Immediate' });
     await custom.createNamespacedCustomObject({
       ...GROUP,
       plural: 'modelversions',
@@ -287,13 +374,7 @@ withPlatform('the platform on the test bed node', () => {
       },
       300_000,
     ).catch(async (error: unknown) => {
-      const pods = await core.listNamespacedPod({ namespace: NAMESPACE });
-      throw new Error(
-        `${(error as Error).message}; pods: ${JSON.stringify(
-          pods.items.map((pod) => ({ name: pod.metadata?.name, status: pod.status })),
-        ).slice(0, 4000)}`,
-        { cause: error },
-      );
+      throw new Error(`${(error as Error).message}; ${await podReport()}`, { cause: error });
     });
     expect(ready.message).toContain(modelVersion.metadata.name);
     const deployments = await apps.listNamespacedDeployment({ namespace: NAMESPACE });
@@ -334,7 +415,7 @@ withPlatform('the platform on the test bed node', () => {
     expect(await classified.json()).toHaveProperty('category');
   }, 600_000);
 
-  it('runs the ingest job as an Argo Workflow from its template, storing what the source holds', async () => {
+  it('runs the ingest job as an Argo Workflow, storing what the source holds', async () => {
     const inbox = path.join(work, 'inbox.jsonl');
     expect((await runCli(['generate', '--n', '40', '--seed', '11', '--out', inbox])).code).toBe(0);
     await core.createNamespacedConfigMap({
@@ -347,35 +428,7 @@ withPlatform('the platform on the test bed node', () => {
     const before = Number(
       (await db.query<{ count: string }>('SELECT count(*) FROM inquiries')).rows[0]!.count,
     );
-    // As the CronWorkflow submits it: from the WorkflowTemplate, with the job's labels.
-    const created = (await custom.createNamespacedCustomObject({
-      ...ARGO,
-      plural: 'workflows',
-      body: {
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Workflow',
-        metadata: {
-          generateName: `${PIPELINE}-ingest-`,
-          labels: { 'inquiries.mlops.io/pipeline': PIPELINE, 'inquiries.mlops.io/job': 'ingest' },
-        },
-        spec: { workflowTemplateRef: { name: `${PIPELINE}-ingest` } },
-      },
-    })) as { metadata: { name: string } };
-    const name = created.metadata.name;
-    const finished = await eventually(
-      `Workflow ${name} to finish`,
-      async () => {
-        const workflow = (await custom.getNamespacedCustomObject({
-          ...ARGO,
-          plural: 'workflows',
-          name,
-        })) as { status?: { phase?: string; message?: string } };
-        return ['Succeeded', 'Failed', 'Error'].includes(workflow.status?.phase ?? '')
-          ? workflow.status
-          : undefined;
-      },
-      300_000,
-    );
+    const { name, status: finished } = await runJob('ingest');
     expect(finished).toMatchObject({ phase: 'Succeeded' });
     const after = Number(
       (await db.query<{ count: string }>('SELECT count(*) FROM inquiries')).rows[0]!.count,
@@ -387,4 +440,127 @@ withPlatform('the platform on the test bed node', () => {
     });
     expect(lastRun.phase).toBe('Succeeded');
   }, 420_000);
+  it('canaries a new model on real pods and promotes it on the online accuracy Argo logs to MLflow', async () => {
+    const candidate = await registerModel(8, {
+      strategy: 'Canary',
+      steps: [{ weight: 50, pause: '5s' }],
+      progressDeadline: '15m',
+      analysis: {
+        interval: '5s',
+        failureLimit: 1,
+        metrics: [
+          {
+            name: 'online-accuracy',
+            provider: 'mlflow',
+            metric: 'online.accuracy',
+            sampleMetric: 'online.samples',
+            minSamples: 10,
+            min: 0.5,
+          },
+        ],
+      },
+    });
+    await custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      body: candidate,
+    });
+    const readVersion = async (name: string) =>
+      (await custom.getNamespacedCustomObject({ ...GROUP, plural: 'modelversions', name })) as {
+        status?: {
+          phase?: string;
+          canaryWeight?: number;
+          stepStartedAt?: string;
+          conditions?: Condition[];
+        };
+      };
+    // The step's weight goes live (and its pause starts) only once the candidate's own pods are
+    // available and the routes carry it.
+    await eventually(
+      "the candidate's first step live",
+      async () =>
+        (await readVersion(candidate.metadata.name)).status?.stepStartedAt ? true : undefined,
+      300_000,
+    ).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}; ${await podReport()}`, { cause: error });
+    });
+    const pods = await core.listNamespacedPod({ namespace: NAMESPACE });
+    const servingPods = pods.items.filter(
+      (pod) =>
+        pod.metadata?.labels?.app === `${PIPELINE}-inference` && pod.status?.phase === 'Running',
+    );
+    const tracks = servingPods.map((pod) => [
+      pod.metadata?.labels?.['inquiries.mlops.io/track'],
+      pod.metadata?.labels?.['inquiries.mlops.io/model-version'],
+    ]);
+    expect(tracks).toContainEqual(['canary', candidate.metadata.name]);
+    expect(tracks.map(([track]) => track)).toContain('stable');
+
+    // Traffic through the Service (kube-proxy spreads it over stable and candidate pods; Istio's
+    // weights are not enforced here), then a reviewer's labels as feedback.
+    const { spec } = await core.readNamespacedService({
+      name: `${PIPELINE}-inference`,
+      namespace: NAMESPACE,
+    });
+    const api = `http://${spec!.clusterIP}/api/v1/inquiries`;
+    const traffic = path.join(work, 'traffic.jsonl');
+    expect((await runCli(['generate', '--n', '120', '--seed', '21', '--out', traffic])).code).toBe(
+      0,
+    );
+    const lines = (await readFile(traffic, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, string>);
+    const versions = new Map<string, number>();
+    for (const line of lines) {
+      const submitted = await postJson(`${api}/submit`, {
+        subject: line.subject,
+        body: line.body,
+        sender_email: line.sender_email,
+      });
+      expect(submitted.status).toBe(201);
+      const answer = submitted.body as { id: string; model_version: string };
+      versions.set(answer.model_version, (versions.get(answer.model_version) ?? 0) + 1);
+      const feedback = await postJson(`${api}/${answer.id}/feedback`, {
+        category: line.true_category,
+        reviewer: 'qa',
+      });
+      expect(feedback.status).toBe(201);
+    }
+    expect(versions.size).toBe(2);
+
+    // The classify job's evaluate-online step logs each version's online accuracy to MLflow;
+    // the operator's analysis reads it and promotes the candidate.
+    const { status } = await runJob('classify');
+    expect(status).toMatchObject({ phase: 'Succeeded' });
+    const promoted = await eventually(
+      'the candidate promoted',
+      async () => {
+        const found = await readVersion(candidate.metadata.name);
+        return ['Promoted', 'RolledBack', 'Failed'].includes(found.status?.phase ?? '')
+          ? found.status
+          : undefined;
+      },
+      300_000,
+    );
+    expect(promoted.phase).toBe('Promoted');
+    const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
+    const model = candidate.spec.model as { version: string };
+    expect((await mlflow.versionByAlias(`${PIPELINE}-classifier`, 'champion'))?.version).toBe(
+      model.version,
+    );
+    const ready = await eventually(
+      'the pipeline serving the candidate',
+      async () => {
+        const condition = (await readPipeline()).status?.conditions?.find(
+          (c) => c.type === 'Ready',
+        );
+        return condition?.status === 'True' && condition.message?.includes(candidate.metadata.name)
+          ? condition
+          : undefined;
+      },
+      300_000,
+    );
+    expect(ready.reason).toBe('Reconciled');
+  }, 900_000);
 });
