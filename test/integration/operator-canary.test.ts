@@ -501,6 +501,13 @@ describe('operator: ModelVersion canary', () => {
       60_000,
     );
     expect(failed).toMatchObject({ currentStep: 0, canaryWeight: 0 });
+    const events = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({
+      namespace: NAMESPACE,
+      fieldSelector: 'involvedObject.name=support-v8',
+    });
+    expect(events.items.find((e) => e.reason === 'CanaryStarted')?.message).toBe(
+      'Canary started: step 1/2 sends only requests with header x-canary = "insider" or cookie canary=always to the model for 1s before analysis.',
+    );
     await eventually('the match route gone and the canary retired', async () =>
       matchRouteOf(await virtualService()) === undefined &&
       !(await deploymentNames()).includes('support-inference-support-v8')
