@@ -149,7 +149,17 @@ describe('Istio routes', () => {
     }).spec.http!;
     expect(beside.map((r) => r.name)).toEqual(['inference-canary-match', 'inference']);
     expect(beside[1]!.route!.map((r) => r.weight)).toEqual([70, 30]);
-    // Without a match, and for a shadow, there is no match route.
+    // Without a match, and for a shadow, there is no match route; nor for a match with no
+    // condition (it would catch every request), which planRollout refuses before.
+    for (const empty of [[], [{}], [{ headers: [] }]])
+      expect(
+        buildVirtualService(owner, spec, {
+          kind: 'canary',
+          candidate: 'v2',
+          weight: 5,
+          match: empty,
+        }).spec.http!.map((r) => r.name),
+      ).toEqual(['inference']);
     for (const traffic of [
       { kind: 'canary', candidate: 'v2', weight: 30 },
       { kind: 'shadow', candidate: 'v2' },

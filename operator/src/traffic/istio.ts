@@ -4,6 +4,7 @@
  * This file is the only code that builds or writes either object.
  */
 import { childMetadata, type Owner } from '../builders/common.js';
+import type { HeaderMatch, RequestMatch } from '../canary/rollout.js';
 import { withDefaults, type ResolvedPipelineSpec } from '../builders/defaults.js';
 import { ownerOf } from '../builders/common.js';
 import type { Kube } from '../kube/kube.js';
@@ -11,7 +12,6 @@ import { LABELS, names } from '../names.js';
 import type { InquiryPipeline } from '../resources.js';
 import type { DestinationRule, VirtualService } from '../types/children.js';
 import type { TrafficRouter } from './router.js';
-import type { HeaderMatch, RequestMatch } from '../canary/rollout.js';
 import { STABLE_ONLY, type Routes, type TrafficState } from './routes.js';
 
 const ISTIO_API_VERSION = 'networking.istio.io/v1';
@@ -76,12 +76,14 @@ export function buildVirtualService(
           { destination: subset('canary'), weight: traffic.weight },
         ]
       : [{ destination: subset('stable'), weight: 100 }];
+  // An entry without a condition, or a route with an empty match list, matches every request.
+  const match = traffic.kind === 'canary' ? (traffic.match ?? []).filter(hasCondition) : [];
   const matchRoutes: HttpRoute[] =
-    traffic.kind === 'canary' && traffic.match
+    match.length > 0
       ? [
           {
             name: MATCH_ROUTE,
-            match: traffic.match.map(istioMatch),
+            match: match.map(istioMatch),
             route: [{ destination: subset('canary'), weight: 100 }],
             ...ROUTE_POLICY,
           },
@@ -108,6 +110,9 @@ export function buildVirtualService(
     },
   };
 }
+
+const hasCondition = (entry: RequestMatch) =>
+  (entry.headers ?? []).length > 0 || entry.cookie !== undefined;
 
 /** One match entry as an Istio HTTPMatchRequest: its headers, its cookie on the Cookie header. */
 function istioMatch(entry: RequestMatch): IstioMatch {
