@@ -48,13 +48,58 @@ export interface ModelVersionSpec {
      */
     steps?: {
       /**
-       * Percent of traffic to the canary.
+       * Percent of the traffic rollout.match does not catch that goes to the canary; 0 (A/B only) needs a match.
        */
       weight: number;
       /**
        * How long to hold this step before analysing (e.g. 30s, 5m, 1h).
        */
       pause?: string;
+    }[];
+    /**
+     * A/B routing for a Canary: requests that match any entry go to the candidate at every step, whatever the step's weight; the weight splits the rest. A step of weight 0 sends the candidate only matched requests while the analysis runs. The match ends with the rollout (promoted or rolled back). Istio compares header values case-sensitively.
+     *
+     * @maxItems 10
+     *
+     * Items: One entry: all of its headers and its cookie must match.
+     */
+    match?: {
+      /**
+       * Request headers that must all match.
+       *
+       * @maxItems 8
+       */
+      headers?: {
+        /**
+         * The header's name in lowercase, e.g. x-canary.
+         */
+        name: string;
+        /**
+         * The value equals this.
+         */
+        exact?: string;
+        /**
+         * The value starts with this.
+         */
+        prefix?: string;
+        /**
+         * The whole value matches this RE2 regular expression (no lookaround, no backreference).
+         */
+        regex?: string;
+      }[];
+      /**
+       * A cookie of the Cookie header with this exact value, e.g. canary=always.
+       */
+      cookie?: {
+        /**
+         * The cookie's name, e.g. canary.
+         */
+        name: string;
+        /**
+         * The cookie's value, e.g. always.
+         */
+        value: string;
+      };
     }[];
     /**
      * After promotion, how long the canary Deployment keeps serving beside the stable Deployment while that one rolls over to this version; then it is removed. Default 2m.

@@ -88,6 +88,22 @@ describe('built children against the real schemas', () => {
         weight: 25,
       }),
       buildVirtualService(owner, spec, { kind: 'shadow', candidate: 'support-emea-v2' }),
+      // An A/B canary: a match route (every kind of header comparison, a cookie) before the weights.
+      buildVirtualService(owner, spec, {
+        kind: 'canary',
+        candidate: 'support-emea-v2',
+        weight: 0,
+        match: [
+          {
+            headers: [
+              { name: 'x-canary', exact: 'insider' },
+              { name: 'x-release', regex: '(?i)beta-[0-9]+' },
+              { name: 'x-tenant', prefix: 'acme-' },
+            ],
+          },
+          { cookie: { name: 'canary', value: 'always' } },
+        ],
+      }),
       buildPolicyConfigMap({
         apiVersion: 'inquiries.mlops.io/v1alpha1',
         kind: 'RoutingPolicy',
@@ -167,6 +183,7 @@ describe('built children against the real schemas', () => {
       'Service',
       'ServiceAccount',
       'ServiceAccount',
+      'VirtualService',
       'VirtualService',
       'VirtualService',
       'Workflow',

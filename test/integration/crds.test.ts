@@ -46,6 +46,22 @@ describe('platform CRDs on the API server', () => {
     throw new Error(`the API server accepted an invalid ${plural}`);
   }
 
+  /** Creates under strict field validation (kubectl's default): the refusal, or 'accepted'. */
+  const createStrictly = (plural: string, body: object): Promise<string> =>
+    custom
+      .createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NAMESPACE,
+        plural,
+        body,
+        fieldValidation: 'Strict',
+      })
+      .then(
+        () => 'accepted',
+        (error: unknown) => String((error as k8s.ApiException<string>).body),
+      );
+
   beforeAll(async () => {
     await installPlatformCrds();
     await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
@@ -189,6 +205,66 @@ describe('platform CRDs on the API server', () => {
     ).toContain('spec.model needs a registry version or a run id');
   });
 
+  it('refuses an A/B match that would catch every request, or that Istio would read otherwise', async () => {
+    const header = { name: 'x-canary', exact: 'insider' };
+    const ab = (match: object[], steps: object[] = [{ weight: 0 }, { weight: 20 }]) =>
+      modelVersion({ steps, match, analysis: { metrics: [metric] } });
+    const refused = (match: object[]) => refusal('modelversions', ab(match));
+    await create(
+      'modelversions',
+      ab([{ headers: [header] }, { cookie: { name: 'canary', value: 'always' } }]),
+    );
+    expect(await refused([{}])).toContain(
+      'a match entry needs at least one header or a cookie: an empty entry would match every request',
+    );
+    // A misspelt key is pruned without strict validation: the entry it leaves empty is refused.
+    expect(await refused([{ header: header }])).toContain(
+      'a match entry needs at least one header or a cookie',
+    );
+    expect(await refused([{ headers: [{ name: 'x-canary' }] }])).toContain(
+      'a header match needs exactly one of exact, prefix or regex',
+    );
+    expect(await refused([{ headers: [{ ...header, regex: 'in.*' }] }])).toContain(
+      'a header match needs exactly one of exact, prefix or regex',
+    );
+    expect(await refused([{ headers: [{ name: 'X-Canary', exact: 'insider' }] }])).toContain(
+      'a header name is lowercase letters, digits and inner hyphens (e.g. x-canary)',
+    );
+    expect(
+      await refused([{ headers: [{ name: 'cookie', regex: '.*canary=always.*' }] }]),
+    ).toContain('match a cookie with match[].cookie (name and value), not a cookie header');
+    expect(await refused([{ headers: [{ name: 'authority', exact: 'a' }] }])).toContain(
+      'Istio ignores the header keys uri, scheme, method and authority',
+    );
+    expect(await refused([{ headers: [header, { ...header, exact: 'other' }] }])).toContain(
+      'a match entry names a header twice',
+    );
+    expect(await refused([{ cookie: { name: 'canary', value: 'a b;c' } }])).toContain(
+      'a cookie value is letters, digits and _ . ~ + / = : @ -',
+    );
+    // Weight 0 without a match; a match on a Shadow.
+    expect(
+      await refusal(
+        'modelversions',
+        modelVersion({ steps: [{ weight: 0 }, { weight: 20 }], analysis: { metrics: [metric] } }),
+      ),
+    ).toContain('a step of weight 0 sends the candidate nothing without rollout.match');
+    expect(
+      await refusal(
+        'modelversions',
+        modelVersion({ strategy: 'Shadow', match: [{ headers: [header] }] }),
+      ),
+    ).toContain("rollout.match routes requests to a Canary's candidate");
+    // Any other unknown key: refused under strict field validation (kubectl's default), named.
+    const strict = await createStrictly(
+      'modelversions',
+      ab([{ headers: [{ ...header, ignoreCase: true }] }]),
+    );
+    expect(strict).toMatch(
+      /unknown field \\"spec\.rollout\.match\[0\]\.headers\[0\]\.ignoreCase\\"/,
+    );
+  });
+
   it('keeps a ModelVersion’s model immutable', async () => {
     await create('modelversions', modelVersion({ strategy: 'Immediate' }, 'immutable'));
     const refused = await custom
@@ -282,19 +358,7 @@ describe('platform CRDs on the API server', () => {
     expect(pasted).toContain('inquiry-pipeline convert-policy');
     // Any other unknown key: refused under strict field validation (kubectl's default), named.
     const misspelt = policy('misspelt', { defaultDepartment: 'desk', departmnets: [] });
-    const strict = await custom
-      .createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: NAMESPACE,
-        plural: 'routingpolicies',
-        body: misspelt,
-        fieldValidation: 'Strict',
-      })
-      .then(
-        () => 'accepted',
-        (error: unknown) => String((error as k8s.ApiException<string>).body),
-      );
+    const strict = await createStrictly('routingpolicies', misspelt);
     expect(strict).toContain('unknown field \\"spec.departmnets\\"');
     // The converted form is what the API server stores, field for field.
     const converted = policySpecOf(original) as object;

@@ -2,6 +2,7 @@
  * Canary promotion end to end, in-process against the test bed: real API server (Istio CRDs),
  * real MLflow registry and metrics. A good candidate walks every step (weights observed on the
  * VirtualService) and is promoted (champion alias moved); a bad one is rolled back to weight 0.
+ * An A/B canary's match route (header or cookie) comes and goes with its rollout.
  */
 import * as k8s from '@kubernetes/client-node';
 import { createLogger } from '../../lib/logger.js';
@@ -13,6 +14,8 @@ import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } f
 
 const NAMESPACE = 'operator-canary';
 type Route = { destination: { subset: string }; weight: number };
+type HttpRoute = { name?: string; match?: { headers?: object }[]; route?: Route[] };
+type VirtualService = { spec?: { http?: HttpRoute[] } };
 const GROUP = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
 
 describe('operator: ModelVersion canary', () => {
@@ -65,31 +68,40 @@ describe('operator: ModelVersion canary', () => {
     ((await read(plural, name)).status?.conditions as Condition[] | undefined)?.find(
       (c) => c.type === type,
     );
-  const canaryWeight = async (): Promise<number | undefined> => {
-    const vs = (await custom.getNamespacedCustomObject({
+  const virtualService = async () =>
+    (await custom.getNamespacedCustomObject({
       group: 'networking.istio.io',
       version: 'v1',
       namespace: NAMESPACE,
       plural: 'virtualservices',
       name: 'support-inference',
-    })) as { spec: { http: { route: Route[] }[] } };
-    return vs.spec.http[0]!.route.find((r) => r.destination.subset === 'canary')?.weight ?? 0;
-  };
+    })) as VirtualService;
+  /** The canary's share of the weighted route (the one no A/B match takes). */
+  const weightOf = (vs: VirtualService) =>
+    vs.spec?.http
+      ?.find((r) => r.name === 'inference')
+      ?.route?.find((r) => r.destination.subset === 'canary')?.weight ?? 0;
+  /** The A/B route before the weighted one, when a rollout has a match. */
+  const matchRouteOf = (vs: VirtualService) =>
+    vs.spec?.http?.find((r) => r.name === 'inference-canary-match');
+  const canaryWeight = async () => weightOf(await virtualService());
 
   /**
-   * Every distinct canary weight written to the VirtualService while `during` runs, in order:
+   * Every distinct `project`ion of the VirtualService written while `during` runs, in order:
    * a watch sees each write, where polling could miss a step that passes quickly.
    */
-  async function recordingCanaryWeights(during: () => Promise<void>): Promise<number[]> {
-    const weights: number[] = [];
+  async function recordingRoutes<T>(
+    project: (vs: VirtualService) => T,
+    during: () => Promise<void>,
+  ): Promise<T[]> {
+    const seen: T[] = [];
     let failure: unknown;
     const watch = await new k8s.Watch(kc).watch(
       `/apis/networking.istio.io/v1/namespaces/${NAMESPACE}/virtualservices`,
       { fieldSelector: 'metadata.name=support-inference' },
-      (_phase: string, vs: { spec?: { http?: { route?: Route[] }[] } }) => {
-        const weight =
-          vs.spec?.http?.[0]?.route?.find((r) => r.destination.subset === 'canary')?.weight ?? 0;
-        if (weights.at(-1) !== weight) weights.push(weight);
+      (_phase: string, vs: VirtualService) => {
+        const projected = project(vs);
+        if (JSON.stringify(seen.at(-1)) !== JSON.stringify(projected)) seen.push(projected);
       },
       (error: unknown) => {
         if (error) failure = error;
@@ -103,8 +115,9 @@ describe('operator: ModelVersion canary', () => {
       failure = ended;
     }
     if (failure) throw new Error('the VirtualService watch failed', { cause: failure });
-    return weights;
+    return seen;
   }
+  const recordingCanaryWeights = (during: () => Promise<void>) => recordingRoutes(weightOf, during);
 
   const deploymentNames = async () =>
     (await kc.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace: NAMESPACE })).items
@@ -403,6 +416,109 @@ describe('operator: ModelVersion canary', () => {
       60_000,
     );
     expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe(version);
+  });
+
+  it('routes an A/B canary by header or cookie before the weights, and drops the match on promotion and on rollback', async () => {
+    const match = [
+      { headers: [{ name: 'x-canary', exact: 'insider' }] },
+      { cookie: { name: 'canary', value: 'always' } },
+    ];
+    const abCanary = (name: string, version: string) => {
+      const mv = modelVersion(name, version);
+      mv.spec.rollout = {
+        ...mv.spec.rollout,
+        match,
+        steps: [
+          { weight: 0, pause: '1s' },
+          { weight: 40, pause: '1s' },
+        ],
+      };
+      return mv;
+    };
+    const routesSeen = (vs: VirtualService) => ({
+      match: matchRouteOf(vs)?.match,
+      matchedTo: matchRouteOf(vs)?.route?.map((r) => `${r.destination.subset} ${r.weight}`),
+      weight: weightOf(vs),
+    });
+    const istioMatch = [
+      { headers: { 'x-canary': { exact: 'insider' } } },
+      { headers: { cookie: { regex: '^(.*?;\\s*)?(canary=always)(;.*)?$' } } },
+    ];
+
+    // A good candidate: matched requests only, then 40 % beside them, then promoted.
+    const good = await registered(0.95);
+    const seen = await recordingRoutes(routesSeen, async () => {
+      await custom.createNamespacedCustomObject({
+        ...GROUP,
+        plural: 'modelversions',
+        body: abCanary('support-v7', good),
+      });
+      await eventually(
+        'the A/B candidate to be promoted',
+        async () =>
+          (await read('modelversions', 'support-v7')).status?.phase === 'Promoted'
+            ? true
+            : undefined,
+        90_000,
+      );
+      await eventually('the routes on the new stable', async () =>
+        (await read('inquirypipelines', 'support')).status?.stableModelVersion === 'support-v7' &&
+        matchRouteOf(await virtualService()) === undefined
+          ? true
+          : undefined,
+      );
+    });
+    const withMatch = seen.filter((routes) => routes.match !== undefined);
+    expect(withMatch).toEqual([
+      { match: istioMatch, matchedTo: ['canary 100'], weight: 0 },
+      { match: istioMatch, matchedTo: ['canary 100'], weight: 40 },
+    ]);
+    expect(seen.at(-1)).toEqual({ match: undefined, matchedTo: undefined, weight: 0 });
+    const promoted = (await virtualService()).spec!.http!;
+    expect(promoted.map((r) => r.name)).toEqual(['inference']);
+    expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe(good);
+
+    // A bad candidate: its match route is live at step 1, then goes with the rollback.
+    await custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      body: abCanary('support-v8', await registered(0.5)),
+    });
+    await eventually('the bad candidate matched at weight 0', async () => {
+      const vs = await virtualService();
+      return matchRouteOf(vs) && weightOf(vs) === 0 ? true : undefined;
+    });
+    expect((await virtualService()).spec!.http!.map((r) => r.name)).toEqual([
+      'inference-canary-match',
+      'inference',
+    ]);
+    const failed = await eventually(
+      'the A/B rollback',
+      async () => {
+        const status = (await read('modelversions', 'support-v8')).status;
+        return status?.phase === 'RolledBack' ? status : undefined;
+      },
+      60_000,
+    );
+    expect(failed).toMatchObject({ currentStep: 0, canaryWeight: 0 });
+    const events = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({
+      namespace: NAMESPACE,
+      fieldSelector: 'involvedObject.name=support-v8',
+    });
+    expect(events.items.find((e) => e.reason === 'CanaryStarted')?.message).toBe(
+      'Canary started: step 1/2 sends only requests with header x-canary = "insider" or cookie canary=always to the model for 1s before analysis.',
+    );
+    await eventually('the match route gone and the canary retired', async () =>
+      matchRouteOf(await virtualService()) === undefined &&
+      !(await deploymentNames()).includes('support-inference-support-v8')
+        ? true
+        : undefined,
+    );
+    expect((await virtualService()).spec!.http!.map((r) => r.name)).toEqual(['inference']);
+    expect((await read('inquirypipelines', 'support')).status?.stableModelVersion).toBe(
+      'support-v7',
+    );
+    expect((await mlflow.versionByAlias(modelName, 'champion'))?.version).toBe(good);
   });
 
   it('says in status what keeps a rollout from running: a missing pipeline, an unreachable MLflow', async () => {

@@ -2,8 +2,17 @@
 export { parseDuration } from './duration.js';
 export { judgeMetric, summarize } from './analysis.js';
 export type { AnalysisResult, Observation, Verdict } from './analysis.js';
-export { planRollout, ROLLOUT_DEFAULTS } from './rollout.js';
-export type { AnalysisMetric, PlanOutcome, PlannedStep, RolloutPlan, Strategy } from './rollout.js';
+export { describeMatch, planRollout, ROLLOUT_DEFAULTS } from './rollout.js';
+export type {
+  AnalysisMetric,
+  CookieMatch,
+  HeaderMatch,
+  PlanOutcome,
+  PlannedStep,
+  RequestMatch,
+  RolloutPlan,
+  Strategy,
+} from './rollout.js';
 export {
   analysisDue,
   CONTROL_ANNOTATION,

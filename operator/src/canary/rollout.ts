@@ -13,6 +13,20 @@ export type Strategy = NonNullable<Rollout['strategy']>;
 /** One entry of `spec.rollout.analysis.metrics`. */
 export type AnalysisMetric = NonNullable<NonNullable<Rollout['analysis']>['metrics']>[number];
 
+type MatchEntry = NonNullable<Rollout['match']>[number];
+/** One header condition of a match: its name and exactly one of exact, prefix or regex. */
+export type HeaderMatch = NonNullable<MatchEntry['headers']>[number];
+export type CookieMatch = NonNullable<MatchEntry['cookie']>;
+/**
+ * One entry of `spec.rollout.match`, normalized: `headers` sorted by name and absent when
+ * empty, each header with only its one comparison. Entries are alternatives; within one,
+ * everything must match.
+ */
+export interface RequestMatch {
+  headers?: HeaderMatch[];
+  cookie?: CookieMatch;
+}
+
 const DEFAULT_ROLLOUT: Rollout = {
   strategy: 'Canary',
   steps: [
@@ -63,6 +77,8 @@ export interface RolloutPlan {
   strategy: Strategy;
   /** Empty for Immediate; at least one step otherwise. */
   steps: PlannedStep[];
+  /** Requests the candidate gets at every step whatever the weight (A/B); empty for none. */
+  match: RequestMatch[];
   interval: string;
   intervalMs: number;
   failureLimit: number;
@@ -76,7 +92,8 @@ export type PlanOutcome = { ok: true; plan: RolloutPlan } | { ok: false; problem
 
 /**
  * The rollout to walk for `spec`, or the problem that makes it impossible (a Canary without
- * steps, weights not strictly increasing within 1–100, a malformed duration).
+ * steps, weights not strictly increasing within 0–100, a weight of 0 without a match, a match
+ * that is empty or not for a Canary, a malformed duration).
  */
 export function planRollout(spec: ModelVersionSpec): PlanOutcome {
   const d = ROLLOUT_DEFAULTS;
@@ -84,7 +101,8 @@ export function planRollout(spec: ModelVersionSpec): PlanOutcome {
   const strategy = rollout.strategy ?? d.strategy;
   const analysis = rollout.analysis ?? {};
   try {
-    const steps = plannedSteps(strategy, rollout.steps ?? []);
+    const match = plannedMatch(strategy, rollout.match ?? []);
+    const steps = plannedSteps(strategy, rollout.steps ?? [], match.length > 0);
     const interval = analysis.interval ?? d.interval;
     const intervalMs = parseDuration(interval);
     return {
@@ -92,6 +110,7 @@ export function planRollout(spec: ModelVersionSpec): PlanOutcome {
       plan: {
         strategy,
         steps,
+        match,
         interval,
         intervalMs,
         failureLimit: analysis.failureLimit ?? d.failureLimit,
@@ -110,6 +129,7 @@ export function planRollout(spec: ModelVersionSpec): PlanOutcome {
 function plannedSteps(
   strategy: Strategy,
   steps: readonly { weight: number; pause?: string }[],
+  matched: boolean,
 ): PlannedStep[] {
   const d = ROLLOUT_DEFAULTS;
   const planned = (pause: string, weight: number): PlannedStep => ({
@@ -128,10 +148,15 @@ function plannedSteps(
       if (steps.length === 0) throw new Error('a Canary rollout needs at least one step');
       steps.forEach((step, i) => {
         const previous = steps[i - 1]?.weight ?? 0;
-        if (!Number.isInteger(step.weight) || step.weight < 1 || step.weight > 100) {
-          throw new Error(`canary step ${i + 1} has weight ${step.weight}; use 1 to 100`);
+        if (!Number.isInteger(step.weight) || step.weight < 0 || step.weight > 100) {
+          throw new Error(`canary step ${i + 1} has weight ${step.weight}; use 0 to 100`);
         }
-        if (step.weight <= previous) {
+        if (step.weight === 0 && !matched) {
+          throw new Error(
+            `canary step ${i + 1} has weight 0, which sends the candidate nothing without rollout.match: add a match (A/B routing) or use a weight of 1 to 100`,
+          );
+        }
+        if (i > 0 && step.weight <= previous) {
           throw new Error('canary step weights must be strictly increasing');
         }
       });
@@ -141,4 +166,110 @@ function plannedSteps(
         `unknown rollout strategy ${JSON.stringify(strategy)}; use Canary, Immediate or Shadow`,
       );
   }
+}
+
+const HEADER_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/** Header keys Istio's match ignores: an entry of only these would match every request. */
+const IGNORED_HEADERS = new Set(['uri', 'scheme', 'method', 'authority']);
+const COOKIE_NAME = /^[A-Za-z0-9_.-]+$/;
+const COOKIE_VALUE = /^[A-Za-z0-9_.~+/=:@-]+$/;
+/** What RE2 (Envoy's regex engine) lacks that JavaScript has: lookaround, backreferences. */
+const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
+
+/**
+ * `spec.rollout.match` checked as the CRD schema checks it (so a client that skips validation
+ * cannot widen a match to every request) and normalized for comparison with the routes.
+ */
+function plannedMatch(strategy: Strategy, entries: readonly MatchEntry[]): RequestMatch[] {
+  if (entries.length === 0) return [];
+  if (strategy !== 'Canary') {
+    throw new Error(
+      `rollout.match routes requests to a Canary's candidate, not ${strategy === 'Immediate' ? 'an' : 'a'} ${strategy}'s; remove match or use strategy Canary`,
+    );
+  }
+  return entries.map((entry, i) => {
+    const where = `rollout.match entry ${i + 1}`;
+    const headers = (entry.headers ?? []).map((header) => plannedHeader(header, where));
+    const names = headers.map((h) => h.name);
+    const twice = names.find((name, j) => names.indexOf(name) !== j);
+    if (twice !== undefined) throw new Error(`${where} names the header ${twice} twice`);
+    if (headers.length === 0 && entry.cookie === undefined) {
+      throw new Error(`${where} has no header and no cookie: it would match every request`);
+    }
+    return {
+      ...(headers.length > 0 && { headers: headers.sort((a, b) => a.name.localeCompare(b.name)) }),
+      ...(entry.cookie !== undefined && { cookie: plannedCookie(entry.cookie, where) }),
+    };
+  });
+}
+
+function plannedHeader(header: HeaderMatch, where: string): HeaderMatch {
+  const { name } = header;
+  if (!HEADER_NAME.test(name)) {
+    throw new Error(
+      `${where}: header name ${JSON.stringify(name)} is not lowercase letters, digits and inner hyphens (e.g. x-canary)`,
+    );
+  }
+  if (name === 'cookie') throw new Error(`${where}: match a cookie with cookie (name and value)`);
+  if (IGNORED_HEADERS.has(name)) {
+    throw new Error(`${where}: Istio ignores the header key ${name}; use another header`);
+  }
+  const given = (['exact', 'prefix', 'regex'] as const).filter((kind) => header[kind]);
+  if (given.length !== 1) {
+    throw new Error(`${where}: header ${name} needs exactly one of exact, prefix or regex`);
+  }
+  const kind = given[0]!;
+  const value = header[kind]!;
+  if (kind === 'regex') checkRegex(value, `${where}: header ${name}`);
+  return { name, [kind]: value };
+}
+
+function checkRegex(regex: string, where: string): void {
+  if (NOT_RE2.test(regex)) {
+    throw new Error(
+      `${where}: regex ${JSON.stringify(regex)} uses a lookaround or a backreference, which RE2 (Istio's regex engine) does not have`,
+    );
+  }
+  // RE2's leading flags group and named groups, spelt as JavaScript spells them.
+  const asJavaScript = regex.replace(/^\(\?[imsU]+\)/, '').replaceAll('(?P<', '(?<');
+  try {
+    new RegExp(asJavaScript);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`${where}: regex ${JSON.stringify(regex)} does not compile (${why})`, {
+      cause: error,
+    });
+  }
+}
+
+function plannedCookie(cookie: CookieMatch, where: string): CookieMatch {
+  if (!COOKIE_NAME.test(cookie.name)) {
+    throw new Error(
+      `${where}: cookie name ${JSON.stringify(cookie.name)} is not letters, digits, _, . and -`,
+    );
+  }
+  if (!COOKIE_VALUE.test(cookie.value)) {
+    throw new Error(
+      `${where}: cookie value ${JSON.stringify(cookie.value)} has a character outside letters, digits and _ . ~ + / = : @ -`,
+    );
+  }
+  return { name: cookie.name, value: cookie.value };
+}
+
+/** `match` in a sentence: `header x-canary = "on" or cookie canary=always`. */
+export function describeMatch(match: readonly RequestMatch[]): string {
+  const comparison = (h: HeaderMatch) =>
+    h.exact !== undefined
+      ? `= ${JSON.stringify(h.exact)}`
+      : h.prefix !== undefined
+        ? `starting with ${JSON.stringify(h.prefix)}`
+        : `matching /${h.regex}/`;
+  return match
+    .map((entry) =>
+      [
+        ...(entry.headers ?? []).map((h) => `header ${h.name} ${comparison(h)}`),
+        ...(entry.cookie ? [`cookie ${entry.cookie.name}=${entry.cookie.value}`] : []),
+      ].join(' and '),
+    )
+    .join(' or ');
 }

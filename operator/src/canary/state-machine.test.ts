@@ -731,12 +731,16 @@ describe('nextStep: after the end', () => {
       canaryWeight: 0,
       canaryRetiresAt: at(14).toISOString(),
     };
-    const stillRouted: Routes = {
-      stable: STABLE,
-      traffic: { kind: 'canary', candidate: NAME, weight: 10 },
-    };
-    const waiting = decide({ spec: canary, status: rolledBack, now: at(14), routes: stillRouted });
-    expect(waiting).toMatchObject({ actions: [], requeueAfterMs: ROUTE_RECHECK_MS });
+    // A weight, or an A/B match alone (weight 0), still sends it requests.
+    const match = [{ cookie: { name: 'canary', value: 'always' } }];
+    for (const stillRouted of [
+      { kind: 'canary', candidate: NAME, weight: 10 },
+      { kind: 'canary', candidate: NAME, weight: 0, match },
+    ] as const) {
+      const routes: Routes = { stable: STABLE, traffic: stillRouted };
+      const waiting = decide({ spec: canary, status: rolledBack, now: at(14), routes });
+      expect(waiting).toMatchObject({ actions: [], requeueAfterMs: ROUTE_RECHECK_MS });
+    }
     const routes: Routes = { stable: STABLE, traffic: { kind: 'stable' } };
     const retired = decide({ spec: canary, status: rolledBack, now: at(14), routes });
     expect(retired.actions[0]).toEqual({ type: 'removeCanary' });
@@ -890,5 +894,82 @@ describe('nextStep: an impossible rollout', () => {
     // Its canary Deployment retires once no route sends it traffic.
     expect(decision.status.canaryRetiresAt).toBe(at(1).toISOString());
     expect(decision.requeueAfterMs).toBe(ROUTE_RECHECK_MS);
+  });
+});
+
+describe('nextStep: an A/B canary (rollout.match)', () => {
+  const insiders = [{ headers: [{ name: 'x-canary', exact: 'insider' }] }];
+  /** Matched requests only for 10m, then 20 % beside them for 10m. */
+  const abCanary: ModelVersionSpec = {
+    ...canary,
+    rollout: {
+      ...canary.rollout,
+      steps: [
+        { weight: 0, pause: '10m' },
+        { weight: 20, pause: '10m' },
+      ],
+      match: insiders,
+    },
+  };
+
+  it('walks matched requests only, then a weight beside them, to Promoted', () => {
+    const run = reconcileUntilSettled(abCanary, good);
+    expect(run.weights).toEqual([0, 20, 100]);
+    expect(run.events).toEqual(['CanaryStarted', 'StepAdvanced', 'Promoted']);
+    expect(run.now).toEqual(at(20));
+    const messages = run.actions.flatMap((a) => (a.type === 'event' ? [a.message] : []));
+    expect(messages.slice(0, 2)).toEqual([
+      'Canary started: step 1/2 sends only requests with header x-canary = "insider" to the model for 10m before analysis.',
+      'Step 1/2 passed analysis; step 2/2 sends 20 % of traffic and requests with header x-canary = "insider" to the model for 10m.',
+    ]);
+  });
+
+  it('asks the routes for the match at every step, and for nothing once the rollout ended', () => {
+    const started = decide({ spec: abCanary, status: undefined, now: T0 }).status;
+    expect(routesFor(abCanary, started).traffic).toEqual({
+      kind: 'canary',
+      candidate: NAME,
+      weight: 0,
+      match: insiders,
+    });
+    const stepTwo = { ...started, currentStep: 1, canaryWeight: 20 };
+    expect(routesFor(abCanary, stepTwo).traffic).toMatchObject({ weight: 20, match: insiders });
+    for (const phase of ['Promoted', 'RolledBack', 'Failed'] as const)
+      expect(routesFor(abCanary, { ...stepTwo, phase }).traffic).toEqual({ kind: 'stable' });
+  });
+
+  it('starts a step only once the routes carry its match as well as its weight', () => {
+    const atStepOne: ModelVersionStatus = { ...entered(0), canaryWeight: 0 };
+    const routed = (match?: { headers: { name: string; exact: string }[] }[]): Routes => ({
+      stable: STABLE,
+      traffic: { kind: 'canary', candidate: NAME, weight: 0, ...(match && { match }) },
+    });
+    const stableOnly: Routes = { stable: STABLE, traffic: { kind: 'stable' } };
+    const other = [{ headers: [{ name: 'x-canary', exact: 'everyone' }] }];
+    for (const routes of [stableOnly, routed(other)])
+      expect(
+        decide({ spec: abCanary, status: atStepOne, now: at(1), routes }).status.stepStartedAt,
+      ).toBeUndefined();
+    expect(
+      decide({ spec: abCanary, status: atStepOne, now: at(1), routes: routed(insiders) }).status
+        .stepStartedAt,
+    ).toBe(at(1).toISOString());
+  });
+
+  it('rolls a bad candidate back: its match route goes with its weight', () => {
+    const run = reconcileUntilSettled(abCanary, badAccuracy);
+    expect(run.status.phase).toBe('RolledBack');
+    expect(run.weights).toEqual([0, 0]);
+    expect(routesFor(abCanary, run.status).traffic).toEqual({ kind: 'stable' });
+  });
+
+  it('fails a match written past the API server that would catch every request', () => {
+    const unchecked = { ...abCanary, rollout: { ...abCanary.rollout, match: [{}] } };
+    const decision = decide({ spec: unchecked, status: entered(0), now: at(1) });
+    expect(decision.status.phase).toBe('Failed');
+    expect(decision.outcome?.message).toBe(
+      'The rollout cannot run: rollout.match entry 1 has no header and no cookie: it would match every request; fix spec.rollout.',
+    );
+    expect(routesFor(unchecked, entered(0)).traffic).toEqual({ kind: 'stable' });
   });
 });

@@ -15,9 +15,9 @@ import type {
   ModelVersionSpec,
   ModelVersionStatus,
 } from '../../../crds/generated/modelversions.js';
-import { sendsToCandidate, type Routes, type TrafficState } from '../traffic/routes.js';
+import { sameMatch, sendsToCandidate, type Routes, type TrafficState } from '../traffic/routes.js';
 import { summarize, type AnalysisResult } from './analysis.js';
-import { planRollout, type PlannedStep, type RolloutPlan } from './rollout.js';
+import { describeMatch, planRollout, type PlannedStep, type RolloutPlan } from './rollout.js';
 
 export type Phase = NonNullable<ModelVersionStatus['phase']>;
 
@@ -249,7 +249,7 @@ function startRollout(status: ModelVersionStatus, plan: RolloutPlan, ending: End
           event(
             'Normal',
             'CanaryStarted',
-            `Canary started: ${stepLabel(0, plan)} sends ${first.weight} % of traffic to the model for ${first.pause} before analysis.`,
+            `Canary started: ${stepLabel(0, plan)} sends ${stepTraffic(first, plan)} to the model for ${first.pause} before analysis.`,
           ),
         ];
   return { status: started, actions, requeueAfterMs: ROUTE_RECHECK_MS, needsAnalysis: false };
@@ -351,7 +351,8 @@ function walkStepTraffic(walk: StepWalk): Decision {
 
 /**
  * A step whose traffic is not live yet: it starts (its pause counts from now) once the routes
- * are seen to carry its weight (or its mirror); until then it waits, woken by the routes' watch.
+ * are seen to carry its weight and match (or its mirror); until then it waits, woken by the
+ * routes' watch.
  */
 function awaitStepTraffic(
   status: ModelVersionStatus,
@@ -363,7 +364,9 @@ function awaitStepTraffic(
   const isLive =
     plan.strategy === 'Shadow'
       ? live?.kind === 'shadow'
-      : live?.kind === 'canary' && live.weight === status.canaryWeight;
+      : live?.kind === 'canary' &&
+        live.weight === status.canaryWeight &&
+        sameMatch(live.match, plan.match);
   if (!isLive) return waitFor(status, ROUTE_RECHECK_MS);
   return waitFor({ ...status, stepStartedAt: now.toISOString() }, step.pauseMs);
 }
@@ -398,7 +401,7 @@ function advanceStep(
       : event(
           'Normal',
           'StepAdvanced',
-          `${passed}; ${stepLabel(index + 1, plan)} sends ${next.weight} % of traffic to the model for ${next.pause}.`,
+          `${passed}; ${stepLabel(index + 1, plan)} sends ${stepTraffic(next, plan)} to the model for ${next.pause}.`,
         ),
   ];
   return { status: advanced, actions, requeueAfterMs: ROUTE_RECHECK_MS, needsAnalysis: false };
@@ -629,6 +632,13 @@ function stepAt(plan: RolloutPlan, index: number): PlannedStep {
   const step = plan.steps[index];
   if (step === undefined) throw new Error(`rollout plan has no step ${index + 1}`);
   return step;
+}
+
+/** What a canary step sends the candidate: `10 % of traffic and requests with header …`. */
+function stepTraffic(step: PlannedStep, plan: RolloutPlan): string {
+  if (plan.match.length === 0) return `${step.weight} % of traffic`;
+  const matched = `requests with ${describeMatch(plan.match)}`;
+  return step.weight === 0 ? `only ${matched}` : `${step.weight} % of traffic and ${matched}`;
 }
 
 function stepLabel(index: number, plan: RolloutPlan): string {

@@ -27,6 +27,19 @@ describe('modelVersionConditions', () => {
     expect(conditions.Degraded).toMatchObject({ status: 'False', reason: 'AsExpected' });
   });
 
+  it("names an A/B canary's match beside its weight", () => {
+    const conditions = byType(
+      modelVersionConditions(
+        { phase: 'Progressing', currentStep: 0, canaryWeight: 0 },
+        { ...canary, match: 'cookie canary=always' },
+        t0,
+      ),
+    );
+    expect(conditions.Progressing).toMatchObject({
+      message: 'Rolling out: step 1 of 3, 0 % of traffic and requests with cookie canary=always.',
+    });
+  });
+
   it('keeps lastTransitionTime while a status holds, and moves it when it changes', () => {
     const first = modelVersionConditions({ phase: 'Progressing', canaryWeight: 10 }, canary, t0);
     const later = byType(

@@ -13,6 +13,8 @@ export interface ConditionContext {
   /** Steps of the rollout plan (0 when it has none, e.g. Immediate). */
   steps: number;
   shadow: boolean;
+  /** The rollout's A/B match in words (`describeMatch`), when it has one. */
+  match?: string;
   /** The decision's announcement when this reconcile ended the rollout (its Event). */
   outcome?: { reason: string; message: string };
   /** A failure of this reconcile (MLflow, the API server, a missing pipeline). */
@@ -43,7 +45,7 @@ function progressing(status: ModelVersionStatus, context: ConditionContext): Nex
   const phase = status.phase ?? 'Pending';
   const where = context.shadow
     ? 'receives a mirror of live traffic and answers none'
-    : `step ${(status.currentStep ?? 0) + 1} of ${context.steps}, ${status.canaryWeight ?? 0} % of traffic`;
+    : `step ${(status.currentStep ?? 0) + 1} of ${context.steps}, ${status.canaryWeight ?? 0} % of traffic${context.match ? ` and requests with ${context.match}` : ''}`;
   switch (phase) {
     case 'Pending':
       return { status: 'Unknown', reason: 'Pending', message: 'Waiting to start.' };

@@ -17,6 +17,7 @@ import { buildInferenceDeployment } from '../builders/serving.js';
 import {
   analysisDue,
   controlOf,
+  describeMatch,
   isTerminal,
   judgeMetric,
   nextStep,
@@ -238,6 +239,7 @@ function conditionContext(
     generation: mv.metadata.generation,
     steps: plan.ok ? plan.plan.steps.length : 0,
     shadow: plan.ok && plan.plan.strategy === 'Shadow',
+    ...(plan.ok && plan.plan.match.length > 0 && { match: describeMatch(plan.plan.match) }),
     ...extra,
   };
 }

@@ -95,6 +95,29 @@ describe('reconcilePipeline', () => {
     expect(available.canaryWeight()).toBe(0);
   });
 
+  it("writes an A/B rollout's match route before the weights, and drops it when the rollout ends", async () => {
+    const { kube, reconcile } = setup({}, false);
+    const ab = version('support-v2', { phase: 'Progressing', currentStep: 0, canaryWeight: 0 });
+    ab.spec.rollout = {
+      steps: [{ weight: 0 }, { weight: 20 }],
+      match: [{ cookie: { name: 'canary', value: 'always' } }],
+    };
+    const http = () =>
+      kube.get<VirtualService>('VirtualService', NAMESPACE, 'support-inference')!.spec.http!;
+    await reconcile([v1, ab]);
+    expect(
+      http().map((r) => [r.name, r.route!.map((d) => `${d.destination.subset} ${d.weight}`)]),
+    ).toEqual([
+      ['inference-canary-match', ['canary 100']],
+      ['inference', ['stable 100']],
+    ]);
+    await reconcile([
+      v1,
+      { ...ab, status: { ...ab.status, phase: 'Promoted', promotedAt: NOW.toISOString() } },
+    ]);
+    expect(http().map((r) => r.name)).toEqual(['inference']);
+  });
+
   it('gives the oldest of two rollouts the traffic; the other waits', async () => {
     const { reconcile, canaryWeight } = setup({}, false);
     const later = version(

@@ -4,6 +4,7 @@
  * This file is the only code that builds or writes either object.
  */
 import { childMetadata, type Owner } from '../builders/common.js';
+import type { HeaderMatch, RequestMatch } from '../canary/rollout.js';
 import { withDefaults, type ResolvedPipelineSpec } from '../builders/defaults.js';
 import { ownerOf } from '../builders/common.js';
 import type { Kube } from '../kube/kube.js';
@@ -14,6 +15,24 @@ import type { TrafficRouter } from './router.js';
 import { STABLE_ONLY, type Routes, type TrafficState } from './routes.js';
 
 const ISTIO_API_VERSION = 'networking.istio.io/v1';
+
+type HttpRoute = NonNullable<VirtualService['spec']['http']>[number];
+type IstioMatch = NonNullable<HttpRoute['match']>[number];
+type IstioStringMatch = NonNullable<IstioMatch['headers']>[string];
+
+/** The weighted (or mirrored) route every request reaches that no match route took. */
+const WEIGHTED_ROUTE = 'inference';
+/** The A/B route before it: requests matching a rollout's match go to the candidate. */
+const MATCH_ROUTE = 'inference-canary-match';
+
+const ROUTE_POLICY = {
+  retries: {
+    attempts: 2,
+    perTryTimeout: '2s',
+    retryOn: 'connect-failure,refused-stream,unavailable,503',
+  },
+  timeout: '10s',
+} satisfies Partial<HttpRoute>;
 
 const serviceHost = (owner: Owner): string =>
   `${names.inference(owner.metadata.name)}.${owner.metadata.namespace}.svc.cluster.local`;
@@ -38,7 +57,11 @@ export function buildDestinationRule(owner: Owner, routes: Routes): DestinationR
   };
 }
 
-/** Routes: all to stable, or a canary's weight to the candidate; a shadow gets a mirror instead. */
+/**
+ * Routes: all to stable, or a canary's weight to the candidate; a shadow gets a mirror instead.
+ * A canary's match comes first as its own route (Istio takes the first route that matches), so
+ * matched requests reach the candidate whatever the weight.
+ */
 export function buildVirtualService(
   owner: Owner,
   spec: ResolvedPipelineSpec,
@@ -47,12 +70,25 @@ export function buildVirtualService(
   const host = serviceHost(owner);
   const subset = (name: 'stable' | 'canary') => ({ host, subset: name, port: { number: 80 } });
   const route =
-    traffic.kind === 'canary'
+    traffic.kind === 'canary' && traffic.weight > 0
       ? [
           { destination: subset('stable'), weight: 100 - traffic.weight },
           { destination: subset('canary'), weight: traffic.weight },
         ]
       : [{ destination: subset('stable'), weight: 100 }];
+  // An entry without a condition, or a route with an empty match list, matches every request.
+  const match = traffic.kind === 'canary' ? (traffic.match ?? []).filter(hasCondition) : [];
+  const matchRoutes: HttpRoute[] =
+    match.length > 0
+      ? [
+          {
+            name: MATCH_ROUTE,
+            match: match.map(istioMatch),
+            route: [{ destination: subset('canary'), weight: 100 }],
+            ...ROUTE_POLICY,
+          },
+        ]
+      : [];
   return {
     apiVersion: ISTIO_API_VERSION,
     kind: 'VirtualService',
@@ -61,21 +97,68 @@ export function buildVirtualService(
       hosts: [host, ...(spec.serving.host ? [spec.serving.host] : [])],
       ...(spec.serving.host ? { gateways: ['mesh', 'istio-system/inquiry-gateway'] } : {}),
       http: [
+        ...matchRoutes,
         {
-          name: 'inference',
+          name: WEIGHTED_ROUTE,
           route,
-          retries: {
-            attempts: 2,
-            perTryTimeout: '2s',
-            retryOn: 'connect-failure,refused-stream,unavailable,503',
-          },
-          timeout: '10s',
+          ...ROUTE_POLICY,
           ...(traffic.kind === 'shadow'
             ? { mirror: subset('canary'), mirrorPercentage: { value: 100 } }
             : {}),
         },
       ],
     },
+  };
+}
+
+const hasCondition = (entry: RequestMatch) =>
+  (entry.headers ?? []).length > 0 || entry.cookie !== undefined;
+
+/** One match entry as an Istio HTTPMatchRequest: its headers, its cookie on the Cookie header. */
+function istioMatch(entry: RequestMatch): IstioMatch {
+  const headers: Record<string, IstioStringMatch> = {};
+  for (const { name, ...comparison } of entry.headers ?? []) headers[name] = comparison;
+  if (entry.cookie) headers.cookie = { regex: cookieRegex(entry.cookie) };
+  return { headers };
+}
+
+const COOKIE_BEFORE = String.raw`^(.*?;\s*)?(`;
+const COOKIE_AFTER = ')(;.*)?$';
+
+/**
+ * The Cookie header holds `name=value` as one of its `;`-separated pairs: Istio's own example,
+ * with the space browsers put after each `;` allowed.
+ */
+export function cookieRegex({ name, value }: { name: string; value: string }): string {
+  const literal = `${name}=${value}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `${COOKIE_BEFORE}${literal}${COOKIE_AFTER}`;
+}
+
+/** The cookie a regex of `cookieRegex` matches, or undefined for any other regex. */
+function cookieOf(regex: string | undefined): { name: string; value: string } | undefined {
+  if (!regex?.startsWith(COOKIE_BEFORE) || !regex.endsWith(COOKIE_AFTER)) return undefined;
+  const literal = regex.slice(COOKIE_BEFORE.length, -COOKIE_AFTER.length);
+  if (/(^|[^\\])[.*+?^${}()|[\]]/.test(literal)) return undefined;
+  const pair = literal.replace(/\\(.)/g, '$1');
+  const equals = pair.indexOf('=');
+  return equals > 0 ? { name: pair.slice(0, equals), value: pair.slice(equals + 1) } : undefined;
+}
+
+/** The match an Istio HTTPMatchRequest holds, normalized as `RequestMatch` is. */
+function requestMatchOf(match: IstioMatch): RequestMatch {
+  const headers: HeaderMatch[] = [];
+  let cookie: RequestMatch['cookie'];
+  for (const [name, comparison] of Object.entries(match.headers ?? {})) {
+    const asCookie = name === 'cookie' ? cookieOf(comparison?.regex) : undefined;
+    if (asCookie) cookie = asCookie;
+    else {
+      const kind = (['exact', 'prefix', 'regex'] as const).find((k) => comparison?.[k]);
+      headers.push({ name, ...(kind ? { [kind]: comparison![kind] } : {}) });
+    }
+  }
+  return {
+    ...(headers.length > 0 && { headers: headers.sort((a, b) => a.name.localeCompare(b.name)) }),
+    ...(cookie && { cookie }),
   };
 }
 
@@ -88,18 +171,25 @@ export function routesOf(
     (destinationRule?.spec.subsets ?? []).map((s) => [s.name, s.labels?.[LABELS.modelVersion]]),
   );
   const stable = subsets.get('stable');
-  const http = virtualService?.spec.http?.[0];
+  const routes = virtualService?.spec.http ?? [];
+  const http = routes.find((r) => r.name === WEIGHTED_ROUTE) ?? routes[0];
   if (!stable || !http) return undefined;
   const candidate = subsets.get('canary');
   const weight = http.route?.find((r) => r.destination?.subset === 'canary')?.weight ?? 0;
+  const matchRoute = routes.find(
+    (r) => r.name === MATCH_ROUTE && r.route?.some((d) => d.destination?.subset === 'canary'),
+  );
+  const match = (matchRoute?.match ?? []).map(requestMatchOf);
   const traffic: TrafficState =
     candidate === undefined
       ? STABLE_ONLY
       : http.mirror?.subset === 'canary'
         ? { kind: 'shadow', candidate }
-        : weight > 0
-          ? { kind: 'canary', candidate, weight }
-          : STABLE_ONLY;
+        : match.length > 0
+          ? { kind: 'canary', candidate, weight, match }
+          : weight > 0
+            ? { kind: 'canary', candidate, weight }
+            : STABLE_ONLY;
   return { stable, traffic };
 }
 

@@ -4,13 +4,18 @@
  * pipeline's reconciler applies the result through a `TrafficRouter`; the ModelVersion
  * reconciler compares it with what it observes, so a step's pause starts when its weight is live.
  */
-import { planRollout } from '../canary/rollout.js';
+import { planRollout, type RequestMatch } from '../canary/rollout.js';
+import { canonicalJson } from '../controllers/status.js';
 import type { ModelVersion } from '../resources.js';
 
-/** What the routes do with a candidate beside the stable version. */
+/**
+ * What the routes do with a candidate beside the stable version. A canary gets `weight` % of
+ * the requests and, when `match` is there (never empty), every request that matches it first;
+ * with a match its weight may be 0 (A/B only).
+ */
 export type TrafficState =
   | { kind: 'stable' }
-  | { kind: 'canary'; candidate: string; weight: number }
+  | { kind: 'canary'; candidate: string; weight: number; match?: RequestMatch[] }
   | { kind: 'shadow'; candidate: string };
 
 export interface Routes {
@@ -68,7 +73,10 @@ export function activeRollout<V extends Version>(
     )[0];
 }
 
-/** The traffic a rollout's status asks for: its step's weight, or a mirror for a Shadow. */
+/**
+ * The traffic a rollout's status asks for: its step's weight and its spec's match, or a mirror
+ * for a Shadow.
+ */
 export function requestedTraffic(v: Version): TrafficState {
   if (!isRollingOut(v)) return STABLE_ONLY;
   const plan = planRollout(v.spec);
@@ -76,6 +84,8 @@ export function requestedTraffic(v: Version): TrafficState {
   if (!plan.ok || plan.plan.strategy === 'Immediate') return STABLE_ONLY;
   if (plan.plan.strategy === 'Shadow') return { kind: 'shadow', candidate };
   const weight = v.status?.canaryWeight ?? 0;
+  const { match } = plan.plan;
+  if (match.length > 0) return { kind: 'canary', candidate, weight, match };
   return weight > 0 ? { kind: 'canary', candidate, weight } : STABLE_ONLY;
 }
 
@@ -103,8 +113,16 @@ export function desiredRoutes(
 export function sameTraffic(a: TrafficState, b: TrafficState): boolean {
   if (a.kind === 'stable' || b.kind === 'stable') return a.kind === b.kind;
   if (a.kind === 'canary' && b.kind === 'canary')
-    return a.candidate === b.candidate && a.weight === b.weight;
+    return a.candidate === b.candidate && a.weight === b.weight && sameMatch(a.match, b.match);
   return a.kind === b.kind && a.candidate === b.candidate;
+}
+
+/** Two normalized matches (see `RequestMatch`) ask for the same requests; none equals empty. */
+export function sameMatch(
+  a: readonly RequestMatch[] | undefined,
+  b: readonly RequestMatch[] | undefined,
+): boolean {
+  return canonicalJson(a ?? []) === canonicalJson(b ?? []);
 }
 
 /** True when `routes` send `version` any traffic (weighted or mirrored) as a candidate. */
