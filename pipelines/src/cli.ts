@@ -25,12 +25,12 @@ import { CHAMPION, downloadAliased, splitSource } from './registry/model-source.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { ModelRuntime } from '../../lib/model/runtime.js';
 import {
-  parsePolicyYaml,
+  loadPolicyFile,
+  parsePolicyDocument,
   policyOptionsFromEnv,
-  policySpecOf,
   resolvePolicy,
 } from '../../lib/routing/policy.js';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { previewRouting } from '../../lib/routing/preview.js';
 import { recentRoutings } from '../../lib/store/views.js';
 import { classifyBatch, parseShard } from './classify/classify-batch.js';
@@ -556,10 +556,7 @@ program
         );
       }
       const shard = parseShard(options.shard);
-      const policy = parsePolicyYaml(
-        await readFile(options.policy, 'utf8'),
-        policyOptionsFromEnv(),
-      );
+      const policy = await loadPolicyFile(options.policy, policyOptionsFromEnv());
       let bundleDir = options.bundle;
       let downloaded: string | undefined;
       if (options.modelName) {
@@ -624,10 +621,7 @@ program
   .action(
     async (options: { policy: string; limit: number; out?: string; databaseUrl?: string }) => {
       if (options.limit < 1) throw new InvalidArgumentError('--limit must be at least 1');
-      const policy = parsePolicyYaml(
-        await readFile(options.policy, 'utf8'),
-        policyOptionsFromEnv(),
-      );
+      const policy = await loadPolicyFile(options.policy, policyOptionsFromEnv());
       const pool = createPool(databaseUrl(options.databaseUrl), {
         applicationName: 'inquiry-pipeline preview-routing',
       });
@@ -657,7 +651,7 @@ program
   .option('--namespace <namespace>', 'metadata.namespace of the RoutingPolicy')
   .option('--out <file>', 'write the resource here instead of stdout')
   .action(async (file: string, options: { name: string; namespace?: string; out?: string }) => {
-    const spec = policySpecOf(parse(await readFile(file, 'utf8')));
+    const spec = parsePolicyDocument(await readFile(file, 'utf8'));
     resolvePolicy(spec);
     const resource = stringify({
       apiVersion: 'inquiries.mlops.io/v1alpha1',
