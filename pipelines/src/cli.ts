@@ -19,6 +19,7 @@ import { ingest } from './ingest/ingest.js';
 import { fileSource, httpSource, stagingTableSource, type Source } from './ingest/sources.js';
 import { parseS3Url, s3Source } from './ingest/s3.js';
 import { createProgress } from './cli/progress.js';
+import { installStepShutdown } from './cli/shutdown.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { readManifest, validateManifest } from '../../lib/model/bundle.js';
 import { CHAMPION, downloadAliased, splitSource } from './registry/model-source.js';
@@ -476,7 +477,9 @@ program
         else source = stagingTableSource(pool, options.stagingTable!);
         const progress = createProgress(logger);
         progress.stage(`ingest ${source.name}`, 0);
+        const shutdown = installStepShutdown(logger);
         const stats = await ingest(pool, source, {
+          signal: shutdown.signal,
           batchSize: options.batchSize,
           labelColumns: options.labels ? options.labels.split(',').map((c) => c.trim()) : [],
           onProgress: (current) =>
@@ -486,8 +489,9 @@ program
             }),
         });
         progress.stop();
-        logger.info(stats, 'ingest finished');
+        logger.info(stats, stats.stopped ? 'ingest stopped' : 'ingest finished');
         process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+        shutdown.settle();
       } finally {
         await pool.end();
       }
@@ -577,7 +581,9 @@ program
         await migrate(pool);
         const progress = createProgress(logger);
         progress.stage(`classify shard ${options.shard}`, options.limit ?? 0);
+        const shutdown = installStepShutdown(logger);
         const stats = await classifyBatch(pool, runtime, policy, {
+          signal: shutdown.signal,
           shard,
           batchSize: options.batchSize,
           ...(options.limit !== undefined ? { limit: options.limit } : {}),
@@ -586,6 +592,7 @@ program
         });
         progress.stop();
         process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+        shutdown.settle();
       } finally {
         await pool.end();
         await runtime.release();
