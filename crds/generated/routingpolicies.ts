@@ -21,7 +21,9 @@ export interface RoutingPolicySpec {
    */
   defaultDepartment: string;
   /**
-   * Category → department, with the consultant pool that serves it.
+   * Category → department, with the consultant pool that serves it. At most 1,000 entries.
+   *
+   * @maxItems 1000
    */
   departments?: {
     /**
@@ -38,7 +40,9 @@ export interface RoutingPolicySpec {
     consultantPool?: string;
   }[];
   /**
-   * Named groups of consultants; an inquiry goes to the one with the fewest open inquiries (round robin on ties).
+   * Named groups of consultants; an inquiry goes to the one with the fewest open inquiries (round robin on ties). At most 100 pools and 5,000 consultants in all.
+   *
+   * @maxItems 100
    */
   consultantPools?: {
     /**
@@ -46,14 +50,17 @@ export interface RoutingPolicySpec {
      */
     name: string;
     /**
-     * Consultant identifiers (not emails).
+     * Consultant identifiers (not emails); at most 1,000 per pool.
      *
      * @minItems 1
+     * @maxItems 1000
      */
     consultants: [string, ...string[]];
   }[];
   /**
-   * Evaluated in order; the first rule whose conditions all hold fires, and the decision names it.
+   * Evaluated in order; the first rule whose conditions all hold fires, and the decision names it. At most 500 rules and 2,000 keywords in all.
+   *
+   * @maxItems 500
    */
   escalationRules?: {
     /**
@@ -66,14 +73,20 @@ export interface RoutingPolicySpec {
     when: {
       /**
        * Any of these urgency levels.
+       *
+       * @maxItems 4
        */
       urgency?: ('critical' | 'high' | 'medium' | 'low')[];
       /**
        * Any of these sentiments.
+       *
+       * @maxItems 16
        */
       sentiment?: string[];
       /**
        * Any of these categories.
+       *
+       * @maxItems 1000
        */
       category?: string[];
       /**
@@ -81,11 +94,15 @@ export interface RoutingPolicySpec {
        */
       confidenceBelow?: number;
       /**
-       * Any of these words or phrases appears (case-insensitive, whole words).
+       * Any of these words or phrases appears (case-insensitive, whole words); at most 200, of at most 100 characters.
+       *
+       * @maxItems 200
        */
       keywords?: string[];
       /**
        * The sender's email domain is one of these (or a subdomain).
+       *
+       * @maxItems 200
        */
       senderDomains?: string[];
     };
@@ -134,6 +151,8 @@ export interface RoutingPolicySpec {
   };
   /**
    * Priority bands, highest first: a score at or above `minScore` is in the band. Default: critical ≥ 85 (1 h), high ≥ 65 (4 h), medium ≥ 40 (24 h), low (72 h).
+   *
+   * @maxItems 20
    */
   sla?: {
     /**

@@ -4,6 +4,7 @@
  * `app.callback()` with real parts.
  */
 import { bodyParser } from '@koa/bodyparser';
+import type Router from '@koa/router';
 import Koa from 'koa';
 import type { AppDeps } from './app-deps.js';
 import { authentication, rateLimit } from './auth.js';
@@ -20,12 +21,23 @@ export function createApp(deps: AppDeps): Koa {
   app.proxy = (deps.trustedProxyHops ?? 0) > 0;
   app.maxIpsCount = deps.trustedProxyHops ?? 0;
   app.silent = true;
+  const routers = [
+    healthRoutes(deps),
+    inquiryRoutes(deps),
+    statsRoutes(deps),
+    v2Routes(deps),
+    docsRoutes(),
+  ];
   app.use(async (ctx, next) => {
     const started = performance.now();
     try {
       await next();
     } finally {
-      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      // A request refused before routing (401, 413, 429) is labelled with the route it asked for.
+      const route =
+        (ctx as { _matchedRoute?: string })._matchedRoute ??
+        routeTemplate(routers, ctx.path, ctx.method) ??
+        'unmatched';
       deps.metrics.httpRequests.inc({ route, method: ctx.method, status: String(ctx.status) });
       deps.metrics.httpDuration.observe(
         { route, method: ctx.method },
@@ -52,17 +64,24 @@ export function createApp(deps: AppDeps): Koa {
       },
     }),
   );
-  for (const router of [
-    healthRoutes(deps),
-    inquiryRoutes(deps),
-    statsRoutes(deps),
-    v2Routes(deps),
-    docsRoutes(),
-  ]) {
+  for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }
   return app;
+}
+
+/** The path template (`/api/v1/inquiries/:id`) of the route a request asks for, if any. */
+function routeTemplate(
+  routers: readonly Router[],
+  path: string,
+  method: string,
+): string | undefined {
+  for (const router of routers) {
+    const layer = router.match(path, method).pathAndMethod.findLast((l) => l.methods.length > 0);
+    if (layer) return String(layer.path);
+  }
+  return undefined;
 }
 
 /** Routes that read or write stored inquiries; classification alone works without a database. */

@@ -243,3 +243,41 @@ describe('token rules, admin gate and forwarded addresses', () => {
     }
   });
 });
+
+describe('HTTP metrics of refused requests', () => {
+  it('label 401 and 429 with the route asked for, and an unknown path as unmatched', async () => {
+    const metrics = createMetrics();
+    const authenticated = await listen(
+      deps({ metrics, auth: { hs256Secret: 'a-test-secret-of-enough-length-123456' } }),
+    );
+    const limited = await listen(deps({ metrics, rateLimit: { perSecond: 1, burst: 1 } }));
+    try {
+      const url = authenticated.url;
+      await fetch(`${url}/api/v1/inquiries/7d0f0c9e-0000-4000-8000-000000000000`);
+      await fetch(`${url}/api/v1/inquiries/submit`, { method: 'POST', body: '{}' });
+      await fetch(`${url}/no/such/path`);
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++)
+        statuses.push((await fetch(`${limited.url}/api/v1/stats`)).status);
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(0);
+      const exposition = await metrics.registry.getSingleMetricAsString(
+        'inquiry_http_requests_total',
+      );
+      expect(exposition).toContain(
+        'inquiry_http_requests_total{route="/api/v1/inquiries/:id",method="GET",status="401"} 1',
+      );
+      expect(exposition).toContain(
+        'inquiry_http_requests_total{route="/api/v1/inquiries/submit",method="POST",status="401"} 1',
+      );
+      expect(exposition).toContain(
+        `inquiry_http_requests_total{route="/api/v1/stats",method="GET",status="429"} ${statuses.filter((status) => status === 429).length}`,
+      );
+      expect(exposition).toContain(
+        'inquiry_http_requests_total{route="unmatched",method="GET",status="401"} 1',
+      );
+    } finally {
+      authenticated.close();
+      limited.close();
+    }
+  });
+});

@@ -4,10 +4,9 @@
  * policy is refused and the old one kept, with a log line and a metric saying so.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../lib/logger.js';
-import { parsePolicyYaml, type Policy, type PolicyOptions } from '../../lib/routing/policy.js';
+import { loadPolicyFile, type Policy, type PolicyOptions } from '../../lib/routing/policy.js';
 
 export class PolicyHolder {
   private watcher: FSWatcher | undefined;
@@ -28,7 +27,7 @@ export class PolicyHolder {
     onReload: (result: 'success' | 'failure') => void = () => {},
     options: PolicyOptions = {},
   ): Promise<PolicyHolder> {
-    const policy = parsePolicyYaml(await readFile(file, 'utf8'), options);
+    const policy = await loadPolicyFile(file, options);
     logger.info(
       { file, version: policy.version, rules: policy.rules.length },
       'routing policy loaded',
@@ -40,10 +39,10 @@ export class PolicyHolder {
     return this.policy;
   }
 
-  /** Reads the file again; keeps the current policy when the new one is invalid. */
+  /** Reads the file again; keeps the current policy when the new one is invalid or too large. */
   async reload(): Promise<boolean> {
     try {
-      const next = parsePolicyYaml(await readFile(this.file, 'utf8'), this.options);
+      const next = await loadPolicyFile(this.file, this.options);
       if (next.version !== this.policy.version) {
         this.policy = next;
         this.logger.info({ file: this.file, version: next.version }, 'routing policy reloaded');

@@ -5,6 +5,7 @@
  */
 import { Ajv } from 'ajv';
 import type { RoutingPolicySpec } from '../../crds/generated/routingpolicies.js';
+import { originalRulesBoundProblems, POLICY_LIMITS } from './policy-limits.js';
 import { closedSchema, describeSchemaErrors } from './unknown-keys.js';
 
 /** Where a category the map does not name goes; the file can say otherwise (`default_department`). */
@@ -30,10 +31,12 @@ const originalSchema = closedSchema({
     default_department: { type: 'string', minLength: 1 },
     category_to_department: {
       type: 'object',
+      maxProperties: POLICY_LIMITS.departments,
       additionalProperties: { type: 'string', minLength: 1 },
     },
     escalation_rules: {
       type: 'array',
+      maxItems: POLICY_LIMITS.escalationRules,
       items: {
         type: 'object',
         required: ['name', 'conditions', 'action'],
@@ -82,6 +85,8 @@ export function isOriginalRoutingRules(document: unknown): boolean {
 export function convertOriginalRules(
   document: unknown,
 ): { spec: RoutingPolicySpec } | { problems: string[] } {
+  const bounds = originalRulesBoundProblems(document);
+  if (bounds.length > 0) return { problems: bounds };
   if (!validateOriginal(document))
     return { problems: describeSchemaErrors(validateOriginal.errors ?? [], 'routing rules') };
   const original = document as OriginalRoutingRules;

@@ -2,11 +2,17 @@
  * The routing policy: a RoutingPolicy spec (crds/routingpolicies.yaml), validated against the
  * CRD's own schema, checked for references that do not resolve, and completed with defaults.
  */
-import { readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import type { RoutingPolicySpec } from '../../crds/generated/routingpolicies.js';
 import { convertOriginalRules, isOriginalRoutingRules, ORIGINAL_KEYS } from './original-rules.js';
+import {
+  policyBoundProblems,
+  policyFileSizeProblem,
+  policySpecSizeProblem,
+  routingPolicySpecSchema,
+} from './policy-limits.js';
 import { closedSchema, describeSchemaErrors } from './unknown-keys.js';
 
 export type { RoutingPolicySpec };
@@ -40,18 +46,11 @@ export const DEFAULT_SLA = [
   { band: 'low', minScore: 0, responseMinutes: 4320 },
 ];
 
-interface CrdDocument {
-  spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: object } } } }[] };
-}
-
-const crd = parse(
-  readFileSync(new URL('../../crds/routingpolicies.yaml', import.meta.url), 'utf8'),
-) as CrdDocument;
 // strict: false lets ajv skip the Kubernetes-only keywords (x-kubernetes-*); the API server checks
 // those. Closed objects: a key the schema does not know is an error here, as with kubectl's
 // strict field validation, instead of being pruned.
 const validateSpec = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(
-  closedSchema(crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec) as object,
+  closedSchema(routingPolicySpecSchema) as object,
 );
 
 /**
@@ -75,6 +74,12 @@ export function policyOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Poli
   return { triageConfidenceBelow: value };
 }
 
+/** At most ten problems, then how many more: a refusal stays readable in a log or a condition. */
+function listProblems(problems: readonly string[]): string {
+  const shown = problems.slice(0, 10).join('; ');
+  return problems.length > 10 ? `${shown}; and ${problems.length - 10} more` : shown;
+}
+
 function stableHash(text: string): string {
   let hash = 2166136261;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
@@ -91,9 +96,13 @@ export function resolvePolicy(input: unknown, options: PolicyOptions = {}): Poli
     throw new PolicyError(
       `invalid routing policy: ${original.map((key) => `unknown key "${key}" (did you mean "${key === 'category_to_department' ? 'departments' : 'escalationRules'}"?): it belongs to the original routing_rules.yaml shape; convert the file with \`inquiry-pipeline convert-policy FILE --name NAME\``).join('; ')}`,
     );
+  const bounds = policyBoundProblems(input);
+  const size = bounds.length === 0 ? policySpecSizeProblem(input) : undefined;
+  if (size !== undefined) bounds.push(size);
+  if (bounds.length > 0) throw new PolicyError(`routing policy refused: ${bounds.join('; ')}`);
   if (!validateSpec(input)) {
     const problems = describeSchemaErrors(validateSpec.errors ?? [], 'spec');
-    throw new PolicyError(`invalid routing policy: ${problems.join('; ')}`);
+    throw new PolicyError(`invalid routing policy: ${listProblems(problems)}`);
   }
   const spec = input as RoutingPolicySpec;
   const pools = new Map(
@@ -122,7 +131,8 @@ export function resolvePolicy(input: unknown, options: PolicyOptions = {}): Poli
   }
   const sla = [...(spec.sla ?? DEFAULT_SLA)].sort((a, b) => b.minScore - a.minScore);
   if (sla.at(-1)?.minScore !== 0) problems.push('the SLA bands must include one with minScore 0');
-  if (problems.length > 0) throw new PolicyError(`invalid routing policy: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new PolicyError(`invalid routing policy: ${listProblems(problems)}`);
   const triageBelow =
     spec.triage?.confidenceBelow ?? options.triageConfidenceBelow ?? DEFAULT_TRIAGE_CONFIDENCE;
   return {
@@ -156,20 +166,46 @@ export function policySpecOf(document: unknown): unknown {
   const converted = convertOriginalRules(spec);
   if ('problems' in converted)
     throw new PolicyError(
-      `invalid routing rules (read as the original routing_rules.yaml shape, which category_to_department or escalation_rules mark): ${converted.problems.join('; ')}`,
+      `invalid routing rules (read as the original routing_rules.yaml shape, which category_to_department or escalation_rules mark): ${listProblems(converted.problems)}`,
     );
   return converted.spec;
 }
 
-/** Parses a policy file: a RoutingPolicy spec or resource, or the original rules shape. */
-export function parsePolicyYaml(text: string, options: PolicyOptions = {}): Policy {
+function parseJsonOrYaml(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return parse(text);
+  }
+}
+
+/**
+ * Parses policy YAML into the RoutingPolicy spec it holds (see `policySpecOf`), refusing text
+ * over `POLICY_LIMITS.fileBytes` before parsing it.
+ */
+export function parsePolicyDocument(text: string): unknown {
+  const size = policyFileSizeProblem(Buffer.byteLength(text));
+  if (size !== undefined) throw new PolicyError(`routing policy refused: ${size}`);
   let document: unknown;
   try {
-    document = parse(text);
+    // JSON is YAML too, and parses a hundred times faster; a JSON error gets YAML's message.
+    document = /^\s*\{/.test(text) ? parseJsonOrYaml(text) : parse(text);
   } catch (cause) {
     throw new PolicyError(
       `routing policy is not valid YAML: ${cause instanceof Error ? cause.message : String(cause)}`,
     );
   }
-  return resolvePolicy(policySpecOf(document), options);
+  return policySpecOf(document);
+}
+
+/** Parses a policy file: a RoutingPolicy spec or resource, or the original rules shape. */
+export function parsePolicyYaml(text: string, options: PolicyOptions = {}): Policy {
+  return resolvePolicy(parsePolicyDocument(text), options);
+}
+
+/** Reads and parses a policy file; one over the byte bound is refused without being read. */
+export async function loadPolicyFile(file: string, options: PolicyOptions = {}): Promise<Policy> {
+  const size = policyFileSizeProblem((await stat(file)).size, `policy file ${file}`);
+  if (size !== undefined) throw new PolicyError(`routing policy refused: ${size}`);
+  return parsePolicyYaml(await readFile(file, 'utf8'), options);
 }

@@ -36,7 +36,7 @@ export async function lockIdempotencyKeys(
     key: string;
     request_hash: string;
     status: number;
-    response: Record<string, unknown>;
+    response: Record<string, unknown> | string;
   }>({
     name: 'read-idempotency-keys',
     text: 'SELECT key, request_hash, status, response FROM idempotency_keys WHERE key = ANY($1::text[])',
@@ -45,7 +45,14 @@ export async function lockIdempotencyKeys(
   return new Map(
     rows.map((row) => [
       row.key,
-      { requestHash: row.request_hash, status: row.status, response: row.response },
+      {
+        requestHash: row.request_hash,
+        status: row.status,
+        response:
+          typeof row.response === 'string'
+            ? (JSON.parse(row.response) as Record<string, unknown>)
+            : row.response,
+      },
     ]),
   );
 }
@@ -64,7 +71,9 @@ export async function saveIdempotentAnswers(
       answers.map((a) => a.key),
       answers.map((a) => a.requestHash),
       answers.map((a) => a.status),
-      answers.map((a) => JSON.stringify(a.response)),
+      // The answer's JSON text as a jsonb string: a jsonb object reorders keys, and a replay
+      // must be the first answer byte for byte (JSON.parse keeps the order JSON.stringify wrote).
+      answers.map((a) => JSON.stringify(JSON.stringify(a.response))),
     ],
   });
 }

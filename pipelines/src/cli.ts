@@ -19,18 +19,19 @@ import { ingest } from './ingest/ingest.js';
 import { fileSource, httpSource, stagingTableSource, type Source } from './ingest/sources.js';
 import { parseS3Url, s3Source } from './ingest/s3.js';
 import { createProgress } from './cli/progress.js';
+import { installStepShutdown } from './cli/shutdown.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { readManifest, validateManifest } from '../../lib/model/bundle.js';
 import { CHAMPION, downloadAliased, splitSource } from './registry/model-source.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { ModelRuntime } from '../../lib/model/runtime.js';
 import {
-  parsePolicyYaml,
+  loadPolicyFile,
+  parsePolicyDocument,
   policyOptionsFromEnv,
-  policySpecOf,
   resolvePolicy,
 } from '../../lib/routing/policy.js';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { previewRouting } from '../../lib/routing/preview.js';
 import { recentRoutings } from '../../lib/store/views.js';
 import { classifyBatch, parseShard } from './classify/classify-batch.js';
@@ -476,7 +477,9 @@ program
         else source = stagingTableSource(pool, options.stagingTable!);
         const progress = createProgress(logger);
         progress.stage(`ingest ${source.name}`, 0);
+        const shutdown = installStepShutdown(logger);
         const stats = await ingest(pool, source, {
+          signal: shutdown.signal,
           batchSize: options.batchSize,
           labelColumns: options.labels ? options.labels.split(',').map((c) => c.trim()) : [],
           onProgress: (current) =>
@@ -486,8 +489,9 @@ program
             }),
         });
         progress.stop();
-        logger.info(stats, 'ingest finished');
+        logger.info(stats, stats.stopped ? 'ingest stopped' : 'ingest finished');
         process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+        shutdown.settle();
       } finally {
         await pool.end();
       }
@@ -556,10 +560,7 @@ program
         );
       }
       const shard = parseShard(options.shard);
-      const policy = parsePolicyYaml(
-        await readFile(options.policy, 'utf8'),
-        policyOptionsFromEnv(),
-      );
+      const policy = await loadPolicyFile(options.policy, policyOptionsFromEnv());
       let bundleDir = options.bundle;
       let downloaded: string | undefined;
       if (options.modelName) {
@@ -580,7 +581,9 @@ program
         await migrate(pool);
         const progress = createProgress(logger);
         progress.stage(`classify shard ${options.shard}`, options.limit ?? 0);
+        const shutdown = installStepShutdown(logger);
         const stats = await classifyBatch(pool, runtime, policy, {
+          signal: shutdown.signal,
           shard,
           batchSize: options.batchSize,
           ...(options.limit !== undefined ? { limit: options.limit } : {}),
@@ -589,6 +592,7 @@ program
         });
         progress.stop();
         process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+        shutdown.settle();
       } finally {
         await pool.end();
         await runtime.release();
@@ -624,10 +628,7 @@ program
   .action(
     async (options: { policy: string; limit: number; out?: string; databaseUrl?: string }) => {
       if (options.limit < 1) throw new InvalidArgumentError('--limit must be at least 1');
-      const policy = parsePolicyYaml(
-        await readFile(options.policy, 'utf8'),
-        policyOptionsFromEnv(),
-      );
+      const policy = await loadPolicyFile(options.policy, policyOptionsFromEnv());
       const pool = createPool(databaseUrl(options.databaseUrl), {
         applicationName: 'inquiry-pipeline preview-routing',
       });
@@ -657,7 +658,7 @@ program
   .option('--namespace <namespace>', 'metadata.namespace of the RoutingPolicy')
   .option('--out <file>', 'write the resource here instead of stdout')
   .action(async (file: string, options: { name: string; namespace?: string; out?: string }) => {
-    const spec = policySpecOf(parse(await readFile(file, 'utf8')));
+    const spec = parsePolicyDocument(await readFile(file, 'utf8'));
     resolvePolicy(spec);
     const resource = stringify({
       apiVersion: 'inquiries.mlops.io/v1alpha1',

@@ -1,8 +1,10 @@
 /** classify-batch on the real PostgreSQL: sharded claims, predictions and routing decisions. */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { ModelRuntime, inquiryText } from '../../lib/model/runtime.js';
 import { parsePolicyYaml } from '../../lib/routing/policy.js';
@@ -11,8 +13,10 @@ import { migrate } from '../../lib/store/migrate.js';
 import { createPool } from '../../lib/store/pool.js';
 import { validateInquiry, type InquiryInput } from '../../lib/inquiry.js';
 import { classifyBatch, parseShard } from '../../pipelines/src/classify/classify-batch.js';
+import { EXIT_STOPPED } from '../../pipelines/src/cli/shutdown.js';
 import { generateInquiries } from '../../pipelines/src/generate/inquiries.js';
 import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle } from '../../pipelines/src/train/train.js';
+import { runCli } from '../run-cli.js';
 import { createTestDatabase } from './testbed.js';
 
 const policy = parsePolicyYaml(
@@ -126,6 +130,44 @@ describe('classify-batch', () => {
     expect(
       Math.max(...perConsultant.values()) - Math.min(...perConsultant.values()),
     ).toBeLessThanOrEqual(1);
+  });
+
+  it('on SIGTERM commits the batch in hand, starts no other, and exits 143; a new run finishes', async () => {
+    const total = await count('SELECT count(*) AS n FROM inquiries');
+    const args = ['--bundle', dir, '--batch-size', '5', '--database-url', database.url];
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'pipelines/src/cli.ts', 'classify-batch', ...args],
+      { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    while ((await count('SELECT count(*) AS n FROM predictions')) === 0) {
+      if (child.exitCode !== null) throw new Error(`classify-batch ended early:\n${stderr}`);
+      await sleep(20);
+    }
+    child.kill('SIGTERM');
+    expect(await exited).toBe(EXIT_STOPPED);
+    expect(stderr).toContain('stopping: the batch in hand is finished or rolled back');
+    const stats = JSON.parse(stdout) as { classified: number; stopped?: string };
+    expect(stats.stopped).toBe('stopped by SIGTERM');
+    // Whole batches only: every classified inquiry has its decision, and the count is the run's.
+    const classified = await count(
+      'SELECT count(*) AS n FROM inquiries WHERE classified_at IS NOT NULL',
+    );
+    expect(classified).toBe(stats.classified);
+    expect(classified % 5).toBe(0);
+    expect(classified).toBeLessThan(total);
+    expect(await count('SELECT count(DISTINCT inquiry_id) AS n FROM routing_decisions')).toBe(
+      classified,
+    );
+    const rest = await runCli(['classify-batch', ...args.slice(0, 2), ...args.slice(4)]);
+    expect(rest.code).toBe(0);
+    expect((JSON.parse(rest.stdout) as { classified: number }).classified).toBe(total - classified);
+    expect(await count('SELECT count(*) AS n FROM inquiries WHERE classified_at IS NULL')).toBe(0);
   });
 
   it('refuses a malformed shard', () => {

@@ -6,7 +6,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { policySpecOf } from '../../lib/routing/policy.js';
+import { policySpecOf, resolvePolicy } from '../../lib/routing/policy.js';
+import { POLICY_LIMITS } from '../../lib/routing/policy-limits.js';
 import { modelVersionObject, pipelineObject } from '../fixtures.js';
 import { installPlatformCrds, testbed } from './testbed.js';
 
@@ -332,6 +333,44 @@ describe('platform CRDs on the API server', () => {
         },
       }),
     ).toContain('an escalation rule needs at least one condition');
+  });
+
+  it('refuses RoutingPolicies over the bounds the loader also enforces', async () => {
+    const policy = (spec: object): object => ({
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'RoutingPolicy',
+      metadata: { name: `big-${Math.round(Math.random() * 1e9)}` },
+      spec: { defaultDepartment: 'desk', ...spec },
+    });
+    const rules = (count: number, keywords: number): object[] =>
+      Array.from({ length: count }, (_, i) => ({
+        name: `r${i}`,
+        when: { keywords: Array.from({ length: keywords }, (_, k) => `w${i}x${k}`) },
+        then: { escalate: true },
+      }));
+    expect(await refusal('routingpolicies', policy({ escalationRules: rules(501, 1) }))).toContain(
+      `spec.escalationRules: Too many: 501: must have at most ${POLICY_LIMITS.escalationRules} items`,
+    );
+    expect(await refusal('routingpolicies', policy({ escalationRules: rules(20, 101) }))).toContain(
+      'policy has more than 2000 keywords in its escalation rules; at most 2000 are allowed',
+    );
+    const pools = Array.from({ length: 6 }, (_, p) => ({
+      name: `p${p}`,
+      consultants: Array.from({ length: 1000 }, (_, c) => `c${c}`),
+    }));
+    expect(await refusal('routingpolicies', policy({ consultantPools: pools }))).toContain(
+      'policy has more than 5000 consultants in its pools; at most 5000 are allowed',
+    );
+    expect(
+      await refusal(
+        'routingpolicies',
+        policy({ escalationRules: rules(1, 1).map((r) => ({ ...r, name: 'n'.repeat(129) })) }),
+      ),
+    ).toContain('spec.escalationRules[0].name: Too long: may not be more than 128 bytes');
+    // At the bounds the API server and the loader both accept it.
+    const atBounds = policy({ escalationRules: rules(500, 4), consultantPools: pools.slice(0, 5) });
+    expect(() => resolvePolicy((atBounds as { spec: object }).spec)).not.toThrow();
+    await create('routingpolicies', atBounds);
   });
 
   it('refuses unknown RoutingPolicy keys, and accepts the original rules once converted', async () => {

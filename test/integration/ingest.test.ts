@@ -224,6 +224,40 @@ describe('ingest', () => {
     expect(rows).toEqual([{ external_id: '1', subject: 'Login broken' }]);
   });
 
+  it('stopped by its signal, commits the batch in hand, reads no more, and records the run failed', async () => {
+    const file = path.join(dir, 'many.jsonl');
+    await writeFile(
+      file,
+      `${Array.from({ length: 50 }, (_, i) => JSON.stringify(good(i))).join('\n')}\n`,
+    );
+    const controller = new AbortController();
+    const stopped = await ingest(pool, fileSource(file), {
+      batchSize: 10,
+      signal: controller.signal,
+      // The signal comes while the second batch is being read.
+      onProgress: (stats) => {
+        if (stats.read === 10)
+          setImmediate(() => controller.abort(new Error('stopped by SIGTERM')));
+      },
+    });
+    expect(stopped.stopped).toBe('stopped by SIGTERM');
+    expect(stopped.read).toBeLessThan(50);
+    expect(stopped.stored).toBe(stopped.read);
+    expect(await count('inquiries')).toBe(stopped.read);
+    const { rows } = await pool.query<{ status: string; error: string }>(
+      'SELECT status, error FROM pipeline_runs',
+    );
+    expect(rows).toEqual([
+      { status: 'failed', error: `stopped by SIGTERM after ${stopped.read} records` },
+    ]);
+    const rest = await ingest(pool, fileSource(file), { batchSize: 10 });
+    expect([rest.read, rest.stored, rest.duplicates]).toEqual([
+      50,
+      50 - stopped.read,
+      stopped.read,
+    ]);
+  });
+
   it('fails clearly, and records the failed run, when the source cannot be read', async () => {
     await expect(ingest(pool, fileSource(path.join(dir, 'missing.jsonl')))).rejects.toThrow(
       /ingest from file:missing\.jsonl failed after 0 records: cannot read/,

@@ -4,130 +4,30 @@
  * a fast shutdown — the process never exits, no acknowledged inquiry is lost, nothing is stored
  * for a request that got an error; then SIGTERM under load — no request reset, exit code 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { inquiryText } from '../../lib/model/runtime.js';
 import { generateInquiries } from '../../pipelines/src/generate/inquiries.js';
 import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle } from '../../pipelines/src/train/train.js';
 import { startPostgres, startPostgresServer } from '../../scripts/testbed/postgres.js';
-import { freePorts, groupMembers, type Daemon } from '../../scripts/testbed/processes.js';
+import type { Daemon } from '../../scripts/testbed/processes.js';
 import { Run } from '../../scripts/testbed/runs.js';
+import {
+  postgresDaemon,
+  ROOT,
+  signalAndWait,
+  startServer,
+  storedTokens,
+  submit,
+  submitLoad,
+  type Outcome,
+  type ServerProcess,
+} from '../server-process.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const APP_NAME = 'inquiry-server';
-
-interface Outcome {
-  token: string;
-  status: number;
-  retryAfter?: string | null;
-  error?: string;
-}
-
-interface ServerProcess {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: () => string;
-}
-
-async function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const [port] = await freePorts(1);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'inference-server/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited at start:\n${output}`);
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`the server was not ready in 120 s:\n${output}`);
-    await sleep(250);
-  }
-  return { url, child, exited, output: () => output };
-}
-
-function inquiryFor(token: string): Record<string, string> {
-  return {
-    subject: 'Refund question',
-    body: `Fault probe ${token}: my invoice was charged twice, please refund it.`,
-    sender_email: 'fault.probe@example.com',
-  };
-}
-
-async function submit(url: string, token: string): Promise<Outcome> {
-  try {
-    const response = await fetch(`${url}/api/v1/inquiries/submit`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': token },
-      body: JSON.stringify(inquiryFor(token)),
-    });
-    await response.arrayBuffer();
-    return { token, status: response.status, retryAfter: response.headers.get('retry-after') };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return { token, status: 0, error: cause?.code ?? cause?.message ?? String(error) };
-  }
-}
-
-/** `workers` loops submitting distinct inquiries until `stop()`; every outcome is kept. */
-function submitLoad(
-  url: string,
-  workers: number,
-  prefix: string,
-): { outcomes: Outcome[]; stop: () => Promise<void> } {
-  const outcomes: Outcome[] = [];
-  let stopped = false;
-  const loops = Array.from({ length: workers }, async (_, worker) => {
-    for (let i = 0; !stopped; i++) {
-      const outcome = await submit(url, `${prefix}-${worker}-${i}`);
-      outcomes.push(outcome);
-      if (outcome.status !== 201) await sleep(50);
-    }
-  });
-  return {
-    outcomes,
-    stop: async () => {
-      stopped = true;
-      await Promise.all(loops);
-    },
-  };
-}
-
-async function storedTokens(url: string, prefix: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ body: string }>(
-      'SELECT body FROM inquiries WHERE body LIKE $1',
-      [`Fault probe ${prefix}-%`],
-    );
-    return rows.map((row) => /^Fault probe (\S+):/.exec(row.body)![1]!);
-  } finally {
-    await client.end();
-  }
-}
-
-async function signalAndWait(daemon: Daemon, signal: NodeJS.Signals, group: boolean) {
-  process.kill(group ? -daemon.pid : daemon.pid, signal);
-  while (groupMembers(daemon.pid).length > 0) await sleep(50);
-}
 
 async function terminateSessions(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -172,10 +72,7 @@ describe('inference server process: database faults and SIGTERM', () => {
     databaseUrl = await startPostgres(run);
     port = Number(new URL(databaseUrl).port);
     dataDir = path.join(run.dir, 'postgres');
-    const state = JSON.parse(await readFile(path.join(run.dir, 'state.json'), 'utf8')) as {
-      daemons: Daemon[];
-    };
-    daemon = state.daemons.find((d) => d.name === 'postgres')!;
+    daemon = await postgresDaemon(run);
     server = await startServer({
       DATABASE_URL: databaseUrl,
       MODEL_DIR: bundle,

@@ -11,6 +11,7 @@ import { buildPolicyPreviewWorkflow } from '../builders/workflows.js';
 import { names } from '../names.js';
 import type { InquiryPipeline, RoutingPolicy } from '../resources.js';
 import { PolicyError, resolvePolicy } from '../../../lib/routing/policy.js';
+import { policyFileSizeProblem } from '../../../lib/routing/policy-limits.js';
 import { buildPolicyConfigMap } from '../builders/serving.js';
 import type { Kube } from '../kube/kube.js';
 import { canonicalJson, setCondition } from './status.js';
@@ -80,6 +81,11 @@ export async function reconcileRoutingPolicy(
   let message = 'rendered into the ConfigMap the inference servers reload';
   try {
     resolvePolicy(policy.spec);
+    const size = policyFileSizeProblem(
+      Buffer.byteLength(stringify(policy.spec)),
+      'the ConfigMap it renders',
+    );
+    if (size !== undefined) throw new PolicyError(`routing policy refused: ${size}`);
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error;
     valid = false;

@@ -11,6 +11,11 @@ import type { Policy } from '../../../lib/routing/policy.js';
 import { routeInquiry } from '../../../lib/routing/route-inquiry.js';
 import { lockConsultantLoads, saveClassifications } from '../../../lib/store/classifications.js';
 
+/** Why the signal stopped a run (`stopped by SIGTERM`). */
+function stopReason(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+}
+
 export interface Shard {
   index: number;
   count: number;
@@ -33,6 +38,8 @@ export interface ClassifyBatchOptions {
   /** Stop after this many inquiries (default: until none is left). */
   limit?: number;
   onBatch?: (stats: ClassifyBatchStats) => void;
+  /** Once aborted, no new batch starts (the one in hand commits); the stats say `stopped`. */
+  signal?: AbortSignal;
 }
 
 export interface ClassifyBatchStats {
@@ -43,6 +50,8 @@ export interface ClassifyBatchStats {
   seconds: number;
   perSecond: number;
   modelVersion: string;
+  /** Why the run stopped before every inquiry was classified, when a signal stopped it. */
+  stopped?: string;
 }
 
 interface ClaimedRow {
@@ -78,6 +87,10 @@ export async function classifyBatch(
         ? batchSize
         : Math.min(batchSize, options.limit - stats.classified);
     if (wanted <= 0) break;
+    if (options.signal?.aborted) {
+      stats.stopped = stopReason(options.signal);
+      break;
+    }
     const client = await pool.connect();
     let claimed: ClaimedRow[];
     try {

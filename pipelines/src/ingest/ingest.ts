@@ -17,11 +17,22 @@ import {
 import { fieldText } from '../data/records.js';
 import type { Source, SourceRecord } from './sources.js';
 
+/** Why the signal stopped a run (`stopped by SIGTERM`). */
+function stopReason(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+}
+
 export interface IngestOptions {
   batchSize?: number;
   /** Columns holding human labels (head names), stored as feedback for training. */
   labelColumns?: string[];
   onProgress?: (stats: IngestStats) => void;
+  /**
+   * Once aborted, the records read so far are committed and no more are read; the run is
+   * recorded failed without a checkpoint (the next run reads them again; stored inquiries are
+   * not stored twice) and the stats say `stopped`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface IngestStats {
@@ -35,6 +46,8 @@ export interface IngestStats {
   durationSeconds: number;
   /** Where an incremental source resumes next time (S3: the newest object read). */
   checkpoint?: string;
+  /** Why the run stopped before the source was read to its end, when a signal stopped it. */
+  stopped?: string;
 }
 
 const FIELD_ALIASES: Record<string, string> = {
@@ -188,9 +201,21 @@ export async function ingest(
     for await (const item of source.records()) {
       consider(item);
       if (accepted.length + rejected.length >= batchSize) await flush();
+      if (options.signal?.aborted) {
+        stats.stopped = stopReason(options.signal);
+        break;
+      }
     }
     await flush();
     stats.durationSeconds = (Date.now() - started) / 1000;
+    if (stats.stopped) {
+      await finishRun(pool, runId, {
+        status: 'failed',
+        stats: { ...stats },
+        error: `${stats.stopped} after ${stats.read} records`,
+      });
+      return stats;
+    }
     const checkpoint = source.incremental?.checkpoint();
     if (checkpoint !== undefined) stats.checkpoint = checkpoint;
     await finishRun(pool, runId, { status: 'succeeded', stats: { ...stats } });
