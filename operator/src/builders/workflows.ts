@@ -21,6 +21,7 @@ import {
 import { LABELS, names, STEP_TEMPLATES } from '../names.js';
 import { ingestStepParts } from './ingest-source.js';
 import {
+  COMMON_PARAMETERS,
   JOB_PARAMETERS,
   MLFLOW_CREDENTIAL_KEYS,
   MLFLOW_CREDENTIALS_PARAMETER,
@@ -103,16 +104,12 @@ export function jobArguments(
     'min-online-accuracy': String(t.minOnlineAccuracy),
   };
   const credentials = spec.mlflow.credentialsSecretRef?.name;
-  const list = [
-    'image',
-    'database-secret',
-    'database-secret-key',
-    'mlflow-tracking-uri',
+  if (credentials) values[MLFLOW_CREDENTIALS_PARAMETER] = credentials;
+  return [
+    ...COMMON_PARAMETERS,
     ...(credentials ? [MLFLOW_CREDENTIALS_PARAMETER] : []),
     ...JOB_PARAMETERS[job],
-  ];
-  if (credentials) values[MLFLOW_CREDENTIALS_PARAMETER] = credentials;
-  return list.map((name) => ({ name, value: values[name]! }));
+  ].map((name) => ({ name, value: values[name]! }));
 }
 
 /** The job's one template: the ingest container, or a call of the shared job template. */
