@@ -381,7 +381,11 @@ class OperatorProcess {
     });
   }
 
-  static async start(kubeconfig: string, entry: string[]): Promise<OperatorProcess> {
+  static async start(
+    kubeconfig: string,
+    entry: string[],
+    extraEnv: Record<string, string> = {},
+  ): Promise<OperatorProcess> {
     const [port] = (await freePorts(1)) as [number];
     const spawnedAt = performance.now();
     const child = spawn(process.execPath, [...NODE_FLAGS, ...entry], {
@@ -394,6 +398,7 @@ class OperatorProcess {
         OPERATOR_PORT: String(port),
         OPERATOR_HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
+        ...extraEnv,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -1176,8 +1181,8 @@ async function waitDrained(operator: OperatorProcess, timeoutMs: number): Promis
 /**
  * Bursts of the baseline's operator and the current one in one run, alternating (baseline,
  * current, current, baseline) so that neither gets the quieter half of the machine. Each round
- * starts its operator, lets it finish resyncing the earlier rounds' pipelines (which it rewrites
- * in its own shape), then creates a fresh namespace's burst, and stops it.
+ * has its own namespace, watched alone by its own operator (WATCH_NAMESPACE), and deleted (and
+ * gone) before the next round starts, so no round pays for another's objects.
  */
 async function compareBursts(probe: Probe, cluster: Cluster, revision: string) {
   const baselineEntry = await operatorEntry(await checkout(revision));
@@ -1187,31 +1192,39 @@ async function compareBursts(probe: Probe, cluster: Cluster, revision: string) {
     ['current', probe.operatorEntry],
     ['baseline', baselineEntry],
   ] as const;
+  const core = probe.kc.makeApiClient(k8s.CoreV1Api);
   const rounds = [];
   for (const [i, [label, entry]] of order.entries()) {
-    const operator = await OperatorProcess.start(probe.env.kubeconfig, entry);
+    const namespace = `bench-burst-${i + 1}-${label}`;
+    const operator = await OperatorProcess.start(probe.env.kubeconfig, entry, {
+      WATCH_NAMESPACE: namespace,
+    });
     try {
       await operator.waitReady();
-      const quiet = await waitDrained(operator, 300_000);
-      log(`round ${i + 1}: ${label} operator ready (queue drained: ${quiet}); burst`);
-      const burst = await applyLatency(
-        probe,
-        cluster,
-        operator,
-        `bench-burst-${i + 1}-${label}`,
-        IN_FLIGHT,
-      );
+      log(`round ${i + 1}: ${label} operator ready; burst`);
+      const burst = await applyLatency(probe, cluster, operator, namespace, IN_FLIGHT);
       log(
         `round ${i + 1} ${label}: Ready p50 ${burst.ready.p50Ms} ms, p99 ${burst.ready.p99Ms} ms`,
       );
       rounds.push({
         round: i + 1,
         operator: label,
-        resyncDrained: quiet,
         ...burst,
         operatorMemory: operator.memory(),
         operatorWarnings: { count: operator.warningCount, first: operator.warnings },
       });
+      // Deleted while its operator runs: the ModelVersions' finalizer is the operator's.
+      await core.deleteNamespace({ name: namespace });
+      let gone = false;
+      const deadline = Date.now() + 240_000;
+      while (!gone && Date.now() < deadline) {
+        gone = await core.readNamespace({ name: namespace }).then(
+          () => false,
+          () => true,
+        );
+        if (!gone) await sleep(2000);
+      }
+      log(`round ${i + 1}: namespace ${namespace} ${gone ? 'deleted' : 'still terminating'}`);
     } finally {
       await operator.stop();
     }
@@ -1276,6 +1289,12 @@ try {
           readyP99Ms: r.ready.p99Ms,
           childrenP50Ms: r.childrenPresent.p50Ms,
           wallSeconds: r.wallSeconds,
+          cpuSeconds: Object.fromEntries(
+            Object.entries(r.cpu as Record<string, { cpuSeconds: number }>).map(([name, v]) => [
+              name,
+              v.cpuSeconds,
+            ]),
+          ),
           load: r.load,
         }));
     console.log(
