@@ -58,8 +58,19 @@ const WORKERS = Number(process.env.OPERATOR_WORKERS ?? CHART.workers);
 const GROUP = 'inquiries.mlops.io';
 const VERSION = 'v1alpha1';
 const API_VERSION = `${GROUP}/${VERSION}`;
-/** 3 WorkflowTemplates, 3 CronWorkflows and the Service exist before any model is promoted. */
-const CHILDREN_BEFORE_MODEL = 7;
+/**
+ * The 3 CronWorkflows and the Service exist before any model is promoted (operators before the
+ * shared step templates also wrote 3 WorkflowTemplates, not counted, so both compare).
+ */
+const CHILDREN_BEFORE_MODEL = 4;
+/**
+ * BENCH_BASELINE: a git revision whose operator is measured against the working tree's in the
+ * same run: bursts alternate baseline, current, current, baseline (fresh namespaces, one operator
+ * at a time), and the fleet phase is skipped.
+ */
+const BASELINE = process.env.BENCH_BASELINE;
+/** Whether the test bed runs pods: without a node, no inference Deployment becomes available. */
+let podsRun = false;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 const log = (message: string): void => void process.stderr.write(`[bench:operator] ${message}\n`);
@@ -75,6 +86,7 @@ interface Meta {
 interface Condition {
   type: string;
   status: string;
+  reason?: string;
 }
 interface Watched {
   metadata: Meta;
@@ -369,7 +381,11 @@ class OperatorProcess {
     });
   }
 
-  static async start(kubeconfig: string, entry: string[]): Promise<OperatorProcess> {
+  static async start(
+    kubeconfig: string,
+    entry: string[],
+    extraEnv: Record<string, string> = {},
+  ): Promise<OperatorProcess> {
     const [port] = (await freePorts(1)) as [number];
     const spawnedAt = performance.now();
     const child = spawn(process.execPath, [...NODE_FLAGS, ...entry], {
@@ -382,6 +398,7 @@ class OperatorProcess {
         OPERATOR_PORT: String(port),
         OPERATOR_HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
+        ...extraEnv,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -501,9 +518,18 @@ async function watchAll(
 const observed = (o: Watched) =>
   o.status?.observedGeneration !== undefined &&
   o.status.observedGeneration === o.metadata.generation;
+/**
+ * Ready=True; without a node, where no pod ever runs, Ready=False for the one reason left once the
+ * operator has done everything (DeploymentUnavailable: children applied, model promoted, routes
+ * set, only the pods missing).
+ */
 const ready = (o: Watched) =>
   observed(o) &&
-  (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  (o.status?.conditions ?? []).some(
+    (c) =>
+      c.type === 'Ready' &&
+      (c.status === 'True' || (!podsRun && c.reason === 'DeploymentUnavailable')),
+  );
 
 /** When each pipeline of a namespace got its children, an observed status, and Ready. */
 class PipelineTimes {
@@ -524,7 +550,6 @@ class PipelineTimes {
     };
     const argo = `/apis/argoproj.io/v1alpha1/namespaces/${namespace}`;
     this.stops.push(
-      await watchAll(kc, `${argo}/workflowtemplates`, child('WorkflowTemplate')),
       await watchAll(kc, `${argo}/cronworkflows`, child('CronWorkflow')),
       await watchAll(kc, `/api/v1/namespaces/${namespace}/services`, child('Service')),
       await watchAll(
@@ -905,7 +930,6 @@ async function fleet(probe: Probe, cluster: Cluster) {
     );
   }, 10_000);
   let readyMs: number, idleRss: number, complete: boolean, drained: boolean, waitedMs: number;
-  let idle: Samples | undefined;
   let cpuAfter: Record<string, number>, opsAfter: Samples, apiAfter: Samples, rssAtSync: number;
   let timeline: number[][];
   try {
@@ -914,24 +938,7 @@ async function fleet(probe: Probe, cluster: Cluster) {
     log(`operator ready in ${seconds(readyMs)} s (RSS ${idleRss} MB); waiting for the full sync`);
     complete = await until(synced, SYNC_TIMEOUT_MS, 50);
     // Then until the work queue is empty and nothing ran for a second: the sync's tail.
-    let before = -1;
-    drained = await until(
-      () => {
-        void operator.metrics().then(
-          (samples) => (idle = samples),
-          () => undefined,
-        );
-        const depth = idle?.get('inquiry_operator_queue_depth') ?? -1;
-        const total = [...(idle ?? new Map<string, number>())]
-          .filter(([key]) => key.startsWith('inquiry_operator_reconciles_total'))
-          .reduce((sum, [, value]) => sum + value, 0);
-        const quiet = depth === 0 && total === before;
-        before = total;
-        return quiet;
-      },
-      complete ? 120_000 : 0,
-      1000,
-    );
+    drained = complete && (await waitDrained(operator, 120_000));
     waitedMs = performance.now() - operator.spawnedAt;
     cpuAfter = cpuSnapshot(probe.env, operator.pid);
     [opsAfter, apiAfter] = await Promise.all([operator.metrics(), apiserverMetrics(probe.kc)]);
@@ -1098,19 +1105,21 @@ async function widenServiceRange(kc: k8s.KubeConfig): Promise<void> {
   }
 }
 
-/** The directory `compiled` builds into, removed at the end. */
-let compiledDir: string | undefined;
+/** Directories made for the run (compiled operators, the baseline's tree), removed at the end. */
+const scratchDirs: string[] = [];
 
 /**
- * The operator's command line after `node`. `compiled` builds the sources with tsc into a
- * temporary directory (never the repository's dist/) that resolves packages from ours.
+ * The operator's command line after `node`, for the sources under `sourceRoot` (the repository,
+ * or the baseline's tree). `compiled` builds them with tsc into a temporary directory (never the
+ * repository's dist/) that resolves packages from ours.
  */
-async function operatorEntry(): Promise<string[]> {
-  if (RUNTIME === 'tsx') return ['--import', 'tsx', 'operator/src/main.ts'];
+async function operatorEntry(sourceRoot = root): Promise<string[]> {
+  if (RUNTIME === 'tsx') return ['--import', 'tsx', path.join(sourceRoot, 'operator/src/main.ts')];
   if (RUNTIME !== 'compiled')
     throw new Error(`BENCH_OPERATOR_RUNTIME=${RUNTIME}: expected tsx or compiled`);
-  const outDir = (compiledDir = await mkdtemp(path.join(os.tmpdir(), 'inquiry-bench-operator-')));
-  log(`compiling the operator with tsc into ${outDir}`);
+  const outDir = await mkdtemp(path.join(os.tmpdir(), 'inquiry-bench-operator-'));
+  scratchDirs.push(outDir);
+  log(`compiling the operator of ${sourceRoot} with tsc into ${outDir}`);
   // tsc emits despite type errors elsewhere in the tree: its exit code is not the build's.
   spawnSync(
     process.execPath,
@@ -1121,17 +1130,106 @@ async function operatorEntry(): Promise<string[]> {
       '--outDir',
       outDir,
     ],
-    { cwd: root, stdio: 'ignore' },
+    { cwd: sourceRoot, stdio: 'ignore' },
   );
   const main = path.join(outDir, 'operator/src/main.js');
   if (!existsSync(main)) throw new Error(`tsc did not emit ${main}`);
   await symlink(path.join(root, 'node_modules'), path.join(outDir, 'node_modules'));
   // As in docker/operator.Dockerfile: the RoutingPolicy validation reads the CRD at run time.
   await mkdir(path.join(outDir, 'crds'), { recursive: true });
-  for (const file of await readdir(path.join(root, 'crds')))
+  for (const file of await readdir(path.join(sourceRoot, 'crds')))
     if (file.endsWith('.yaml'))
-      await copyFile(path.join(root, 'crds', file), path.join(outDir, 'crds', file));
+      await copyFile(path.join(sourceRoot, 'crds', file), path.join(outDir, 'crds', file));
   return [main];
+}
+
+/** The tree of a git revision (`git archive`), with our node_modules: the baseline's sources. */
+async function checkout(revision: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'inquiry-bench-baseline-'));
+  scratchDirs.push(dir);
+  execFileSync('sh', ['-c', `git archive "$1" | tar -x -C "$2"`, 'sh', revision, dir], {
+    cwd: root,
+  });
+  await symlink(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+/** Until the operator's queue is empty and no reconcile ran for a second (false at the timeout). */
+async function waitDrained(operator: OperatorProcess, timeoutMs: number): Promise<boolean> {
+  let before = -1;
+  let latest: Samples | undefined;
+  return until(
+    () => {
+      operator.assertRunning();
+      void operator.metrics().then(
+        (samples) => (latest = samples),
+        () => undefined,
+      );
+      const depth = latest?.get('inquiry_operator_queue_depth') ?? -1;
+      const total = [...(latest ?? new Map<string, number>())]
+        .filter(([key]) => key.startsWith('inquiry_operator_reconciles_total'))
+        .reduce((sum, [, value]) => sum + value, 0);
+      const quiet = depth === 0 && total === before;
+      before = total;
+      return quiet;
+    },
+    timeoutMs,
+    1000,
+  );
+}
+
+/**
+ * Bursts of the baseline's operator and the current one in one run, alternating (baseline,
+ * current, current, baseline) so that neither gets the quieter half of the machine. Each round
+ * has its own namespace, watched alone by its own operator (WATCH_NAMESPACE), and deleted (and
+ * gone) before the next round starts, so no round pays for another's objects.
+ */
+async function compareBursts(probe: Probe, cluster: Cluster, revision: string) {
+  const baselineEntry = await operatorEntry(await checkout(revision));
+  const order = [
+    ['baseline', baselineEntry],
+    ['current', probe.operatorEntry],
+    ['current', probe.operatorEntry],
+    ['baseline', baselineEntry],
+  ] as const;
+  const core = probe.kc.makeApiClient(k8s.CoreV1Api);
+  const rounds = [];
+  for (const [i, [label, entry]] of order.entries()) {
+    const namespace = `bench-burst-${i + 1}-${label}`;
+    const operator = await OperatorProcess.start(probe.env.kubeconfig, entry, {
+      WATCH_NAMESPACE: namespace,
+    });
+    try {
+      await operator.waitReady();
+      log(`round ${i + 1}: ${label} operator ready; burst`);
+      const burst = await applyLatency(probe, cluster, operator, namespace, IN_FLIGHT);
+      log(
+        `round ${i + 1} ${label}: Ready p50 ${burst.ready.p50Ms} ms, p99 ${burst.ready.p99Ms} ms`,
+      );
+      rounds.push({
+        round: i + 1,
+        operator: label,
+        ...burst,
+        operatorMemory: operator.memory(),
+        operatorWarnings: { count: operator.warningCount, first: operator.warnings },
+      });
+      // Deleted while its operator runs: the ModelVersions' finalizer is the operator's.
+      await core.deleteNamespace({ name: namespace });
+      let gone = false;
+      const deadline = Date.now() + 240_000;
+      while (!gone && Date.now() < deadline) {
+        gone = await core.readNamespace({ name: namespace }).then(
+          () => false,
+          () => true,
+        );
+        if (!gone) await sleep(2000);
+      }
+      log(`round ${i + 1}: namespace ${namespace} ${gone ? 'deleted' : 'still terminating'}`);
+    } finally {
+      await operator.stop();
+    }
+  }
+  return rounds;
 }
 
 /** The code measured: the operator is edited while benchmarks run. */
@@ -1164,48 +1262,84 @@ try {
       .filter(Boolean),
   };
 
-  const fleetRun = await fleet(probe, cluster);
-  const operator = fleetRun.operator;
-  log('apply latency: one at a time');
-  const sequential = await applyLatency(probe, cluster, operator, 'bench-apply-sequential', 1);
-  log(`apply latency: burst, ${IN_FLIGHT} in flight`);
-  const burst = await applyLatency(probe, cluster, operator, 'bench-apply-burst', IN_FLIGHT);
-  const memoryAfterAll = operator.memory();
+  podsRun = env.node;
+  const machine = () => ({
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    kubernetes,
+    podsRun,
+    operatorRuntime: RUNTIME,
+    ...code,
+    operatorNodeFlags: NODE_FLAGS,
+    operatorWorkers: WORKERS,
+    uptimeAtStart: uptime,
+    uptimeAtEnd: execFileSync('uptime', { encoding: 'utf8' }).trim(),
+  });
+  if (BASELINE) {
+    const baseline = git('rev-parse', '--short', BASELINE);
+    const rounds = await compareBursts(probe, cluster, BASELINE);
+    const summary = (label: string) =>
+      rounds
+        .filter((r) => r.operator === label)
+        .map((r) => ({
+          round: r.round,
+          readyP50Ms: r.ready.p50Ms,
+          readyP99Ms: r.ready.p99Ms,
+          childrenP50Ms: r.childrenPresent.p50Ms,
+          wallSeconds: r.wallSeconds,
+          cpuSeconds: Object.fromEntries(
+            Object.entries(r.cpu as Record<string, { cpuSeconds: number }>).map(([name, v]) => [
+              name,
+              v.cpuSeconds,
+            ]),
+          ),
+          load: r.load,
+        }));
+    console.log(
+      JSON.stringify({
+        bench: 'operator-burst-comparison',
+        machine: { ...machine(), baseline },
+        pipelinesPerBurst: APPLY_PIPELINES,
+        createsInFlight: IN_FLIGHT,
+        summary: { baseline: summary('baseline'), current: summary('current') },
+        rounds,
+      }),
+    );
+    process.exitCode = 0;
+  } else {
+    const fleetRun = await fleet(probe, cluster);
+    const operator = fleetRun.operator;
+    log('apply latency: one at a time');
+    const sequential = await applyLatency(probe, cluster, operator, 'bench-apply-sequential', 1);
+    log(`apply latency: burst, ${IN_FLIGHT} in flight`);
+    const burst = await applyLatency(probe, cluster, operator, 'bench-apply-burst', IN_FLIGHT);
+    const memoryAfterAll = operator.memory();
 
-  console.log(
-    JSON.stringify({
-      bench: 'operator-fleet',
-      machine: {
-        cpu: os.cpus()[0]?.model,
-        cores: os.cpus().length,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-        kubernetes,
-        operatorRuntime: RUNTIME,
-        ...code,
-        operatorNodeFlags: NODE_FLAGS,
-        operatorWorkers: WORKERS,
-        uptimeAtStart: uptime,
-        uptimeAtEnd: execFileSync('uptime', { encoding: 'utf8' }).trim(),
-      },
-      fleet: fleetRun.result,
-      applySequential: sequential,
-      applyBurst: burst,
-      operatorMemoryAtEnd: memoryAfterAll,
-      operatorWarnings: { count: operator.warningCount, first: operator.warnings },
-      targets: {
-        applyReadyP50Under200Ms: {
-          sequential: (sequential.ready.p50Ms ?? Infinity) < 200,
-          burst: (burst.ready.p50Ms ?? Infinity) < 200,
+    console.log(
+      JSON.stringify({
+        bench: 'operator-fleet',
+        machine: machine(),
+        fleet: fleetRun.result,
+        applySequential: sequential,
+        applyBurst: burst,
+        operatorMemoryAtEnd: memoryAfterAll,
+        operatorWarnings: { count: operator.warningCount, first: operator.warnings },
+        targets: {
+          applyReadyP50Under200Ms: {
+            sequential: (sequential.ready.p50Ms ?? Infinity) < 200,
+            burst: (burst.ready.p50Ms ?? Infinity) < 200,
+          },
+          fullSyncUnder60s:
+            fleetRun.result.fullSync.complete && fleetRun.result.fullSync.seconds < 60,
+          rssUnder250Mb: fleetRun.result.memory.peakMb < 250,
         },
-        fullSyncUnder60s:
-          fleetRun.result.fullSync.complete && fleetRun.result.fullSync.seconds < 60,
-        rssUnder250Mb: fleetRun.result.memory.peakMb < 250,
-      },
-    }),
-  );
+      }),
+    );
+  }
 } finally {
   for (const operator of operators) await operator.stop();
   await stopRun(env.runDir);
-  if (compiledDir) await rm(compiledDir, { recursive: true, force: true });
+  for (const dir of scratchDirs) await rm(dir, { recursive: true, force: true });
 }

@@ -89,12 +89,6 @@ const CHILDREN: Watched[] = [
     kind: 'RoleBinding',
   },
   { group: 'argoproj.io', version: 'v1alpha1', plural: 'cronworkflows', kind: 'CronWorkflow' },
-  {
-    group: 'argoproj.io',
-    version: 'v1alpha1',
-    plural: 'workflowtemplates',
-    kind: 'WorkflowTemplate',
-  },
   { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment' },
   { group: '', version: 'v1', plural: 'services', kind: 'Service' },
   { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' },

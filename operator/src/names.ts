@@ -20,8 +20,6 @@ export function dnsLabel(...parts: string[]): string {
 export const names = {
   inference: (pipeline: string) => dnsLabel(pipeline, 'inference'),
   canaryDeployment: (pipeline: string, version: string) => dnsLabel(pipeline, 'inference', version),
-  workflowTemplate: (pipeline: string, job: 'ingest' | 'classify' | 'retrain') =>
-    dnsLabel(pipeline, job),
   cronWorkflow: (pipeline: string, job: 'ingest' | 'classify' | 'retrain') =>
     dnsLabel(pipeline, job),
   policyConfigMap: (policy: string) => dnsLabel(policy, 'routing'),
@@ -54,3 +52,9 @@ export const FIELD_MANAGER = 'inquiry-operator';
  * which its own role allows for this name only (`bind` with resourceNames).
  */
 export const WORKFLOW_CLUSTER_ROLE = 'inquiry-platform-workflow';
+
+/**
+ * The ClusterWorkflowTemplate of the steps every pipeline's jobs share
+ * (builders/step-templates.ts), installed by the chart; the CronWorkflows reference it by name.
+ */
+export const STEP_TEMPLATES = 'inquiry-platform-steps';

@@ -13,6 +13,7 @@ import { request as httpsRequest } from 'node:https';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { apply } from './addons.js';
 import { progress, type Artifacts } from './build.js';
 import { pkiIn, createPki, type Pki } from './pki.js';
 import { freePorts, startDaemon, waitUntilReady, type Daemon } from './processes.js';
@@ -336,4 +337,24 @@ export async function startKubernetes(run: Run, artifacts: Artifacts): Promise<s
   );
   await waitForCrdsServed(cluster.kubeconfig, snapshot.crds, 60_000);
   return cluster.kubeconfig;
+}
+
+/**
+ * What the platform's chart installs cluster-wide for the operator's children, applied as the
+ * chart's files (server-side apply, so applying again is harmless): the Argo step templates every
+ * pipeline's CronWorkflows reference (charts/inquiry-platform/files/generated/workflow-steps.yaml).
+ * Applied after the upstream CRDs are served; a refusal by the ClusterWorkflowTemplate schema
+ * fails the start.
+ */
+export async function installChartClusterObjects(kubeconfig: string): Promise<void> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const file = new URL(
+    '../../charts/inquiry-platform/files/generated/workflow-steps.yaml',
+    import.meta.url,
+  );
+  const objects = parseAllDocuments(await readFile(file, 'utf8'))
+    .filter((doc) => doc.contents !== null)
+    .map((doc) => doc.toJS() as k8s.KubernetesObject & Record<string, unknown>);
+  await apply(kc, objects);
 }

@@ -5,7 +5,7 @@
  * per run.
  */
 import { ensureArtifacts, progress } from './build.js';
-import { startKubernetes } from './kubernetes.js';
+import { installChartClusterObjects, startKubernetes } from './kubernetes.js';
 import { startMlflow } from './mlflow.js';
 import { exposeToPods } from './in-cluster.js';
 import { nodeWanted, prepareNode, startNodeFor } from './node-hook.js';
@@ -42,6 +42,7 @@ export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
     const starts = [
       timed('Kubernetes', async () => {
         const kubeconfig = await startKubernetes(run, artifacts);
+        await installChartClusterObjects(kubeconfig);
         const network = node
           ? await timed('node', () => startNodeFor(run, kubeconfig, node.artifacts))
           : undefined;

@@ -22,8 +22,9 @@ import { buildDestinationRule, buildVirtualService } from '../../operator/src/tr
 import {
   buildCronWorkflow,
   buildPolicyPreviewWorkflow,
-  buildWorkflowTemplate,
 } from '../../operator/src/builders/workflows.js';
+import { buildStepTemplates } from '../../operator/src/builders/step-templates.js';
+import { STEP_TEMPLATES } from '../../operator/src/names.js';
 import { stringify } from 'yaml';
 import { testbed } from './testbed.js';
 
@@ -62,10 +63,18 @@ describe('built children against the real schemas', () => {
     const children: object[] = [
       ...buildServiceAccounts(owner),
       buildWorkflowRoleBinding(owner),
-      ...(['ingest', 'classify', 'retrain'] as const).flatMap((job) => [
-        buildWorkflowTemplate(owner, spec, job),
+      ...(['ingest', 'classify', 'retrain'] as const).map((job) =>
         buildCronWorkflow(owner, spec, job),
-      ]),
+      ),
+      // With MLflow credentials: the classify job calls the other variant.
+      buildCronWorkflow(
+        { ...owner, metadata: { ...owner.metadata, name: 'with-mlflow-keys' } },
+        withDefaults({
+          ...spec,
+          mlflow: { ...spec.mlflow, credentialsSecretRef: { name: 'mlflow-keys' } },
+        }),
+        'classify',
+      ),
       buildInferenceDeployment(owner, spec, {
         name: 'support-emea-v1',
         artifactUri: 'mlflow-artifacts:/1/abc/artifacts/bundle',
@@ -129,7 +138,7 @@ describe('built children against the real schemas', () => {
         { name: 'support-emea', spec },
       ),
       // The ingest step of the other sources: S3 with credentials, files on a claim.
-      buildWorkflowTemplate(
+      buildCronWorkflow(
         { ...owner, metadata: { ...owner.metadata, name: 'from-s3' } },
         withDefaults({
           ...example.spec,
@@ -143,7 +152,7 @@ describe('built children against the real schemas', () => {
         }),
         'ingest',
       ),
-      buildWorkflowTemplate(
+      buildCronWorkflow(
         { ...owner, metadata: { ...owner.metadata, name: 'from-claim' } },
         withDefaults({
           ...example.spec,
@@ -175,6 +184,9 @@ describe('built children against the real schemas', () => {
       'CronWorkflow',
       'CronWorkflow',
       'CronWorkflow',
+      'CronWorkflow',
+      'CronWorkflow',
+      'CronWorkflow',
       'Deployment',
       'Deployment',
       'DestinationRule',
@@ -187,12 +199,34 @@ describe('built children against the real schemas', () => {
       'VirtualService',
       'VirtualService',
       'Workflow',
-      'WorkflowTemplate',
-      'WorkflowTemplate',
-      'WorkflowTemplate',
-      'WorkflowTemplate',
-      'WorkflowTemplate',
     ]);
+
+    // Every step a CronWorkflow calls is in the test bed's ClusterWorkflowTemplate (the chart's
+    // file, applied at start), which is what the builder makes.
+    const served = (await kc.makeApiClient(k8s.CustomObjectsApi).getClusterCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      plural: 'clusterworkflowtemplates',
+      name: STEP_TEMPLATES,
+    })) as ReturnType<typeof buildStepTemplates>;
+    expect(served.spec).toEqual(buildStepTemplates().spec);
+    const templates = new Set(served.spec.templates!.map((t) => t.name));
+    const called = children
+      .filter((child) => (child as k8s.KubernetesObject).kind === 'CronWorkflow')
+      .flatMap(
+        (cron) => (cron as ReturnType<typeof buildCronWorkflow>).spec.workflowSpec.templates!,
+      )
+      .flatMap((t) => (t.steps ?? []).flat())
+      .map((step) => step.templateRef!);
+    expect(called.map((ref) => ref.template).sort()).toEqual([
+      'classify',
+      'classify-mlflow-auth',
+      'retrain',
+    ]);
+    for (const ref of called) {
+      expect(ref).toMatchObject({ name: STEP_TEMPLATES, clusterScope: true });
+      expect(templates).toContain(ref.template);
+    }
   });
 
   it('is refused by the real schema when a field is wrong (the check can fail)', async () => {

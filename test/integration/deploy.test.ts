@@ -138,6 +138,7 @@ describe('deployment manifests', () => {
       const always = [
         'ClusterRole',
         'ClusterRoleBinding',
+        'ClusterWorkflowTemplate',
         'CustomResourceDefinition',
         'Deployment',
         'NetworkPolicy',

@@ -198,7 +198,15 @@ describe("the operator under the chart's RBAC only", () => {
             : undefined,
         60_000,
       );
-      // A job run (its status is Argo's to write; the operator reports it from the start).
+      // A job run as its CronWorkflow starts one (`argo submit --from cronwf/rbac-ingest`); its
+      // status is Argo's to write, the operator reports it from the start.
+      const ingest = (await custom.getNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: NAMESPACE,
+        plural: 'cronworkflows',
+        name: 'rbac-ingest',
+      })) as { spec: { workflowSpec: object } };
       await custom.createNamespacedCustomObject({
         group: 'argoproj.io',
         version: 'v1alpha1',
@@ -211,7 +219,7 @@ describe("the operator under the chart's RBAC only", () => {
             name: 'rbac-ingest-1',
             labels: { 'inquiries.mlops.io/pipeline': 'rbac', 'inquiries.mlops.io/job': 'ingest' },
           },
-          spec: { workflowTemplateRef: { name: 'rbac-ingest' } },
+          spec: ingest.spec.workflowSpec,
         },
       });
       await eventually('status.lastRuns', async () =>

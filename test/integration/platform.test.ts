@@ -97,6 +97,9 @@ withPlatform('the platform on the test bed node', () => {
       // Other test files run their own operators in their namespaces at the same time.
       '--set',
       `operator.watchNamespace=${NAMESPACE}`,
+      // The test bed installs the shared step templates for every test file (one per cluster).
+      '--set',
+      'workflowSteps.install=false',
     ]);
   }, 120_000);
 

@@ -6,7 +6,7 @@ import { DEFAULT_POLICY_FILE, POLICY_FILE } from './common.js';
 import { buildServiceAccounts, buildWorkflowRoleBinding } from './identity.js';
 import { PIPELINE_DEFAULTS, withDefaults } from './defaults.js';
 import { buildInferenceDeployment, inferenceNodeOptions } from './serving.js';
-import { buildCronWorkflow, buildWorkflowTemplate } from './workflows.js';
+import { buildCronWorkflow } from './workflows.js';
 import { OWNER } from '../../../test/fixtures.js';
 
 const owner = OWNER;
@@ -62,16 +62,7 @@ describe('names', () => {
 });
 
 describe('builders', () => {
-  it('fan classify-batch out over the shards and branch retraining on should-retrain', () => {
-    const classify = buildWorkflowTemplate(
-      owner,
-      { ...spec, classification: { ...spec.classification, shards: 4 } },
-      'classify',
-    );
-    expect(JSON.stringify(classify.spec.templates)).toContain('"withSequence":{"count":"4"}');
-    expect(JSON.stringify(classify.spec.templates)).toContain('{{inputs.parameters.shard}}/4');
-    const retrain = JSON.stringify(buildWorkflowTemplate(owner, spec, 'retrain').spec.templates);
-    expect(retrain).toContain('{{steps.should-retrain.outputs.parameters.decision}} == retrain');
+  it('schedule the three jobs, suspending ingestion without a source', () => {
     expect(buildCronWorkflow(owner, spec, 'ingest').spec.suspend).toBe(true);
     expect(buildCronWorkflow(owner, spec, 'retrain').spec.schedules).toEqual(['0 3 * * 0']);
   });
@@ -111,7 +102,8 @@ describe('builders', () => {
 
 describe('the ingest step', () => {
   const ingest = (source: NonNullable<Parameters<typeof withDefaults>[0]['ingestion']>['source']) =>
-    buildWorkflowTemplate(owner, withDefaults({ ...spec, ingestion: { source } }), 'ingest').spec;
+    buildCronWorkflow(owner, withDefaults({ ...spec, ingestion: { source } }), 'ingest').spec
+      .workflowSpec;
 
   it('reads an S3 prefix with credentials from the named Secret', () => {
     const template = ingest({
@@ -228,7 +220,7 @@ describe('the ingest step', () => {
     expect(inference(spec).serviceAccountName).toBe(inferenceAccount!.metadata!.name);
     expect(inferenceAccount!.automountServiceAccountToken).toBe(false);
     expect(inference(spec).automountServiceAccountToken).toBe(false);
-    expect(buildWorkflowTemplate(owner, spec, 'retrain').spec.serviceAccountName).toBe(
+    expect(buildCronWorkflow(owner, spec, 'retrain').spec.workflowSpec.serviceAccountName).toBe(
       workflowAccount!.metadata!.name,
     );
     const binding = buildWorkflowRoleBinding(owner);

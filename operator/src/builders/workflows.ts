@@ -1,37 +1,39 @@
 /**
- * The InquiryPipeline's Argo Workflows: a WorkflowTemplate per job (ingest; classify-batch fanned
- * out over shards; should-retrain → train → evaluate → register) and a CronWorkflow per
- * schedule. The steps are `inquiry-pipeline` commands of the platform image.
+ * The InquiryPipeline's Argo Workflows: a CronWorkflow per job (ingest; classify-batch fanned out
+ * over shards; should-retrain → train → evaluate → register), each carrying the small Workflow
+ * spec it starts: the pipeline's identity, volumes and limits, and one step. The classify and
+ * retrain steps are the shared templates of the ClusterWorkflowTemplate STEP_TEMPLATES
+ * (step-templates.ts), called with the pipeline's values as parameters; the ingest step, whose
+ * arguments, environment and volume depend on the source's type, is written out here. The steps
+ * are `inquiry-pipeline` commands of the platform image.
  */
-import type { V1EnvVar, V1VolumeMount } from '@kubernetes/client-node';
-import type { ArgoTemplate, CronWorkflow, Workflow, WorkflowTemplate } from '../types/children.js';
+import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { ArgoTemplate, CronWorkflow, Workflow } from '../types/children.js';
 import type { ResolvedPipelineSpec } from './defaults.js';
 import {
   childMetadata,
   containerSecurity,
   DEFAULT_IMAGE,
-  POLICY_DIR,
   podSecurity,
   policyFileOf,
   type Owner,
 } from './common.js';
-import { LABELS, names } from '../names.js';
+import { LABELS, names, STEP_TEMPLATES } from '../names.js';
 import { ingestStepParts } from './ingest-source.js';
+import {
+  COMMON_PARAMETERS,
+  JOB_PARAMETERS,
+  MLFLOW_CREDENTIAL_KEYS,
+  MLFLOW_CREDENTIALS_PARAMETER,
+  RETRY,
+  sharedTemplateName,
+  STEP_RESOURCES,
+  type SharedJob,
+} from './step-templates.js';
 
-type Job = 'ingest' | 'classify' | 'retrain';
+export type Job = 'ingest' | 'classify' | 'retrain';
 
-const RETRY = {
-  limit: 3,
-  retryPolicy: 'Always',
-  backoff: { duration: '30s', factor: 2, maxDuration: '15m' },
-};
-
-const RESOURCES = {
-  requests: { cpu: '250m', memory: '256Mi' },
-  limits: { cpu: '2', memory: '2Gi' },
-};
-
-function environment(owner: Owner, spec: ResolvedPipelineSpec) {
+function environment(spec: ResolvedPipelineSpec) {
   const env: V1EnvVar[] = [
     {
       name: 'DATABASE_URL',
@@ -44,11 +46,7 @@ function environment(owner: Owner, spec: ResolvedPipelineSpec) {
   ];
   const credentials = spec.mlflow.credentialsSecretRef?.name;
   if (credentials) {
-    for (const key of [
-      'MLFLOW_TRACKING_TOKEN',
-      'MLFLOW_TRACKING_USERNAME',
-      'MLFLOW_TRACKING_PASSWORD',
-    ]) {
+    for (const key of MLFLOW_CREDENTIAL_KEYS) {
       env.push({
         name: key,
         valueFrom: { secretKeyRef: { name: credentials, key, optional: true } },
@@ -58,26 +56,20 @@ function environment(owner: Owner, spec: ResolvedPipelineSpec) {
   return env;
 }
 
-const POLICY_MOUNT = { name: 'policy', mountPath: POLICY_DIR, readOnly: true };
-
 /** Every Workflow pod: /work shared by a pod's steps, and a writable /tmp (read-only root). */
-const SCRATCH_VOLUMES = [
+const SCRATCH_VOLUMES: V1Volume[] = [
   { name: 'work', emptyDir: {} },
   { name: 'tmp', emptyDir: {} },
 ];
 
-function container(
-  owner: Owner,
-  spec: ResolvedPipelineSpec,
-  args: string[],
-  mounts: V1VolumeMount[] = [],
-) {
+/** A step container written out in full (ingest, routing previews). */
+function container(spec: ResolvedPipelineSpec, args: string[], mounts: V1VolumeMount[] = []) {
   return {
     image: spec.image ?? DEFAULT_IMAGE,
     command: ['inquiry-pipeline'],
     args,
-    env: environment(owner, spec),
-    resources: RESOURCES,
+    env: environment(spec),
+    resources: STEP_RESOURCES,
     securityContext: containerSecurity,
     volumeMounts: [
       { name: 'work', mountPath: '/work' },
@@ -90,199 +82,90 @@ function container(
 export const modelName = (owner: Owner, spec: ResolvedPipelineSpec): string =>
   spec.mlflow.modelName ?? `${owner.metadata.name}-classifier`;
 
-function templates(
+/** The values a shared job template takes from this pipeline, by parameter name. */
+export function jobArguments(
   owner: Owner,
   spec: ResolvedPipelineSpec,
-  job: Job,
-): { entrypoint: string; templates: ArgoTemplate[] } {
-  switch (job) {
-    case 'ingest': {
-      const step = ingestStepParts(spec.ingestion.source);
-      const base = container(owner, spec, ['ingest', ...step.args], step.mounts);
-      return {
-        entrypoint: 'ingest',
-        templates: [
-          {
-            name: 'ingest',
-            retryStrategy: RETRY,
-            container: { ...base, env: [...base.env, ...step.env] },
-          },
-        ],
-      };
-    }
-    case 'classify':
-      return {
-        entrypoint: 'classify',
-        templates: [
-          {
-            // The shards, then the online accuracy of every serving version against the
-            // feedback received: the sample the canary analysis (online.accuracy) reads.
-            name: 'classify',
-            steps: [
-              [
-                {
-                  name: 'shard',
-                  template: 'classify-shard',
-                  arguments: { parameters: [{ name: 'shard', value: '{{item}}' }] },
-                  withSequence: { count: String(spec.classification.shards) },
-                },
-              ],
-              [{ name: 'evaluate-online', template: 'evaluate-online' }],
-            ],
-          },
-          {
-            name: 'evaluate-online',
-            retryStrategy: RETRY,
-            container: container(owner, spec, [
-              'evaluate-online',
-              '--pipeline',
-              owner.metadata.name,
-            ]),
-          },
-          {
-            name: 'classify-shard',
-            inputs: { parameters: [{ name: 'shard' }] },
-            retryStrategy: RETRY,
-            container: container(
-              owner,
-              spec,
-              [
-                'classify-batch',
-                '--model-name',
-                modelName(owner, spec),
-                '--alias',
-                'champion',
-                '--policy',
-                policyFileOf(spec),
-                '--shard',
-                `{{inputs.parameters.shard}}/${spec.classification.shards}`,
-              ],
-              spec.routingPolicyRef ? [POLICY_MOUNT] : [],
-            ),
-          },
-        ],
-      };
-    case 'retrain': {
-      const t = spec.retraining.triggers;
-      return {
-        entrypoint: 'retrain',
-        templates: [
-          {
-            name: 'retrain',
-            steps: [
-              [{ name: 'should-retrain', template: 'should-retrain' }],
-              [
-                {
-                  name: 'train-evaluate-register',
-                  template: 'train-evaluate-register',
-                  when: `{{steps.should-retrain.outputs.parameters.decision}} == ${RETRAIN}`,
-                },
-              ],
-            ],
-          },
-          {
-            // Exit 3 of should-retrain means "not needed"; any other failure fails the step (and
-            // is retried), never passes for a skip.
-            name: 'should-retrain',
-            retryStrategy: RETRY,
-            outputs: {
-              parameters: [{ name: 'decision', valueFrom: { path: DECISION_FILE } }],
-            },
-            script: {
-              ...(({ args: _args, ...rest }) => rest)(container(owner, spec, [])),
-              command: ['sh'],
-              source: shouldRetrainScript([
-                'inquiry-pipeline',
-                'should-retrain',
-                '--model-name',
-                modelName(owner, spec),
-                '--min-new-labels',
-                String(t.minNewLabels),
-                '--drift-threshold',
-                String(t.driftThreshold),
-                '--min-online-accuracy',
-                String(t.minOnlineAccuracy),
-              ]),
-            },
-          },
-          {
-            // One pod: the bundle and the report stay on its /work volume between the three steps.
-            name: 'train-evaluate-register',
-            retryStrategy: RETRY,
-            script: {
-              ...(({ args: _args, ...rest }) => rest)(container(owner, spec, [])),
-              command: ['sh'],
-              source: [
-                'set -eu',
-                // Evaluated on the examples held out of its own training (never trained on).
-                'inquiry-pipeline train --from-db --out /work/bundle --write-test /work/test.jsonl',
-                // Against the champion: exit 3 when the candidate is not better, and then
-                // nothing is registered (a first model, without a champion, always is).
-                'status=0',
-                `inquiry-pipeline evaluate --bundle /work/bundle --data /work/test.jsonl --out /work/report --champion-model ${modelName(owner, spec)} --require-better || status=$?`,
-                `if [ "$status" -eq ${NOT_BETTER_EXIT} ]; then echo 'the candidate does not beat the champion: not registered'; exit 0; fi`,
-                'if [ "$status" -ne 0 ]; then exit "$status"; fi',
-                `inquiry-pipeline register --bundle /work/bundle --evaluation /work/report --pipeline ${owner.metadata.name} --model-name ${modelName(owner, spec)} --namespace ${owner.metadata.namespace}`,
-              ].join('\n'),
-            },
-          },
-        ],
-      };
-    }
-  }
-}
-
-/** `should-retrain` and `evaluate --require-better`: exit 3 means "no" (pipelines/src/cli.ts). */
-const NO_RETRAIN_EXIT = 3;
-const NOT_BETTER_EXIT = 3;
-const RETRAIN = 'retrain';
-const DECISION_FILE = '/work/decision';
-
-/** Runs should-retrain and writes `retrain` or `skip` to DECISION_FILE; other exits fail. */
-export function shouldRetrainScript(command: string[]): string {
+  job: SharedJob,
+): { name: string; value: string }[] {
+  const t = spec.retraining.triggers;
+  const values: Record<string, string> = {
+    image: spec.image ?? DEFAULT_IMAGE,
+    'database-secret': spec.databaseSecretRef.name,
+    'database-secret-key': spec.databaseSecretRef.key,
+    'mlflow-tracking-uri': spec.mlflow.trackingUri,
+    pipeline: owner.metadata.name,
+    namespace: owner.metadata.namespace,
+    'model-name': modelName(owner, spec),
+    'policy-file': policyFileOf(spec),
+    shards: String(spec.classification.shards),
+    'min-new-labels': String(t.minNewLabels),
+    'drift-threshold': String(t.driftThreshold),
+    'min-online-accuracy': String(t.minOnlineAccuracy),
+  };
+  const credentials = spec.mlflow.credentialsSecretRef?.name;
+  if (credentials) values[MLFLOW_CREDENTIALS_PARAMETER] = credentials;
   return [
-    'set -u',
-    'status=0',
-    `${command.join(' ')} || status=$?`,
-    'case "$status" in',
-    `  0) echo ${RETRAIN} > ${DECISION_FILE} ;;`,
-    `  ${NO_RETRAIN_EXIT}) echo skip > ${DECISION_FILE} ;;`,
-    '  *) echo "should-retrain failed with exit status $status" >&2; exit "$status" ;;',
-    'esac',
-  ].join('\n');
+    ...COMMON_PARAMETERS,
+    ...(credentials ? [MLFLOW_CREDENTIALS_PARAMETER] : []),
+    ...JOB_PARAMETERS[job],
+  ].map((name) => ({ name, value: values[name]! }));
 }
 
-export function buildWorkflowTemplate(
-  owner: Owner,
-  spec: ResolvedPipelineSpec,
-  job: Job,
-): WorkflowTemplate {
-  const { entrypoint, templates: list } = templates(owner, spec, job);
+/** The job's one template: the ingest container, or a call of the shared job template. */
+function entryTemplate(owner: Owner, spec: ResolvedPipelineSpec, job: Job): ArgoTemplate {
+  if (job === 'ingest') {
+    const step = ingestStepParts(spec.ingestion.source);
+    const base = container(spec, ['ingest', ...step.args], step.mounts);
+    return {
+      name: 'ingest',
+      retryStrategy: RETRY,
+      container: { ...base, env: [...base.env, ...step.env] },
+    };
+  }
   return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'WorkflowTemplate',
-    metadata: childMetadata(owner, names.workflowTemplate(owner.metadata.name, job), `job-${job}`),
-    spec: {
-      entrypoint,
-      serviceAccountName: names.workflowServiceAccount(owner.metadata.name),
-      securityContext: podSecurity,
-      volumes: [
-        ...SCRATCH_VOLUMES,
-        ...(job === 'ingest' ? ingestStepParts(spec.ingestion.source).volumes : []),
-        ...(job === 'classify' && spec.routingPolicyRef
-          ? [
-              {
-                name: 'policy',
-                configMap: { name: names.policyConfigMap(spec.routingPolicyRef.name) },
-              },
-            ]
-          : []),
+    name: job,
+    steps: [
+      [
+        {
+          name: job,
+          templateRef: {
+            name: STEP_TEMPLATES,
+            template: sharedTemplateName(job, spec.mlflow.credentialsSecretRef !== undefined),
+            clusterScope: true,
+          },
+          arguments: { parameters: jobArguments(owner, spec, job) },
+        },
       ],
-      activeDeadlineSeconds: job === 'retrain' ? 6 * 3600 : 3600,
-      podGC: { strategy: 'OnPodSuccess' },
-      ttlStrategy: { secondsAfterSuccess: 7 * 24 * 3600, secondsAfterFailure: 14 * 24 * 3600 },
-      templates: list,
-    },
+    ],
+  };
+}
+
+function volumes(spec: ResolvedPipelineSpec, job: Job): V1Volume[] {
+  if (job === 'ingest')
+    return [...SCRATCH_VOLUMES, ...ingestStepParts(spec.ingestion.source).volumes];
+  if (job === 'retrain') return SCRATCH_VOLUMES;
+  // The shared classify step always mounts `policy`: the RoutingPolicy's ConfigMap, or nothing
+  // to read when the step uses the image's default policy file.
+  return [
+    ...SCRATCH_VOLUMES,
+    spec.routingPolicyRef
+      ? { name: 'policy', configMap: { name: names.policyConfigMap(spec.routingPolicyRef.name) } }
+      : { name: 'policy', emptyDir: {} },
+  ];
+}
+
+/** The Workflow a job's CronWorkflow starts. */
+export function jobWorkflowSpec(owner: Owner, spec: ResolvedPipelineSpec, job: Job) {
+  return {
+    entrypoint: job,
+    serviceAccountName: names.workflowServiceAccount(owner.metadata.name),
+    securityContext: podSecurity,
+    volumes: volumes(spec, job),
+    activeDeadlineSeconds: job === 'retrain' ? 6 * 3600 : 3600,
+    podGC: { strategy: 'OnPodSuccess' },
+    ttlStrategy: { secondsAfterSuccess: 7 * 24 * 3600, secondsAfterFailure: 14 * 24 * 3600 },
+    templates: [entryTemplate(owner, spec, job)],
   };
 }
 
@@ -314,9 +197,7 @@ export function buildCronWorkflow(
           [LABELS.job]: job,
         },
       },
-      workflowSpec: {
-        workflowTemplateRef: { name: names.workflowTemplate(owner.metadata.name, job) },
-      },
+      workflowSpec: jobWorkflowSpec(owner, spec, job),
     },
   };
 }
@@ -371,7 +252,7 @@ export function buildPolicyPreviewWorkflow(
               { name: 'preview', globalName: 'preview', valueFrom: { path: '/work/preview.json' } },
             ],
           },
-          container: container(policy, pipeline.spec, [
+          container: container(pipeline.spec, [
             'preview-routing',
             '--policy',
             '/work/policy.yaml',

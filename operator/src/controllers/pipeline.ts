@@ -13,7 +13,7 @@ import {
   buildInferenceDeployment,
   buildInferenceService,
 } from '../builders/serving.js';
-import { buildCronWorkflow, buildWorkflowTemplate } from '../builders/workflows.js';
+import { buildCronWorkflow } from '../builders/workflows.js';
 import { describeError } from '../kube/client.js';
 import type { Kube } from '../kube/kube.js';
 import type { OperatorMetrics } from '../metrics.js';
@@ -34,10 +34,9 @@ export function desiredChildren(
   const children: object[] = [
     ...buildServiceAccounts(owner),
     buildWorkflowRoleBinding(owner),
-    ...(['ingest', 'classify', 'retrain'] as const).flatMap((job) => [
-      buildWorkflowTemplate(owner, spec, job),
+    ...(['ingest', 'classify', 'retrain'] as const).map((job) =>
       buildCronWorkflow(owner, spec, job),
-    ]),
+    ),
     buildInferenceService(owner),
   ];
   if (stable?.artifactUri) {

@@ -14,9 +14,10 @@ interface Resource<ApiVersion extends string, Kind extends string, Spec> {
   spec: Spec;
 }
 
-export type WorkflowTemplate = Resource<
+/** The cluster-scoped WorkflowTemplate: the same spec upstream. */
+export type ClusterWorkflowTemplate = Resource<
   'argoproj.io/v1alpha1',
-  'WorkflowTemplate',
+  'ClusterWorkflowTemplate',
   WorkflowTemplateSpec
 >;
 /** A Workflow's spec is a WorkflowTemplate's (the same Go type upstream). */
