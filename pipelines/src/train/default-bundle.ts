@@ -2,12 +2,12 @@
  * The default model: trained on first use from generated inquiries plus the real, human-written
  * examples in data/real (category and sentiment), and cached, so `npm start` works on a fresh
  * machine with nothing downloaded. Every head is calibrated on a validation share that mixes
- * both. The cache key changes with the training recipe and the bytes of data/real, so a new
- * recipe or new data trains a new bundle.
+ * both. The cache key changes with the training recipe, the bytes of data/real and the training
+ * code, so a new recipe, new data or a changed trainer trains a new bundle.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../../lib/logger.js';
 import { MANIFEST_FILE } from '../../../lib/model/bundle.js';
@@ -41,14 +41,42 @@ export async function defaultModelData(): Promise<LabeledText[]> {
   return [...generated, ...(await readRealTrainingData())];
 }
 
-async function cacheKey(): Promise<string> {
+/**
+ * The code a default model comes from: the trainer, the generator and the tokenizer's runtime.
+ * Their source files (this module's own extension: `.ts` under tsx, `.js` when compiled) go into
+ * the cache key, so a changed trainer trains a new default model.
+ */
+const TRAINING_CODE_DIRS = [
+  import.meta.dirname,
+  path.resolve(import.meta.dirname, '..', 'generate'),
+  path.resolve(import.meta.dirname, '..', '..', '..', 'lib', 'model'),
+];
+
+export async function trainingCodeFiles(): Promise<string[]> {
+  const extension = path.extname(import.meta.filename);
+  const files: string[] = [];
+  for (const dir of TRAINING_CODE_DIRS) {
+    for (const name of (await readdir(dir)).sort()) {
+      if (name.endsWith(extension) && !name.includes('.test.')) files.push(path.join(dir, name));
+    }
+  }
+  return files;
+}
+
+/** A hash of the recipe, the bytes of data/real and the training code's source files. */
+export async function defaultModelCacheKey(
+  codeFiles: readonly string[] | undefined = undefined,
+): Promise<string> {
   const hash = createHash('sha256').update(JSON.stringify(RECIPE));
   for (const file of RECIPE.real) hash.update(await readFile(path.join(REAL_DATA_DIR, file)));
+  for (const file of codeFiles ?? (await trainingCodeFiles())) {
+    hash.update(path.basename(file)).update(await readFile(file));
+  }
   return hash.digest('hex').slice(0, 12);
 }
 
 export async function ensureDefaultBundle(cacheDir: string, logger: Logger): Promise<string> {
-  const key = await cacheKey();
+  const key = await defaultModelCacheKey();
   const dir = path.join(cacheDir, 'models', `default-${key}`);
   if (existsSync(path.join(dir, MANIFEST_FILE))) return dir;
   logger.info(

@@ -255,10 +255,16 @@ export interface OptimizerState {
   embeddingRows: Float32Array;
   headWeights: Float32Array[];
   headBiases: Float32Array[];
+  /** Per embedding row, its slot in `gradientBuffer` during a batch (-1: untouched). */
+  gradientSlots: Int32Array;
+  /** Scratch for a batch's embedding gradients, slot × dim; grows when a batch needs more. */
+  gradientBuffer: Float32Array;
 }
 
 export function createOptimizerState(shape: FastTextShape): OptimizerState {
   return {
+    gradientSlots: new Int32Array(shape.vocabSize + shape.buckets).fill(-1),
+    gradientBuffer: new Float32Array(1024 * shape.dim),
     embeddingRows: new Float32Array(shape.vocabSize + shape.buckets),
     headWeights: shape.classes.map((k) => new Float32Array(k * shape.dim)),
     headBiases: shape.classes.map((k) => new Float32Array(k)),
@@ -298,7 +304,10 @@ export function trainEpoch(
   const probabilities = classes.map((k) => new Float64Array(k));
   const weightGradients = weights.headWeights.map((w) => new Float32Array(w.length));
   const biasGradients = weights.headBiases.map((b) => new Float32Array(b.length));
-  const embeddingGradient = new Map<number, Float32Array>();
+  // The batch's embedding gradients: one dense slot per distinct row touched, in first-touch order.
+  const slotOf = state.gradientSlots;
+  const touched: number[] = [];
+  let slotGradients = state.gradientBuffer;
   let loss = 0;
   let lossTerms = 0;
 
@@ -308,15 +317,19 @@ export function trainEpoch(
       adagradStep(weights.headBiases[h]!, biasGradients[h]!, state.headBiases[h]!, rate);
     }
     const e = weights.embeddings;
-    for (const [row, gradient] of embeddingGradient) {
+    for (let slot = 0; slot < touched.length; slot++) {
+      const row = touched[slot]!;
+      const at = slot * dim;
       let squared = 0;
-      for (let d = 0; d < dim; d++) squared += gradient[d]! * gradient[d]!;
+      for (let d = 0; d < dim; d++) squared += slotGradients[at + d]! * slotGradients[at + d]!;
       state.embeddingRows[row]! += squared / dim;
       const step = rate / Math.sqrt(state.embeddingRows[row]! + EPSILON);
       const base = row * dim;
-      for (let d = 0; d < dim; d++) e[base + d]! -= step * gradient[d]!;
+      for (let d = 0; d < dim; d++) e[base + d]! -= step * slotGradients[at + d]!;
+      slotOf[row] = -1;
     }
-    embeddingGradient.clear();
+    slotGradients.fill(0, 0, touched.length * dim);
+    touched.length = 0;
   };
   for (let i = 0; i < examples.length; i++) {
     const { rows, labels } = examples[i]!;
@@ -344,11 +357,21 @@ export function trainEpoch(
       }
     }
     const share = 1 / rows.length;
+    for (let d = 0; d < dim; d++) docGradient[d]! *= share;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
-      let gradient = embeddingGradient.get(row);
-      if (!gradient) embeddingGradient.set(row, (gradient = new Float32Array(dim)));
-      for (let d = 0; d < dim; d++) gradient[d]! += docGradient[d]! * share;
+      let slot = slotOf[row]!;
+      if (slot < 0) {
+        slot = slotOf[row] = touched.length;
+        touched.push(row);
+        if ((slot + 1) * dim > slotGradients.length) {
+          const grown = new Float32Array(slotGradients.length * 2);
+          grown.set(slotGradients);
+          slotGradients = state.gradientBuffer = grown;
+        }
+      }
+      const at = slot * dim;
+      for (let d = 0; d < dim; d++) slotGradients[at + d]! += docGradient[d]!;
     }
     if ((i + 1) % options.batchSize === 0 || i + 1 === examples.length) {
       const progress = i / examples.length;
