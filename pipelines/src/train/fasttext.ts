@@ -17,8 +17,13 @@ export const TRIGRAM_OFFSET = 7_919;
 
 export interface FastTextShape {
   vocabSize: number;
-  /** Hashed rows shared by token n-grams and character n-grams. */
+  /** Hashed rows of token n-grams (bigrams, trigrams), after the vocabulary's rows. */
   buckets: number;
+  /**
+   * Hashed rows of character n-grams, after the token n-gram rows (0: none). They exist only in
+   * training: the export folds them into the token rows.
+   */
+  charBuckets: number;
   dim: number;
   /** Number of classes of each head, in head order. */
   classes: number[];
@@ -28,7 +33,7 @@ export interface FastTextShape {
 
 export interface FastTextWeights {
   shape: FastTextShape;
-  /** (vocabSize + buckets) × dim, row-major. */
+  /** (vocabSize + buckets + charBuckets) × dim, row-major. */
   embeddings: Float32Array;
   /** Per head: classes × dim, row-major. */
   headWeights: Float32Array[];
@@ -61,11 +66,13 @@ function fnv1a(text: string): number {
  */
 export function subwordRows(
   vocab: Record<string, number>,
-  shape: Pick<FastTextShape, 'vocabSize' | 'buckets'>,
+  shape: Pick<FastTextShape, 'vocabSize' | 'buckets' | 'charBuckets'>,
   range: CharNgrams,
 ): Int32Array[] {
   const rows: Int32Array[] = Array.from({ length: shape.vocabSize }, () => new Int32Array(0));
   if (!range) return rows;
+  if (shape.charBuckets < 1) throw new Error('character n-grams need charBuckets ≥ 1');
+  const first = shape.vocabSize + shape.buckets;
   const [min, max] = range;
   for (const [token, id] of Object.entries(vocab)) {
     if (/^\[[A-Z]+\]$/.test(token)) continue;
@@ -74,7 +81,7 @@ export function subwordRows(
     for (let n = min; n <= max; n++) {
       for (let start = 0; start + n <= chars.length; start++) {
         const gram = chars.slice(start, start + n).join('');
-        grams.push(shape.vocabSize + (fnv1a(gram) % shape.buckets));
+        grams.push(first + (fnv1a(gram) % shape.charBuckets));
       }
     }
     rows[id] = Int32Array.from(grams);
@@ -148,8 +155,12 @@ export class Random {
   }
 }
 
+/** Embedding rows of a shape: vocabulary, token n-gram buckets, character n-gram buckets. */
+export const totalRows = (shape: FastTextShape): number =>
+  shape.vocabSize + shape.buckets + shape.charBuckets;
+
 export function initWeights(shape: FastTextShape, random: Random): FastTextWeights {
-  const embeddings = new Float32Array((shape.vocabSize + shape.buckets) * shape.dim);
+  const embeddings = new Float32Array(totalRows(shape) * shape.dim);
   const scale = 1 / shape.dim;
   for (let i = 0; i < embeddings.length; i++) embeddings[i] = (random.float() * 2 - 1) * scale;
   return {
@@ -263,9 +274,9 @@ export interface OptimizerState {
 
 export function createOptimizerState(shape: FastTextShape): OptimizerState {
   return {
-    gradientSlots: new Int32Array(shape.vocabSize + shape.buckets).fill(-1),
+    gradientSlots: new Int32Array(totalRows(shape)).fill(-1),
     gradientBuffer: new Float32Array(1024 * shape.dim),
-    embeddingRows: new Float32Array(shape.vocabSize + shape.buckets),
+    embeddingRows: new Float32Array(totalRows(shape)),
     headWeights: shape.classes.map((k) => new Float32Array(k * shape.dim)),
     headBiases: shape.classes.map((k) => new Float32Array(k)),
   };
