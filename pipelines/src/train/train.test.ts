@@ -47,6 +47,8 @@ const small: TrainOptions = {
   vocabSize: 500,
   minWordFrequency: 1,
   buckets: 2048,
+  charBuckets: 4096,
+  charNgrams: null,
   dim: 16,
   maxEpochs: 10,
 };
