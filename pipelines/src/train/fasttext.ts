@@ -17,8 +17,13 @@ export const TRIGRAM_OFFSET = 7_919;
 
 export interface FastTextShape {
   vocabSize: number;
-  /** Hashed rows shared by token n-grams and character n-grams. */
+  /** Hashed rows of token n-grams (bigrams, trigrams), after the vocabulary's rows. */
   buckets: number;
+  /**
+   * Hashed rows of character n-grams, after the token n-gram rows (0: none). They exist only in
+   * training: the export folds them into the token rows.
+   */
+  charBuckets: number;
   dim: number;
   /** Number of classes of each head, in head order. */
   classes: number[];
@@ -28,7 +33,7 @@ export interface FastTextShape {
 
 export interface FastTextWeights {
   shape: FastTextShape;
-  /** (vocabSize + buckets) × dim, row-major. */
+  /** (vocabSize + buckets + charBuckets) × dim, row-major. */
   embeddings: Float32Array;
   /** Per head: classes × dim, row-major. */
   headWeights: Float32Array[];
@@ -61,11 +66,13 @@ function fnv1a(text: string): number {
  */
 export function subwordRows(
   vocab: Record<string, number>,
-  shape: Pick<FastTextShape, 'vocabSize' | 'buckets'>,
+  shape: Pick<FastTextShape, 'vocabSize' | 'buckets' | 'charBuckets'>,
   range: CharNgrams,
 ): Int32Array[] {
   const rows: Int32Array[] = Array.from({ length: shape.vocabSize }, () => new Int32Array(0));
   if (!range) return rows;
+  if (shape.charBuckets < 1) throw new Error('character n-grams need charBuckets ≥ 1');
+  const first = shape.vocabSize + shape.buckets;
   const [min, max] = range;
   for (const [token, id] of Object.entries(vocab)) {
     if (/^\[[A-Z]+\]$/.test(token)) continue;
@@ -74,7 +81,7 @@ export function subwordRows(
     for (let n = min; n <= max; n++) {
       for (let start = 0; start + n <= chars.length; start++) {
         const gram = chars.slice(start, start + n).join('');
-        grams.push(shape.vocabSize + (fnv1a(gram) % shape.buckets));
+        grams.push(first + (fnv1a(gram) % shape.charBuckets));
       }
     }
     rows[id] = Int32Array.from(grams);
@@ -148,8 +155,12 @@ export class Random {
   }
 }
 
+/** Embedding rows of a shape: vocabulary, token n-gram buckets, character n-gram buckets. */
+export const totalRows = (shape: FastTextShape): number =>
+  shape.vocabSize + shape.buckets + shape.charBuckets;
+
 export function initWeights(shape: FastTextShape, random: Random): FastTextWeights {
-  const embeddings = new Float32Array((shape.vocabSize + shape.buckets) * shape.dim);
+  const embeddings = new Float32Array(totalRows(shape) * shape.dim);
   const scale = 1 / shape.dim;
   for (let i = 0; i < embeddings.length; i++) embeddings[i] = (random.float() * 2 - 1) * scale;
   return {
@@ -255,11 +266,17 @@ export interface OptimizerState {
   embeddingRows: Float32Array;
   headWeights: Float32Array[];
   headBiases: Float32Array[];
+  /** Per embedding row, its slot in `gradientBuffer` during a batch (-1: untouched). */
+  gradientSlots: Int32Array;
+  /** Scratch for a batch's embedding gradients, slot × dim; grows when a batch needs more. */
+  gradientBuffer: Float32Array;
 }
 
 export function createOptimizerState(shape: FastTextShape): OptimizerState {
   return {
-    embeddingRows: new Float32Array(shape.vocabSize + shape.buckets),
+    gradientSlots: new Int32Array(totalRows(shape)).fill(-1),
+    gradientBuffer: new Float32Array(1024 * shape.dim),
+    embeddingRows: new Float32Array(totalRows(shape)),
     headWeights: shape.classes.map((k) => new Float32Array(k * shape.dim)),
     headBiases: shape.classes.map((k) => new Float32Array(k)),
   };
@@ -298,7 +315,10 @@ export function trainEpoch(
   const probabilities = classes.map((k) => new Float64Array(k));
   const weightGradients = weights.headWeights.map((w) => new Float32Array(w.length));
   const biasGradients = weights.headBiases.map((b) => new Float32Array(b.length));
-  const embeddingGradient = new Map<number, Float32Array>();
+  // The batch's embedding gradients: one dense slot per distinct row touched, in first-touch order.
+  const slotOf = state.gradientSlots;
+  const touched: number[] = [];
+  let slotGradients = state.gradientBuffer;
   let loss = 0;
   let lossTerms = 0;
 
@@ -308,15 +328,19 @@ export function trainEpoch(
       adagradStep(weights.headBiases[h]!, biasGradients[h]!, state.headBiases[h]!, rate);
     }
     const e = weights.embeddings;
-    for (const [row, gradient] of embeddingGradient) {
+    for (let slot = 0; slot < touched.length; slot++) {
+      const row = touched[slot]!;
+      const at = slot * dim;
       let squared = 0;
-      for (let d = 0; d < dim; d++) squared += gradient[d]! * gradient[d]!;
+      for (let d = 0; d < dim; d++) squared += slotGradients[at + d]! * slotGradients[at + d]!;
       state.embeddingRows[row]! += squared / dim;
       const step = rate / Math.sqrt(state.embeddingRows[row]! + EPSILON);
       const base = row * dim;
-      for (let d = 0; d < dim; d++) e[base + d]! -= step * gradient[d]!;
+      for (let d = 0; d < dim; d++) e[base + d]! -= step * slotGradients[at + d]!;
+      slotOf[row] = -1;
     }
-    embeddingGradient.clear();
+    slotGradients.fill(0, 0, touched.length * dim);
+    touched.length = 0;
   };
   for (let i = 0; i < examples.length; i++) {
     const { rows, labels } = examples[i]!;
@@ -344,11 +368,21 @@ export function trainEpoch(
       }
     }
     const share = 1 / rows.length;
+    for (let d = 0; d < dim; d++) docGradient[d]! *= share;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
-      let gradient = embeddingGradient.get(row);
-      if (!gradient) embeddingGradient.set(row, (gradient = new Float32Array(dim)));
-      for (let d = 0; d < dim; d++) gradient[d]! += docGradient[d]! * share;
+      let slot = slotOf[row]!;
+      if (slot < 0) {
+        slot = slotOf[row] = touched.length;
+        touched.push(row);
+        if ((slot + 1) * dim > slotGradients.length) {
+          const grown = new Float32Array(slotGradients.length * 2);
+          grown.set(slotGradients);
+          slotGradients = state.gradientBuffer = grown;
+        }
+      }
+      const at = slot * dim;
+      for (let d = 0; d < dim; d++) slotGradients[at + d]! += docGradient[d]!;
     }
     if ((i + 1) % options.batchSize === 0 || i + 1 === examples.length) {
       const progress = i / examples.length;

@@ -84,7 +84,8 @@ export function exportFastTextOnnx(
   subwords: readonly Int32Array[] = [],
 ): Uint8Array {
   const { vocabSize, buckets, dim, classes, wordNgrams } = weights.shape;
-  const folded = weights.embeddings.slice();
+  // Character n-gram rows are folded into the token rows and are not exported.
+  const folded = weights.embeddings.slice(0, (vocabSize + buckets) * dim);
   const featureCounts = new Float32Array(vocabSize).fill(1);
   subwords.forEach((grams, id) => {
     if (grams.length === 0) return;

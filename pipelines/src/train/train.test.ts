@@ -47,6 +47,8 @@ const small: TrainOptions = {
   vocabSize: 500,
   minWordFrequency: 1,
   buckets: 2048,
+  charBuckets: 4096,
+  charNgrams: null,
   dim: 16,
   maxEpochs: 10,
 };
@@ -170,7 +172,7 @@ describe('trainModel', () => {
 
   it('gives related tokens shared character n-gram rows, and special tokens none', () => {
     const vocab = { '[PAD]': 0, '[UNK]': 1, refunded: 2, refunding: 3, '##ing': 4, crash: 5 };
-    const shape = { vocabSize: 6, buckets: 1 << 16 };
+    const shape = { vocabSize: 6, buckets: 1 << 10, charBuckets: 1 << 16 };
     const rows = subwordRows(vocab, shape, [3, 4]);
     expect(rows[0]).toHaveLength(0);
     expect(rows[1]).toHaveLength(0);
@@ -180,7 +182,8 @@ describe('trainModel', () => {
     const shared = [...rows[2]!].filter((row) => rows[3]!.includes(row));
     expect(shared.length).toBeGreaterThanOrEqual(9); // <re, ref, efu, fun, und, <ref, refu, efun, fund
     expect([...rows[5]!].filter((row) => rows[2]!.includes(row))).toHaveLength(0);
-    for (const list of rows) for (const row of list) expect(row).toBeGreaterThanOrEqual(6);
+    // Character n-gram rows come after the vocabulary's and the token n-grams' rows.
+    for (const list of rows) for (const row of list) expect(row).toBeGreaterThanOrEqual(6 + 1024);
     expect(subwordRows(vocab, shape, null).every((list) => list.length === 0)).toBe(true);
   });
 

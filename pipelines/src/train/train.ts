@@ -72,7 +72,10 @@ export interface TrainOptions extends Hyperparameters {
   validationSet?: LabeledText[];
   vocabSize: number;
   minWordFrequency: number;
+  /** Hashed rows for token n-grams (exported with the model). */
   buckets: number;
+  /** Hashed rows for character n-grams (training only: the export folds them into tokens). */
+  charBuckets: number;
   /** Stop after this many epochs without a better validation score. */
   patience: number;
   maxLength: number;
@@ -94,9 +97,10 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   vocabSize: 16_000,
   minWordFrequency: 2,
   buckets: 1 << 16,
-  dim: 48,
+  charBuckets: 1 << 18,
+  dim: 64,
   wordNgrams: 2,
-  charNgrams: null,
+  charNgrams: [3, 5],
   maxEpochs: 15,
   patience: 3,
   batchSize: 32,
@@ -263,6 +267,7 @@ function fit(
   const shape: FastTextShape = {
     vocabSize: Object.keys(context.vocab).length,
     buckets: base.buckets,
+    charBuckets: hyperparameters.charNgrams ? base.charBuckets : 0,
     dim: hyperparameters.dim,
     classes: context.classes,
     wordNgrams: hyperparameters.wordNgrams,
@@ -538,6 +543,7 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
       seed: options.seed,
       vocabSize: context.vocab ? Object.keys(context.vocab).length : 0,
       buckets: options.buckets,
+      charBuckets: hyperparameters.charNgrams ? options.charBuckets : 0,
       dim: hyperparameters.dim,
       wordNgrams: hyperparameters.wordNgrams,
       charNgrams: hyperparameters.charNgrams ? hyperparameters.charNgrams.join('-') : 'none',

@@ -1,0 +1,41 @@
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { defaultModelCacheKey, trainingCodeFiles } from './default-bundle.js';
+
+describe('the default model cache key', () => {
+  it('covers the trainer, the generator and the tokenizer runtime, not tests', async () => {
+    const names = (await trainingCodeFiles()).map((file) =>
+      path.relative(path.resolve(import.meta.dirname, '..', '..', '..'), file),
+    );
+    expect(names).toEqual(
+      expect.arrayContaining([
+        path.join('pipelines', 'src', 'train', 'fasttext.ts'),
+        path.join('pipelines', 'src', 'train', 'train.ts'),
+        path.join('pipelines', 'src', 'generate', 'inquiries.ts'),
+        path.join('lib', 'model', 'runtime.ts'),
+      ]),
+    );
+    expect(names.filter((name) => name.includes('.test.'))).toEqual([]);
+  });
+
+  it('changes when a byte of the training code changes', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cache-key-'));
+    try {
+      const files = await trainingCodeFiles();
+      const copies = await Promise.all(
+        files.map(async (file, i) => {
+          const copy = path.join(dir, `${i}-${path.basename(file)}`);
+          await copyFile(file, copy);
+          return copy;
+        }),
+      );
+      const before = await defaultModelCacheKey(copies);
+      expect(await defaultModelCacheKey(copies)).toBe(before);
+      await writeFile(copies[0]!, '// changed\n', { flag: 'a' });
+      expect(await defaultModelCacheKey(copies)).not.toBe(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
