@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -208,12 +208,28 @@ withPlatform('the platform on the test bed node', () => {
   }
 
   /** Trains a small model on generated data of `seed` with the CLI and registers it: its ModelVersion. */
-  async function registerModel(seed: number, rollout: Record<string, unknown>) {
+  async function registerModel(
+    seed: number,
+    rollout: Record<string, unknown>,
+    { scrambleCategories = false } = {},
+  ) {
     const data = path.join(work, `train-${seed}.jsonl`);
     const bundle = path.join(work, `bundle-${seed}`);
     expect(
       (await runCli(['generate', '--n', '1500', '--seed', String(seed), '--out', data])).code,
     ).toBe(0);
+    if (scrambleCategories) {
+      // A bad model, really trained: its category labels moved one row down, so it learns noise.
+      const rows = (await readFile(data, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, string>);
+      const moved = rows.map((row, i) => ({
+        ...row,
+        category: rows[(i + 1) % rows.length]!.category,
+      }));
+      await writeFile(data, `${moved.map((row) => JSON.stringify(row)).join('\n')}\n`);
+    }
     const trained = await runCli(['train', '--data', data, '--out', bundle, ...SMALL_MODEL_FLAGS]);
     expect(trained.code).toBe(0);
     const registered = await runCli(
@@ -443,40 +459,51 @@ withPlatform('the platform on the test bed node', () => {
     });
     expect(lastRun.phase).toBe('Succeeded');
   }, 420_000);
-  it('canaries a new model on real pods and promotes it on the online accuracy Argo logs to MLflow', async () => {
-    const candidate = await registerModel(8, {
-      strategy: 'Canary',
-      steps: [{ weight: 50, pause: '5s' }],
-      progressDeadline: '15m',
-      analysis: {
-        interval: '5s',
-        failureLimit: 1,
-        metrics: [
-          {
-            name: 'online-accuracy',
-            provider: 'mlflow',
-            metric: 'online.accuracy',
-            sampleMetric: 'online.samples',
-            minSamples: 10,
-            min: 0.5,
-          },
-        ],
-      },
-    });
+  const CANARY_ON_ONLINE_ACCURACY = {
+    strategy: 'Canary',
+    steps: [{ weight: 50, pause: '5s' }],
+    progressDeadline: '15m',
+    analysis: {
+      interval: '5s',
+      failureLimit: 1,
+      metrics: [
+        {
+          name: 'online-accuracy',
+          provider: 'mlflow',
+          metric: 'online.accuracy',
+          sampleMetric: 'online.samples',
+          minSamples: 10,
+          min: 0.5,
+        },
+      ],
+    },
+  };
+
+  const readVersion = async (name: string) =>
+    (await custom.getNamespacedCustomObject({ ...GROUP, plural: 'modelversions', name })) as {
+      status?: {
+        phase?: string;
+        canaryWeight?: number;
+        stepStartedAt?: string;
+        conditions?: Condition[];
+      };
+    };
+
+  /**
+   * Applies `candidate`; once its step is live on its own pods, sends reviewed traffic through
+   * the Service (kube-proxy spreads it over stable and candidate pods; Istio's weights are not
+   * enforced here) and runs the classify job, whose evaluate-online step logs each version's
+   * online accuracy to MLflow for the operator's analysis. The rollout's final status.
+   */
+  async function canaryOnReviewedTraffic(
+    candidate: Awaited<ReturnType<typeof registerModel>>,
+    seed: number,
+  ) {
     await custom.createNamespacedCustomObject({
       ...GROUP,
       plural: 'modelversions',
       body: candidate,
     });
-    const readVersion = async (name: string) =>
-      (await custom.getNamespacedCustomObject({ ...GROUP, plural: 'modelversions', name })) as {
-        status?: {
-          phase?: string;
-          canaryWeight?: number;
-          stepStartedAt?: string;
-          conditions?: Condition[];
-        };
-      };
     // The step's weight goes live (and its pause starts) only once the candidate's own pods are
     // available and the routes carry it.
     await eventually(
@@ -488,28 +515,27 @@ withPlatform('the platform on the test bed node', () => {
       throw new Error(`${(error as Error).message}; ${await podReport()}`, { cause: error });
     });
     const pods = await core.listNamespacedPod({ namespace: NAMESPACE });
-    const servingPods = pods.items.filter(
-      (pod) =>
-        pod.metadata?.labels?.app === `${PIPELINE}-inference` && pod.status?.phase === 'Running',
-    );
-    const tracks = servingPods.map((pod) => [
-      pod.metadata?.labels?.['inquiries.mlops.io/track'],
-      pod.metadata?.labels?.['inquiries.mlops.io/model-version'],
-    ]);
+    const tracks = pods.items
+      .filter(
+        (pod) =>
+          pod.metadata?.labels?.app === `${PIPELINE}-inference` && pod.status?.phase === 'Running',
+      )
+      .map((pod) => [
+        pod.metadata?.labels?.['inquiries.mlops.io/track'],
+        pod.metadata?.labels?.['inquiries.mlops.io/model-version'],
+      ]);
     expect(tracks).toContainEqual(['canary', candidate.metadata.name]);
     expect(tracks.map(([track]) => track)).toContain('stable');
 
-    // Traffic through the Service (kube-proxy spreads it over stable and candidate pods; Istio's
-    // weights are not enforced here), then a reviewer's labels as feedback.
     const { spec } = await core.readNamespacedService({
       name: `${PIPELINE}-inference`,
       namespace: NAMESPACE,
     });
     const api = `http://${spec!.clusterIP}/api/v1/inquiries`;
-    const traffic = path.join(work, 'traffic.jsonl');
-    expect((await runCli(['generate', '--n', '120', '--seed', '21', '--out', traffic])).code).toBe(
-      0,
-    );
+    const traffic = path.join(work, `traffic-${seed}.jsonl`);
+    expect(
+      (await runCli(['generate', '--n', '120', '--seed', String(seed), '--out', traffic])).code,
+    ).toBe(0);
     const lines = (await readFile(traffic, 'utf8'))
       .trim()
       .split('\n')
@@ -532,12 +558,10 @@ withPlatform('the platform on the test bed node', () => {
     }
     expect(versions.size).toBe(2);
 
-    // The classify job's evaluate-online step logs each version's online accuracy to MLflow;
-    // the operator's analysis reads it and promotes the candidate.
     const { status } = await runJob('classify');
     expect(status).toMatchObject({ phase: 'Succeeded' });
-    const promoted = await eventually(
-      'the candidate promoted',
+    return eventually(
+      'the rollout to end',
       async () => {
         const found = await readVersion(candidate.metadata.name);
         return ['Promoted', 'RolledBack', 'Failed'].includes(found.status?.phase ?? '')
@@ -546,12 +570,17 @@ withPlatform('the platform on the test bed node', () => {
       },
       300_000,
     );
-    expect(promoted.phase).toBe('Promoted');
-    const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
-    const model = candidate.spec.model as { version: string };
-    expect((await mlflow.versionByAlias(`${PIPELINE}-classifier`, 'champion'))?.version).toBe(
-      model.version,
-    );
+  }
+
+  const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
+  const champion = async () =>
+    (await mlflow.versionByAlias(`${PIPELINE}-classifier`, 'champion'))?.version;
+
+  it('canaries a new model on real pods and promotes it on the online accuracy Argo logs to MLflow', async () => {
+    const candidate = await registerModel(8, CANARY_ON_ONLINE_ACCURACY);
+    const ended = await canaryOnReviewedTraffic(candidate, 21);
+    expect(ended.phase).toBe('Promoted');
+    expect(await champion()).toBe((candidate.spec.model as { version: string }).version);
     const ready = await eventually(
       'the pipeline serving the candidate',
       async () => {
@@ -565,5 +594,22 @@ withPlatform('the platform on the test bed node', () => {
       300_000,
     );
     expect(ready.reason).toBe('Reconciled');
+  }, 900_000);
+
+  it('rolls back a bad model on the same evidence: the failing metric in status and an Event, champion untouched', async () => {
+    const before = await champion();
+    const candidate = await registerModel(9, CANARY_ON_ONLINE_ACCURACY, {
+      scrambleCategories: true,
+    });
+    const ended = await canaryOnReviewedTraffic(candidate, 22);
+    expect(ended.phase).toBe('RolledBack');
+    const reason = ended.conditions?.map((c) => c.message ?? '').join(' ') ?? '';
+    expect(reason).toMatch(/online-accuracy .* is below the minimum 0\.5/);
+    expect(await champion()).toBe(before);
+    const events = await core.listNamespacedEvent({
+      namespace: NAMESPACE,
+      fieldSelector: `involvedObject.name=${candidate.metadata.name}`,
+    });
+    expect(events.items.map((event) => event.reason)).toContain('RolledBack');
   }, 900_000);
 });
