@@ -7,19 +7,16 @@
  * the hash of the build context, so a changed checkout gets new tags and pods never run stale
  * code; older platform archives are deleted when a new set is written.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { progress } from './build.js';
+import { progress, runLong } from './build.js';
 import { buildContext, layOutRuntimeStage, stageConfig } from './dockerfile.js';
 import { writeImagesArchive, type ImageConfig } from './oci.js';
 import { baseLayer, cachedLayer, imagesDir, nodeLayer, type ImageArchive } from './node-images.js';
 
-const execFileAsync = promisify(execFile);
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export const PLATFORM_IMAGES = ['operator', 'inference-server', 'pipelines'] as const;
@@ -47,18 +44,6 @@ async function contextHash(root: string, files: string[]): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
-async function run(what: string, command: string, args: string[], cwd: string): Promise<void> {
-  try {
-    await execFileAsync(command, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(
-      `${what} failed (${command} ${args.join(' ')} in ${cwd}): ${`${stdout ?? ''}${stderr ?? ''}`.slice(-3000)}`,
-      { cause: error },
-    );
-  }
-}
-
 /** The production dependencies' layer (`/app/node_modules`), once per package-lock.json. */
 async function modulesLayer(root: string) {
   const lock = await readFile(path.join(root, 'package-lock.json'));
@@ -74,7 +59,7 @@ async function modulesLayer(root: string) {
       await cp(path.join(root, file), path.join(app, file));
     // What the Dockerfiles' `npm ci --omit=dev` installs; from the machine's npm cache when it
     // has the packages (it does after the checkout's own `npm ci`).
-    await run(
+    await runLong(
       "npm ci --omit=dev (the images' dependencies)",
       'npm',
       ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'],
@@ -111,7 +96,7 @@ export async function platformImages(
       await cp(path.join(root, file), path.join(built, file), { verbatimSymlinks: true });
     }
     await symlink(path.join(root, 'node_modules'), path.join(built, 'node_modules'));
-    await run("npm run build (the images' build stage)", 'npm', ['run', 'build'], built);
+    await runLong("npm run build (the images' build stage)", 'npm', ['run', 'build'], built);
     const [base, node, modules] = [await baseLayer(), await nodeLayer(), await modulesLayer(root)];
     const images: ImageConfig[] = [];
     const ownLayers: string[] = [];

@@ -377,12 +377,7 @@ withPlatform('the platform on the test bed node', () => {
       body: modelVersion,
     });
 
-    // Not Ready while no pod is available; Ready once the Deployment is Available.
-    const early = (await readPipeline()).status?.conditions?.find((c) => c.type === 'Ready');
-    if (early?.status === 'True') {
-      const deployments = await apps.listNamespacedDeployment({ namespace: NAMESPACE });
-      expect(deployments.items.some((d) => (d.status?.availableReplicas ?? 0) > 0)).toBe(true);
-    }
+    // Ready once the Deployment is Available (not before: operator-pipeline.test.ts).
     const ready = await eventually(
       'the pipeline Ready',
       async () => {
