@@ -33,11 +33,27 @@ function layersDir(): string {
   return path.join(imagesDir(), 'layers');
 }
 
-/** Packs `rootfs` once: the layer's tar is remembered next to a marker named after `key`. */
-export async function cachedLayer(
+/** Layers being made in this process: the images that share one wait for the same build. */
+const layersInFlight = new Map<string, Promise<Layer>>();
+
+/**
+ * Packs `rootfs` once: the layer's tar is remembered next to a marker named after `key`. Images
+ * built side by side that share a layer (the Debian base under every image) share its build:
+ * two builds into one staging folder remove each other's files.
+ */
+export function cachedLayer(
   key: string,
   makeRootfs: (dir: string) => Promise<void>,
 ): Promise<Layer> {
+  let layer = layersInFlight.get(key);
+  if (!layer) {
+    layer = makeLayer(key, makeRootfs).finally(() => layersInFlight.delete(key));
+    layersInFlight.set(key, layer);
+  }
+  return layer;
+}
+
+async function makeLayer(key: string, makeRootfs: (dir: string) => Promise<void>): Promise<Layer> {
   const marker = path.join(layersDir(), `${key}.json`);
   if (existsSync(marker)) {
     const layer = JSON.parse(await readFile(marker, 'utf8')) as Layer;

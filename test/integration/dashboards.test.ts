@@ -54,6 +54,7 @@ import {
 } from './dashboards-live.js';
 import {
   createTestDatabase,
+  deleteNamespaces,
   eventually,
   installPlatformCrds,
   registerModelWithAccuracy,
@@ -313,13 +314,10 @@ describe('dashboards and alerts on a live Prometheus', () => {
     for (const started of [server, operator]) {
       if (started?.child.exitCode === null) started.child.kill('SIGKILL');
     }
-    await kc
-      .makeApiClient(k8s.CoreV1Api)
-      .deleteNamespace({ name: NAMESPACE })
-      .catch(() => {});
+    await deleteNamespaces(kc, [NAMESPACE], { operatorStopped: true });
     await database?.drop().catch(() => {});
     if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  }, 240_000);
 
   it("scrapes the inference and operator pods with the labels the chart's monitors give, and only them", async () => {
     const { activeTargets, droppedTargets } = await prometheus.api.targets();

@@ -10,7 +10,13 @@ import { MlflowClient } from '../../lib/mlflow/client.js';
 import { Controller } from '../../operator/src/controller.js';
 import { createOperatorMetrics, type OperatorMetrics } from '../../operator/src/metrics.js';
 import { modelVersionObject, pipelineObject, quickCanary } from '../fixtures.js';
-import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
+import {
+  deleteNamespaces,
+  eventually,
+  installPlatformCrds,
+  registerModelWithAccuracy,
+  testbed,
+} from './testbed.js';
 
 const NAMESPACE = 'operator-canary';
 type Route = { destination: { subset: string }; weight: number };
@@ -145,8 +151,10 @@ describe('operator: ModelVersion canary', () => {
   });
 
   afterAll(async () => {
+    // Before the operator stops: it finalizes the namespace's ModelVersions.
+    await deleteNamespaces(kc, [NAMESPACE]);
     await controller.stop();
-  });
+  }, 240_000);
 
   it('promotes the first model at once, walks a good candidate through every step, and rolls a bad one back', async () => {
     await custom.createNamespacedCustomObject({

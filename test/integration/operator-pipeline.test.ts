@@ -11,7 +11,13 @@ import { ARGO_EXECUTOR_CLUSTER_ROLE } from '../../scripts/testbed/addons.js';
 import { BASE_IMAGE } from '../../scripts/testbed/node-images.js';
 import { createOperatorMetrics } from '../../operator/src/metrics.js';
 import { modelVersionObject, pipelineObject } from '../fixtures.js';
-import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
+import {
+  deleteNamespaces,
+  eventually,
+  installPlatformCrds,
+  registerModelWithAccuracy,
+  testbed,
+} from './testbed.js';
 
 const NAMESPACE = 'operator-pipeline';
 
@@ -59,8 +65,10 @@ describe('operator: InquiryPipeline', () => {
   });
 
   afterAll(async () => {
+    // Before the operator stops: it finalizes what the namespaces hold.
+    await deleteNamespaces(kc, [NAMESPACE, 'operator-pipeline-quota']);
     await controller.stop();
-  });
+  }, 240_000);
 
   it('creates, updates, restores and (through the garbage collector) removes the children', async () => {
     await createPipeline('support', { classification: { shards: 3 } });

@@ -20,7 +20,13 @@ import { WORKFLOW_CLUSTER_ROLE } from '../../operator/src/names.js';
 import { auditLogPath } from '../../scripts/testbed/kubernetes.js';
 import { KUBERNETES_VERSION } from '../../scripts/testbed/versions.js';
 import { modelVersionObject, quickCanary } from '../fixtures.js';
-import { eventually, installPlatformCrds, registerModelWithAccuracy, testbed } from './testbed.js';
+import {
+  deleteNamespaces,
+  eventually,
+  installPlatformCrds,
+  registerModelWithAccuracy,
+  testbed,
+} from './testbed.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OPERATOR_NAMESPACE = 'rbac-operator';
@@ -100,9 +106,11 @@ describe("the operator under the chart's RBAC only", () => {
   }
 
   afterAll(async () => {
+    // The tests' operators have stopped: on the node, what they created would run on.
+    await deleteNamespaces(kc, [NAMESPACE, OPERATOR_NAMESPACE], { operatorStopped: true });
     for (const object of rbac ?? [])
       if (!object.metadata?.namespace) await objects.delete(object).catch(() => {});
-  });
+  }, 240_000);
 
   const registered = (accuracy: number) => registerModelWithAccuracy(mlflow, modelName, accuracy);
 

@@ -160,11 +160,38 @@ withPlatform('the platform on the test bed node', () => {
   async function podReport(): Promise<string> {
     const deployments = await apps.listNamespacedDeployment({ namespace: NAMESPACE });
     const pods = await core.listNamespacedPod({ namespace: NAMESPACE });
-    return `deployments: ${JSON.stringify(
-      deployments.items.map((d) => ({ name: d.metadata?.name, status: d.status })),
-    ).slice(0, 3000)}; pods: ${JSON.stringify(
-      pods.items.map((pod) => ({ name: pod.metadata?.name, status: pod.status })),
-    ).slice(0, 5000)}`;
+    // What holds the node's CPU: a pod that cannot be scheduled names the others' requests.
+    const everywhere = await core.listPodForAllNamespaces();
+    const millicores = (cpu = '0') =>
+      cpu.endsWith('m') ? Number(cpu.slice(0, -1)) : Number(cpu) * 1000;
+    const requested = new Map<string, number>();
+    for (const pod of everywhere.items) {
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+      if (!pod.spec?.nodeName) continue;
+      const cpu = [...(pod.spec.containers ?? [])].reduce(
+        (sum, c) => sum + millicores(c.resources?.requests?.cpu),
+        0,
+      );
+      const key = pod.metadata!.namespace!;
+      requested.set(key, (requested.get(key) ?? 0) + cpu);
+    }
+    const brief = pods.items.map((pod) => ({
+      name: pod.metadata?.name,
+      phase: pod.status?.phase,
+      why: [
+        ...(pod.status?.conditions ?? []).filter((c) => c.status !== 'True' && c.message),
+        ...(pod.status?.containerStatuses ?? []).map((c) => c.state?.waiting),
+      ]
+        .filter(Boolean)
+        .map((c) => `${c!.reason}: ${c!.message ?? ''}`),
+    }));
+    return `node CPU requests (m) by namespace: ${JSON.stringify(Object.fromEntries(requested))}; deployments: ${JSON.stringify(
+      deployments.items.map((d) => ({
+        name: d.metadata?.name,
+        replicas: d.status?.replicas,
+        available: d.status?.availableReplicas,
+      })),
+    )}; pods: ${JSON.stringify(brief).slice(0, 5000)}`;
   }
 
   /** Runs `script` with Node in a pod of the inference image; its log. */
@@ -352,7 +379,14 @@ withPlatform('the platform on the test bed node', () => {
       mlflow: { trackingUri: inCluster.mlflowUrl, modelName: `${PIPELINE}-classifier` },
       routingPolicyRef: { name: 'desk' },
       classification: { shards: 1 },
-      serving: { autoscaling: { enabled: false } },
+      // Two cores for everything the node runs: requests sized for a developer's node.
+      serving: {
+        autoscaling: { enabled: false },
+        resources: {
+          requests: { cpu: '100m', memory: '128Mi' },
+          limits: { cpu: '1', memory: '512Mi' },
+        },
+      },
       ingestion: {
         schedule: '30 1 * * *',
         source: {

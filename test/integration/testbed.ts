@@ -110,6 +110,65 @@ export async function installPlatformCrds(): Promise<void> {
 /** `train` flags for a small model that trains in seconds: the tests need a bundle, not quality. */
 export const SMALL_MODEL_FLAGS = ['--dim', '16', '--buckets', '4096', '--vocab-size', '4000'];
 
+/**
+ * Deletes test namespaces and waits until they are gone. On the node, what a suite leaves behind
+ * runs on: Deployments whose pods hold CPU requests, CronWorkflows that fire on the hour. The
+ * next suite's pods then cannot be scheduled. Call it before stopping the operator that
+ * finalizes the namespace's ModelVersions; a namespace that will not go is reported with what
+ * its status says remains. `operatorStopped`: no operator runs for the namespace any more, so
+ * its ModelVersions' finalizers are released as a user would release them.
+ */
+export async function deleteNamespaces(
+  kc: k8s.KubeConfig,
+  names: readonly string[],
+  options: { operatorStopped?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
+  const { operatorStopped = false, timeoutMs = 180_000 } = options;
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  await Promise.all(
+    names.map(async (name) => {
+      await core.deleteNamespace({ name }).catch((error: unknown) => {
+        if ((error as k8s.ApiException<unknown>).code !== 404) throw error;
+      });
+      if (operatorStopped) {
+        // What docs/deploy.md tells a user whose operator is gone: release the finalizers.
+        const group = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: name };
+        const list = (await custom
+          .listNamespacedCustomObject({ ...group, plural: 'modelversions' })
+          .catch(() => ({ items: [] }))) as { items: k8s.KubernetesObject[] };
+        for (const item of list.items)
+          await custom
+            .patchNamespacedCustomObject(
+              {
+                ...group,
+                plural: 'modelversions',
+                name: item.metadata!.name!,
+                body: { metadata: { finalizers: null } },
+              },
+              k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+            )
+            .catch(() => {});
+      }
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const left = await core.readNamespace({ name }).catch((error: unknown) => {
+          if ((error as k8s.ApiException<unknown>).code === 404) return undefined;
+          throw error;
+        });
+        if (!left) return;
+        if (Date.now() > deadline) {
+          const why = (left.status?.conditions ?? [])
+            .filter((c) => c.status === 'True')
+            .map((c) => `${c.type}: ${c.message}`);
+          throw new Error(`namespace ${name} not deleted after ${timeoutMs} ms: ${why.join('; ')}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }),
+  );
+}
+
 /** Polls `probe` until it returns a value (errors count as "not yet"); fails after `timeoutMs`. */
 export async function eventually<T>(
   what: string,
