@@ -156,6 +156,12 @@ export interface InquiryPipelineSpec {
        */
       minOnlineAccuracy?: number;
     };
+    /**
+     * How a model this pipeline's retraining registers reaches production: the spec.rollout of the ModelVersion the register step creates (same fields, checked by the ModelVersion schema when it is created). Default: that of the ModelVersion CRD.
+     */
+    rollout?: {
+      [k: string]: unknown | undefined;
+    };
   };
   /**
    * The inference Deployment.

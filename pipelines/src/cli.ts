@@ -23,6 +23,7 @@ import { installStepShutdown } from './cli/shutdown.js';
 import { MlflowClient } from '../../lib/mlflow/client.js';
 import { readManifest, validateManifest } from '../../lib/model/bundle.js';
 import { CHAMPION, downloadAliased, splitSource } from './registry/model-source.js';
+import { parseRollout } from './registry/register.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { ModelRuntime } from '../../lib/model/runtime.js';
 import {
@@ -73,6 +74,14 @@ function parseCharNgrams(value: string): CharNgrams {
 }
 
 /** `--format jsonl|csv` of the record files a command reads. */
+function rolloutArgument(value: string): Record<string, unknown> | undefined {
+  try {
+    return parseRollout(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
 function recordFormatOption(description: string): Option {
   return new Option('--format <format>', description).choices(['jsonl', 'csv']);
 }
@@ -399,6 +408,11 @@ program
   .requiredOption('--model-name <name>', 'MLflow registered model name')
   .option('--evaluation <dir>', 'evaluation report directory to attach')
   .option('--namespace <ns>', 'namespace of the ModelVersion resource')
+  .option(
+    '--rollout <json>',
+    "the ModelVersion's spec.rollout as JSON or YAML (empty or absent: the CRD's default)",
+    rolloutArgument,
+  )
   .action(
     async (options: {
       bundle: string;
@@ -406,6 +420,7 @@ program
       modelName: string;
       evaluation?: string;
       namespace?: string;
+      rollout?: Record<string, unknown>;
     }) => {
       process.stdout.write(await runRegister(options, logger));
     },

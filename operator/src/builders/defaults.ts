@@ -12,6 +12,8 @@ export interface ResolvedPipelineSpec extends InquiryPipelineSpec {
   retraining: {
     schedule: string;
     triggers: { minNewLabels: number; driftThreshold: number; minOnlineAccuracy: number };
+    /** The rollout registered models carry; absent: the ModelVersion CRD's default. */
+    rollout?: Record<string, unknown>;
   };
   serving: NonNullable<InquiryPipelineSpec['serving']> & { replicas: number };
 }
@@ -40,6 +42,7 @@ export function withDefaults(spec: InquiryPipelineSpec): ResolvedPipelineSpec {
     retraining: {
       schedule: spec.retraining?.schedule ?? d.retrainingSchedule,
       triggers: { ...d.triggers, ...spec.retraining?.triggers },
+      ...(spec.retraining?.rollout ? { rollout: spec.retraining.rollout } : {}),
     },
     serving: {
       ...spec.serving,

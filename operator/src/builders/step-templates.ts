@@ -51,6 +51,7 @@ export const JOB_PARAMETERS = {
     'min-new-labels',
     'drift-threshold',
     'min-online-accuracy',
+    'rollout',
   ],
 } as const satisfies Record<SharedJob, readonly string[]>;
 
@@ -155,7 +156,8 @@ export const TRAIN_EVALUATE_REGISTER_SCRIPT = [
   'inquiry-pipeline evaluate --bundle /work/bundle --data /work/test.jsonl --out /work/report --champion-model "$MODEL_NAME" --require-better || status=$?',
   `if [ "$status" -eq ${NOT_BETTER_EXIT} ]; then echo 'the candidate does not beat the champion: not registered'; exit 0; fi`,
   'if [ "$status" -ne 0 ]; then exit "$status"; fi',
-  'inquiry-pipeline register --bundle /work/bundle --evaluation /work/report --pipeline "$PIPELINE" --model-name "$MODEL_NAME" --namespace "$NAMESPACE"',
+  // The pipeline's retraining.rollout (empty: the ModelVersion CRD's default).
+  'inquiry-pipeline register --bundle /work/bundle --evaluation /work/report --pipeline "$PIPELINE" --model-name "$MODEL_NAME" --namespace "$NAMESPACE" --rollout "$ROLLOUT"',
 ];
 
 /** The templates of one variant (plain, or with MLflow credentials). */
@@ -244,7 +246,9 @@ function variant(mlflowAuth: boolean): ArgoTemplate[] {
           {
             name: 'train-evaluate-register',
             template: name('train-evaluate-register'),
-            arguments: { parameters: passOn([...common, 'pipeline', 'namespace', 'model-name']) },
+            arguments: {
+              parameters: passOn([...common, 'pipeline', 'namespace', 'model-name', 'rollout']),
+            },
             when: `{{steps.should-retrain.outputs.parameters.decision}} == ${RETRAIN}`,
           },
         ],
@@ -278,7 +282,9 @@ function variant(mlflowAuth: boolean): ArgoTemplate[] {
     },
     {
       name: name('train-evaluate-register'),
-      inputs: { parameters: parameters([...common, 'pipeline', 'namespace', 'model-name']) },
+      inputs: {
+        parameters: parameters([...common, 'pipeline', 'namespace', 'model-name', 'rollout']),
+      },
       retryStrategy: RETRY,
       script: script(
         mlflowAuth,
@@ -286,6 +292,7 @@ function variant(mlflowAuth: boolean): ArgoTemplate[] {
           ['MODEL_NAME', 'model-name'],
           ['PIPELINE', 'pipeline'],
           ['NAMESPACE', 'namespace'],
+          ['ROLLOUT', 'rollout'],
         ]),
         TRAIN_EVALUATE_REGISTER_SCRIPT,
       ),

@@ -153,7 +153,10 @@ describe('Workflow templates', () => {
         );
         const declared = jobTemplate.inputs!.parameters!.map((p) => p.name).sort();
         expect(Object.keys(jobInputs).sort()).toEqual(declared);
-        expect(Object.values(jobInputs).every((value) => value !== '')).toBe(true);
+        // Every value is given; only `rollout` may be empty (the ModelVersion CRD's default).
+        expect(
+          Object.entries(jobInputs).filter(([name, value]) => value === '' && name !== 'rollout'),
+        ).toEqual([]);
         // Every step inside passes what its own template declares, from the job's inputs.
         for (const step of jobTemplate.steps!.flat()) {
           const inner = sharedTemplate(step.template!);
@@ -303,6 +306,25 @@ describe('Workflow templates', () => {
       );
       expect(worse).toMatchObject({ status: 0, steps: ['train', 'evaluate'] });
       expect(broken).toMatchObject({ status: 1, steps: ['train', 'evaluate'] });
+    });
+
+    it("gives the registered ModelVersion the pipeline's retraining.rollout, else the CRD's default", async () => {
+      const rollout = {
+        strategy: 'Canary',
+        steps: [{ weight: 50, pause: '30s' }],
+        analysis: { metrics: [{ name: 'online-accuracy', provider: 'mlflow', min: 0.7 }] },
+      };
+      const withRollout = withDefaults({ ...spec, retraining: { rollout } });
+      const registerCall = async (s: typeof spec) => {
+        const step = resolve(s, 'retrain', 'train-evaluate-register');
+        const run = await runScript(step.template.script!.source!, {}, scriptEnv(step));
+        workDirs.push(run.work);
+        return run.calls.find((call) => call.startsWith('register '))!;
+      };
+      expect(await registerCall(withRollout)).toMatch(/ --rollout (.*)$/);
+      const given = / --rollout (.*)$/.exec(await registerCall(withRollout))![1]!;
+      expect(JSON.parse(given)).toEqual(rollout);
+      expect(await registerCall(spec)).toMatch(/ --rollout $/);
     });
   });
 });

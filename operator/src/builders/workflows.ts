@@ -102,6 +102,8 @@ export function jobArguments(
     'min-new-labels': String(t.minNewLabels),
     'drift-threshold': String(t.driftThreshold),
     'min-online-accuracy': String(t.minOnlineAccuracy),
+    // JSON for `register --rollout`; empty: the ModelVersion CRD's default rollout.
+    rollout: spec.retraining.rollout ? JSON.stringify(spec.retraining.rollout) : '',
   };
   const credentials = spec.mlflow.credentialsSecretRef?.name;
   if (credentials) values[MLFLOW_CREDENTIALS_PARAMETER] = credentials;

@@ -95,6 +95,7 @@ export interface RegisterCommandOptions {
   modelName: string;
   evaluation?: string;
   namespace?: string;
+  rollout?: Record<string, unknown>;
 }
 
 export async function runRegister(
@@ -107,6 +108,7 @@ export async function runRegister(
     modelName: options.modelName,
     ...(options.evaluation ? { evaluationDir: options.evaluation } : {}),
     ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(options.rollout ? { rollout: options.rollout } : {}),
   });
   logger.info(
     { run: registration.runId, model: registration.modelName, version: registration.version },

@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import type { MlflowClient } from '../../../lib/mlflow/client.js';
 import { readManifest } from '../../../lib/model/bundle.js';
 import { CHALLENGER } from './model-source.js';
@@ -23,6 +24,8 @@ export interface RegisterOptions {
   /** Defaults to $GIT_REVISION, then `git rev-parse HEAD`. */
   gitRevision?: string;
   namespace?: string;
+  /** The ModelVersion's spec.rollout; absent: the CRD's default. */
+  rollout?: Record<string, unknown>;
 }
 
 export interface Registration {
@@ -44,6 +47,7 @@ export interface ModelVersionResource {
     pipeline: string;
     model: { name: string; version: string; runId: string };
     artifactUri: string;
+    rollout?: Record<string, unknown>;
   };
 }
 
@@ -54,6 +58,24 @@ export async function gitRevision(): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A ModelVersion's spec.rollout given as JSON or YAML text (the retrain Workflow passes its
+ * pipeline's retraining.rollout as JSON): an object, or undefined for empty text. Its fields are
+ * checked by the ModelVersion schema when the resource is created.
+ */
+export function parseRollout(text: string): Record<string, unknown> | undefined {
+  if (text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch (error) {
+    throw new Error(`the rollout is neither JSON nor YAML: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('the rollout must be an object, e.g. {"strategy":"Canary","steps":[…]}');
+  return value as Record<string, unknown>;
 }
 
 /** A DNS-1123 name for the ModelVersion resource: `<pipeline>-v<registry version>`. */
@@ -133,6 +155,7 @@ export async function registerBundle(
           pipeline: options.pipeline,
           model: { name: options.modelName, version: registered.version, runId: run.run_id },
           artifactUri: source,
+          ...(options.rollout ? { rollout: options.rollout } : {}),
         },
       },
     };
