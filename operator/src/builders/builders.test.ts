@@ -5,7 +5,12 @@ import { dnsLabel, names, WORKFLOW_CLUSTER_ROLE } from '../names.js';
 import { DEFAULT_POLICY_FILE, POLICY_FILE } from './common.js';
 import { buildServiceAccounts, buildWorkflowRoleBinding } from './identity.js';
 import { PIPELINE_DEFAULTS, withDefaults } from './defaults.js';
-import { buildInferenceDeployment, inferenceNodeOptions } from './serving.js';
+import {
+  buildInferenceDeployment,
+  canaryCapacity,
+  canaryReplicas,
+  inferenceNodeOptions,
+} from './serving.js';
 import { buildCronWorkflow } from './workflows.js';
 import { OWNER } from '../../../test/fixtures.js';
 
@@ -97,6 +102,41 @@ describe('builders', () => {
     expect(inferenceNodeOptions('128Mi')).toBe('--max-old-space-size=64 --max-semi-space-size=8');
     expect(inferenceNodeOptions(undefined)).toBeUndefined();
     expect(inferenceNodeOptions('lots')).toBeUndefined();
+  });
+});
+
+describe("a candidate's replicas", () => {
+  const replicasOf = (s: typeof spec, weight: number, shadow = false) =>
+    buildInferenceDeployment(owner, s, {
+      name: 'support-emea-v2',
+      artifactUri: 'mlflow-artifacts:/1/r/artifacts/bundle',
+      subset: 'canary',
+      shadow,
+      weight,
+    }).spec!.replicas;
+  const four = withDefaults({ ...spec, serving: { replicas: 4 } });
+
+  it('follow its share of the requests: at least one, at most as many as stable', () => {
+    expect([0, 10, 25, 26, 50, 75, 100].map((weight) => replicasOf(four, weight))).toEqual([
+      1, 1, 1, 2, 2, 3, 4,
+    ]);
+    expect(replicasOf(four, 10, true)).toBe(4);
+    const autoscaled = withDefaults({
+      ...spec,
+      serving: { autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 9 } },
+    });
+    expect(replicasOf(autoscaled, 50)).toBe(2);
+  });
+
+  it('carry the weight they were sized for once available, so a step goes live with its pods', () => {
+    for (const s of [spec, four, withDefaults({ ...spec, serving: { replicas: 3 } })])
+      for (let weight = 0; weight <= 100; weight++)
+        expect(canaryCapacity(s, canaryReplicas(s, { weight }))).toBeGreaterThanOrEqual(
+          Math.max(1, weight),
+        );
+    expect([0, 1, 2, 3, 4, 5].map((available) => canaryCapacity(four, available))).toEqual([
+      0, 25, 50, 75, 100, 100,
+    ]);
   });
 });
 

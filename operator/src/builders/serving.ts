@@ -35,6 +35,39 @@ export interface ServedModel {
   subset: Subset;
   /** A Shadow rollout's candidate: receives mirrored traffic, classifies, stores nothing. */
   shadow?: boolean;
+  /** A canary's share of the requests (percent): its replicas follow it. */
+  weight?: number;
+}
+
+/** The replicas the stable track runs: the pipeline's, or its autoscaler's floor. */
+export function stableReplicas(spec: ResolvedPipelineSpec): number {
+  return spec.serving.autoscaling?.enabled
+    ? (spec.serving.autoscaling.minReplicas ?? 1)
+    : spec.serving.replicas;
+}
+
+/**
+ * A candidate's replicas follow its share of the requests: ⌈stable × weight %⌉, at least one
+ * (a step of weight 0 still answers its matched requests), at most the stable track's. A
+ * Shadow receives a mirror of every request: as many as stable.
+ */
+export function canaryReplicas(
+  spec: ResolvedPipelineSpec,
+  share: { weight: number } | 'shadow',
+): number {
+  const stable = Math.max(1, stableReplicas(spec));
+  if (share === 'shadow') return stable;
+  return Math.min(stable, Math.max(1, Math.ceil((stable * share.weight) / 100)));
+}
+
+/**
+ * The share (percent) `available` candidate pods carry beside the stable track: the inverse of
+ * `canaryReplicas`, so a step's weight goes live once the pods sized for it are available.
+ */
+export function canaryCapacity(spec: ResolvedPipelineSpec, available: number): number {
+  if (available <= 0) return 0;
+  const stable = Math.max(1, stableReplicas(spec));
+  return available >= stable ? 100 : Math.max(1, Math.floor((available * 100) / stable));
 }
 
 const PORT = 8080;
@@ -93,7 +126,7 @@ export function buildInferenceDeployment(
       ? spec.serving.autoscaling?.enabled
         ? undefined
         : spec.serving.replicas
-      : 1;
+      : canaryReplicas(spec, model.shadow ? 'shadow' : { weight: model.weight ?? 0 });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

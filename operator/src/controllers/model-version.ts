@@ -303,7 +303,10 @@ async function advanceRollout(
   async function carryOut(action: Action): Promise<void> {
     switch (action.type) {
       case 'deployCanary':
-        await kube.apply(canaryDeployment(pipeline, mv, resolved.artifactUri));
+        // Sized for the weight the decision asks for: its pods come up before it goes live.
+        await kube.apply(
+          canaryDeployment(pipeline, mv, resolved.artifactUri, decision.status.canaryWeight),
+        );
         return;
       case 'removeCanary':
         await kube.delete(canaryDeployment(pipeline, mv));
@@ -373,12 +376,14 @@ function canaryDeployment(
   pipeline: InquiryPipeline,
   mv: ModelVersion,
   artifactUri = mv.status?.artifactUri ?? '',
+  weight = mv.status?.canaryWeight ?? 0,
 ) {
   return buildInferenceDeployment(ownerOf(pipeline), withDefaults(pipeline.spec), {
     name: mv.metadata.name!,
     artifactUri,
     subset: 'canary',
     shadow: mv.spec.rollout?.strategy === 'Shadow',
+    weight,
   });
 }
 

@@ -12,6 +12,7 @@ import {
   buildAutoscaler,
   buildInferenceDeployment,
   buildInferenceService,
+  canaryCapacity,
 } from '../builders/serving.js';
 import { buildCronWorkflow } from '../builders/workflows.js';
 import { describeError } from '../kube/client.js';
@@ -137,12 +138,13 @@ export async function reconcilePipeline(
       ? { name: stableName!, artifactUri: stable.status?.artifactUri ?? stable.spec.artifactUri }
       : undefined,
   );
-  const routes = desiredRoutes(
-    name,
-    versions,
-    (candidate) =>
-      deps.requireAvailableCandidate === false ||
-      availableReplicas(names.canaryDeployment(name, candidate)) > 0,
+  const routes = desiredRoutes(name, versions, (candidate) =>
+    deps.requireAvailableCandidate === false
+      ? 100
+      : canaryCapacity(
+          withDefaults(pipeline.spec),
+          availableReplicas(names.canaryDeployment(name, candidate)),
+        ),
   );
   // The children are independent: applied at once, so a reconcile costs one round trip, not
   // one per child; the routes follow (they name the subsets of the Deployments). A child the

@@ -31,7 +31,8 @@ const atStep = (step: number, canaryWeight: number): ModelVersionStatus => ({
   currentStep: step,
   canaryWeight,
 });
-const available = () => true;
+/** The candidate's pods carry any weight. */
+const available = () => 100;
 
 describe('desiredRoutes', () => {
   it('sends everything to the stable version when nothing rolls out, and nothing before a first promotion', () => {
@@ -105,9 +106,17 @@ describe('desiredRoutes', () => {
 
   it('sends a candidate whose Deployment is not available nothing, matched requests included', () => {
     expect(
-      desiredRoutes(PIPELINE, [stable, version('v2', atStep(0, 0), abRollout)], () => false)
-        ?.traffic,
+      desiredRoutes(PIPELINE, [stable, version('v2', atStep(0, 0), abRollout)], () => 0)?.traffic,
     ).toEqual({ kind: 'stable' });
+  });
+
+  it('gives a step no more than the available pods carry, until the rest are available', () => {
+    const routes = (capacity: number) =>
+      desiredRoutes(PIPELINE, [stable, version('v2', atStep(1, 50))], () => capacity)?.traffic;
+    expect(routes(25)).toEqual({ kind: 'canary', candidate: 'v2', weight: 25 });
+    expect(routes(50)).toEqual({ kind: 'canary', candidate: 'v2', weight: 50 });
+    expect(routes(100)).toEqual({ kind: 'canary', candidate: 'v2', weight: 50 });
+    expect(routes(0)).toEqual({ kind: 'stable' });
   });
 
   it('sends a Shadow a mirror, never a match', () => {

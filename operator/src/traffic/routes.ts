@@ -91,23 +91,34 @@ export function requestedTraffic(v: Version): TrafficState {
 
 /**
  * The routes of `pipeline`: all to its stable version, or the share its active rollout asks for
- * once the candidate's Deployment is available (`candidateAvailable`). Undefined before the
- * first promotion (nothing to route to).
+ * as far as the candidate's available pods carry it. `candidateCapacity` gives the weight (0–100)
+ * they carry: 0 (no pod available yet) keeps every request, matched ones included, on stable; a
+ * step asking for more than its pods carry gets what they carry until the rest are available
+ * (the rollout's step starts only once its whole weight is live). Undefined before the first
+ * promotion (nothing to route to).
  */
 export function desiredRoutes(
   pipeline: string,
   versions: readonly Version[],
-  candidateAvailable: (candidate: string) => boolean,
+  candidateCapacity: (candidate: string) => number,
 ): Routes | undefined {
   const stable = stableVersion(pipeline, versions);
   if (!stable) return undefined;
   const rollout = activeRollout(pipeline, versions);
-  const traffic = rollout ? requestedTraffic(rollout) : STABLE_ONLY;
-  return {
-    stable: stable.metadata.name!,
-    traffic:
-      traffic.kind !== 'stable' && !candidateAvailable(traffic.candidate) ? STABLE_ONLY : traffic,
-  };
+  const requested = rollout ? requestedTraffic(rollout) : STABLE_ONLY;
+  return { stable: stable.metadata.name!, traffic: carried(requested, candidateCapacity) };
+}
+
+function carried(
+  traffic: TrafficState,
+  candidateCapacity: (candidate: string) => number,
+): TrafficState {
+  if (traffic.kind === 'stable') return traffic;
+  const capacity = candidateCapacity(traffic.candidate);
+  if (capacity <= 0) return STABLE_ONLY;
+  return traffic.kind === 'canary' && traffic.weight > capacity
+    ? { ...traffic, weight: capacity }
+    : traffic;
 }
 
 export function sameTraffic(a: TrafficState, b: TrafficState): boolean {
