@@ -1,12 +1,20 @@
 /**
- * The platform as a user installs and uses it, on the test bed's node: the chart installs the
- * operator (its image built from docker/operator.Dockerfile, two replicas, one leader); a
- * RoutingPolicy and an InquiryPipeline applied as objects; a model trained and registered with
- * the pipeline CLI serves from real pods (the inference image, its bundle fetched from MLflow by
- * the init container); the ingest job runs as an Argo Workflow from its CronWorkflow and stores
- * what its source holds. Nothing here writes what the platform produces: Workflow phases,
- * pipeline status and Deployment availability come from Argo, the operator and Kubernetes.
- * Runs when the test bed has a node (root; see docs/testbed.md).
+ * The platform's closed loop as a user installs and uses it, on the test bed's node: the chart
+ * installs the operator (its image built from docker/operator.Dockerfile, two replicas, one
+ * leader); a RoutingPolicy and an InquiryPipeline applied as objects; a first model, registered
+ * with the pipeline CLI, serves from real pods (the inference image, its bundle fetched from
+ * MLflow by the init container); the ingest job runs as an Argo Workflow from its CronWorkflow
+ * and stores what its source holds, and the classify job's shard pods classify it. Users'
+ * reviewed traffic then makes the retrain Workflow decide, train from the database, beat the
+ * champion and register a ModelVersion from its pod; that candidate is canaried on its own pods
+ * (replicas following its share), survives the deletion of the leading operator pod mid-step,
+ * and is promoted on the online accuracy Argo logs to MLflow; a bad model is rolled back. A
+ * timeline of the loop is printed at the end. Nothing here writes what the platform produces:
+ * Workflow phases, MLflow metrics, pipeline status and Deployment availability come from Argo,
+ * the pipeline steps, the operator and Kubernetes. Istio's data plane (Envoy) cannot run here:
+ * kube-proxy spreads requests over all pods of the Service, so weights are not enforced (the
+ * VirtualService is checked against Istio's schemas elsewhere). Runs when the test bed has a
+ * node (root; see docs/testbed.md).
  */
 import { execFile } from 'node:child_process';
 import http from 'node:http';
@@ -32,7 +40,62 @@ const PIPELINE = 'support';
 const GROUP = { group: 'inquiries.mlops.io', version: 'v1alpha1', namespace: NAMESPACE };
 const ARGO = { group: 'argoproj.io', version: 'v1alpha1', namespace: NAMESPACE };
 
+/** The canary's analysis: online accuracy that the classify job's evaluate-online logs to MLflow. */
+const ONLINE_ACCURACY = {
+  interval: '5s',
+  failureLimit: 1,
+  metrics: [
+    {
+      name: 'online-accuracy',
+      provider: 'mlflow',
+      metric: 'online.accuracy',
+      sampleMetric: 'online.samples',
+      minSamples: 10,
+      min: 0.5,
+    },
+  ],
+};
+
+/** A model registered by hand: one step. */
+const CANARY_ON_ONLINE_ACCURACY = {
+  strategy: 'Canary',
+  steps: [{ weight: 50, pause: '5s' }],
+  progressDeadline: '15m',
+  analysis: ONLINE_ACCURACY,
+};
+
+/**
+ * The pipeline's retraining.rollout, which the model its retrain Workflow registers carries: two
+ * steps, so the candidate's replicas grow with its share (1 then 2 beside 2 stable), and a
+ * short scale-down delay to watch the old pods go.
+ */
+const RETRAINED_ROLLOUT = {
+  strategy: 'Canary',
+  steps: [
+    { weight: 20, pause: '5s' },
+    { weight: 80, pause: '5s' },
+  ],
+  progressDeadline: '15m',
+  scaleDownDelay: '20s',
+  analysis: ONLINE_ACCURACY,
+};
+
 const withPlatform = testbed.images && testbed.inCluster ? describe : describe.skip;
+
+/** What Argo's controller writes of a Workflow (read, never written, here). */
+interface WorkflowStatus {
+  phase?: string;
+  message?: string;
+  nodes?: Record<
+    string,
+    {
+      displayName: string;
+      type: string;
+      phase: string;
+      outputs?: { parameters?: { name: string; value?: string }[] };
+    }
+  >;
+}
 
 interface Condition {
   type: string;
@@ -74,6 +137,12 @@ withPlatform('the platform on the test bed node', () => {
     return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
   };
 
+  /** Each step of the loop with its time since the suite started, printed at the end. */
+  const began = Date.now();
+  const timeline: string[] = [];
+  const mark = (what: string) =>
+    timeline.push(`${((Date.now() - began) / 1000).toFixed(1).padStart(7)} s  ${what}`);
+
   beforeAll(async () => {
     database = await createTestDatabase('platform');
     db = new pg.Pool({ connectionString: database.url, max: 2 });
@@ -81,6 +150,7 @@ withPlatform('the platform on the test bed node', () => {
     for (const name of [SYSTEM, NAMESPACE])
       await core.createNamespace({ body: { metadata: { name } } });
     const operator = imageOf('operator');
+    mark('helm install');
     await helm([
       'install',
       RELEASE,
@@ -101,9 +171,11 @@ withPlatform('the platform on the test bed node', () => {
       '--set',
       'workflowSteps.install=false',
     ]);
+    mark('helm install returned');
   }, 120_000);
 
   afterAll(async () => {
+    console.log(`the platform's loop on the node:\n${timeline.join('\n')}`);
     // The user's objects go first, while the operator runs to finalize its ModelVersions (an
     // operator uninstalled first leaves their finalizers, and the namespace, for ever).
     await core.deleteNamespace({ name: NAMESPACE }).catch(() => {});
@@ -238,22 +310,22 @@ withPlatform('the platform on the test bed node', () => {
   async function registerModel(
     seed: number,
     rollout: Record<string, unknown>,
-    { scrambleCategories = false } = {},
+    { scramble = [] as readonly ('category' | 'sentiment' | 'urgency')[] } = {},
   ) {
     const data = path.join(work, `train-${seed}.jsonl`);
     const bundle = path.join(work, `bundle-${seed}`);
     expect(
       (await runCli(['generate', '--n', '1500', '--seed', String(seed), '--out', data])).code,
     ).toBe(0);
-    if (scrambleCategories) {
-      // A bad model, really trained: its category labels moved one row down, so it learns noise.
+    if (scramble.length > 0) {
+      // A bad model, really trained: these labels moved one row down, so it learns noise.
       const rows = (await readFile(data, 'utf8'))
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line) as Record<string, string>);
       const moved = rows.map((row, i) => ({
         ...row,
-        category: rows[(i + 1) % rows.length]!.category,
+        ...Object.fromEntries(scramble.map((head) => [head, rows[(i + 1) % rows.length]![head]])),
       }));
       await writeFile(data, `${moved.map((row) => JSON.stringify(row)).join('\n')}\n`);
     }
@@ -313,7 +385,7 @@ withPlatform('the platform on the test bed node', () => {
           ...ARGO,
           plural: 'workflows',
           name,
-        })) as { status?: { phase?: string; message?: string } };
+        })) as { status?: WorkflowStatus };
         return ['Succeeded', 'Failed', 'Error'].includes(workflow.status?.phase ?? '')
           ? workflow.status
           : undefined;
@@ -351,6 +423,7 @@ withPlatform('the platform on the test bed node', () => {
       return lease?.spec?.holderIdentity;
     });
     expect(pods.items.map((pod) => pod.metadata?.name)).toContain(holder);
+    mark(`operator: 2 replicas available, ${holder} leads`);
   }, 240_000);
 
   it('serves the first model from real pods: Ready only once its Deployment is Available', async () => {
@@ -378,7 +451,14 @@ withPlatform('the platform on the test bed node', () => {
       image: images['inference-server'],
       mlflow: { trackingUri: inCluster.mlflowUrl, modelName: `${PIPELINE}-classifier` },
       routingPolicyRef: { name: 'desk' },
-      classification: { shards: 1 },
+      // The test starts each job itself (as `argo submit --from cronwf/…` does): schedules that
+      // do not fire while it runs.
+      classification: { shards: 2, schedule: '15 1 * * *' },
+      retraining: {
+        schedule: '45 1 * * *',
+        triggers: { minNewLabels: 100 },
+        rollout: RETRAINED_ROLLOUT,
+      },
       // Two cores for everything the node runs: requests sized for a developer's node.
       serving: {
         autoscaling: { enabled: false },
@@ -404,7 +484,12 @@ withPlatform('the platform on the test bed node', () => {
     });
 
     // A model trained and registered as a user would with the CLI, then applied.
-    const modelVersion = await registerModel(7, { strategy: 'Immediate' });
+    // A first model trained on shuffled labels (every head): what users' feedback will correct.
+    const modelVersion = await registerModel(
+      7,
+      { strategy: 'Immediate' },
+      { scramble: ['category', 'sentiment', 'urgency'] },
+    );
     await custom.createNamespacedCustomObject({
       ...GROUP,
       plural: 'modelversions',
@@ -425,6 +510,7 @@ withPlatform('the platform on the test bed node', () => {
       throw new Error(`${(error as Error).message}; ${await podReport()}`, { cause: error });
     });
     expect(ready.message).toContain(modelVersion.metadata.name);
+    mark(`pipeline Ready: ${modelVersion.metadata.name} available`);
     const deployments = await apps.listNamespacedDeployment({ namespace: NAMESPACE });
     const serving = deployments.items.filter((d) => (d.status?.availableReplicas ?? 0) > 0);
     expect(serving.length).toBeGreaterThan(0);
@@ -444,6 +530,7 @@ withPlatform('the platform on the test bed node', () => {
       ),
     ) as { status: number; body: { id: string; routing: { department: string } } };
     expect(answer.status).toBe(201);
+    mark('first answer to POST /api/v1/inquiries/submit, from a pod through cluster DNS');
     const stored = await db.query<{ id: string }>('SELECT id FROM inquiries WHERE id = $1', [
       answer.body.id,
     ]);
@@ -487,83 +574,59 @@ withPlatform('the platform on the test bed node', () => {
       return run?.name === name && run.phase === 'Succeeded' ? run : undefined;
     });
     expect(lastRun.phase).toBe('Succeeded');
-  }, 420_000);
-  const CANARY_ON_ONLINE_ACCURACY = {
-    strategy: 'Canary',
-    steps: [{ weight: 50, pause: '5s' }],
-    progressDeadline: '15m',
-    analysis: {
-      interval: '5s',
-      failureLimit: 1,
-      metrics: [
-        {
-          name: 'online-accuracy',
-          provider: 'mlflow',
-          metric: 'online.accuracy',
-          sampleMetric: 'online.samples',
-          minSamples: 10,
-          min: 0.5,
-        },
-      ],
-    },
-  };
+    mark('ingest Workflow stored 40 inquiries from the ConfigMap volume');
+
+    // The hourly classification, started now: its shards (pods) classify what ingestion stored.
+    const classified = await runJob('classify');
+    expect(classified.status).toMatchObject({ phase: 'Succeeded' });
+    // One node per shard (`shard(i:i)`; its pod attempts hang below it as `shard(i:i)(n)`).
+    const shards = Object.values(classified.status.nodes ?? {}).filter((node) =>
+      /^shard\(\d+:\d+\)$/.test(node.displayName),
+    );
+    expect(shards.map((node) => node.phase)).toEqual(['Succeeded', 'Succeeded']);
+    const unclassified = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM inquiries i
+        WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.inquiry_id = i.id)`,
+    );
+    expect(Number(unclassified.rows[0]!.n)).toBe(0);
+    mark('classify Workflow: 2 shard pods classified every stored inquiry');
+  }, 600_000);
+  const versionNames = async () =>
+    (
+      (await custom.listNamespacedCustomObject({ ...GROUP, plural: 'modelversions' })) as {
+        items: { metadata: { name: string } }[];
+      }
+    ).items.map((item) => item.metadata.name);
 
   const readVersion = async (name: string) =>
     (await custom.getNamespacedCustomObject({ ...GROUP, plural: 'modelversions', name })) as {
       status?: {
         phase?: string;
         canaryWeight?: number;
+        currentStep?: number;
         stepStartedAt?: string;
         conditions?: Condition[];
       };
     };
 
-  /**
-   * Applies `candidate`; once its step is live on its own pods, sends reviewed traffic through
-   * the Service (kube-proxy spreads it over stable and candidate pods; Istio's weights are not
-   * enforced here) and runs the classify job, whose evaluate-online step logs each version's
-   * online accuracy to MLflow for the operator's analysis. The rollout's final status.
-   */
-  async function canaryOnReviewedTraffic(
-    candidate: Awaited<ReturnType<typeof registerModel>>,
-    seed: number,
-  ) {
-    await custom.createNamespacedCustomObject({
-      ...GROUP,
-      plural: 'modelversions',
-      body: candidate,
-    });
-    // The step's weight goes live (and its pause starts) only once the candidate's own pods are
-    // available and the routes carry it.
-    await eventually(
-      "the candidate's first step live",
-      async () =>
-        (await readVersion(candidate.metadata.name)).status?.stepStartedAt ? true : undefined,
-      300_000,
-    ).catch(async (error: unknown) => {
-      throw new Error(`${(error as Error).message}; ${await podReport()}`, { cause: error });
-    });
-    const pods = await core.listNamespacedPod({ namespace: NAMESPACE });
-    const tracks = pods.items
-      .filter(
-        (pod) =>
-          pod.metadata?.labels?.app === `${PIPELINE}-inference` && pod.status?.phase === 'Running',
-      )
-      .map((pod) => [
-        pod.metadata?.labels?.['inquiries.mlops.io/track'],
-        pod.metadata?.labels?.['inquiries.mlops.io/model-version'],
-      ]);
-    expect(tracks).toContainEqual(['canary', candidate.metadata.name]);
-    expect(tracks.map(([track]) => track)).toContain('stable');
-
+  /** The Service's API as the host reaches it (kube-proxy's rules for its cluster IP). */
+  const serviceApi = async () => {
     const { spec } = await core.readNamespacedService({
       name: `${PIPELINE}-inference`,
       namespace: NAMESPACE,
     });
-    const api = `http://${spec!.clusterIP}/api/v1/inquiries`;
+    return `http://${spec!.clusterIP}/api/v1/inquiries`;
+  };
+
+  /**
+   * Users' traffic: `n` generated inquiries submitted through the Service, each reviewed with its
+   * true labels (every head) through the feedback API. The answers' model versions, counted.
+   */
+  async function reviewedTraffic(seed: number, n: number): Promise<Map<string, number>> {
+    const api = await serviceApi();
     const traffic = path.join(work, `traffic-${seed}.jsonl`);
     expect(
-      (await runCli(['generate', '--n', '120', '--seed', String(seed), '--out', traffic])).code,
+      (await runCli(['generate', '--n', String(n), '--seed', String(seed), '--out', traffic])).code,
     ).toBe(0);
     const lines = (await readFile(traffic, 'utf8'))
       .trim()
@@ -581,60 +644,201 @@ withPlatform('the platform on the test bed node', () => {
       versions.set(answer.model_version, (versions.get(answer.model_version) ?? 0) + 1);
       const feedback = await postJson(`${api}/${answer.id}/feedback`, {
         category: line.true_category,
+        sentiment: line.true_sentiment,
+        urgency: line.true_urgency,
         reviewer: 'qa',
       });
       expect(feedback.status).toBe(201);
     }
-    expect(versions.size).toBe(2);
+    return versions;
+  }
 
+  /** Waits until `name`'s first step is live: its own pods available and the routes carrying it. */
+  async function firstStepLive(name: string) {
+    await eventually(
+      `${name}'s first step live`,
+      async () => ((await readVersion(name)).status?.stepStartedAt ? true : undefined),
+      300_000,
+    ).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}; ${await podReport()}`, { cause: error });
+    });
+  }
+
+  /** The running inference pods, as [track, model version] pairs. */
+  async function servingTracks() {
+    const pods = await core.listNamespacedPod({ namespace: NAMESPACE });
+    return pods.items
+      .filter(
+        (pod) =>
+          pod.metadata?.labels?.app === `${PIPELINE}-inference` &&
+          pod.status?.phase === 'Running' &&
+          !pod.metadata.deletionTimestamp,
+      )
+      .map((pod) => [
+        pod.metadata?.labels?.['inquiries.mlops.io/track'],
+        pod.metadata?.labels?.['inquiries.mlops.io/model-version'],
+      ]);
+  }
+
+  /**
+   * With `name`'s first step live on its own pods, sends reviewed traffic through the Service
+   * (kube-proxy spreads it over stable and candidate pods; Istio's weights are not enforced
+   * here) and runs the classify job, whose evaluate-online step logs each version's online
+   * accuracy to MLflow for the operator's analysis. The rollout's final status.
+   */
+  async function analyseOnReviewedTraffic(name: string, seed: number) {
+    const versions = await reviewedTraffic(seed, 120);
+    expect(versions.size).toBe(2);
+    mark(`${name}: 120 reviewed requests, answered by both versions`);
     const { status } = await runJob('classify');
     expect(status).toMatchObject({ phase: 'Succeeded' });
-    return eventually(
-      'the rollout to end',
+    mark(`${name}: classify job (evaluate-online) done`);
+    const ended = await eventually(
+      `${name}'s rollout to end`,
       async () => {
-        const found = await readVersion(candidate.metadata.name);
+        const found = await readVersion(name);
         return ['Promoted', 'RolledBack', 'Failed'].includes(found.status?.phase ?? '')
           ? found.status
           : undefined;
       },
       300_000,
     );
+    mark(`${name}: ${ended.phase}`);
+    return ended;
   }
 
   const mlflow = new MlflowClient({ trackingUri: testbed.mlflowUrl });
-  const champion = async () =>
-    (await mlflow.versionByAlias(`${PIPELINE}-classifier`, 'champion'))?.version;
+  const aliased = async (alias: string) =>
+    (await mlflow.versionByAlias(`${PIPELINE}-classifier`, alias))?.version;
 
-  it('canaries a new model on real pods and promotes it on the online accuracy Argo logs to MLflow', async () => {
-    const candidate = await registerModel(8, CANARY_ON_ONLINE_ACCURACY);
-    const ended = await canaryOnReviewedTraffic(candidate, 21);
+  it('retrains from the feedback users give: the model its Workflow registers is canaried on real pods and promoted, surviving the loss of the leader', async () => {
+    const first = (await readPipeline()).status?.conditions?.find((c) => c.type === 'Ready');
+    const before = await versionNames();
+    // Reviewed traffic: the feedback should-retrain counts and train --from-db learns from.
+    await reviewedTraffic(31, 300);
+    mark('300 reviewed requests on the first model');
+    const retrain = await runJob('retrain');
+    expect(retrain.status).toMatchObject({ phase: 'Succeeded' });
+    const nodes = Object.values(retrain.status.nodes ?? {});
+    const decisions = nodes
+      .filter((node) => node.displayName.startsWith('should-retrain'))
+      .flatMap((node) => node.outputs?.parameters ?? [])
+      .filter((parameter) => parameter.name === 'decision');
+    expect(decisions.map((parameter) => parameter.value)).toContain('retrain');
+    expect(nodes.find((node) => node.displayName === 'train-evaluate-register')?.phase).toBe(
+      'Succeeded',
+    );
+    mark('retrain Workflow: decided, trained, beat the champion, registered');
+
+    // The ModelVersion the register step created from its pod, with the pipeline's rollout.
+    const created = await eventually('the ModelVersion the retrain Workflow created', async () => {
+      const fresh = (await versionNames()).filter((name) => !before.includes(name));
+      return fresh.length === 1 ? fresh[0] : undefined;
+    });
+    const candidate = (await custom.getNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      name: created,
+    })) as { spec: { rollout: unknown; model: { version: string } } };
+    expect(candidate.spec.rollout).toEqual(RETRAINED_ROLLOUT);
+    expect(await aliased('challenger')).toBe(candidate.spec.model.version);
+
+    await firstStepLive(created);
+    mark(`${created}: first step (20 %) live on its own pod`);
+    const tracks = await servingTracks();
+    expect(tracks.filter(([track]) => track === 'canary')).toEqual([['canary', created]]);
+    expect(tracks.filter(([track]) => track === 'stable')).toHaveLength(2);
+
+    // The leader is deleted in the middle of the step: the other replica takes the Lease and
+    // the rollout goes on from its status, at the same step.
+    const lease = () =>
+      coordination.readNamespacedLease({ name: 'inquiry-operator', namespace: SYSTEM });
+    const leader = (await lease()).spec!.holderIdentity!;
+    const step = (await readVersion(created)).status?.currentStep;
+    await core.deleteNamespacedPod({ name: leader, namespace: SYSTEM });
+    const successor = await eventually(
+      'another operator replica holding the Lease',
+      async () => {
+        const holder = (await lease()).spec?.holderIdentity;
+        return holder && holder !== leader ? holder : undefined;
+      },
+      120_000,
+    );
+    mark(`leader ${leader} deleted; ${successor} holds the Lease`);
+    expect((await readVersion(created)).status?.currentStep).toBe(step);
+
+    const ended = await analyseOnReviewedTraffic(created, 32);
     expect(ended.phase).toBe('Promoted');
-    expect(await champion()).toBe((candidate.spec.model as { version: string }).version);
+    expect(await aliased('champion')).toBe(candidate.spec.model.version);
+    // Nothing done twice by the two leaders: one start, one canary Deployment, sized for the
+    // last step's share (80 % of 2 stable replicas).
+    const events = await core.listNamespacedEvent({
+      namespace: NAMESPACE,
+      fieldSelector: `involvedObject.name=${created}`,
+    });
+    const started = events.items.filter((event) => event.reason === 'CanaryStarted');
+    expect(started.reduce((sum, event) => sum + (event.count ?? 1), 0)).toBe(1);
+    const canaries = await apps.listNamespacedDeployment({
+      namespace: NAMESPACE,
+      labelSelector: 'inquiries.mlops.io/track=canary',
+    });
+    expect(canaries.items.map((d) => [d.metadata?.name, d.spec?.replicas])).toEqual([
+      [`${PIPELINE}-inference-${created}`, 2],
+    ]);
+
     const ready = await eventually(
       'the pipeline serving the candidate',
       async () => {
         const condition = (await readPipeline()).status?.conditions?.find(
           (c) => c.type === 'Ready',
         );
-        return condition?.status === 'True' && condition.message?.includes(candidate.metadata.name)
+        return condition?.status === 'True' && condition.message?.includes(created)
           ? condition
           : undefined;
       },
       300_000,
     );
     expect(ready.reason).toBe('Reconciled');
-  }, 900_000);
+    expect(ready.message).not.toBe(first?.message);
+    mark(`pipeline Ready, serving ${created}`);
+    // After its scale-down delay the canary Deployment goes; the stable one serves the model.
+    await eventually(
+      'the canary Deployment removed after the scale-down delay',
+      async () =>
+        (
+          await apps.listNamespacedDeployment({
+            namespace: NAMESPACE,
+            labelSelector: 'inquiries.mlops.io/track=canary',
+          })
+        ).items.length === 0
+          ? true
+          : undefined,
+      120_000,
+    );
+    mark('canary Deployment retired after its scale-down delay');
+    const retired = await core.listNamespacedEvent({
+      namespace: NAMESPACE,
+      fieldSelector: `involvedObject.name=${created}`,
+    });
+    expect(retired.items.map((event) => event.reason)).toContain('CanaryRetired');
+  }, 1_200_000);
 
   it('rolls back a bad model on the same evidence: the failing metric in status and an Event, champion untouched', async () => {
-    const before = await champion();
+    const before = await aliased('champion');
     const candidate = await registerModel(9, CANARY_ON_ONLINE_ACCURACY, {
-      scrambleCategories: true,
+      scramble: ['category'],
     });
-    const ended = await canaryOnReviewedTraffic(candidate, 22);
+    await custom.createNamespacedCustomObject({
+      ...GROUP,
+      plural: 'modelversions',
+      body: candidate,
+    });
+    await firstStepLive(candidate.metadata.name);
+    const ended = await analyseOnReviewedTraffic(candidate.metadata.name, 22);
     expect(ended.phase).toBe('RolledBack');
     const reason = ended.conditions?.map((c) => c.message ?? '').join(' ') ?? '';
     expect(reason).toMatch(/online-accuracy .* is below the minimum 0\.5/);
-    expect(await champion()).toBe(before);
+    expect(await aliased('champion')).toBe(before);
     const events = await core.listNamespacedEvent({
       namespace: NAMESPACE,
       fieldSelector: `involvedObject.name=${candidate.metadata.name}`,
