@@ -5,15 +5,19 @@
 // images on it, JSON) and TESTBED_IN_CLUSTER (the servers' URLs from pods, JSON).
 // Plain JS loading the TypeScript test bed through tsx: jest does not apply its module mapping
 // to globalSetup, so the test bed's NodeNext imports (./x.js) would not resolve otherwise.
+// TESTBED_ATTACH=1: use the test bed `npm run testbed -- up` left running instead (npm run demo),
+// and leave it running at the end (no TESTBED_RUN_DIR for the teardown to stop).
 import { tsImport } from 'tsx/esm/api';
 
 export default async function globalSetup() {
-  const { up } = await tsImport('../../scripts/testbed/testbed.ts', import.meta.url);
-  const env = await up({ detach: false });
+  const { currentRun, up } = await tsImport('../../scripts/testbed/testbed.ts', import.meta.url);
+  const attach = process.env.TESTBED_ATTACH === '1';
+  const env = attach ? await currentRun() : await up({ detach: false });
+  if (!env) throw new Error('TESTBED_ATTACH=1 but no test bed runs: npm run testbed -- up');
+  if (!attach) process.env.TESTBED_RUN_DIR = env.runDir;
   process.env.TESTBED_KUBECONFIG = env.kubeconfig;
   process.env.TESTBED_MLFLOW_URL = env.mlflowUrl;
   process.env.TESTBED_DATABASE_URL = env.databaseUrl;
-  process.env.TESTBED_RUN_DIR = env.runDir;
   process.env.TESTBED_HELM = env.helm;
   process.env.TESTBED_PROMTOOL = env.promtool;
   process.env.TESTBED_PROMETHEUS = env.prometheus;

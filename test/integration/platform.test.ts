@@ -176,6 +176,11 @@ withPlatform('the platform on the test bed node', () => {
 
   afterAll(async () => {
     console.log(`the platform's loop on the node:\n${timeline.join('\n')}`);
+    // `npm run demo`: the platform stays up to be looked at with kubectl.
+    if (process.env.PLATFORM_KEEP === '1') {
+      await db.end();
+      return;
+    }
     // The user's objects go first, while the operator runs to finalize its ModelVersions (an
     // operator uninstalled first leaves their finalizers, and the namespace, for ever).
     await core.deleteNamespace({ name: NAMESPACE }).catch(() => {});
