@@ -191,6 +191,38 @@ export function formatDashboardReport(reports: DashboardReport[]): string {
     .join('\n');
 }
 
+/**
+ * What a report found against what was expected: the queries that erred, and per dashboard the
+ * titles of the panels without data, sorted, beside those `expectedEmpty` names (title → why).
+ */
+export function dashboardFindings(
+  reports: DashboardReport[],
+  expectedEmpty: Record<string, Record<string, string>>,
+): { errors: string[]; empty: Record<string, string[]>; expected: Record<string, string[]> } {
+  return {
+    errors: reports.flatMap((r) =>
+      r.panels.flatMap((p) =>
+        p.queries.filter((q) => q.error).map((q) => `${q.query.title}: ${q.error}`),
+      ),
+    ),
+    empty: Object.fromEntries(
+      reports.map((r) => [
+        r.dashboard,
+        r.panels
+          .filter((p) => !p.hasData)
+          .map((p) => p.title)
+          .sort(),
+      ]),
+    ),
+    expected: Object.fromEntries(
+      Object.entries(expectedEmpty).map(([dashboard, panels]) => [
+        dashboard,
+        Object.keys(panels).sort(),
+      ]),
+    ),
+  };
+}
+
 export interface RuleOutcome {
   rule: RuleExpression;
   series: number;

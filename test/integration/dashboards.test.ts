@@ -45,6 +45,7 @@ import { modelVersionObject, OWNER, pipelineObject, quickCanary } from '../fixtu
 import {
   checkDashboardData,
   checkRuleExpressions,
+  dashboardFindings,
   formatDashboardReport,
   loadDashboards,
   loadRuleExpressions,
@@ -551,25 +552,8 @@ describe('dashboards and alerts on a live Prometheus', () => {
       { start, end, stepSeconds: STEP_SECONDS, scrapeIntervalSeconds: SCRAPE_SECONDS },
     );
     console.log(formatDashboardReport(reports));
-    const errors = reports.flatMap((r) =>
-      r.panels.flatMap((p) => p.queries.filter((q) => q.error)),
-    );
-    expect(errors.map((q) => `${q.query.title}: ${q.error}`)).toEqual([]);
-    const empty = Object.fromEntries(
-      reports.map((r) => [
-        r.dashboard,
-        r.panels
-          .filter((p) => !p.hasData)
-          .map((p) => p.title)
-          .sort(),
-      ]),
-    );
-    const expected = Object.fromEntries(
-      Object.entries(EXPECTED_EMPTY).map(([dashboard, panels]) => [
-        dashboard,
-        Object.keys(panels).sort(),
-      ]),
-    );
+    const { errors, empty, expected } = dashboardFindings(reports, EXPECTED_EMPTY);
+    expect(errors).toEqual([]);
     expect(empty).toEqual(expected);
   });
 

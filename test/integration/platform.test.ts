@@ -32,6 +32,7 @@ import { startPrometheus, type PrometheusServer } from '../../scripts/testbed/pr
 import {
   checkDashboardData,
   checkRuleExpressions,
+  dashboardFindings,
   formatDashboardReport,
   loadDashboards,
   loadRuleExpressions,
@@ -913,27 +914,9 @@ withPlatform('the platform on the test bed node', () => {
       },
     );
     console.log(formatDashboardReport(reports));
-    const errors = reports.flatMap((r) =>
-      r.panels.flatMap((p) => p.queries.filter((q) => q.error)),
-    );
-    expect(errors.map((q) => `${q.query.title}: ${q.error}`)).toEqual([]);
-    const empty = Object.fromEntries(
-      reports.map((r) => [
-        r.dashboard,
-        r.panels
-          .filter((p) => !p.hasData)
-          .map((p) => p.title)
-          .sort(),
-      ]),
-    );
-    expect(empty).toEqual(
-      Object.fromEntries(
-        Object.entries(EMPTY_ON_THE_NODE).map(([dashboard, panels]) => [
-          dashboard,
-          Object.keys(panels).sort(),
-        ]),
-      ),
-    );
+    const { errors, empty, expected } = dashboardFindings(reports, EMPTY_ON_THE_NODE);
+    expect(errors).toEqual([]);
+    expect(empty).toEqual(expected);
     const rules = await checkRuleExpressions(prometheus!.api, loadRuleExpressions());
     expect(rules.filter((r) => r.error).map((r) => `${r.rule.name}: ${r.error}`)).toEqual([]);
     mark('dashboards: every panel with data; every rule evaluates');
