@@ -40,7 +40,13 @@ import {
   renderChartMonitors,
 } from './dashboards-live.js';
 import { runCli } from '../run-cli.js';
-import { createTestDatabase, eventually, SMALL_MODEL_FLAGS, testbed } from './testbed.js';
+import {
+  createTestDatabase,
+  deleteNamespaces,
+  eventually,
+  SMALL_MODEL_FLAGS,
+  testbed,
+} from './testbed.js';
 
 const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -233,15 +239,10 @@ withPlatform('the platform on the test bed node', () => {
     }
     // The user's objects go first, while the operator runs to finalize its ModelVersions (an
     // operator uninstalled first leaves their finalizers, and the namespace, for ever).
-    await core.deleteNamespace({ name: NAMESPACE }).catch(() => {});
-    await eventually(
-      `namespace ${NAMESPACE} deleted`,
-      async () =>
-        (await core.readNamespace({ name: NAMESPACE }).catch(() => undefined)) ? undefined : true,
-      120_000,
-    ).catch(() => {});
+    await deleteNamespaces(kc, [NAMESPACE]);
     await helm(['uninstall', RELEASE, '--namespace', SYSTEM, '--wait']).catch(() => {});
-    await core.deleteNamespace({ name: SYSTEM }).catch(() => {});
+    // Gone before the next test file runs (deploy.test.ts dry-runs the chart into it).
+    await deleteNamespaces(kc, [SYSTEM]);
     await db.end();
     await database.drop();
     await rm(work, { recursive: true, force: true });
