@@ -153,8 +153,8 @@ export class Controller {
     string,
     { generation?: number; deleting: boolean; policy?: string }
   >();
-  /** Per Deployment (uid), whether it had an available replica: a change wakes its pipeline. */
-  private readonly deploymentsAvailable = new Map<string, boolean>();
+  /** Per Deployment (uid), its available replicas: a change wakes its pipeline. */
+  private readonly deploymentsAvailable = new Map<string, number>();
   /**
    * Per child (uid), the last revision of its desired state seen (`revisionOf`): status churn
    * (replica counts, an HPA's metrics, a CronWorkflow's last schedule) wakes no owner.
@@ -450,8 +450,9 @@ export class Controller {
 
   /**
    * Every change of a VirtualService (the operator's own apply included) wakes the rollouts of
-   * its pipeline, which start a step's pause when they see its weight live; a Deployment that
-   * gains or loses its last available replica wakes its pipeline (Ready, a candidate's traffic).
+   * its pipeline, which start a step's pause when they see its weight live; a Deployment whose
+   * available replicas change wakes its pipeline (Ready; a candidate's traffic follows what its
+   * available pods carry, so each pod that comes up can let a step's weight go live).
    */
   private observeRoutesAndAvailability(
     child: Watched,
@@ -466,9 +467,9 @@ export class Controller {
     if (child.kind === 'VirtualService') this.wakeRollouts(namespace, pipeline);
     if (child.kind !== 'Deployment') return;
     const uid = object.metadata?.uid ?? '';
-    const available =
-      !deleted &&
-      ((object as { status?: { availableReplicas?: number } }).status?.availableReplicas ?? 0) > 0;
+    const available = deleted
+      ? 0
+      : ((object as { status?: { availableReplicas?: number } }).status?.availableReplicas ?? 0);
     if (deleted) this.deploymentsAvailable.delete(uid);
     else if (this.deploymentsAvailable.get(uid) === available) return;
     else this.deploymentsAvailable.set(uid, available);
