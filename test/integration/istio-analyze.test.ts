@@ -1,0 +1,179 @@
+/**
+ * `istioctl analyze` (built by the test bed from istio.io/istio's Go module) over the Istio
+ * objects the operator writes for a pipeline in each traffic state, together with the mesh
+ * policies of `istio/`. No Envoy runs on these machines (Istio's data plane cannot be had here),
+ * so the routes are never exercised by real traffic: this analysis and the server-side dry run
+ * against the upstream CRDs (builders.test.ts) are what checks them.
+ *
+ * Files only (`--use-kube=false`): istioctl drops Services, Pods, Namespaces, Nodes and Secrets
+ * read from files, so the analyzers that need them (a route's host against its Service, subsets
+ * against pods, port names, injection) are skipped; those that run check each route's subsets
+ * against the DestinationRule, the Gateway it binds to, conflicting hosts, and Istio's own
+ * validation of every field.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { withDefaults } from '../../operator/src/builders/defaults.js';
+import { buildInferenceService } from '../../operator/src/builders/serving.js';
+import { buildDestinationRule, buildVirtualService } from '../../operator/src/traffic/istio.js';
+import type { TrafficState } from '../../operator/src/traffic/routes.js';
+import { testbed } from './testbed.js';
+
+const run = promisify(execFile);
+const ISTIO_DIR = fileURLToPath(new URL('../../istio/', import.meta.url));
+/** istio/ binds the Gateway's hosts to VirtualServices of this namespace. */
+const NAMESPACE = 'inquiries';
+
+interface AnalysisMessage {
+  code: string;
+  level: 'Error' | 'Warning' | 'Info';
+  message: string;
+  origin: string;
+}
+
+/**
+ * `istioctl analyze --use-kube=false -A` of `files`: its messages. `-A` matters: without it
+ * istioctl analyzes the `default` namespace only and says nothing of objects elsewhere.
+ */
+async function analyze(files: string[]): Promise<AnalysisMessage[]> {
+  const args = ['analyze', '--use-kube=false', '--all-namespaces', '--output', 'json', ...files];
+  try {
+    const { stdout } = await run(testbed.istioctl, args, { maxBuffer: 16 * 1024 * 1024 });
+    return JSON.parse(stdout) as AnalysisMessage[];
+  } catch (error) {
+    // Exit code 79: the analysis found errors, listed on stdout like any other message.
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    if (failed.code === 79 && failed.stdout) return JSON.parse(failed.stdout) as AnalysisMessage[];
+    throw new Error(`istioctl ${args.join(' ')} failed: ${failed.stderr ?? String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+const owner = (name: string, index: number) => ({
+  apiVersion: 'inquiries.mlops.io/v1alpha1',
+  kind: 'InquiryPipeline',
+  metadata: {
+    name,
+    namespace: NAMESPACE,
+    uid: `0b5e5a4e-0000-4000-8000-00000000000${index}`,
+  },
+});
+
+/** A/B by headers (each kind of comparison) or by cookie, before a 10 % weight. */
+const AB_MATCH = [
+  {
+    headers: [
+      { name: 'x-canary', exact: 'insider' },
+      { name: 'x-release', regex: '(?i)beta-[0-9]+' },
+      { name: 'x-tenant', prefix: 'acme-' },
+    ],
+  },
+  { cookie: { name: 'canary', value: 'always' } },
+];
+
+const STATES: [string, TrafficState][] = [
+  ['stable only', { kind: 'stable' }],
+  ['a weighted canary', { kind: 'canary', candidate: 'v2', weight: 25 }],
+  ['an A/B canary', { kind: 'canary', candidate: 'v2', weight: 10, match: AB_MATCH }],
+  [
+    'an A/B canary before any weight',
+    { kind: 'canary', candidate: 'v2', weight: 0, match: AB_MATCH },
+  ],
+  ['a shadow mirror', { kind: 'shadow', candidate: 'v2' }],
+];
+
+/**
+ * What the operator writes for two pipelines in `traffic`: one published on the Gateway of
+ * istio/ (`serving.host`), one reached in the mesh only. Their Services too (istioctl ignores
+ * them from files, but they are part of what the operator writes).
+ */
+function operatorObjects(traffic: TrafficState): object[] {
+  const pipelines = [
+    { owner: owner('support-emea', 1), host: 'inquiries.example.com' },
+    { owner: owner('support-apac', 2), host: undefined },
+  ];
+  return pipelines.flatMap(({ owner, host }) => {
+    const spec = withDefaults({
+      databaseSecretRef: { name: 'inquiries-db' },
+      mlflow: { trackingUri: 'http://mlflow.mlflow.svc:5000' },
+      serving: host ? { host } : {},
+    });
+    const name = owner.metadata.name;
+    const versioned: TrafficState =
+      traffic.kind === 'stable' ? traffic : { ...traffic, candidate: `${name}-v2` };
+    return [
+      buildInferenceService(owner),
+      buildDestinationRule(owner, { stable: `${name}-v1`, traffic: versioned }),
+      buildVirtualService(owner, spec, versioned),
+    ];
+  });
+}
+
+describe('istioctl analyze over the operator’s Istio objects', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'istio-analyze-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function write(name: string, objects: object[]): Promise<string> {
+    const file = path.join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.yaml`);
+    await writeFile(file, objects.map((object) => stringify(object)).join('---\n'));
+    return file;
+  }
+
+  it.each(STATES)('finds nothing to report with %s, beside istio/', async (state, traffic) => {
+    const file = await write(state, operatorObjects(traffic));
+    expect(await analyze([file, ISTIO_DIR])).toEqual([]);
+  });
+
+  it('reports the Gateway a published pipeline names when istio/ is not there', async () => {
+    // The operator's routes rely on istio/gateway.yaml; the analysis sees it is missing (and so
+    // is shown to read the objects at all).
+    const file = await write('without-istio-dir', operatorObjects(STATES[1]![1]));
+    const messages = await analyze([file]);
+    expect(messages).toContainEqual(
+      expect.objectContaining({
+        code: 'IST0101',
+        level: 'Error',
+        origin: `VirtualService ${NAMESPACE}/support-emea-inference`,
+        message: 'Referenced gateway not found: "istio-system/inquiry-gateway"',
+      }),
+    );
+    expect(messages.filter((m) => m.origin.includes('support-apac'))).toEqual([]);
+  });
+
+  it('reports a route to a subset the DestinationRule lacks', async () => {
+    // A candidate's route written before its subset: what the operator's write order prevents.
+    const emea = owner('support-emea', 1);
+    const canary: TrafficState = { kind: 'canary', candidate: 'support-emea-v2', weight: 25 };
+    const file = await write('route-before-subset', [
+      buildDestinationRule(emea, { stable: 'support-emea-v1', traffic: { kind: 'stable' } }),
+      buildVirtualService(
+        emea,
+        withDefaults({
+          databaseSecretRef: { name: 'db' },
+          mlflow: { trackingUri: 'http://mlflow:5000' },
+        }),
+        canary,
+      ),
+    ]);
+    expect(await analyze([file, ISTIO_DIR])).toContainEqual(
+      expect.objectContaining({
+        code: 'IST0101',
+        message:
+          'Referenced host+subset in destinationrule not found: "support-emea-inference.inquiries.svc.cluster.local+canary"',
+      }),
+    );
+  });
+});
