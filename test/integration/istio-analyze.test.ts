@@ -5,13 +5,17 @@
  * so the routes are never exercised by real traffic: this analysis and the server-side dry run
  * against the upstream CRDs (builders.test.ts) are what checks them.
  *
- * Files only (`--use-kube=false`): istioctl drops Services, Pods, Namespaces, Nodes and Secrets
- * read from files, so the analyzers that need them (a route's host against its Service, subsets
+ * Files (`--use-kube=false`): istioctl drops Services, Pods, Namespaces, Nodes and Secrets read
+ * from files, so the analyzers that need them (a route's host against its Service, subsets
  * against pods, port names, injection) are skipped; those that run check each route's subsets
  * against the DestinationRule, the Gateway it binds to, conflicting hosts, and Istio's own
- * validation of every field.
+ * validation of every field. So the same states are also written by the operator's IstioRouter
+ * into the test bed's API server, beside the Deployments whose pods the controller-manager
+ * creates (Pending without a node: enough for their labels), and analyzed there.
  */
+import * as k8s from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,10 +23,23 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { withDefaults } from '../../operator/src/builders/defaults.js';
-import { buildInferenceService } from '../../operator/src/builders/serving.js';
-import { buildDestinationRule, buildVirtualService } from '../../operator/src/traffic/istio.js';
+import { ownerOf } from '../../operator/src/builders/common.js';
+import { buildServiceAccounts } from '../../operator/src/builders/identity.js';
+import {
+  buildInferenceDeployment,
+  buildInferenceService,
+} from '../../operator/src/builders/serving.js';
+import { KubeClient } from '../../operator/src/kube/client.js';
+import type { InquiryPipeline } from '../../operator/src/resources.js';
+import { LABELS } from '../../operator/src/names.js';
+import {
+  buildDestinationRule,
+  buildVirtualService,
+  IstioRouter,
+} from '../../operator/src/traffic/istio.js';
 import type { TrafficState } from '../../operator/src/traffic/routes.js';
-import { testbed } from './testbed.js';
+import { pipelineObject } from '../fixtures.js';
+import { deleteNamespaces, eventually, installPlatformCrds, testbed } from './testbed.js';
 
 const run = promisify(execFile);
 const ISTIO_DIR = fileURLToPath(new URL('../../istio/', import.meta.url));
@@ -41,7 +58,11 @@ interface AnalysisMessage {
  * istioctl analyzes the `default` namespace only and says nothing of objects elsewhere.
  */
 async function analyze(files: string[]): Promise<AnalysisMessage[]> {
-  const args = ['analyze', '--use-kube=false', '--all-namespaces', '--output', 'json', ...files];
+  return istioctlAnalyze(['--use-kube=false', '--all-namespaces', ...files]);
+}
+
+async function istioctlAnalyze(options: string[]): Promise<AnalysisMessage[]> {
+  const args = ['analyze', '--output', 'json', ...options];
   try {
     const { stdout } = await run(testbed.istioctl, args, { maxBuffer: 16 * 1024 * 1024 });
     return JSON.parse(stdout) as AnalysisMessage[];
@@ -175,5 +196,107 @@ describe('istioctl analyze over the operator’s Istio objects', () => {
           'Referenced host+subset in destinationrule not found: "support-emea-inference.inquiries.svc.cluster.local+canary"',
       }),
     );
+  });
+});
+
+describe('istioctl analyze over what the IstioRouter wrote to the API server', () => {
+  const kc = testbed.kubeConfig();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const kube = new KubeClient(kc);
+  const namespace = `istio-analyze-${randomBytes(3).toString('hex')}`;
+  let pipeline: InquiryPipeline;
+
+  beforeAll(async () => {
+    await installPlatformCrds();
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    pipeline = (await custom.createNamespacedCustomObject({
+      group: 'inquiries.mlops.io',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'inquirypipelines',
+      body: pipelineObject('support-emea'),
+    })) as InquiryPipeline;
+  });
+
+  afterAll(async () => {
+    await deleteNamespaces(kc, [namespace], { operatorStopped: true });
+  });
+
+  /** The Deployment of each served version, as the reconcilers write them, and its pod. */
+  async function serve(models: Parameters<typeof buildInferenceDeployment>[2][]): Promise<void> {
+    const owner = ownerOf(pipeline);
+    const spec = withDefaults(pipeline.spec);
+    for (const model of models) await kube.apply(buildInferenceDeployment(owner, spec, model));
+    await eventually(`a pod of ${models.map((m) => m.name).join(', ')}`, async () => {
+      const pods = await core.listNamespacedPod({ namespace });
+      const versions = pods.items.map((p) => p.metadata?.labels?.[LABELS.modelVersion]);
+      return models.every((m) => versions.includes(m.name)) ? true : undefined;
+    });
+  }
+
+  /**
+   * Messages for `namespace` only, less the two the test bed explains, each listed:
+   * - IST0103 on every pod, no sidecar: no Istio control plane (so no injector) runs here.
+   * - IST0102 on the namespace, no `istio-injection` label: by design the inference pods opt in
+   *   with their own `sidecar.istio.io/inject: "true"` label, which Istio's injector honours in
+   *   an unlabelled namespace; labelling the namespace would also inject the Workflow pods.
+   */
+  async function analyzeNamespace(): Promise<AnalysisMessage[]> {
+    const messages = await istioctlAnalyze(['--kubeconfig', testbed.kubeconfig, '-n', namespace]);
+    const explained = (m: AnalysisMessage) =>
+      (m.code === 'IST0103' && m.origin.startsWith(`Pod ${namespace}/`)) ||
+      (m.code === 'IST0102' && m.origin === `Namespace ${namespace}`);
+    expect(messages.filter(explained).map((m) => m.code)).toContain('IST0102');
+    return messages.filter((m) => !explained(m));
+  }
+
+  it('finds nothing but the sidecars no injector added, in each traffic state in turn', async () => {
+    const owner = ownerOf(pipeline);
+    for (const object of [...buildServiceAccounts(owner), buildInferenceService(owner)])
+      await kube.apply(object);
+    const stable = {
+      name: 'support-emea-v1',
+      artifactUri: 'mlflow-artifacts:/1/a',
+      subset: 'stable' as const,
+    };
+    const candidate = {
+      name: 'support-emea-v2',
+      artifactUri: 'mlflow-artifacts:/1/b',
+      subset: 'canary' as const,
+    };
+    const router = new IstioRouter(kube);
+    await serve([stable]);
+    // A candidate routed before it has a pod (what the operator's readiness gate prevents):
+    // the analysis reads the pods, and says so.
+    await router.setRoutes(pipeline, {
+      stable: stable.name,
+      traffic: { kind: 'canary', candidate: 'support-emea-v9', weight: 10 },
+    });
+    expect(await analyzeNamespace()).toContainEqual(
+      expect.objectContaining({
+        code: 'IST0173',
+        message: expect.stringContaining(
+          'The Subset canary defined in the DestinationRule does not select any pods',
+        ) as string,
+      }),
+    );
+    const findings: Record<string, AnalysisMessage[]> = {};
+    for (const [state, traffic] of STATES) {
+      const versioned: TrafficState =
+        traffic.kind === 'stable' ? traffic : { ...traffic, candidate: candidate.name };
+      if (traffic.kind !== 'stable')
+        await serve([
+          {
+            ...candidate,
+            shadow: traffic.kind === 'shadow',
+            weight: traffic.kind === 'canary' ? traffic.weight : undefined,
+          },
+        ]);
+      await router.setRoutes(pipeline, { stable: stable.name, traffic: versioned });
+      expect(await router.getRoutes(pipeline)).toEqual({ stable: stable.name, traffic: versioned });
+      findings[state] = await analyzeNamespace();
+    }
+    expect(findings).toEqual(Object.fromEntries(STATES.map(([state]) => [state, []])));
   });
 });
