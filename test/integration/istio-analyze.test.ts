@@ -76,12 +76,12 @@ async function istioctlAnalyze(options: string[]): Promise<AnalysisMessage[]> {
   }
 }
 
-const owner = (name: string, index: number) => ({
+const owner = (name: string, index: number, namespace = NAMESPACE) => ({
   apiVersion: 'inquiries.mlops.io/v1alpha1',
   kind: 'InquiryPipeline',
   metadata: {
     name,
-    namespace: NAMESPACE,
+    namespace,
     uid: `0b5e5a4e-0000-4000-8000-00000000000${index}`,
   },
 });
@@ -172,6 +172,31 @@ describe('istioctl analyze over the operator’s Istio objects', () => {
       }),
     );
     expect(messages.filter((m) => m.origin.includes('support-apac'))).toEqual([]);
+  });
+
+  it('warns of a published pipeline outside the namespace the Gateway admits', async () => {
+    // istio/gateway.yaml lets VirtualServices of `inquiries` only bind its hosts: a pipeline
+    // elsewhere with `serving.host` is reached in the mesh, not through the Gateway.
+    const elsewhere = owner('support-emea', 3, 'support');
+    const spec = withDefaults({
+      databaseSecretRef: { name: 'inquiries-db' },
+      mlflow: { trackingUri: 'http://mlflow.mlflow.svc:5000' },
+      serving: { host: 'inquiries.example.com' },
+    });
+    const file = await write('outside-inquiries', [
+      buildDestinationRule(elsewhere, { stable: 'support-emea-v1', traffic: { kind: 'stable' } }),
+      buildVirtualService(elsewhere, spec, { kind: 'stable' }),
+    ]);
+    expect(await analyze([file, ISTIO_DIR])).toEqual([
+      expect.objectContaining({
+        code: 'IST0132',
+        level: 'Warning',
+        origin: 'VirtualService support/support-emea-inference',
+        message: expect.stringContaining(
+          'not found in Gateway istio-system/inquiry-gateway',
+        ) as string,
+      }),
+    ]);
   });
 
   it('reports a route to a subset the DestinationRule lacks', async () => {
