@@ -86,6 +86,14 @@ const owner = (name: string, index: number, namespace = NAMESPACE) => ({
   },
 });
 
+/** A pipeline's spec, published on `host` through the Gateway, or in the mesh only. */
+const specWith = (host: string | undefined) =>
+  withDefaults({
+    databaseSecretRef: { name: 'inquiries-db' },
+    mlflow: { trackingUri: 'http://mlflow.mlflow.svc:5000' },
+    serving: host ? { host } : {},
+  });
+
 /** A/B by headers (each kind of comparison) or by cookie, before a 10 % weight. */
 const AB_MATCH = [
   {
@@ -120,11 +128,7 @@ function operatorObjects(traffic: TrafficState): object[] {
     { owner: owner('support-apac', 2), host: undefined },
   ];
   return pipelines.flatMap(({ owner, host }) => {
-    const spec = withDefaults({
-      databaseSecretRef: { name: 'inquiries-db' },
-      mlflow: { trackingUri: 'http://mlflow.mlflow.svc:5000' },
-      serving: host ? { host } : {},
-    });
+    const spec = specWith(host);
     const name = owner.metadata.name;
     const versioned: TrafficState =
       traffic.kind === 'stable' ? traffic : { ...traffic, candidate: `${name}-v2` };
@@ -178,11 +182,7 @@ describe('istioctl analyze over the operator’s Istio objects', () => {
     // istio/gateway.yaml lets VirtualServices of `inquiries` only bind its hosts: a pipeline
     // elsewhere with `serving.host` is reached in the mesh, not through the Gateway.
     const elsewhere = owner('support-emea', 3, 'support');
-    const spec = withDefaults({
-      databaseSecretRef: { name: 'inquiries-db' },
-      mlflow: { trackingUri: 'http://mlflow.mlflow.svc:5000' },
-      serving: { host: 'inquiries.example.com' },
-    });
+    const spec = specWith('inquiries.example.com');
     const file = await write('outside-inquiries', [
       buildDestinationRule(elsewhere, { stable: 'support-emea-v1', traffic: { kind: 'stable' } }),
       buildVirtualService(elsewhere, spec, { kind: 'stable' }),
@@ -205,14 +205,7 @@ describe('istioctl analyze over the operator’s Istio objects', () => {
     const canary: TrafficState = { kind: 'canary', candidate: 'support-emea-v2', weight: 25 };
     const file = await write('route-before-subset', [
       buildDestinationRule(emea, { stable: 'support-emea-v1', traffic: { kind: 'stable' } }),
-      buildVirtualService(
-        emea,
-        withDefaults({
-          databaseSecretRef: { name: 'db' },
-          mlflow: { trackingUri: 'http://mlflow:5000' },
-        }),
-        canary,
-      ),
+      buildVirtualService(emea, specWith(undefined), canary),
     ]);
     expect(await analyze([file, ISTIO_DIR])).toContainEqual(
       expect.objectContaining({
