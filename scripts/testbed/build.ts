@@ -227,7 +227,7 @@ export async function ensureArtifacts(): Promise<Artifacts> {
       'github.com/prometheus/prometheus/cmd/prometheus',
       `prometheus ${PROMETHEUS_VERSION}`,
     );
-    // About 5.5 CPU-minutes cold (the largest of these tools); see docs/testbed.md.
+    // About 5.4 CPU-minutes cold, a 146 MiB binary: bench/RESULTS.md, "istioctl build".
     const istioctl = await goBinary(
       binDir,
       `istioctl-${ISTIO_VERSION}`,
