@@ -14,6 +14,7 @@ import {
   CRD_SOURCES,
   ETCD_VERSION,
   HELM_VERSION,
+  ISTIO_VERSION,
   KUBERNETES_LDFLAGS,
   KUBERNETES_VERSION,
   MLFLOW_VERSION,
@@ -33,6 +34,8 @@ export interface Artifacts {
   /** `helm` and `promtool`: the chart and alert-rule checks run them. */
   helm: string;
   promtool: string;
+  /** `istioctl`: the Istio checks run `istioctl analyze` over the operator's objects. */
+  istioctl: string;
   /** A Prometheus server, started by the tests that need one (the analysis provider's). */
   prometheus: string;
 }
@@ -224,7 +227,16 @@ export async function ensureArtifacts(): Promise<Artifacts> {
       'github.com/prometheus/prometheus/cmd/prometheus',
       `prometheus ${PROMETHEUS_VERSION}`,
     );
-    return { etcd, kubeApiserver, kubeControllerManager, helm, promtool, prometheus };
+    // About 5.4 CPU-minutes cold, a 146 MiB binary: bench/RESULTS.md, "istioctl build".
+    const istioctl = await goBinary(
+      binDir,
+      `istioctl-${ISTIO_VERSION}`,
+      'istio',
+      'istio.io/istio/istioctl/cmd/istioctl',
+      `istioctl ${ISTIO_VERSION}`,
+      { CGO_ENABLED: '0' },
+    );
+    return { etcd, kubeApiserver, kubeControllerManager, helm, promtool, prometheus, istioctl };
   })();
   const [binaries, crdFiles, mlflow] = await Promise.all([
     goBuilds,

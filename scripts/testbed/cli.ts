@@ -13,6 +13,7 @@ function exports(env: TestbedEnv): string {
     `export TESTBED_HELM=${env.helm}`,
     `export TESTBED_PROMTOOL=${env.promtool}`,
     `export TESTBED_PROMETHEUS=${env.prometheus}`,
+    ...(env.istioctl ? [`export TESTBED_ISTIOCTL=${env.istioctl}`] : []),
     `export AWS_ENDPOINT_URL_S3=${env.s3.url}`,
     `export AWS_ACCESS_KEY_ID=${env.s3.accessKeyId}`,
     `export AWS_SECRET_ACCESS_KEY=${env.s3.secretAccessKey}`,

@@ -38,6 +38,8 @@ export interface TestbedEnv {
   helm: string;
   promtool: string;
   prometheus: string;
+  /** Absent in the state of a run started before istioctl joined the test bed. */
+  istioctl?: string;
   /** The S3-compatible server and its root credentials. */
   s3: { url: string; accessKeyId: string; secretAccessKey: string };
   /** Whether a node runs pods (see node.ts). */

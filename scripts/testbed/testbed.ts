@@ -71,6 +71,7 @@ export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
       helm: artifacts.helm,
       promtool: artifacts.promtool,
       prometheus: artifacts.prometheus,
+      istioctl: artifacts.istioctl,
       s3,
       node: node !== undefined,
       ...(node && inCluster ? { platformImages: node.platformImages, inCluster } : {}),

@@ -24,6 +24,12 @@ export const MLFLOW_VERSION = '3.17.2';
 /** Tools the chart and alert-rule checks run; built from their Go modules like the servers. */
 export const HELM_VERSION = 'v3.22.0';
 export const PROMETHEUS_VERSION = 'v0.316.0';
+/**
+ * istioctl (`istioctl analyze` over the operator's Istio objects). istio.io/istio publishes no
+ * tagged module versions: this pseudo-version is its master of 2026-08-27 (istio.io/api
+ * 1.31-rc, the same generation as the CRDs below).
+ */
+export const ISTIO_VERSION = 'v0.0.0-20260827124520-eed52ebb66ad';
 /** The S3-compatible server the S3 ingestion source is tested against (Versity S3 Gateway). */
 export const VERSITYGW_VERSION = 'v1.8.0';
 /** Argo Workflows: its CRDs are installed and its controller and executor run on the node. */

@@ -1,6 +1,7 @@
 // Starts the test bed once per jest run and hands its addresses to the tests through the
 // environment (workers inherit it): TESTBED_KUBECONFIG, TESTBED_MLFLOW_URL, TESTBED_DATABASE_URL,
-// TESTBED_HELM, TESTBED_PROMTOOL, TESTBED_PROMETHEUS, TESTBED_S3 (URL and credentials, JSON),
+// TESTBED_HELM, TESTBED_PROMTOOL, TESTBED_PROMETHEUS, TESTBED_ISTIOCTL, TESTBED_S3 (URL and
+// credentials, JSON),
 // TESTBED_WITH_NODE (1 when a node runs pods) and with a node TESTBED_IMAGES (the platform's
 // images on it, JSON) and TESTBED_IN_CLUSTER (the servers' URLs from pods, JSON).
 // Plain JS loading the TypeScript test bed through tsx: jest does not apply its module mapping
@@ -21,6 +22,8 @@ export default async function globalSetup() {
   process.env.TESTBED_HELM = env.helm;
   process.env.TESTBED_PROMTOOL = env.promtool;
   process.env.TESTBED_PROMETHEUS = env.prometheus;
+  // A test bed left running (TESTBED_ATTACH) by an older checkout has no istioctl.
+  if (env.istioctl) process.env.TESTBED_ISTIOCTL = env.istioctl;
   process.env.TESTBED_S3 = JSON.stringify(env.s3);
   process.env.TESTBED_WITH_NODE = env.node ? '1' : '0';
   if (env.platformImages) process.env.TESTBED_IMAGES = JSON.stringify(env.platformImages);

@@ -41,6 +41,10 @@ export const testbed = {
   get prometheus(): string {
     return required('TESTBED_PROMETHEUS');
   },
+  /** The `istioctl` binary the test bed built (`istioctl analyze` of the Istio objects). */
+  get istioctl(): string {
+    return required('TESTBED_ISTIOCTL');
+  },
   /** The S3-compatible server (Versity S3 Gateway) and its credentials. */
   get s3(): { url: string; accessKeyId: string; secretAccessKey: string } {
     return JSON.parse(required('TESTBED_S3')) as {

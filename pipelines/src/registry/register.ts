@@ -71,7 +71,9 @@ export function parseRollout(text: string): Record<string, unknown> | undefined 
   try {
     value = parse(text);
   } catch (error) {
-    throw new Error(`the rollout is neither JSON nor YAML: ${(error as Error).message}`);
+    throw new Error(`the rollout is neither JSON nor YAML: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new Error('the rollout must be an object, e.g. {"strategy":"Canary","steps":[…]}');
