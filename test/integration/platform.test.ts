@@ -919,6 +919,16 @@ withPlatform('the platform on the test bed node', () => {
   }, 900_000);
 
   it("shows the loop on every dashboard panel, from the platform's own pods, and every rule evaluates", async () => {
+    // The loop's last event (the rollback) scraped, and the rules evaluated once more after it.
+    await eventually(
+      'Prometheus to have scraped the rollback',
+      async () =>
+        (await prometheus!.api.query('sum(inquiry_operator_rollbacks_total) > 0')).length > 0
+          ? true
+          : undefined,
+      60_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2 * SCRAPE_SECONDS * 1000));
     const end = Math.floor(Date.now() / 1000);
     const reports = await checkDashboardData(
       prometheus!.api,
