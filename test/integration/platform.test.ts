@@ -919,7 +919,9 @@ withPlatform('the platform on the test bed node', () => {
   }, 900_000);
 
   it("shows the loop on every dashboard panel, from the platform's own pods, and every rule evaluates", async () => {
-    // The loop's last event (the rollback) scraped, and the rules evaluated once more after it.
+    // The loop's last event (the rollback) scraped, then long enough for a range query's last
+    // step (aligned to the step, up to STEP_SECONDS before the end) to hold two of its samples:
+    // increase() needs two, and the counter's series begins at the rollback.
     await eventually(
       'Prometheus to have scraped the rollback',
       async () =>
@@ -928,7 +930,7 @@ withPlatform('the platform on the test bed node', () => {
           : undefined,
       60_000,
     );
-    await new Promise((resolve) => setTimeout(resolve, 2 * SCRAPE_SECONDS * 1000));
+    await new Promise((resolve) => setTimeout(resolve, (STEP_SECONDS + 2 * SCRAPE_SECONDS) * 1000));
     const end = Math.floor(Date.now() / 1000);
     const reports = await checkDashboardData(
       prometheus!.api,
