@@ -26,6 +26,32 @@ describe('WorkQueue', () => {
     await running;
   });
 
+  it('takes follow-ups before the keys that were waiting, and moves a waiting key up when it becomes one', async () => {
+    const queue = new WorkQueue();
+    const seen: string[] = [];
+    let release: () => void = () => {};
+    const running = queue.run(
+      async (key) => {
+        seen.push(key);
+        if (seen.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+      () => {},
+    );
+    queue.add('ns/busy');
+    await settle();
+    queue.add('ns/new-1');
+    queue.add('ns/new-2');
+    queue.add('ns/new-3');
+    queue.add('ns/started', { followUp: true });
+    queue.add('ns/new-3', { followUp: true }); // waiting: moves up behind ns/started
+    queue.add('ns/busy', { followUp: true }); // active: runs again after, as a follow-up
+    release();
+    await settle();
+    expect(seen).toEqual(['ns/busy', 'ns/started', 'ns/new-3', 'ns/busy', 'ns/new-1', 'ns/new-2']);
+    queue.stop();
+    await running;
+  });
+
   it('leaves no timer behind once stopped, even from a reconcile that was running then', async () => {
     const queue = new WorkQueue({ baseMs: 5, maxMs: 100 });
     const releases: (() => void)[] = [];
