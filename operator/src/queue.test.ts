@@ -2,18 +2,24 @@ import { WorkQueue } from './queue.js';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+/** A queue with one worker that records the keys it takes and holds the first until released. */
+function oneWorkerHeldOnFirstKey() {
+  const queue = new WorkQueue();
+  const seen: string[] = [];
+  let releaseFirst: () => void = () => {};
+  const running = queue.run(
+    async (key) => {
+      seen.push(key);
+      if (seen.length === 1) await new Promise<void>((resolve) => (releaseFirst = resolve));
+    },
+    () => {},
+  );
+  return { queue, seen, release: () => releaseFirst(), running };
+}
+
 describe('WorkQueue', () => {
   it('does not queue a waiting key twice, and reruns a key changed while it was being worked on', async () => {
-    const queue = new WorkQueue();
-    const seen: string[] = [];
-    let release: () => void = () => {};
-    const running = queue.run(
-      async (key) => {
-        seen.push(key);
-        if (seen.length === 1) await new Promise<void>((resolve) => (release = resolve));
-      },
-      () => {},
-    );
+    const { queue, seen, release, running } = oneWorkerHeldOnFirstKey();
     queue.add('ns/a');
     await settle();
     queue.add('ns/a'); // while active: marked dirty
@@ -27,16 +33,7 @@ describe('WorkQueue', () => {
   });
 
   it('takes follow-ups before the keys that were waiting, and moves a waiting key up when it becomes one', async () => {
-    const queue = new WorkQueue();
-    const seen: string[] = [];
-    let release: () => void = () => {};
-    const running = queue.run(
-      async (key) => {
-        seen.push(key);
-        if (seen.length === 1) await new Promise<void>((resolve) => (release = resolve));
-      },
-      () => {},
-    );
+    const { queue, seen, release, running } = oneWorkerHeldOnFirstKey();
     queue.add('ns/busy');
     await settle();
     queue.add('ns/new-1');
