@@ -15,6 +15,9 @@
  *   external memory and RSS from the server's own metrics at the end.
  * Our server, the ceiling and the baseline are measured in turn, BENCH_ROUNDS times (default
  * 3), and each keeps its median round, so the shared machine's changing load falls on all alike.
+ * Each classify figure also carries the serving process's CPU time per request (user + system,
+ * from /proc), which the machine's load moves less than requests/s. BENCH_SUBMIT=0 measures
+ * classify and the ceiling only.
  * Only a PostgreSQL is started (the test bed's binaries). The machine's load average is
  * printed with the figures. Prints one JSON line; figures go to bench/RESULTS.md.
  */
@@ -38,6 +41,7 @@ const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const withPeer = process.env.BENCH_PEER !== '0';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const withSubmit = process.env.BENCH_SUBMIT !== '0';
 const submitRates = (process.env.BENCH_SUBMIT_RATES ?? '1000')
   .split(',')
   .filter(Boolean)
@@ -95,10 +99,25 @@ async function memoryFromMetrics(base: string): Promise<Record<string, number>> 
   };
 }
 
+/** CPU time (user + system) a process has used, in microseconds. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+}
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
 async function load(
   url: string,
-  options: { rate?: number; setupBody?: () => string; seconds?: number; connections?: number } = {},
+  options: {
+    rate?: number;
+    setupBody?: () => string;
+    seconds?: number;
+    connections?: number;
+    /** The serving process, whose CPU time per request is reported. */
+    pid?: number;
+  } = {},
 ) {
+  const cpuBefore = options.pid ? cpuMicros(options.pid) : 0;
   const result = await autocannon({
     url,
     method: 'POST',
@@ -125,6 +144,13 @@ async function load(
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
+    ...(options.pid
+      ? {
+          cpuMicrosPerRequest: Math.round(
+            (cpuMicros(options.pid) - cpuBefore) / Math.max(1, result.requests.total),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -237,44 +263,50 @@ try {
   await load(classifyUrl(ours)); // warm-up: JIT, onnxruntime arenas
   if (previous) await load(classifyUrl(baseline)); // its warm-up
   const [oursResult, ceilingResult, classifyBaseline] = (await interleaved([
-    () => load(classifyUrl(ours)),
-    () => load(`http://127.0.0.1:${ceiling}/`),
-    ...(previous ? [() => load(classifyUrl(baseline))] : []),
+    () => load(classifyUrl(ours), { pid: server.pid! }),
+    () => load(`http://127.0.0.1:${ceiling}/`, { pid: bare.pid! }),
+    ...(previous ? [() => load(classifyUrl(baseline), { pid: previous.pid! })] : []),
   ])) as [Figures, Figures, Figures | undefined];
   const peerResult = python ? await load(classifyUrl(peer)) : undefined;
   const atPeerRate = peerResult
     ? await load(classifyUrl(ours), { rate: Math.max(1, peerResult.requestsPerSecond) })
     : undefined;
-  const submitTargets = [
-    { port: ours, tag: 'ours' },
-    ...(previous ? [{ port: baseline, tag: 'baseline' }] : []),
-  ];
-  for (const { port, tag } of submitTargets)
-    await load(submitUrl(port), { setupBody: submitBodies(`${tag}-warm`), seconds: 3 });
-  const submitAt = async (rate: number | undefined) => {
-    const figures = await interleaved(
-      submitTargets.map(({ port, tag }) => {
-        const bodies = submitBodies(`${tag}-${rate ?? 'full'}`);
-        return () => load(submitUrl(port), { setupBody: bodies, ...(rate ? { rate } : {}) });
-      }),
-    );
-    return { ours: figures[0]!, baseline: figures[1] };
+  const measureSubmit = async () => {
+    const submitTargets = [
+      { port: ours, tag: 'ours' },
+      ...(previous ? [{ port: baseline, tag: 'baseline' }] : []),
+    ];
+    for (const { port, tag } of submitTargets)
+      await load(submitUrl(port), { setupBody: submitBodies(`${tag}-warm`), seconds: 3 });
+    const submitAt = async (rate: number | undefined) => {
+      const figures = await interleaved(
+        submitTargets.map(({ port, tag }) => {
+          const bodies = submitBodies(`${tag}-${rate ?? 'full'}`);
+          return () => load(submitUrl(port), { setupBody: bodies, ...(rate ? { rate } : {}) });
+        }),
+      );
+      return { ours: figures[0]!, baseline: figures[1] };
+    };
+    const full = await submitAt(undefined);
+    const atRates: Record<string, Awaited<ReturnType<typeof submitAt>>> = {};
+    for (const rate of submitRates) atRates[rate] = await submitAt(rate);
+    const submit = {
+      full: full.ours,
+      atRates: Object.fromEntries(Object.entries(atRates).map(([rate, f]) => [rate, f.ours])),
+    };
+    const submitBaseline = previous
+      ? {
+          full: full.baseline!,
+          atRates: Object.fromEntries(
+            Object.entries(atRates).map(([rate, f]) => [rate, f.baseline!]),
+          ),
+        }
+      : undefined;
+    return { submit, submitBaseline };
   };
-  const full = await submitAt(undefined);
-  const atRates: Record<string, Awaited<ReturnType<typeof submitAt>>> = {};
-  for (const rate of submitRates) atRates[rate] = await submitAt(rate);
-  const submit = {
-    full: full.ours,
-    atRates: Object.fromEntries(Object.entries(atRates).map(([rate, f]) => [rate, f.ours])),
-  };
-  const submitBaseline = previous
-    ? {
-        full: full.baseline!,
-        atRates: Object.fromEntries(
-          Object.entries(atRates).map(([rate, f]) => [rate, f.baseline!]),
-        ),
-      }
-    : undefined;
+  const submitFigures = withSubmit ? await measureSubmit() : undefined;
+  const submit = submitFigures?.submit;
+  const submitBaseline = submitFigures?.submitBaseline;
   const peakAfterBench = rssMb(server.pid!);
 
   let soak: Record<string, unknown> | undefined;
@@ -312,7 +344,7 @@ try {
       ceiling: ceilingResult,
       ...(peerResult ? { peer: { ...peerResult, peakRssMb: rssMb(python!.pid!) } } : {}),
       ...(atPeerRate ? { classifyAtPeerRate: atPeerRate } : {}),
-      submit,
+      ...(submit ? { submit } : {}),
       ...(classifyBaseline ? { classifyBaseline } : {}),
       ...(submitBaseline ? { submitBaseline } : {}),
       ...(soak ? { soak } : {}),
@@ -320,6 +352,9 @@ try {
       ratios: {
         classifyOverCeiling: Number(
           (oursResult.requestsPerSecond / ceilingResult.requestsPerSecond).toFixed(3),
+        ),
+        classifyCpuOverCeilingCpu: Number(
+          (oursResult.cpuMicrosPerRequest! / ceilingResult.cpuMicrosPerRequest!).toFixed(2),
         ),
         ...(peerResult
           ? {
@@ -335,7 +370,7 @@ try {
               ),
             }
           : {}),
-        ...(submitBaseline
+        ...(submit && submitBaseline
           ? {
               submitOverBaseline: Number(
                 (submit.full.requestsPerSecond / submitBaseline.full.requestsPerSecond).toFixed(2),

@@ -6,6 +6,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import Koa from 'koa';
+import type { Counter, Histogram } from 'prom-client';
 import type { AppDeps } from './app-deps.js';
 import { authentication, rateLimit } from './auth.js';
 import { bodyError, errorResponses, refuseLargeBodies, unavailable } from './errors.js';
@@ -14,6 +15,11 @@ import { healthRoutes } from './routes/health.js';
 import { inquiryRoutes } from './routes/inquiries.js';
 import { statsRoutes } from './routes/stats.js';
 import { v2Routes } from './routes/v2.js';
+
+interface HttpSeries {
+  requests: Counter.Internal;
+  duration: Histogram.Internal<string>;
+}
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
@@ -28,6 +34,20 @@ export function createApp(deps: AppDeps): Koa {
     v2Routes(deps),
     docsRoutes(),
   ];
+  // The metric children of each label set, looked up once (a handful: routes × methods × statuses).
+  const series = new Map<string, HttpSeries>();
+  const httpSeries = (route: string, method: string, status: number): HttpSeries => {
+    const key = `${route} ${method} ${status}`;
+    let found = series.get(key);
+    if (!found) {
+      found = {
+        requests: deps.metrics.httpRequests.labels({ route, method, status: String(status) }),
+        duration: deps.metrics.httpDuration.labels({ route, method }),
+      };
+      series.set(key, found);
+    }
+    return found;
+  };
   app.use(async (ctx, next) => {
     const started = performance.now();
     try {
@@ -38,11 +58,9 @@ export function createApp(deps: AppDeps): Koa {
         (ctx as { _matchedRoute?: string })._matchedRoute ??
         routeTemplate(routers, ctx.path, ctx.method) ??
         'unmatched';
-      deps.metrics.httpRequests.inc({ route, method: ctx.method, status: String(ctx.status) });
-      deps.metrics.httpDuration.observe(
-        { route, method: ctx.method },
-        (performance.now() - started) / 1000,
-      );
+      const series = httpSeries(route, ctx.method, ctx.status);
+      series.requests.inc();
+      series.duration.observe((performance.now() - started) / 1000);
     }
   });
   app.use(errorResponses(deps.logger));

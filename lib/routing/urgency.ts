@@ -46,19 +46,27 @@ export interface UrgencyRuleResult {
   matchedTerms: string[];
 }
 
+/** The rules' patterns, global and compiled once: `lastIndex` is reset before each use. */
+const GLOBAL_RULES = RULES.map(({ level, patterns }) => ({
+  level,
+  patterns: patterns.map((pattern) => new RegExp(pattern.source, 'gi')),
+}));
+
 /** Runs every rule over the text; the highest matched level wins and all matched terms are kept. */
 export function detectUrgency(text: string): UrgencyRuleResult {
-  const matchedTerms: string[] = [];
+  const matchedTerms = new Set<string>();
   let level: UrgencyLevel | null = null;
-  for (const rule of RULES) {
+  for (const rule of GLOBAL_RULES) {
     for (const pattern of rule.patterns) {
-      const matches = [...text.matchAll(new RegExp(pattern.source, 'gi'))];
-      if (matches.length === 0) continue;
-      for (const match of matches) matchedTerms.push(match[0].toLowerCase().replace(/\s+/g, ' '));
+      pattern.lastIndex = 0;
+      let match = pattern.exec(text);
+      if (match === null) continue;
+      for (; match !== null; match = pattern.exec(text))
+        matchedTerms.add(match[0].toLowerCase().replace(/\s+/g, ' '));
       if (level === null || rank(rule.level) > rank(level)) level = rule.level;
     }
   }
-  return { level, matchedTerms: [...new Set(matchedTerms)] };
+  return { level, matchedTerms: [...matchedTerms] };
 }
 
 const rank = (level: UrgencyLevel): number => URGENCY_LEVELS.indexOf(level);

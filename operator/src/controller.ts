@@ -333,7 +333,11 @@ export class Controller {
         if (this.versionsSeen.get(key('mv', object)) === seen) return;
         this.versionsSeen.set(key('mv', object), seen);
         if (!mv.spec?.pipeline) return;
-        this.queue.add(`pipeline:${object.metadata?.namespace}/${mv.spec.pipeline}`);
+        // The pipeline's next step (a promotion to serve, a canary weight to route) goes before
+        // new objects waiting.
+        this.queue.add(`pipeline:${object.metadata?.namespace}/${mv.spec.pipeline}`, {
+          followUp: true,
+        });
         if (s?.phase !== 'Promoted') return;
         for (const other of this.versionsOf(object.metadata?.namespace, mv.spec.pipeline))
           if (other.status?.phase === 'Promoted') this.queue.add(key('mv', other));

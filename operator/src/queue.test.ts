@@ -2,18 +2,24 @@ import { WorkQueue } from './queue.js';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+/** A queue with one worker that records the keys it takes and holds the first until released. */
+function oneWorkerHeldOnFirstKey() {
+  const queue = new WorkQueue();
+  const seen: string[] = [];
+  let releaseFirst: () => void = () => {};
+  const running = queue.run(
+    async (key) => {
+      seen.push(key);
+      if (seen.length === 1) await new Promise<void>((resolve) => (releaseFirst = resolve));
+    },
+    () => {},
+  );
+  return { queue, seen, release: () => releaseFirst(), running };
+}
+
 describe('WorkQueue', () => {
   it('does not queue a waiting key twice, and reruns a key changed while it was being worked on', async () => {
-    const queue = new WorkQueue();
-    const seen: string[] = [];
-    let release: () => void = () => {};
-    const running = queue.run(
-      async (key) => {
-        seen.push(key);
-        if (seen.length === 1) await new Promise<void>((resolve) => (release = resolve));
-      },
-      () => {},
-    );
+    const { queue, seen, release, running } = oneWorkerHeldOnFirstKey();
     queue.add('ns/a');
     await settle();
     queue.add('ns/a'); // while active: marked dirty
@@ -22,6 +28,23 @@ describe('WorkQueue', () => {
     release();
     await settle();
     expect(seen).toEqual(['ns/a', 'ns/b', 'ns/a']);
+    queue.stop();
+    await running;
+  });
+
+  it('takes follow-ups before the keys that were waiting, and moves a waiting key up when it becomes one', async () => {
+    const { queue, seen, release, running } = oneWorkerHeldOnFirstKey();
+    queue.add('ns/busy');
+    await settle();
+    queue.add('ns/new-1');
+    queue.add('ns/new-2');
+    queue.add('ns/new-3');
+    queue.add('ns/started', { followUp: true });
+    queue.add('ns/new-3', { followUp: true }); // waiting: moves up behind ns/started
+    queue.add('ns/busy', { followUp: true }); // active: runs again after, as a follow-up
+    release();
+    await settle();
+    expect(seen).toEqual(['ns/busy', 'ns/started', 'ns/new-3', 'ns/busy', 'ns/new-1', 'ns/new-2']);
     queue.stop();
     await running;
   });

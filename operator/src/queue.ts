@@ -1,15 +1,19 @@
 /**
  * A work queue keyed by object (`namespace/name`): a key waiting is not added twice, one key is
  * never worked on by two workers at once (a key added meanwhile runs again after), and a failed
- * key comes back with exponential backoff.
+ * key comes back with exponential backoff. Keys added as follow-ups (the next step of work
+ * already under way) are taken before the others, so a burst of new objects does not hold back
+ * the ones that have started.
  */
 export class WorkQueue {
   private readonly waiting = new Set<string>();
   private readonly active = new Set<string>();
   private readonly dirty = new Set<string>();
+  private readonly dirtyFollowUps = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly ready: string[] = [];
+  private readonly followUps: string[] = [];
   /** Workers waiting for a key. */
   private readonly idle: (() => void)[] = [];
   private stopped = false;
@@ -25,15 +29,21 @@ export class WorkQueue {
     return this.timers.size;
   }
 
-  add(key: string): void {
+  /** Queues `key`; a follow-up goes before every key that is not one (and moves up if waiting). */
+  add(key: string, { followUp = false } = {}): void {
     if (this.stopped) return;
     if (this.active.has(key)) {
       this.dirty.add(key);
+      if (followUp) this.dirtyFollowUps.add(key);
       return;
     }
-    if (this.waiting.has(key)) return;
+    if (this.waiting.has(key)) {
+      const at = followUp ? this.ready.indexOf(key) : -1;
+      if (at >= 0) this.followUps.push(...this.ready.splice(at, 1));
+      return;
+    }
     this.waiting.add(key);
-    this.ready.push(key);
+    (followUp ? this.followUps : this.ready).push(key);
     this.idle.shift()?.();
   }
 
@@ -68,7 +78,7 @@ export class WorkQueue {
     onError: (key: string, error: unknown, retryInMs: number) => void,
   ): Promise<void> {
     while (!this.stopped) {
-      const key = this.ready.shift();
+      const key = this.followUps.shift() ?? this.ready.shift();
       if (key === undefined) {
         await new Promise<void>((resolve) => this.idle.push(resolve));
         continue;
@@ -86,7 +96,7 @@ export class WorkQueue {
         this.addAfter(key, retryInMs);
       } finally {
         this.active.delete(key);
-        if (this.dirty.delete(key)) this.add(key);
+        if (this.dirty.delete(key)) this.add(key, { followUp: this.dirtyFollowUps.delete(key) });
       }
     }
   }
