@@ -17,24 +17,30 @@ export interface ExportCheck {
 
 export const EXPORT_TOLERANCE = 1e-4;
 
+/** The trainer's own calibrated probabilities: per text, per head in the manifest's order. */
+export function trainerProbabilities(model: TrainedModel, texts: string[]): Float64Array[][] {
+  const tokenizer = loadTokenizer(model.tokenizer);
+  const ids = texts.map((text) => encodeText(tokenizer, text, model.manifest.maxLength));
+  const names = model.manifest.heads.map((head) => head.name);
+  const merged = texts.map(() => new Array<Float64Array>(names.length));
+  for (const tower of model.towers) {
+    const index = tower.heads.map((head) => names.indexOf(head));
+    const rows = ids.map((tokens) => featureRows(tokens, tower.weights.shape, tower.subwords));
+    const temperatures = index.map((h) => model.temperatures[h]!);
+    predictProbabilities(tower.weights, rows, temperatures).forEach((perHead, i) =>
+      index.forEach((h, k) => (merged[i]![h] = perHead[k]!)),
+    );
+  }
+  return merged;
+}
+
 export async function verifyExport(
   dir: string,
   model: TrainedModel,
   sample = 2000,
 ): Promise<ExportCheck> {
   const texts = model.validationTexts.slice(0, sample);
-  const tokenizer = loadTokenizer(model.tokenizer);
-  const reference = predictProbabilities(
-    model.weights,
-    texts.map((text) =>
-      featureRows(
-        encodeText(tokenizer, text, model.manifest.maxLength),
-        model.weights.shape,
-        model.subwords,
-      ),
-    ),
-    model.temperatures,
-  );
+  const reference = trainerProbabilities(model, texts);
   const runtime = await ModelRuntime.load(dir);
   let maxAbsDiff = 0;
   let same = 0;
