@@ -50,6 +50,7 @@ export const DEFAULT_MODEL_RECIPE = {
   options: {
     ...DEFAULT_TRAIN_OPTIONS,
     charNgrams: null,
+    wordModelNgrams: 0,
     towers: [
       { heads: ['category', 'urgency'], auxiliaryHeads: ['sentiment'] },
       { heads: ['sentiment'], hyperparameters: { charNgrams: [3, 5] } },

@@ -95,19 +95,44 @@ export interface TowerExport {
 
 /**
  * Serializes towers that read the same `input_ids` into one graph: each tower's nodes and
- * initializers get the prefix `t<i>_`, its heads keep their `<head>_logits` outputs.
+ * initializers get the prefix `t<i>_`, its heads keep their `<head>_logits` outputs; a head of
+ * several towers (an ensemble) outputs the sum of their logits.
  */
 export function exportTowersOnnx(towers: readonly TowerExport[], version: string): Uint8Array {
   if (towers.length === 1) {
     const [only] = towers;
     return exportFastTextOnnx(only!.weights, only!.heads, version, undefined, only!.subwords);
   }
-  return encodeModel(
-    towers.map(({ weights, heads, subwords }, i) =>
-      prefixNames(towerGraph(weights, heads, heads.map(headOutput), subwords), `t${i}_`),
-    ),
-    version,
-  );
+  const membersOf = (head: string): number[] =>
+    towers.flatMap((tower, i) => (tower.heads.includes(head) ? [i] : []));
+  const memberOutput = (head: string, i: number): string => `${headOutput(head)}_t${i}`;
+  const parts = towers.map(({ weights, heads, subwords }, i) => {
+    const outputs = heads.map((head) =>
+      membersOf(head).length > 1 ? memberOutput(head, i) : headOutput(head),
+    );
+    const part = prefixNames(towerGraph(weights, heads, outputs, subwords), `t${i}_`);
+    // A member's logits feed its ensemble's sum and are no output of the graph.
+    const served = new Set(outputs.filter((name, k) => name === headOutput(heads[k]!)));
+    return { ...part, outputs: part.outputs.filter((o) => served.has(o.name!)) };
+  });
+  const ensembles: GraphPart = { nodes: [], initializers: [], outputs: [] };
+  const heads = [...new Set(towers.flatMap((tower) => tower.heads))];
+  for (const head of heads.filter((name) => membersOf(name).length > 1)) {
+    const members = membersOf(head);
+    const first = towers[members[0]!]!;
+    const classes = first.weights.shape.classes[first.heads.indexOf(head)]!;
+    ensembles.nodes.push(
+      node(
+        'Sum',
+        members.map((i) => memberOutput(head, i)),
+        headOutput(head),
+      ),
+    );
+    ensembles.outputs.push(
+      tensorValue(headOutput(head), onnx.TensorProto.DataType.FLOAT, ['batch', classes]),
+    );
+  }
+  return encodeModel([...parts, ensembles], version);
 }
 
 interface GraphPart {

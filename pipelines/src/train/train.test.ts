@@ -11,7 +11,7 @@ import {
   type LabeledText,
   type TrainOptions,
 } from './train.js';
-import { EXPORT_TOLERANCE, verifyExport } from './verify.js';
+import { EXPORT_TOLERANCE, trainerProbabilities, verifyExport } from './verify.js';
 
 /** Small separable data: topic words decide the category, mood words the sentiment. */
 function topicData(n: number, seed: number): LabeledText[] {
@@ -51,6 +51,7 @@ const small: TrainOptions = {
   charNgrams: null,
   dim: 16,
   maxEpochs: 10,
+  wordModelNgrams: 0,
 };
 
 describe('trainModel', () => {
@@ -195,6 +196,60 @@ describe('trainModel', () => {
     expect(check.agreement).toBe(1);
   }, 60_000);
 
+  it('serves a head of several towers as an ensemble: the sum of their calibrated logits, in the graph as in the trainer', async () => {
+    const data = topicData(800, 10);
+    const model = trainModel(data, {
+      ...small,
+      maxEpochs: 4,
+      towers: [
+        { heads: ['category', 'sentiment'] },
+        { heads: ['category'], hyperparameters: { charNgrams: [2, 4], wordNgrams: 1 } },
+      ],
+    });
+    expect(model.manifest.heads.map((head) => head.output)).toEqual([
+      'category_logits',
+      'sentiment_logits',
+    ]);
+    expect(model.test.category!.macroF1).toBeGreaterThan(0.9);
+    await writeBundle(dir, model);
+    const check = await verifyExport(dir, model);
+    expect(check.maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
+    expect(check.agreement).toBe(1);
+    // The ensemble's probabilities are neither member's own.
+    const [text] = model.validationTexts;
+    const [ensemble] = trainerProbabilities(model, [text!]);
+    const alone = trainerProbabilities({ ...model, towers: [model.towers[0]!] }, [text!])[0]!;
+    expect(Array.from(ensemble![0]!)).not.toEqual(Array.from(alone[0]!));
+    expect(Array.from(ensemble![1]!)).toEqual(Array.from(alone[1]!));
+  }, 60_000);
+
+  it('by default serves every head as the ensemble of the main model and a word-only model', async () => {
+    const model = trainModel(topicData(800, 11), {
+      ...small,
+      charNgrams: [2, 4],
+      maxEpochs: 4,
+      wordModelNgrams: DEFAULT_TRAIN_OPTIONS.wordModelNgrams,
+    });
+    expect(DEFAULT_TRAIN_OPTIONS.wordModelNgrams).toBe(3);
+    expect(model.towers.map((tower) => tower.heads)).toEqual([
+      ['category', 'sentiment'],
+      ['category', 'sentiment'],
+    ]);
+    expect(model.towers.map((tower) => tower.hyperparameters)).toEqual([
+      expect.objectContaining({ charNgrams: [2, 4], wordNgrams: 2 }),
+      expect.objectContaining({ charNgrams: null, wordNgrams: 3 }),
+    ]);
+    await writeBundle(dir, model);
+    expect((await verifyExport(dir, model)).maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
+    expect(() =>
+      trainModel(topicData(200, 12), {
+        ...small,
+        wordModelNgrams: 3,
+        towers: [{ heads: ['category', 'sentiment'] }],
+      }),
+    ).toThrow(/towers or a word model/);
+  }, 60_000);
+
   it('refuses towers that leave a head out, repeat one or name one the data lacks', () => {
     const data = topicData(200, 9);
     expect(() => trainModel(data, { ...small, towers: [{ heads: ['category'] }] })).toThrow(
@@ -203,9 +258,9 @@ describe('trainModel', () => {
     expect(() =>
       trainModel(data, {
         ...small,
-        towers: [{ heads: ['category', 'sentiment'] }, { heads: ['sentiment'] }],
+        towers: [{ heads: ['category', 'sentiment', 'category'] }],
       }),
-    ).toThrow(/more than one tower: sentiment/);
+    ).toThrow(/named twice in one tower: category/);
     expect(() =>
       trainModel(data, {
         ...small,

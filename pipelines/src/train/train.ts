@@ -26,6 +26,7 @@ import {
   initWeights,
   predictLogits,
   predictProbabilities,
+  softmax,
   subwordRows,
   trainEpoch,
   type CharNgrams,
@@ -89,9 +90,17 @@ export interface TrainOptions extends Hyperparameters {
    * Groups of heads trained as models of their own over the shared tokenizer and split (own
    * embeddings, n-grams and early stopping) and served as one graph; default: one model, every
    * head. A head whose text carries different cues (sentiment) then gets features that another
-   * head is better off without.
+   * head is better off without. A head in several towers is an ensemble: the sum of their
+   * calibrated logits.
    */
   towers?: TowerOptions[];
+  /**
+   * Without `towers`: the token n-gram order of a second, word-only model (no character
+   * n-grams) trained beside the main one, every head served as the ensemble of both; 0: none.
+   * The two models err differently (subwords against longer word n-grams): on CLINC150 and HWU64
+   * the ensemble beats either alone.
+   */
+  wordModelNgrams: number;
   onEpoch?: (progress: EpochProgress) => void;
   onStage?: (stage: string) => void;
   onTrial?: (trial: AutotuneTrial) => void;
@@ -128,6 +137,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   maxLength: 256,
   calibrate: true,
   autotuneSeconds: 0,
+  wordModelNgrams: 3,
 };
 
 export interface EpochProgress {
@@ -396,10 +406,15 @@ export function sampleHyperparameters(best: Hyperparameters, random: Random): Hy
   };
 }
 
-/** Every head served by exactly one tower; auxiliary heads are heads of the data too. */
+/**
+ * Every head served by at least one tower (by several: an ensemble); auxiliary heads are heads of
+ * the data too.
+ */
 export function checkTowers(towers: readonly TowerOptions[], heads: readonly string[]): void {
   const placed = towers.flatMap((tower) => tower.heads);
-  const twice = placed.filter((head, i) => placed.indexOf(head) !== i);
+  const twice = towers.flatMap((tower) =>
+    tower.heads.filter((head, i) => tower.heads.indexOf(head) !== i),
+  );
   const unknown = [...placed, ...towers.flatMap((tower) => tower.auxiliaryHeads ?? [])].filter(
     (head) => !heads.includes(head),
   );
@@ -411,13 +426,22 @@ export function checkTowers(towers: readonly TowerOptions[], heads: readonly str
   }
   const missing = heads.filter((head) => !placed.includes(head));
   if (towers.some((tower) => tower.heads.length === 0)) throw new Error('a tower has no heads');
-  if (twice.length > 0) throw new Error(`heads in more than one tower: ${twice.join(', ')}`);
+  if (twice.length > 0) throw new Error(`heads named twice in one tower: ${twice.join(', ')}`);
   if (unknown.length > 0) {
     throw new Error(
       `towers name heads the data lacks: ${unknown.join(', ')} (heads: ${heads.join(', ')})`,
     );
   }
   if (missing.length > 0) throw new Error(`heads in no tower: ${missing.join(', ')}`);
+}
+
+/** The same model with each head's weights and bias multiplied by its scale (embeddings shared). */
+function scaledHeads(weights: FastTextWeights, scales: readonly number[]): FastTextWeights {
+  return {
+    ...weights,
+    headWeights: weights.headWeights.map((w, h) => w.map((value) => value * scales[h]!)),
+    headBiases: weights.headBiases.map((b, h) => b.map((value) => value * scales[h]!)),
+  };
 }
 
 /** The same model with only its first `count` heads (shared embeddings, not copied). */
@@ -550,7 +574,20 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     labels,
   };
 
-  const towerOptions = options.towers ?? [{ heads }];
+  if (options.towers && options.wordModelNgrams > 0) {
+    throw new Error('give towers or a word model (wordModelNgrams > 0), not both');
+  }
+  const towerOptions: TowerOptions[] =
+    options.towers ??
+    (options.wordModelNgrams > 0
+      ? [
+          { heads },
+          {
+            heads,
+            hyperparameters: { charNgrams: null, wordNgrams: options.wordModelNgrams },
+          },
+        ]
+      : [{ heads }]);
   checkTowers(towerOptions, heads);
   const towers = towerOptions.map((tower) => {
     options.onStage?.('training');
@@ -589,33 +626,61 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
   const validationRows = towers.map(({ fit }) =>
     context.validation.map((example) => fit.toRows(example.ids)),
   );
-  const temperatures = heads.map(() => 1);
-  towers.forEach(({ fit, index }, t) => {
-    const logits = predictLogits(fit.weights, validationRows[t]!);
-    index.forEach((h, k) => {
-      if (!options.calibrate) return;
-      temperatures[h] = fitTemperature(
-        logits.map((perHead) => perHead[k]!),
-        context.validation.map((example) => example.labels[h]!),
+  const validationLabels = (h: number): number[] =>
+    context.validation.map((example) => example.labels[h]!);
+  // A head served by several towers (an ensemble) is the sum of their logits, each divided by the
+  // member's own validation temperature first (folded into its head weights), so that a member
+  // weighs by how well it is calibrated, not by the scale of its logits.
+  const members = heads.map((_, h) => towers.filter(({ index }) => index.includes(h)).length);
+  if (options.calibrate) {
+    towers.forEach((tower, t) => {
+      const logits = predictLogits(tower.fit.weights, validationRows[t]!);
+      const scales = tower.index.map((h, k) =>
+        members[h]! > 1
+          ? 1 /
+            fitTemperature(
+              logits.map((perHead) => perHead[k]!),
+              validationLabels(h),
+            )
+          : 1,
+      );
+      tower.fit = { ...tower.fit, weights: scaledHeads(tower.fit.weights, scales) };
+    });
+  }
+  /** Per example, per head (in `heads` order), the logits of the towers summed. */
+  const logitsOf = (
+    examples: readonly Encoded[],
+    rowsPerTower: Int32Array[][] | undefined,
+  ): Float64Array[][] => {
+    const summed = examples.map(() => labels.map((set) => new Float64Array(set.length)));
+    towers.forEach(({ fit, index }, t) => {
+      const rows = rowsPerTower?.[t] ?? examples.map((example) => fit.toRows(example.ids));
+      predictLogits(fit.weights, rows).forEach((perHead, i) =>
+        index.forEach((h, k) => {
+          const into = summed[i]![h]!;
+          perHead[k]!.forEach((z, c) => (into[c]! += z));
+        }),
       );
     });
-  });
-  /** Per example, per head (in `heads` order), the probabilities of the towers together. */
+    return summed;
+  };
+  const validationLogits = logitsOf(context.validation, validationRows);
+  const temperatures = heads.map((_, h) =>
+    options.calibrate
+      ? fitTemperature(
+          validationLogits.map((perHead) => perHead[h]!),
+          validationLabels(h),
+        )
+      : 1,
+  );
   const probabilities = (
     examples: readonly Encoded[],
     rowsPerTower: Int32Array[][] | undefined,
     calibrated: boolean,
-  ): Float64Array[][] => {
-    const merged = examples.map(() => new Array<Float64Array>(heads.length));
-    towers.forEach(({ fit, index }, t) => {
-      const rows = rowsPerTower?.[t] ?? examples.map((example) => fit.toRows(example.ids));
-      const towerTemperatures = calibrated ? index.map((h) => temperatures[h]!) : [];
-      predictProbabilities(fit.weights, rows, towerTemperatures).forEach((perHead, i) =>
-        index.forEach((h, k) => (merged[i]![h] = perHead[k]!)),
-      );
-    });
-    return merged;
-  };
+  ): Float64Array[][] =>
+    logitsOf(examples, rowsPerTower).map((perHead) =>
+      perHead.map((logits, h) => softmax(logits, calibrated ? temperatures[h]! : 1)),
+    );
 
   const testSource: TrainedModel['testSource'] = options.testSet
     ? 'test set'

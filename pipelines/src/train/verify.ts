@@ -3,7 +3,7 @@
  * must give the same probabilities as the trainer's own forward pass on the validation texts.
  */
 import { encodeText, ModelRuntime } from '../../../lib/model/runtime.js';
-import { featureRows, predictProbabilities } from './fasttext.js';
+import { featureRows, predictLogits, softmax } from './fasttext.js';
 import type { TrainedModel } from './train.js';
 import { loadTokenizer } from '../../../lib/model/tokenizer.js';
 
@@ -21,17 +21,18 @@ export const EXPORT_TOLERANCE = 1e-4;
 export function trainerProbabilities(model: TrainedModel, texts: string[]): Float64Array[][] {
   const tokenizer = loadTokenizer(model.tokenizer);
   const ids = texts.map((text) => encodeText(tokenizer, text, model.manifest.maxLength));
-  const names = model.manifest.heads.map((head) => head.name);
-  const merged = texts.map(() => new Array<Float64Array>(names.length));
+  const heads = model.manifest.heads;
+  const summed = texts.map(() => heads.map((head) => new Float64Array(head.labels.length)));
   for (const tower of model.towers) {
-    const index = tower.heads.map((head) => names.indexOf(head));
+    const index = tower.heads.map((name) => heads.findIndex((head) => head.name === name));
     const rows = ids.map((tokens) => featureRows(tokens, tower.weights.shape, tower.subwords));
-    const temperatures = index.map((h) => model.temperatures[h]!);
-    predictProbabilities(tower.weights, rows, temperatures).forEach((perHead, i) =>
-      index.forEach((h, k) => (merged[i]![h] = perHead[k]!)),
+    predictLogits(tower.weights, rows).forEach((perHead, i) =>
+      index.forEach((h, k) => perHead[k]!.forEach((z, c) => (summed[i]![h]![c]! += z))),
     );
   }
-  return merged;
+  return summed.map((perHead) =>
+    perHead.map((logits, h) => softmax(logits, model.temperatures[h])),
+  );
 }
 
 export async function verifyExport(
