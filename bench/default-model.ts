@@ -5,6 +5,7 @@
  * the triage threshold catches), GoEmotions sentiment. Per head: accuracy, macro-F1, the
  * majority-class accuracy, ECE and the share of answers that are wrong with confidence ≥ 0.9.
  * Prints one JSON line per set; `npm run bench:default-model` (REAL_DEV_DIR as in bench:quality).
+ * MODEL_DIR measures another bundle (e.g. a candidate recipe's) instead of the default model.
  */
 import path from 'node:path';
 import { createLogger } from '../lib/logger.js';
@@ -24,7 +25,9 @@ const realDev =
 const TRIAGE_BELOW = 0.5;
 
 const logger = createLogger('bench-default-model');
-const runtime = await ModelRuntime.load(await ensureDefaultBundle(cacheRoot(), logger));
+const runtime = await ModelRuntime.load(
+  process.env.MODEL_DIR ?? (await ensureDefaultBundle(cacheRoot(), logger)),
+);
 
 interface Item {
   text: string;
@@ -32,7 +35,8 @@ interface Item {
 }
 
 async function measure(set: string, head: string, items: Item[]): Promise<void> {
-  const spec = runtime.heads.find((h) => h.name === head)!;
+  const spec = runtime.heads.find((h) => h.name === head);
+  if (!spec) return;
   const truth = new Int32Array(items.length);
   const predicted = new Int32Array(items.length);
   const confidence = new Float64Array(items.length);

@@ -178,6 +178,11 @@ program
   .option('--word-ngrams <n>', 'token n-gram order: 1, 2 (default) or 3', integer)
   .option('--char-ngrams <range>', 'character n-grams of each token, e.g. 3-5 (default), or none')
   .option(
+    '--word-model <n>',
+    'token n-gram order of a word-only model ensembled with the main one: 1, 2, 3 (default) or 0 (none)',
+    integer,
+  )
+  .option(
     '--patience <n>',
     'stop after this many epochs without a better validation score',
     integer,
@@ -222,6 +227,7 @@ program
       batchSize?: number;
       wordNgrams?: number;
       charNgrams?: string;
+      wordModel?: number;
       patience?: number;
       validationShare?: number;
       testShare?: number;
@@ -230,6 +236,8 @@ program
     }) => {
       if (options.wordNgrams !== undefined && ![1, 2, 3].includes(options.wordNgrams))
         throw new InvalidArgumentError('--word-ngrams must be 1, 2 or 3');
+      if (options.wordModel !== undefined && ![0, 1, 2, 3].includes(options.wordModel))
+        throw new InvalidArgumentError('--word-model must be 0, 1, 2 or 3');
       for (const [flag, share] of [
         ['--validation-share', options.validationShare],
         ['--test-share', options.testShare],
@@ -254,6 +262,7 @@ program
           wordNgrams: options.wordNgrams,
           charNgrams:
             options.charNgrams === undefined ? undefined : parseCharNgrams(options.charNgrams),
+          wordModelNgrams: options.wordModel,
           patience: options.patience,
           validationFraction: options.validationShare,
           testFraction: options.testShare,

@@ -1,7 +1,25 @@
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultModelCacheKey, trainingCodeFiles } from './default-bundle.js';
+import {
+  DEFAULT_MODEL_RECIPE,
+  defaultModelCacheKey,
+  defaultModelData,
+  trainingCodeFiles,
+} from './default-bundle.js';
+
+describe('the default model data', () => {
+  it('labels every generated inquiry with category and urgency, every second one with sentiment', async () => {
+    const generated = (await defaultModelData()).slice(0, DEFAULT_MODEL_RECIPE.n);
+    expect(generated.every((example) => example.labels.category && example.labels.urgency)).toBe(
+      true,
+    );
+    const withSentiment = generated.filter((example) => example.labels.sentiment).length;
+    expect(withSentiment).toBe(
+      DEFAULT_MODEL_RECIPE.n / DEFAULT_MODEL_RECIPE.generatedSentimentEvery,
+    );
+  }, 60_000);
+});
 
 describe('the default model cache key', () => {
   it('covers the trainer, the generator and the tokenizer runtime, not tests', async () => {

@@ -215,6 +215,17 @@ function headProbabilities(
   for (let c = 0; c < out.length; c++) out[c]! /= sum;
 }
 
+/** The softmax of `logits` divided by `temperature`. */
+export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {
+  const out = new Float64Array(logits.length);
+  let max = -Infinity;
+  for (let c = 0; c < out.length; c++) max = Math.max(max, logits[c]! / temperature);
+  let sum = 0;
+  for (let c = 0; c < out.length; c++) sum += out[c] = Math.exp(logits[c]! / temperature - max);
+  for (let c = 0; c < out.length; c++) out[c]! /= sum;
+  return out;
+}
+
 /** Per example, per head, the logits (before any temperature). */
 export function predictLogits(weights: FastTextWeights, rows: Int32Array[]): Float64Array[][] {
   const { dim } = weights.shape;

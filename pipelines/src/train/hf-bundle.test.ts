@@ -29,7 +29,7 @@ describe('Hugging Face style bundle', () => {
     try {
       await writeFile(
         path.join(dir, 'model.onnx'),
-        exportFastTextOnnx(model.weights, ['intent'], 'hf', ['logits']),
+        exportFastTextOnnx(model.towers[0]!.weights, ['intent'], 'hf', ['logits']),
       );
       await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(model.tokenizer));
       await writeFile(

@@ -83,6 +83,112 @@ export function exportFastTextOnnx(
   /** Per vocabulary id, its character n-gram rows (see subwordRows); none by default. */
   subwords: readonly Int32Array[] = [],
 ): Uint8Array {
+  return encodeModel([towerGraph(weights, heads, outputNames, subwords)], version);
+}
+
+/** One fastText model of a model in towers: its weights, the heads it computes, its subwords. */
+export interface TowerExport {
+  weights: FastTextWeights;
+  heads: string[];
+  subwords: readonly Int32Array[];
+}
+
+/**
+ * Serializes towers that read the same `input_ids` into one graph: each tower's nodes and
+ * initializers get the prefix `t<i>_`, its heads keep their `<head>_logits` outputs; a head of
+ * several towers (an ensemble) outputs the sum of their logits.
+ */
+export function exportTowersOnnx(towers: readonly TowerExport[], version: string): Uint8Array {
+  if (towers.length === 1) {
+    const [only] = towers;
+    return exportFastTextOnnx(only!.weights, only!.heads, version, undefined, only!.subwords);
+  }
+  const membersOf = (head: string): number[] =>
+    towers.flatMap((tower, i) => (tower.heads.includes(head) ? [i] : []));
+  const memberOutput = (head: string, i: number): string => `${headOutput(head)}_t${i}`;
+  const parts = towers.map(({ weights, heads, subwords }, i) => {
+    const outputs = heads.map((head) =>
+      membersOf(head).length > 1 ? memberOutput(head, i) : headOutput(head),
+    );
+    const part = prefixNames(towerGraph(weights, heads, outputs, subwords), `t${i}_`);
+    // A member's logits feed its ensemble's sum and are no output of the graph.
+    const served = new Set(outputs.filter((name, k) => name === headOutput(heads[k]!)));
+    return { ...part, outputs: part.outputs.filter((o) => served.has(o.name!)) };
+  });
+  const ensembles: GraphPart = { nodes: [], initializers: [], outputs: [] };
+  const heads = [...new Set(towers.flatMap((tower) => tower.heads))];
+  for (const head of heads.filter((name) => membersOf(name).length > 1)) {
+    const members = membersOf(head);
+    const first = towers[members[0]!]!;
+    const classes = first.weights.shape.classes[first.heads.indexOf(head)]!;
+    ensembles.nodes.push(
+      node(
+        'Sum',
+        members.map((i) => memberOutput(head, i)),
+        headOutput(head),
+      ),
+    );
+    ensembles.outputs.push(
+      tensorValue(headOutput(head), onnx.TensorProto.DataType.FLOAT, ['batch', classes]),
+    );
+  }
+  return encodeModel([...parts, ensembles], version);
+}
+
+interface GraphPart {
+  nodes: onnxProto.onnx.INodeProto[];
+  initializers: onnxProto.onnx.ITensorProto[];
+  outputs: onnxProto.onnx.IValueInfoProto[];
+}
+
+/** Renames a part's internal values (not the graph inputs, not its outputs) with a prefix. */
+function prefixNames(part: GraphPart, prefix: string): GraphPart {
+  const keep = new Set([INPUT_IDS, ATTENTION_MASK, ...part.outputs.map((o) => o.name!)]);
+  const rename = (name: string): string => (keep.has(name) ? name : `${prefix}${name}`);
+  return {
+    nodes: part.nodes.map((n) => ({
+      ...n,
+      name: rename(n.name!),
+      input: (n.input ?? []).map(rename),
+      output: (n.output ?? []).map(rename),
+    })),
+    initializers: part.initializers.map((t) => ({ ...t, name: rename(t.name!) })),
+    outputs: part.outputs,
+  };
+}
+
+function encodeModel(parts: readonly GraphPart[], version: string): Uint8Array {
+  const nodes = parts.flatMap((part) => part.nodes);
+  const used = new Set(nodes.flatMap((n) => n.input ?? []));
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: 'inquiry-platform',
+    modelVersion: 1,
+    docString: `fastText-style inquiry classifier ${version}`,
+    graph: {
+      name: 'inquiry_classifier',
+      node: nodes,
+      initializer: parts
+        .flatMap((part) => part.initializers)
+        .filter((tensor) => used.has(tensor.name!)),
+      input: [
+        tensorValue(INPUT_IDS, onnx.TensorProto.DataType.INT64, ['batch', 'sequence']),
+        tensorValue(ATTENTION_MASK, onnx.TensorProto.DataType.INT64, ['batch', 'sequence']),
+      ],
+      output: parts.flatMap((part) => part.outputs),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** The nodes, initializers and outputs of one fastText model. */
+function towerGraph(
+  weights: FastTextWeights,
+  heads: string[],
+  outputNames: string[],
+  subwords: readonly Int32Array[],
+): GraphPart {
   const { vocabSize, buckets, dim, classes, wordNgrams } = weights.shape;
   // Character n-gram rows are folded into the token rows and are not exported.
   const folded = weights.embeddings.slice(0, (vocabSize + buckets) * dim);
@@ -190,23 +296,5 @@ export function exportFastTextOnnx(
     nodes.push(node('Add', [`${head}_scores`, `${head}_bias`], outputNames[h]!));
     outputs.push(tensorValue(outputNames[h]!, onnx.TensorProto.DataType.FLOAT, ['batch', k]));
   });
-  const used = new Set(nodes.flatMap((n) => n.input ?? []));
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: OPSET }],
-    producerName: 'inquiry-platform',
-    modelVersion: 1,
-    docString: `fastText-style inquiry classifier ${version}`,
-    graph: {
-      name: 'inquiry_classifier',
-      node: nodes,
-      initializer: initializers.filter((tensor) => used.has(tensor.name!)),
-      input: [
-        tensorValue(INPUT_IDS, onnx.TensorProto.DataType.INT64, ['batch', 'sequence']),
-        tensorValue(ATTENTION_MASK, onnx.TensorProto.DataType.INT64, ['batch', 'sequence']),
-      ],
-      output: outputs,
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
+  return { nodes, initializers, outputs };
 }

@@ -11,7 +11,7 @@ import {
   type LabeledText,
   type TrainOptions,
 } from './train.js';
-import { EXPORT_TOLERANCE, verifyExport } from './verify.js';
+import { EXPORT_TOLERANCE, trainerProbabilities, verifyExport } from './verify.js';
 
 /** Small separable data: topic words decide the category, mood words the sentiment. */
 function topicData(n: number, seed: number): LabeledText[] {
@@ -51,6 +51,7 @@ const small: TrainOptions = {
   charNgrams: null,
   dim: 16,
   maxEpochs: 10,
+  wordModelNgrams: 0,
 };
 
 describe('trainModel', () => {
@@ -102,11 +103,15 @@ describe('trainModel', () => {
     const b = trainModel(data, { ...small, maxEpochs: 3 });
     const c = trainModel(data, { ...small, maxEpochs: 3, seed: 7 });
     expect(
-      Buffer.from(a.weights.embeddings.buffer).equals(Buffer.from(b.weights.embeddings.buffer)),
+      Buffer.from(a.towers[0]!.weights.embeddings.buffer).equals(
+        Buffer.from(b.towers[0]!.weights.embeddings.buffer),
+      ),
     ).toBe(true);
     expect(a.manifest.dataHash).toBe(b.manifest.dataHash);
     expect(
-      Buffer.from(a.weights.embeddings.buffer).equals(Buffer.from(c.weights.embeddings.buffer)),
+      Buffer.from(a.towers[0]!.weights.embeddings.buffer).equals(
+        Buffer.from(c.towers[0]!.weights.embeddings.buffer),
+      ),
     ).toBe(false);
   });
 
@@ -156,13 +161,119 @@ describe('trainModel', () => {
       wordNgrams: 3,
       maxEpochs: 4,
     });
-    expect(model.subwords.some((rows) => rows.length > 0)).toBe(true);
+    expect(model.towers[0]!.subwords.some((rows) => rows.length > 0)).toBe(true);
     expect(model.manifest.params).toMatchObject({ charNgrams: '2-4', wordNgrams: 3 });
     await writeBundle(dir, model);
     const check = await verifyExport(dir, model);
     expect(check.maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
     expect(check.agreement).toBe(1);
   }, 60_000);
+
+  it('trains heads in towers of their own, each with its hyperparameters, and exports one graph that computes what the trainer computes', async () => {
+    const data = topicData(800, 8);
+    const model = trainModel(data, {
+      ...small,
+      maxEpochs: 4,
+      towers: [
+        { heads: ['category'], auxiliaryHeads: ['sentiment'] },
+        { heads: ['sentiment'], hyperparameters: { charNgrams: [2, 4], dim: 8 } },
+      ],
+    });
+    expect(model.towers.map((tower) => tower.heads)).toEqual([['category'], ['sentiment']]);
+    // The auxiliary sentiment head shaped the first tower's embeddings and is not served.
+    expect(model.towers[0]!.weights.shape.classes).toEqual([3]);
+    expect(model.towers.map((tower) => tower.hyperparameters.charNgrams)).toEqual([null, [2, 4]]);
+    expect(model.towers[1]!.weights.shape).toMatchObject({ dim: 8, classes: [2] });
+    expect(model.manifest.heads.map((head) => head.name)).toEqual(['category', 'sentiment']);
+    expect(model.manifest.params?.towers).toMatch(
+      /^category \(auxiliary sentiment\): dim 16, .*char n-grams none.*; sentiment: dim 8, .*char n-grams 2-4/,
+    );
+    expect(model.test.category!.macroF1).toBeGreaterThan(0.9);
+    expect(model.test.sentiment!.macroF1).toBeGreaterThan(0.9);
+    await writeBundle(dir, model);
+    const check = await verifyExport(dir, model);
+    expect(check.maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
+    expect(check.agreement).toBe(1);
+  }, 60_000);
+
+  it('serves a head of several towers as an ensemble: the sum of their calibrated logits, in the graph as in the trainer', async () => {
+    const data = topicData(800, 10);
+    const model = trainModel(data, {
+      ...small,
+      maxEpochs: 4,
+      towers: [
+        { heads: ['category', 'sentiment'] },
+        { heads: ['category'], hyperparameters: { charNgrams: [2, 4], wordNgrams: 1 } },
+      ],
+    });
+    expect(model.manifest.heads.map((head) => head.output)).toEqual([
+      'category_logits',
+      'sentiment_logits',
+    ]);
+    expect(model.test.category!.macroF1).toBeGreaterThan(0.9);
+    await writeBundle(dir, model);
+    const check = await verifyExport(dir, model);
+    expect(check.maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
+    expect(check.agreement).toBe(1);
+    // The ensemble's probabilities are neither member's own.
+    const [text] = model.validationTexts;
+    const [ensemble] = trainerProbabilities(model, [text!]);
+    const alone = trainerProbabilities({ ...model, towers: [model.towers[0]!] }, [text!])[0]!;
+    expect(Array.from(ensemble![0]!)).not.toEqual(Array.from(alone[0]!));
+    expect(Array.from(ensemble![1]!)).toEqual(Array.from(alone[1]!));
+  }, 60_000);
+
+  it('by default serves every head as the ensemble of the main model and a word-only model', async () => {
+    const model = trainModel(topicData(800, 11), {
+      ...small,
+      charNgrams: [2, 4],
+      maxEpochs: 4,
+      wordModelNgrams: DEFAULT_TRAIN_OPTIONS.wordModelNgrams,
+    });
+    expect(DEFAULT_TRAIN_OPTIONS.wordModelNgrams).toBe(3);
+    expect(model.towers.map((tower) => tower.heads)).toEqual([
+      ['category', 'sentiment'],
+      ['category', 'sentiment'],
+    ]);
+    expect(model.towers.map((tower) => tower.hyperparameters)).toEqual([
+      expect.objectContaining({ charNgrams: [2, 4], wordNgrams: 2 }),
+      expect.objectContaining({ charNgrams: null, wordNgrams: 3 }),
+    ]);
+    await writeBundle(dir, model);
+    expect((await verifyExport(dir, model)).maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
+    expect(() =>
+      trainModel(topicData(200, 12), {
+        ...small,
+        wordModelNgrams: 3,
+        towers: [{ heads: ['category', 'sentiment'] }],
+      }),
+    ).toThrow(/towers or a word model/);
+  }, 60_000);
+
+  it('refuses towers that leave a head out, repeat one or name one the data lacks', () => {
+    const data = topicData(200, 9);
+    expect(() => trainModel(data, { ...small, towers: [{ heads: ['category'] }] })).toThrow(
+      /heads in no tower: sentiment/,
+    );
+    expect(() =>
+      trainModel(data, {
+        ...small,
+        towers: [{ heads: ['category', 'sentiment', 'category'] }],
+      }),
+    ).toThrow(/named twice in one tower: category/);
+    expect(() =>
+      trainModel(data, {
+        ...small,
+        towers: [{ heads: ['category', 'sentiment', 'urgency'] }],
+      }),
+    ).toThrow(/towers name heads the data lacks: urgency/);
+    expect(() =>
+      trainModel(data, {
+        ...small,
+        towers: [{ heads: ['category', 'sentiment'], auxiliaryHeads: ['sentiment'] }],
+      }),
+    ).toThrow(/both served and auxiliary in one tower: sentiment/);
+  });
 
   it('exports a unigram-only model (word n-gram order 1) that agrees with the trainer', async () => {
     const model = trainModel(topicData(600, 6), { ...small, wordNgrams: 1, maxEpochs: 3 });

@@ -3,7 +3,7 @@
  * must give the same probabilities as the trainer's own forward pass on the validation texts.
  */
 import { encodeText, ModelRuntime } from '../../../lib/model/runtime.js';
-import { featureRows, predictProbabilities } from './fasttext.js';
+import { featureRows, predictLogits, softmax } from './fasttext.js';
 import type { TrainedModel } from './train.js';
 import { loadTokenizer } from '../../../lib/model/tokenizer.js';
 
@@ -17,24 +17,31 @@ export interface ExportCheck {
 
 export const EXPORT_TOLERANCE = 1e-4;
 
+/** The trainer's own calibrated probabilities: per text, per head in the manifest's order. */
+export function trainerProbabilities(model: TrainedModel, texts: string[]): Float64Array[][] {
+  const tokenizer = loadTokenizer(model.tokenizer);
+  const ids = texts.map((text) => encodeText(tokenizer, text, model.manifest.maxLength));
+  const heads = model.manifest.heads;
+  const summed = texts.map(() => heads.map((head) => new Float64Array(head.labels.length)));
+  for (const tower of model.towers) {
+    const index = tower.heads.map((name) => heads.findIndex((head) => head.name === name));
+    const rows = ids.map((tokens) => featureRows(tokens, tower.weights.shape, tower.subwords));
+    predictLogits(tower.weights, rows).forEach((perHead, i) =>
+      index.forEach((h, k) => perHead[k]!.forEach((z, c) => (summed[i]![h]![c]! += z))),
+    );
+  }
+  return summed.map((perHead) =>
+    perHead.map((logits, h) => softmax(logits, model.temperatures[h])),
+  );
+}
+
 export async function verifyExport(
   dir: string,
   model: TrainedModel,
   sample = 2000,
 ): Promise<ExportCheck> {
   const texts = model.validationTexts.slice(0, sample);
-  const tokenizer = loadTokenizer(model.tokenizer);
-  const reference = predictProbabilities(
-    model.weights,
-    texts.map((text) =>
-      featureRows(
-        encodeText(tokenizer, text, model.manifest.maxLength),
-        model.weights.shape,
-        model.subwords,
-      ),
-    ),
-    model.temperatures,
-  );
+  const reference = trainerProbabilities(model, texts);
   const runtime = await ModelRuntime.load(dir);
   let maxAbsDiff = 0;
   let same = 0;
