@@ -1,6 +1,16 @@
 import { WorkQueue } from './queue.js';
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+/**
+ * Waits until `reached` holds, letting the queue's workers run in between (no fixed sleep: a
+ * loaded machine only makes it take longer); fails after `timeoutMs`.
+ */
+async function until(what: string, reached: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!reached()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
 
 /** A queue with one worker that records the keys it takes and holds the first until released. */
 function oneWorkerHeldOnFirstKey() {
@@ -21,12 +31,12 @@ describe('WorkQueue', () => {
   it('does not queue a waiting key twice, and reruns a key changed while it was being worked on', async () => {
     const { queue, seen, release, running } = oneWorkerHeldOnFirstKey();
     queue.add('ns/a');
-    await settle();
+    await until('ns/a taken', () => seen.length === 1);
     queue.add('ns/a'); // while active: marked dirty
     queue.add('ns/b');
     queue.add('ns/b'); // already waiting: ignored
     release();
-    await settle();
+    await until('three keys taken', () => seen.length >= 3 && queue.depth === 0);
     expect(seen).toEqual(['ns/a', 'ns/b', 'ns/a']);
     queue.stop();
     await running;
@@ -35,7 +45,7 @@ describe('WorkQueue', () => {
   it('takes follow-ups before the keys that were waiting, and moves a waiting key up when it becomes one', async () => {
     const { queue, seen, release, running } = oneWorkerHeldOnFirstKey();
     queue.add('ns/busy');
-    await settle();
+    await until('ns/busy taken', () => seen.length === 1);
     queue.add('ns/new-1');
     queue.add('ns/new-2');
     queue.add('ns/new-3');
@@ -43,7 +53,7 @@ describe('WorkQueue', () => {
     queue.add('ns/new-3', { followUp: true }); // waiting: moves up behind ns/started
     queue.add('ns/busy', { followUp: true }); // active: runs again after, as a follow-up
     release();
-    await settle();
+    await until('six keys taken', () => seen.length >= 6 && queue.depth === 0);
     expect(seen).toEqual(['ns/busy', 'ns/started', 'ns/new-3', 'ns/busy', 'ns/new-1', 'ns/new-2']);
     queue.stop();
     await running;
@@ -65,7 +75,7 @@ describe('WorkQueue', () => {
     queue.addAfter('ns/later', 3_600_000);
     queue.add('ns/paused');
     queue.add('ns/fails'); // its error would schedule a retry
-    await settle();
+    await until('both reconciles running', () => releases.length === 2);
     expect(queue.scheduled).toBe(1);
     queue.stop();
     expect(queue.scheduled).toBe(0);
@@ -86,7 +96,7 @@ describe('WorkQueue', () => {
       (_key, _error, retryInMs) => delays.push(retryInMs),
     );
     queue.add('ns/p');
-    for (let i = 0; i < 50 && attempts < 4; i++) await settle();
+    await until('the fourth attempt', () => attempts >= 4);
     expect(attempts).toBe(4);
     expect(delays).toEqual([5, 10, 20]);
     queue.stop();
@@ -111,13 +121,15 @@ describe('WorkQueue', () => {
       3,
     );
     for (const key of ['a', 'b', 'c', 'd']) queue.add(key);
-    await settle();
+    await until('three workers busy', () => active.size === 3);
     expect(active.size).toBe(3); // the fourth waits for a free worker
     queue.add('a'); // while a runs: again after, not beside it
-    while (releases.length > 0 || active.size > 0) {
-      releases.shift()?.();
-      await settle();
+    // a, b, c, then d and a again: five reconciles, released one at a time.
+    for (let released = 0; released < 5; released++) {
+      await until('a reconcile waiting', () => releases.length > 0);
+      releases.shift()!();
     }
+    await until('every worker free', () => active.size === 0);
     expect(most).toBe(3);
     expect(overlapOfOneKey).toBe(false);
     queue.stop();
