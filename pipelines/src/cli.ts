@@ -73,7 +73,7 @@ function parseCharNgrams(value: string): CharNgrams {
   return [min, max];
 }
 
-/** `--format jsonl|csv` of the record files a command reads. */
+/** `register --rollout`: parsed as it is read, so a bad value fails before MLflow is touched. */
 function rolloutArgument(value: string): Record<string, unknown> | undefined {
   try {
     return parseRollout(value);
@@ -82,6 +82,7 @@ function rolloutArgument(value: string): Record<string, unknown> | undefined {
   }
 }
 
+/** `--format jsonl|csv` of the record files a command reads. */
 function recordFormatOption(description: string): Option {
   return new Option('--format <format>', description).choices(['jsonl', 'csv']);
 }

@@ -44,6 +44,7 @@ import {
   createTestDatabase,
   deleteNamespaces,
   eventually,
+  runPodToEnd,
   SMALL_MODEL_FLAGS,
   testbed,
 } from './testbed.js';
@@ -327,40 +328,22 @@ withPlatform('the platform on the test bed node', () => {
 
   /** Runs `script` with Node in a pod of the inference image; its log. */
   async function inPod(name: string, script: string): Promise<string> {
-    await core.createNamespacedPod({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name },
-        spec: {
-          restartPolicy: 'Never',
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: 'main',
-              image: images['inference-server'],
-              imagePullPolicy: 'Never',
-              command: ['node', '-e', script],
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
-            },
-          ],
+    const { phase, log } = await runPodToEnd(core, NAMESPACE, name, {
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: 'main',
+          image: images['inference-server'],
+          imagePullPolicy: 'Never',
+          command: ['node', '-e', script],
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+          },
         },
-      },
+      ],
     });
-    const phase = await eventually(
-      `pod ${name} to finish`,
-      async () => {
-        const pod = await core.readNamespacedPod({ name, namespace: NAMESPACE });
-        return ['Succeeded', 'Failed'].includes(pod.status?.phase ?? '')
-          ? pod.status!.phase
-          : undefined;
-      },
-      120_000,
-    );
-    const log = await core.readNamespacedPodLog({ name, namespace: NAMESPACE });
     if (phase !== 'Succeeded') throw new Error(`pod ${name} ${phase}: ${log}`);
     return log;
   }

@@ -5,7 +5,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { BASE_IMAGE, NODE_IMAGE } from '../../scripts/testbed/node-images.js';
-import { eventually, testbed } from './testbed.js';
+import { eventually, runPodToEnd, testbed } from './testbed.js';
 
 const NAMESPACE = 'node-check';
 const withNode = process.env.TESTBED_WITH_NODE === '1' ? describe : describe.skip;
@@ -26,26 +26,10 @@ withNode('the test bed node', () => {
   });
 
   /** Runs a pod to its end; its phase and log. */
-  async function runPod(name: string, image: string, command: string[]) {
-    await core.createNamespacedPod({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name },
-        spec: {
-          restartPolicy: 'Never',
-          containers: [{ name: 'main', image, imagePullPolicy: 'Never', command }],
-        },
-      },
+  const runPod = (name: string, image: string, command: string[]) =>
+    runPodToEnd(core, NAMESPACE, name, {
+      containers: [{ name: 'main', image, imagePullPolicy: 'Never', command }],
     });
-    const phase = await eventually(`pod ${name} to finish`, async () => {
-      const pod = await core.readNamespacedPod({ name, namespace: NAMESPACE });
-      return ['Succeeded', 'Failed'].includes(pod.status?.phase ?? '')
-        ? pod.status!.phase
-        : undefined;
-    });
-    const log = await core.readNamespacedPodLog({ name, namespace: NAMESPACE });
-    return { phase, log };
-  }
 
   it('registers a Ready node', async () => {
     const nodes = await core.listNode();

@@ -154,23 +154,54 @@ export async function deleteNamespaces(
             )
             .catch(() => {});
       }
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const left = await core.readNamespace({ name }).catch((error: unknown) => {
-          if ((error as k8s.ApiException<unknown>).code === 404) return undefined;
-          throw error;
-        });
-        if (!left) return;
-        if (Date.now() > deadline) {
-          const why = (left.status?.conditions ?? [])
+      const gone = async () =>
+        core.readNamespace({ name }).then(
+          () => undefined,
+          (error: unknown) => {
+            if ((error as k8s.ApiException<unknown>).code === 404) return true;
+            throw error;
+          },
+        );
+      await eventually(`namespace ${name} deleted`, gone, timeoutMs).catch(
+        async (error: unknown) => {
+          // What its status says remains (content, finalizers).
+          const left = await core.readNamespace({ name }).catch(() => undefined);
+          const why = (left?.status?.conditions ?? [])
             .filter((c) => c.status === 'True')
             .map((c) => `${c.type}: ${c.message}`);
-          throw new Error(`namespace ${name} not deleted after ${timeoutMs} ms: ${why.join('; ')}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
+          throw new Error(`${(error as Error).message}: ${why.join('; ')}`, { cause: error });
+        },
+      );
     }),
   );
+}
+
+/**
+ * Runs a pod of `spec` (restartPolicy Never) in `namespace` to its end: its phase (Succeeded or
+ * Failed) and its log.
+ */
+export async function runPodToEnd(
+  core: k8s.CoreV1Api,
+  namespace: string,
+  name: string,
+  spec: k8s.V1PodSpec,
+  timeoutMs = 120_000,
+): Promise<{ phase: string; log: string }> {
+  await core.createNamespacedPod({
+    namespace,
+    body: { metadata: { name }, spec: { ...spec, restartPolicy: 'Never' } },
+  });
+  const phase = await eventually(
+    `pod ${name} to finish`,
+    async () => {
+      const pod = await core.readNamespacedPod({ name, namespace });
+      return ['Succeeded', 'Failed'].includes(pod.status?.phase ?? '')
+        ? pod.status!.phase!
+        : undefined;
+    },
+    timeoutMs,
+  );
+  return { phase, log: await core.readNamespacedPodLog({ name, namespace }) };
 }
 
 /** Polls `probe` until it returns a value (errors count as "not yet"); fails after `timeoutMs`. */

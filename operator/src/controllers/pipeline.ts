@@ -138,13 +138,11 @@ export async function reconcilePipeline(
       ? { name: stableName!, artifactUri: stable.status?.artifactUri ?? stable.spec.artifactUri }
       : undefined,
   );
+  const spec = withDefaults(pipeline.spec);
   const routes = desiredRoutes(name, versions, (candidate) =>
     deps.requireAvailableCandidate === false
       ? 100
-      : canaryCapacity(
-          withDefaults(pipeline.spec),
-          availableReplicas(names.canaryDeployment(name, candidate)),
-        ),
+      : canaryCapacity(spec, availableReplicas(names.canaryDeployment(name, candidate))),
   );
   // The children are independent: applied at once, so a reconcile costs one round trip, not
   // one per child; the routes follow (they name the subsets of the Deployments). A child the
