@@ -292,6 +292,7 @@ describe('alert rules', () => {
       'InquiryHttpErrorRateHigh',
       'InquiryInferenceLatencyHigh',
       'InquiryInferenceServerDown',
+      'InquiryInferenceUnavailable',
       'InquiryIngestionStale',
       'InquiryModelConfidenceLow',
       'InquiryOperatorDown',

@@ -4,9 +4,11 @@ import { parse as parseYaml } from 'yaml';
 import {
   dashboardQueries,
   interpolate,
+  durationSeconds,
   ruleExpressions,
   secondsToDuration,
   timeMacros,
+  withAlertForAtMost,
   type DashboardJson,
 } from './queries.js';
 
@@ -144,5 +146,31 @@ describe('rule expressions', () => {
     for (const rule of expressions) expect(syntaxErrorOf(rule.expr)).toBeUndefined();
     expect(ruleExpressions({ kind: 'PrometheusRule', spec: rules })).toEqual(expressions);
     expect(() => ruleExpressions({ kind: 'ConfigMap' })).toThrow(/no list of groups/);
+  });
+});
+
+describe('withAlertForAtMost', () => {
+  it("shortens only the alerts' longer waits, and keeps their expressions", () => {
+    const shortened = withAlertForAtMost(rules as Parameters<typeof withAlertForAtMost>[0], 10);
+    const before = (rules as { groups: { rules: { alert?: string; for?: string }[] }[] }).groups
+      .flatMap((g) => g.rules)
+      .filter((r) => r.alert);
+    const after = shortened.groups.flatMap((g) => g.rules ?? []).filter((r) => r.alert);
+    expect(after.map((r) => r.alert)).toEqual(before.map((r) => r.alert));
+    for (const [i, rule] of after.entries()) {
+      const was = before[i]!.for;
+      expect(rule.for).toBe(was === undefined || durationSeconds(was) <= 10 ? was : '10s');
+    }
+    expect(after.some((r) => r.for === '10s')).toBe(true);
+    expect(after.find((r) => r.alert === 'InquiryCanaryRolledBack')!.for).toBe('0m');
+    expect(ruleExpressions(shortened)).toEqual(ruleExpressions(rules));
+  });
+
+  it('reads Prometheus durations and refuses anything else', () => {
+    expect(durationSeconds('5m')).toBe(300);
+    expect(durationSeconds('1h30m')).toBe(5400);
+    expect(durationSeconds('500ms')).toBe(0.5);
+    expect(() => durationSeconds('5 minutes')).toThrow(/not a Prometheus duration/);
+    expect(() => durationSeconds('')).toThrow(/not a Prometheus duration/);
   });
 });

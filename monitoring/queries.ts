@@ -246,7 +246,7 @@ export function dashboardQueries(
 
 interface RuleGroupJson {
   name: string;
-  rules?: { alert?: string; record?: string; expr: string | number }[];
+  rules?: { alert?: string; record?: string; expr: string | number; for?: string }[];
 }
 
 /**
@@ -272,4 +272,43 @@ export function ruleExpressions(document: unknown): RuleExpression[] {
       };
     }),
   );
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86_400,
+  w: 604_800,
+  y: 31_536_000,
+};
+
+/** Seconds of a Prometheus duration ("5m", "1h30m", "500ms"). */
+export function durationSeconds(duration: string): number {
+  const parts = [...duration.matchAll(/(\d+)(ms|[smhdwy])/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== duration)
+    throw new Error(`not a Prometheus duration: ${duration}`);
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * DURATION_UNITS[unit!]!, 0);
+}
+
+/**
+ * A rule file whose alerts wait at most `seconds` before they fire (their `for`), everything
+ * else unchanged: a test drives the shipped expressions to firing without waiting minutes.
+ */
+export function withAlertForAtMost(
+  document: { groups: RuleGroupJson[] },
+  seconds: number,
+): { groups: RuleGroupJson[] } {
+  return {
+    ...document,
+    groups: document.groups.map((group) => ({
+      ...group,
+      rules: group.rules?.map((rule) =>
+        rule.alert && rule.for && durationSeconds(rule.for) > seconds
+          ? { ...rule, for: `${seconds}s` }
+          : rule,
+      ),
+    })),
+  };
 }

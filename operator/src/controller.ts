@@ -6,7 +6,11 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../lib/logger.js';
-import { reconcilePipeline, type PipelineDeps } from './controllers/pipeline.js';
+import {
+  forgetPipelineGauges,
+  reconcilePipeline,
+  type PipelineDeps,
+} from './controllers/pipeline.js';
 import { reconcileRoutingPolicy, type PreviewWorkflow } from './controllers/routing-policy.js';
 import { isFinished, jobOf, type WorkflowLike } from './controllers/job-runs.js';
 import {
@@ -293,8 +297,14 @@ export class Controller {
           deleting: pipeline.metadata.deletionTimestamp !== undefined,
           policy: pipeline.spec?.routingPolicyRef?.name,
         };
-        if (verb === 'delete') this.pipelinesSeen.delete(pipelineKey);
-        else this.pipelinesSeen.set(pipelineKey, now);
+        if (verb === 'delete') {
+          this.pipelinesSeen.delete(pipelineKey);
+          forgetPipelineGauges(
+            this.metrics,
+            object.metadata?.namespace ?? '',
+            object.metadata?.name ?? '',
+          );
+        } else this.pipelinesSeen.set(pipelineKey, now);
         const wakes =
           verb === 'add' ||
           before === undefined ||

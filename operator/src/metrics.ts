@@ -74,6 +74,12 @@ export function createOperatorMetrics() {
       labelNames: ['namespace', 'pipeline', 'pipeline_job'],
       registers,
     }),
+    availableReplicas: new Gauge({
+      name: 'inquiry_operator_inference_available_replicas',
+      help: "Available pods of the pipeline's stable inference Deployment (0: nothing answers), as the leader last saw them; present while a model is promoted to serve.",
+      labelNames: ['namespace', 'pipeline'],
+      registers,
+    }),
     childChanges: new Counter({
       name: 'inquiry_operator_child_changes_total',
       help: "Changes to a child's desired state by someone other than the operator (an edit, a deletion, an autoscaler scaling a Deployment), each followed by a reconcile of its owner; status writes do not count.",

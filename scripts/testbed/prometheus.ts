@@ -37,6 +37,8 @@ export interface RuleState {
 
 export interface Alert {
   labels: Record<string, string>;
+  /** The rule's annotations with the alert's labels and value filled in. */
+  annotations: Record<string, string>;
   state: 'pending' | 'firing';
   activeAt: string;
   value: string;

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import {
   dashboardQueries,
   ruleExpressions,
@@ -18,6 +18,7 @@ import {
   type DashboardQuery,
   type RuleExpression,
   type VariableSelection,
+  withAlertForAtMost,
 } from '../../monitoring/queries.js';
 import { monitorsIn, type Monitor } from '../../monitoring/scrape-config.js';
 import type { PrometheusApi } from '../../scripts/testbed/prometheus.js';
@@ -39,13 +40,29 @@ export function loadDashboards(): { file: string; dashboard: DashboardJson }[] {
     }));
 }
 
-/** The repository's rule files (what the chart's PrometheusRule holds), by file name. */
-export function loadRuleFiles(): Record<string, string> {
+/**
+ * The repository's rule files (what the chart's PrometheusRule holds), by file name; with
+ * `alertForAtMostSeconds`, every alert's `for` shortened to it (the expressions unchanged).
+ */
+export function loadRuleFiles(alertForAtMostSeconds?: number): Record<string, string> {
   const dir = path.join(MONITORING, 'rules');
   return Object.fromEntries(
     readdirSync(dir)
       .filter((file) => file.endsWith('.rules.yaml'))
-      .map((file) => [file, readFileSync(path.join(dir, file), 'utf8')]),
+      .map((file) => {
+        const text = readFileSync(path.join(dir, file), 'utf8');
+        return [
+          file,
+          alertForAtMostSeconds === undefined
+            ? text
+            : stringifyYaml(
+                withAlertForAtMost(
+                  parseYaml(text) as Parameters<typeof withAlertForAtMost>[0],
+                  alertForAtMostSeconds,
+                ),
+              ),
+        ];
+      }),
   );
 }
 

@@ -18,7 +18,7 @@
  */
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +102,11 @@ const RETRAINED_ROLLOUT = {
 /** Prometheus scrapes the platform's pods this often; dashboards are queried at this step. */
 const SCRAPE_SECONDS = 5;
 const STEP_SECONDS = 15;
+/**
+ * Every alert's `for` on this Prometheus (the shipped rules wait 5 minutes and more): the
+ * shipped expressions, driven to firing by real faults in seconds.
+ */
+const ALERT_FOR_SECONDS = 10;
 
 /**
  * Dashboard panels that stay empty after the loop, and why. Every other panel of every
@@ -184,6 +189,8 @@ withPlatform('the platform on the test bed node', () => {
   beforeAll(async () => {
     database = await createTestDatabase('platform');
     db = new pg.Pool({ connectionString: database.url, max: 2 });
+    // The outage test terminates every connection to the database, this pool's idle ones too.
+    db.on('error', () => {});
     work = await mkdtemp(path.join(tmpdir(), 'platform-'));
     for (const name of [SYSTEM, NAMESPACE])
       await core.createNamespace({ body: { metadata: { name } } });
@@ -229,7 +236,7 @@ withPlatform('the platform on the test bed node', () => {
         scrapeInterval: `${SCRAPE_SECONDS}s`,
         evaluationInterval: `${SCRAPE_SECONDS}s`,
       }),
-      loadRuleFiles(),
+      loadRuleFiles(ALERT_FOR_SECONDS),
     );
   }, 180_000);
 
@@ -933,4 +940,213 @@ withPlatform('the platform on the test bed node', () => {
     expect(rules.filter((r) => r.error).map((r) => `${r.rule.name}: ${r.error}`)).toEqual([]);
     mark('dashboards: every panel with data; every rule evaluates');
   }, 300_000);
+
+  /** Waits until `alertname` fires (Prometheus' alerts API) with `labels` among its own. */
+  const firing = (alertname: string, labels: Record<string, string>, timeoutMs = 180_000) =>
+    eventually(
+      `${alertname} ${JSON.stringify(labels)} to fire`,
+      async () =>
+        (await prometheus!.api.alerts()).find(
+          (alert) =>
+            alert.labels.alertname === alertname &&
+            alert.state === 'firing' &&
+            Object.entries(labels).every(([name, value]) => alert.labels[name] === value),
+        ),
+      timeoutMs,
+    );
+
+  /** Until `alertname` is no longer active for the pipeline. */
+  const ended = (alertname: string) =>
+    eventually(
+      `${alertname} to end`,
+      async () =>
+        (await prometheus!.api.alerts()).some(
+          (alert) => alert.labels.alertname === alertname && alert.labels.pipeline === PIPELINE,
+        )
+          ? undefined
+          : true,
+      180_000,
+    );
+
+  const stablePods = async () =>
+    (
+      await core.listNamespacedPod({
+        namespace: NAMESPACE,
+        labelSelector: `app=${PIPELINE}-inference,inquiries.mlops.io/track=stable`,
+      })
+    ).items.filter((pod) => pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp);
+
+  const readyAgain = async (what: string) => {
+    await eventually(
+      `the pipeline Ready again after ${what}`,
+      async () =>
+        (await readPipeline()).status?.conditions?.some(
+          (c) => c.type === 'Ready' && c.status === 'True',
+        )
+          ? true
+          : undefined,
+      240_000,
+    ).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}; ${await podReport()}`, { cause: error });
+    });
+    const answer = await postJson(`${await serviceApi()}/submit`, {
+      subject: 'Back again?',
+      body: `Checking the service answers after ${what}.`,
+      sender_email: 'ops@example.com',
+    });
+    expect(answer.status).toBe(201);
+  };
+
+  it('fires the error-rate and unavailable alerts while the database refuses connections, and serves again once it is back', async () => {
+    const admin = new pg.Client({ connectionString: testbed.databaseUrl });
+    await admin.connect();
+    const name = admin.escapeIdentifier(new URL(database.url).pathname.slice(1));
+    const pods = await stablePods();
+    expect(pods.length).toBeGreaterThan(0);
+    const statuses = new Map<number, number>();
+    let stop = false;
+    try {
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+        [new URL(database.url).pathname.slice(1)],
+      );
+      mark('fault: the database refuses connections');
+      // Users keep submitting, straight to the pods: once their readiness fails the Service
+      // has no endpoint left to refuse them with a status.
+      const load = (async () => {
+        for (let i = 0; !stop; i++) {
+          for (const pod of pods) {
+            const answer = await postJson(
+              `http://${pod.status!.podIP}:8080/api/v1/inquiries/submit`,
+              {
+                subject: 'Refund',
+                body: `Charged twice for order ${i}, please refund.`,
+                sender_email: 'client@example.com',
+              },
+            ).catch(() => undefined);
+            if (answer) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      try {
+        const errors = await firing('InquiryHttpErrorRateHigh', {
+          namespace: NAMESPACE,
+          pipeline: PIPELINE,
+          severity: 'critical',
+        });
+        mark('InquiryHttpErrorRateHigh firing');
+        // Readiness checks the database: no pod is available, and the operator says so.
+        const unavailable = await firing('InquiryInferenceUnavailable', {
+          namespace: NAMESPACE,
+          pipeline: PIPELINE,
+          severity: 'critical',
+        });
+        mark('InquiryInferenceUnavailable firing');
+        expect(errors.annotations.runbook).toContain(`kubectl -n ${NAMESPACE}`);
+        expect(unavailable.annotations.description).toContain(`${NAMESPACE}/${PIPELINE}`);
+      } finally {
+        stop = true;
+        await load;
+      }
+      // A database outage is a 503 with Retry-After for every submit, never a crash or a 500.
+      expect([...statuses.keys()]).toEqual([503]);
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    mark('database back');
+    await readyAgain('the database outage');
+    await ended('InquiryInferenceUnavailable');
+    mark('pipeline Ready again; InquiryInferenceUnavailable ended');
+  }, 600_000);
+
+  it('fires the server-down alert for a hung server, whose target answers again once it resumes', async () => {
+    const [pod] = await stablePods();
+    const podName = pod!.metadata!.name!;
+    const pids = await serverProcesses(pod!.metadata!.uid!);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    mark(`fault: ${podName}'s server stopped (SIGSTOP)`);
+    try {
+      const down = await firing('InquiryInferenceServerDown', {
+        namespace: NAMESPACE,
+        pipeline: PIPELINE,
+        pod: podName,
+      });
+      expect(down.labels.subset).toBe('stable');
+      mark('InquiryInferenceServerDown firing');
+    } finally {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // The kubelet's liveness probe restarted the container meanwhile.
+        }
+      }
+    }
+    await eventually(
+      `${podName}'s target up again`,
+      async () =>
+        (await prometheus!.api.query(`up{pod="${podName}"} == 1`)).length > 0 ? true : undefined,
+      180_000,
+    );
+    await readyAgain('the hung server');
+    await ended('InquiryInferenceServerDown');
+    mark(`${podName} answers again; InquiryInferenceServerDown ended`);
+  }, 600_000);
+
+  it('fires the unavailable alert when the inference pods are deleted and cannot come back, with no scrape target left to be down', async () => {
+    // A namespace out of pod quota: the ReplicaSet cannot replace what is deleted.
+    await core.createNamespacedResourceQuota({
+      namespace: NAMESPACE,
+      body: { metadata: { name: 'no-pods' }, spec: { hard: { pods: '0' } } },
+    });
+    try {
+      for (const pod of await stablePods())
+        await core.deleteNamespacedPod({
+          namespace: NAMESPACE,
+          name: pod.metadata!.name!,
+          gracePeriodSeconds: 0,
+        });
+      mark('fault: inference pods deleted, none can be created');
+      await firing('InquiryInferenceUnavailable', {
+        namespace: NAMESPACE,
+        pipeline: PIPELINE,
+        severity: 'critical',
+      });
+      mark('InquiryInferenceUnavailable firing');
+      // What InquiryInferenceServerDown cannot see: the targets went with the pods.
+      expect(await prometheus!.api.query(`up{namespace="${NAMESPACE}",subset="stable"}`)).toEqual(
+        [],
+      );
+    } finally {
+      await core.deleteNamespacedResourceQuota({ namespace: NAMESPACE, name: 'no-pods' });
+    }
+    await readyAgain('the deleted pods');
+    await ended('InquiryInferenceUnavailable');
+    mark('pods back; InquiryInferenceUnavailable ended');
+  }, 600_000);
 });
+
+/**
+ * The host's processes of a pod's inference server (the node runs here): those in the pod's
+ * cgroup (cgroupfs or systemd naming of its UID) running the server's entry point.
+ */
+async function serverProcesses(podUid: string): Promise<number[]> {
+  const uid = [podUid, podUid.replace(/-/g, '_')];
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cgroup = await readFile(`/proc/${entry}/cgroup`, 'utf8');
+      if (!uid.some((id) => cgroup.includes(id))) continue;
+      const command = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').join(' ');
+      if (command.includes('inference-server/src/main.js')) found.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}

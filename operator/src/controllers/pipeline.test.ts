@@ -4,7 +4,13 @@ import { MemoryKube } from '../kube/memory.js';
 import type { InquiryPipeline, ModelVersion } from '../resources.js';
 import { IstioRouter } from '../traffic/istio.js';
 import type { VirtualService } from '../types/children.js';
-import { reconcilePipeline, readiness, type PipelineDeps } from './pipeline.js';
+import { createOperatorMetrics } from '../metrics.js';
+import {
+  forgetPipelineGauges,
+  reconcilePipeline,
+  readiness,
+  type PipelineDeps,
+} from './pipeline.js';
 
 const NOW = new Date('2025-03-01T10:00:00.000Z');
 const NAMESPACE = 'inquiries';
@@ -30,7 +36,13 @@ const promoted = (at: string) => ({ phase: 'Promoted' as const, promotedAt: at }
 function setup(available: Record<string, number>, requireAvailableCandidate = true) {
   const kube = new MemoryKube();
   kube.put(pipeline);
-  const deps: PipelineDeps = { kube, router: new IstioRouter(kube), requireAvailableCandidate };
+  const metrics = createOperatorMetrics();
+  const deps: PipelineDeps = {
+    kube,
+    router: new IstioRouter(kube),
+    metrics,
+    requireAvailableCandidate,
+  };
   const reconcile = (versions: ModelVersion[]) =>
     reconcilePipeline(deps, pipeline, NOW, {
       workflows: [],
@@ -42,7 +54,12 @@ function setup(available: Record<string, number>, requireAvailableCandidate = tr
       .get<VirtualService>('VirtualService', NAMESPACE, 'support-inference')
       ?.spec.http?.[0]?.route?.find((r) => r.destination.subset === 'canary')?.weight ?? 0;
   const status = () => kube.get<InquiryPipeline>('InquiryPipeline', NAMESPACE, 'support')!.status!;
-  return { kube, reconcile, canaryWeight, status };
+  const availableGauge = async () =>
+    (await metrics.availableReplicas.get()).values.map(({ labels, value }) => ({
+      ...labels,
+      value,
+    }));
+  return { kube, reconcile, canaryWeight, status, metrics, availableGauge };
 }
 
 describe('reconcilePipeline', () => {
@@ -66,6 +83,31 @@ describe('reconcilePipeline', () => {
     expect(status().conditions).toContainEqual(
       expect.objectContaining({ type: 'Ready', status: 'False', reason: 'DeploymentUnavailable' }),
     );
+  });
+
+  it('reports the available pods of its stable Deployment while a model is promoted, and forgets them with the pipeline', async () => {
+    const available: Record<string, number> = {};
+    const { reconcile, metrics, availableGauge } = setup(available);
+    await reconcile([]);
+    expect(await availableGauge()).toEqual([]);
+    available['support-inference'] = 2;
+    await reconcile([v1]);
+    expect(await availableGauge()).toEqual([
+      { namespace: NAMESPACE, pipeline: 'support', value: 2 },
+    ]);
+    // Its pods deleted or failing readiness: no scrape target says so, this gauge does.
+    available['support-inference'] = 0;
+    await reconcile([v1]);
+    expect(await availableGauge()).toEqual([
+      { namespace: NAMESPACE, pipeline: 'support', value: 0 },
+    ]);
+    metrics.jobLastSuccess.set(
+      { namespace: NAMESPACE, pipeline: 'support', pipeline_job: 'ingestion' },
+      1,
+    );
+    forgetPipelineGauges(metrics, NAMESPACE, 'support');
+    expect(await availableGauge()).toEqual([]);
+    expect((await metrics.jobLastSuccess.get()).values).toEqual([]);
   });
 
   it("routes a rollout's weight to its candidate once the candidate's Deployment is available", async () => {

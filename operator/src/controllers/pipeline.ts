@@ -22,7 +22,7 @@ import { names } from '../names.js';
 import type { Condition, InquiryPipeline, ModelVersion } from '../resources.js';
 import type { TrafficRouter } from '../traffic/router.js';
 import { activeRollout, desiredRoutes, stableVersion } from '../traffic/routes.js';
-import { summarizeRuns, type WorkflowLike } from './job-runs.js';
+import { JOB_NAMES, summarizeRuns, type WorkflowLike } from './job-runs.js';
 import { canonicalJson, setCondition } from './status.js';
 
 /** The children an InquiryPipeline should have, given its stable ModelVersion (if any). */
@@ -210,6 +210,14 @@ export async function reconcilePipeline(
         },
     now,
   );
+  // Nothing answers while a promoted model's Deployment has no available pod, whether its
+  // pods were deleted (no scrape target is left to be down) or fail their readiness.
+  if (stableName)
+    metrics?.availableReplicas.set(
+      { namespace, pipeline: name },
+      availableReplicas(stableDeployment),
+    );
+  else metrics?.availableReplicas.remove({ namespace, pipeline: name });
   const { lastRuns, lastSuccess } = summarizeRuns(workflows);
   for (const [job, at] of Object.entries(lastSuccess))
     metrics?.jobLastSuccess.set(
@@ -235,4 +243,15 @@ export async function reconcilePipeline(
       await kube.event(pipeline, 'Warning', 'ApplyFailed', describeError(failure));
   }
   if (failure !== undefined) throw failure;
+}
+
+/** Drops a deleted pipeline's series: its alerts (ingestion stale, unavailable) end with it. */
+export function forgetPipelineGauges(
+  metrics: OperatorMetrics | undefined,
+  namespace: string,
+  pipeline: string,
+): void {
+  metrics?.availableReplicas.remove({ namespace, pipeline });
+  for (const job of Object.values(JOB_NAMES))
+    metrics?.jobLastSuccess.remove({ namespace, pipeline, pipeline_job: job });
 }
