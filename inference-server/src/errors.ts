@@ -35,26 +35,39 @@ export const unavailable = (message: string, retryAfterSeconds = 5): HttpError =
     'retry-after': String(retryAfterSeconds),
   });
 
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EPIPE',
-  '57P01',
-  '57P02',
-  '57P03',
-  '08000',
-  '08001',
-  '08003',
-  '08006',
+/** Network errors of the driver: the database cannot be reached. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE']);
+
+/**
+ * SQLSTATEs that say the database cannot serve now, whatever the request: classes 08
+ * (connection exception), 53 (insufficient resources: too many connections, disk full), 57
+ * (operator intervention: shutdown, database dropped) and 58 (system error), and single codes:
+ * the database does not exist (3D000) or refuses connections (55000, ALLOW_CONNECTIONS false),
+ * credentials refused (28000, 28P01), a standby that cannot write (25006), a serialization
+ * failure, deadlock or lock not available (40001, 40P01, 55P03: retrying helps).
+ */
+const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58']);
+const UNAVAILABLE_STATES = new Set([
+  '3D000',
+  '55000',
+  '28000',
+  '28P01',
+  '25006',
+  '40001',
+  '40P01',
+  '55P03',
 ]);
+
+const isUnavailableCode = (code: string): boolean =>
+  CONNECTION_CODES.has(code) ||
+  (/^[0-9A-Z]{5}$/.test(code) &&
+    (UNAVAILABLE_CLASSES.has(code.slice(0, 2)) || UNAVAILABLE_STATES.has(code)));
 
 /** True for errors that mean "the database is not reachable right now", not "the query is wrong". */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    if (typeof code === 'string' && isUnavailableCode(code)) return true;
     const message = current instanceof Error ? current.message : '';
     if (
       /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
