@@ -9,7 +9,10 @@
  * champion and register a ModelVersion from its pod; that candidate is canaried on its own pods
  * (replicas following its share), survives the deletion of the leading operator pod mid-step,
  * and is promoted on the online accuracy Argo logs to MLflow; a bad model is rolled back. A
- * timeline of the loop is printed at the end. Nothing here writes what the platform produces:
+ * Prometheus scraping the pods as the chart's monitors say shows every dashboard panel with
+ * data, and real faults (the database refusing connections, a hung server, pods deleted and
+ * not replaced) fire the outage alerts, which end once the platform recovers. A timeline of the
+ * loop is printed at the end. Nothing here writes what the platform produces:
  * Workflow phases, MLflow metrics, pipeline status and Deployment availability come from Argo,
  * the pipeline steps, the operator and Kubernetes. Istio's data plane (Envoy) cannot run here:
  * kube-proxy spreads requests over all pods of the Service, so weights are not enforced (the
