@@ -2,7 +2,10 @@
  * `npm run testbed -- up|down|env|status`: the test bed by hand, to try the operator without
  * a cluster. `up` leaves the servers running until `down`.
  */
+import { existsSync } from 'node:fs';
+import { nodeHolder } from './node.js';
 import { nodeStatus } from './node-status.js';
+import { reapAbandonedRuns } from './runs.js';
 import { currentRun, stopRun, up, type TestbedEnv } from './testbed.js';
 
 function exports(env: TestbedEnv): string {
@@ -40,12 +43,20 @@ async function main(command: string | undefined): Promise<number> {
     }
     case 'down': {
       const running = await currentRun();
-      if (!running) {
-        process.stderr.write('[testbed] nothing is running\n');
-        return 0;
+      if (running) {
+        await stopRun(running.runDir);
+        process.stderr.write(`[testbed] stopped and removed ${running.runDir}\n`);
       }
-      await stopRun(running.runDir);
-      process.stderr.write(`[testbed] stopped and removed ${running.runDir}\n`);
+      // A test run killed before its teardown leaves its test bed, and maybe the node, behind.
+      const holder = await nodeHolder();
+      const reaped = await reapAbandonedRuns(holder ? [holder] : []);
+      for (const dir of reaped) process.stderr.write(`[testbed] stopped abandoned ${dir}\n`);
+      const still = await nodeHolder();
+      if (still && existsSync(still))
+        process.stderr.write(
+          `[testbed] the node is still held by ${still}, a running test or another checkout's \`up\`\n`,
+        );
+      if (!running && reaped.length === 0) process.stderr.write('[testbed] nothing is running\n');
       return 0;
     }
     case 'env':

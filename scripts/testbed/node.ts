@@ -81,12 +81,16 @@ async function lockNode(runDir: string): Promise<void> {
   }
 }
 
-export async function unlockNode(runDir: string): Promise<void> {
-  const holder = await readFile(LOCK_FILE, 'utf8').then(
+/** The run directory of the test bed whose node runs on this machine, if any. */
+export async function nodeHolder(): Promise<string | undefined> {
+  return readFile(LOCK_FILE, 'utf8').then(
     (text) => (JSON.parse(text) as { runDir: string }).runDir,
     () => undefined,
   );
-  if (holder === runDir) await unlink(LOCK_FILE);
+}
+
+export async function unlockNode(runDir: string): Promise<void> {
+  if ((await nodeHolder()) === runDir) await unlink(LOCK_FILE);
 }
 
 /** The kubepods cgroups kubelet (cgroupfs driver) makes in each v1 hierarchy. */

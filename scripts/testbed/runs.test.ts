@@ -68,6 +68,10 @@ describe('test bed runs', () => {
       await reapAbandonedRuns();
       expect(existsSync(abandoned)).toBe(true);
       expect((await currentRun())?.runDir).not.toBe(detached);
+      // Named (the run holding the machine's node): abandoned, it goes; detached, it stays.
+      expect(await reapAbandonedRuns([abandoned, detached])).toEqual([abandoned]);
+      expect(existsSync(abandoned)).toBe(false);
+      expect(existsSync(detached)).toBe(true);
     } finally {
       await rm(other, { recursive: true, force: true });
     }

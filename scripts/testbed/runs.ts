@@ -157,15 +157,22 @@ async function runDirs(): Promise<string[]> {
     .map((name) => path.join(runsRoot(), name));
 }
 
-/** Stops and removes runs whose owner died without tearing them down. */
-export async function reapAbandonedRuns(): Promise<void> {
-  for (const dir of await runDirs()) {
+/**
+ * Stops and removes runs whose owner died without tearing them down (a test run killed by
+ * hand): this checkout's, and `also` (the run holding the machine's node, maybe another
+ * checkout's). Returns the directories removed.
+ */
+export async function reapAbandonedRuns(also: string[] = []): Promise<string[]> {
+  const reaped: string[] = [];
+  for (const dir of new Set([...(await runDirs()), ...also.filter((d) => existsSync(d))])) {
     const state = await readState(dir);
     if (!state || (state.ownerPid !== null && !isAlive(state.ownerPid))) {
       progress(`cleaning up an abandoned test bed in ${dir}`);
       await stopRun(dir);
+      reaped.push(dir);
     }
   }
+  return reaped;
 }
 
 /** The environment of the test bed started by `npm run testbed -- up`, if it is running. */

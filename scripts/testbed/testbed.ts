@@ -8,6 +8,7 @@ import { ensureArtifacts, progress } from './build.js';
 import { installChartClusterObjects, startKubernetes } from './kubernetes.js';
 import { startMlflow } from './mlflow.js';
 import { exposeToPods } from './in-cluster.js';
+import { nodeHolder } from './node.js';
 import { nodeWanted, prepareNode, startNodeFor } from './node-hook.js';
 import { startPostgres } from './postgres.js';
 import { ensureS3Binary, startS3 } from './s3.js';
@@ -28,7 +29,9 @@ async function timed<T>(what: string, start: () => Promise<T>): Promise<T> {
  * A failed start stops everything this call started before the error is thrown.
  */
 export async function up({ detach }: { detach: boolean }): Promise<TestbedEnv> {
-  await reapAbandonedRuns();
+  // This checkout's abandoned runs, and the one holding the node if its owner died.
+  const holder = await nodeHolder();
+  await reapAbandonedRuns(holder ? [holder] : []);
   const withNode = nodeWanted();
   const [artifacts, s3Binary, node] = await Promise.all([
     ensureArtifacts(),
