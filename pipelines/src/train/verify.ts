@@ -3,7 +3,7 @@
  * must give the same probabilities as the trainer's own forward pass on the validation texts.
  */
 import { encodeText, ModelRuntime } from '../../../lib/model/runtime.js';
-import { featureRows, predictLogits, softmax } from './fasttext.js';
+import { features, predictLogits, softmax } from './fasttext.js';
 import type { TrainedModel } from './train.js';
 import { loadTokenizer } from '../../../lib/model/tokenizer.js';
 
@@ -25,8 +25,8 @@ export function trainerProbabilities(model: TrainedModel, texts: string[]): Floa
   const summed = texts.map(() => heads.map((head) => new Float64Array(head.labels.length)));
   for (const tower of model.towers) {
     const index = tower.heads.map((name) => heads.findIndex((head) => head.name === name));
-    const rows = ids.map((tokens) => featureRows(tokens, tower.weights.shape, tower.subwords));
-    predictLogits(tower.weights, rows).forEach((perHead, i) =>
+    const perText = ids.map((tokens) => features(tokens, tower.weights.shape, tower.subwords));
+    predictLogits(tower.weights, perText, tower.subwords).forEach((perHead, i) =>
       index.forEach((h, k) => perHead[k]!.forEach((z, c) => (summed[i]![h]![c]! += z))),
     );
   }
