@@ -15,7 +15,8 @@ import {
   writeManifest,
   type ModelManifest,
 } from '../../../lib/model/bundle.js';
-import { encodeText } from '../../../lib/model/runtime.js';
+import { VADER_TOKENS } from '../../../lib/model/lexicon.js';
+import { textEncoder } from '../../../lib/model/runtime.js';
 import { headMetrics, type HeadMetrics } from '../evaluate/metrics.js';
 import { fitTemperature } from './calibrate.js';
 import {
@@ -81,6 +82,11 @@ export interface TrainOptions extends Hyperparameters {
   /** Stop after this many epochs without a better validation score. */
   patience: number;
   maxLength: number;
+  /**
+   * Lexicon features appended to every text's tokens (`vader-compound-v1`: a VADER sentiment
+   * score's bucket, lib/model/lexicon.ts), by the trainer and by the runtime alike; default none.
+   */
+  lexiconFeatures?: string;
   /** Fit a softmax temperature per head on the validation split. */
   calibrate: boolean;
   /** Seconds for an automatic hyperparameter search on the validation split; 0: none. */
@@ -552,12 +558,13 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
   options.onStage?.('building the WordPiece vocabulary');
   const tokenizerJson = buildWordPiece(
     train.map((example) => example.text),
-    options,
+    { ...options, featureTokens: options.lexiconFeatures ? VADER_TOKENS : [] },
   );
   const tokenizer = loadTokenizer(tokenizerJson);
+  const encodeOne = textEncoder(tokenizer, options.maxLength, options.lexiconFeatures);
   options.onStage?.('tokenizing');
   const encode = (example: LabeledText): Encoded => ({
-    ids: encodeText(tokenizer, example.text, options.maxLength),
+    ids: encodeOne(example.text),
     labels: Int32Array.from(heads, (head, h) => {
       const label = example.labels[head];
       return label ? labels[h]!.indexOf(label) : -1;
@@ -731,6 +738,7 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     createdAt: new Date().toISOString(),
     architecture: 'fasttext-bag',
     maxLength: options.maxLength,
+    ...(options.lexiconFeatures ? { lexiconFeatures: options.lexiconFeatures } : {}),
     inputs: { inputIds: INPUT_IDS, attentionMask: ATTENTION_MASK },
     heads: heads.map((name, h) => ({
       name,

@@ -15,6 +15,11 @@ export interface WordPieceOptions {
   vocabSize: number;
   /** Words seen fewer times are not whole tokens (they are spelled with pieces). */
   minWordFrequency: number;
+  /**
+   * Tokens that no text produces but a model's features add to its input (lexicon features),
+   * placed after the special tokens; default none.
+   */
+  featureTokens?: readonly string[];
 }
 
 export type TokenizerJson = Record<string, unknown> & {
@@ -84,6 +89,7 @@ export function buildWordPiece(texts: Iterable<string>, options: WordPieceOption
     if (!(token in vocab)) vocab[token] = size++;
   };
   SPECIAL_TOKENS.forEach(add);
+  options.featureTokens?.forEach(add);
   const characters = new Set<string>();
   for (const word of wordCounts.keys()) for (const char of word) characters.add(char);
   for (const char of [...characters].sort()) {
