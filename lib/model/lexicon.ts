@@ -230,6 +230,14 @@ export function vaderToken(compound: number): string {
   return VADER_BUCKETS.find((bucket) => compound < bucket.below)!.token;
 }
 
+/** The feature tokens of a feature set, for the vocabulary; throws on an unknown name. */
+export function lexiconFeatureTokens(features: string): readonly string[] {
+  if (features !== VADER_FEATURES) {
+    throw new Error(`unknown lexicon features ${features} (known: ${VADER_FEATURES})`);
+  }
+  return VADER_TOKENS;
+}
+
 /**
  * The token ids a feature set appends to a text (`VADER_REPEAT` copies of its bucket's token);
  * throws when the vocabulary lacks a feature token, so a bundle without them fails at load.
@@ -238,11 +246,8 @@ export function lexiconFeatureIds(
   features: string,
   tokenToId: (token: string) => number | undefined,
 ): (text: string) => number[] {
-  if (features !== VADER_FEATURES) {
-    throw new Error(`unknown lexicon features ${features} (known: ${VADER_FEATURES})`);
-  }
   const ids = new Map(
-    VADER_TOKENS.map((token) => {
+    lexiconFeatureTokens(features).map((token) => {
       const id = tokenToId(token);
       if (id === undefined) throw new Error(`the vocabulary lacks the feature token ${token}`);
       return [token, id];

@@ -15,7 +15,7 @@ import {
   writeManifest,
   type ModelManifest,
 } from '../../../lib/model/bundle.js';
-import { VADER_TOKENS } from '../../../lib/model/lexicon.js';
+import { lexiconFeatureTokens } from '../../../lib/model/lexicon.js';
 import { textEncoder } from '../../../lib/model/runtime.js';
 import { headMetrics, type HeadMetrics } from '../evaluate/metrics.js';
 import { fitTemperature } from './calibrate.js';
@@ -558,7 +558,10 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
   options.onStage?.('building the WordPiece vocabulary');
   const tokenizerJson = buildWordPiece(
     train.map((example) => example.text),
-    { ...options, featureTokens: options.lexiconFeatures ? VADER_TOKENS : [] },
+    {
+      ...options,
+      featureTokens: options.lexiconFeatures ? lexiconFeatureTokens(options.lexiconFeatures) : [],
+    },
   );
   const tokenizer = loadTokenizer(tokenizerJson);
   const encodeOne = textEncoder(tokenizer, options.maxLength, options.lexiconFeatures);
