@@ -35,6 +35,11 @@ export interface ModelManifest {
   architecture: string;
   /** Token sequences are truncated to this length. */
   maxLength: number;
+  /**
+   * Lexicon features whose tokens the runtime appends to every text's token ids (lexicon.ts, e.g.
+   * `vader-compound-v1`); absent: none.
+   */
+  lexiconFeatures?: string;
   /** ONNX input names (Hugging Face convention: int64 `[batch, seq]`). */
   inputs: { inputIds: string; attentionMask: string };
   heads: HeadSpec[];
@@ -77,6 +82,11 @@ export function validateManifest(value: unknown, dir: string): ModelManifest {
       typeof manifest.inputs.attentionMask === 'string',
     dir,
     'inputs.inputIds and inputs.attentionMask are required',
+  );
+  check(
+    manifest.lexiconFeatures === undefined || typeof manifest.lexiconFeatures === 'string',
+    dir,
+    'lexiconFeatures must be a string',
   );
   check(Array.isArray(manifest.heads) && manifest.heads.length > 0, dir, 'heads must not be empty');
   const names = new Set<string>();

@@ -15,6 +15,7 @@ import {
   type HeadSpec,
   type ModelManifest,
 } from './bundle.js';
+import { lexiconFeatureIds } from './lexicon.js';
 import { loadTokenizer, type TextTokenizer } from './tokenizer.js';
 
 export interface HeadPrediction {
@@ -52,6 +53,23 @@ export function encodeText(tokenizer: TextTokenizer, text: string, maxLength: nu
   if (ids.length <= maxLength) return ids;
   if (tokenizer.post_processor === null) return ids.slice(0, maxLength);
   return [...ids.slice(0, maxLength - 1), ids[ids.length - 1]!];
+}
+
+/**
+ * The encoder of a bundle's model: token ids of a text, truncated to `maxLength` with room for the
+ * lexicon features' tokens (lexicon.ts), which come last. Trainer and runtime both encode here.
+ */
+export function textEncoder(
+  tokenizer: TextTokenizer,
+  maxLength: number,
+  lexiconFeatures?: string,
+): (text: string) => number[] {
+  if (!lexiconFeatures) return (text) => encodeText(tokenizer, text, maxLength);
+  const featureIds = lexiconFeatureIds(lexiconFeatures, (token) => tokenizer.token_to_id(token));
+  return (text) => {
+    const features = featureIds(text);
+    return [...encodeText(tokenizer, text, Math.max(1, maxLength - features.length)), ...features];
+  };
 }
 
 /** Pads a batch of id sequences to its longest one (pad id at the end, mask 0). */
@@ -99,7 +117,7 @@ export class ModelRuntime {
   private constructor(
     readonly manifest: ModelManifest,
     readonly dir: string,
-    private readonly tokenizer: TextTokenizer,
+    private readonly encodeOne: (text: string) => number[],
     private readonly session: ort.InferenceSession,
     private readonly padId: number,
   ) {}
@@ -139,7 +157,17 @@ export class ModelRuntime {
       );
     }
     const padId = tokenizer.token_to_id('[PAD]') ?? tokenizer.token_to_id('<pad>') ?? 0;
-    const runtime = new ModelRuntime(manifest, dir, tokenizer, session, padId);
+    let encodeOne: (text: string) => number[];
+    try {
+      encodeOne = textEncoder(tokenizer, manifest.maxLength, manifest.lexiconFeatures);
+    } catch (cause) {
+      await session.release();
+      throw new BundleError(
+        `model bundle ${dir}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    }
+    const runtime = new ModelRuntime(manifest, dir, encodeOne, session, padId);
     try {
       await runtime.probe();
     } catch (cause) {
@@ -176,10 +204,7 @@ export class ModelRuntime {
   }
 
   encode(texts: readonly string[]): EncodedBatch {
-    return padBatch(
-      texts.map((text) => encodeText(this.tokenizer, text, this.manifest.maxLength)),
-      this.padId,
-    );
+    return padBatch(texts.map(this.encodeOne), this.padId);
   }
 
   /** Calibrated probabilities per head for each text: `[head][text][class]`. */

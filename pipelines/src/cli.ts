@@ -2,13 +2,14 @@
  * `inquiry-pipeline <step>`: the steps Argo Workflows runs, each usable by hand. Results go to
  * stdout (JSON), logs and progress to stderr; a failure exits non-zero with a clear message.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../../lib/logger.js';
 import { generateInquiryStream } from './generate/inquiries.js';
 import { formatInquiries } from './generate/output.js';
 import { runTrain } from './cli/train-command.js';
+import { parseTowers } from './cli/towers.js';
 import type { CharNgrams } from './train/fasttext.js';
 import type { LearningRateSchedule } from './train/train.js';
 import { runEvaluate, runRegister } from './cli/evaluate-register.js';
@@ -26,6 +27,7 @@ import { CHAMPION, downloadAliased, splitSource } from './registry/model-source.
 import { parseRollout } from './registry/register.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { ModelRuntime } from '../../lib/model/runtime.js';
+import { VADER_FEATURES } from '../../lib/model/lexicon.js';
 import {
   loadPolicyFile,
   parsePolicyDocument,
@@ -184,6 +186,10 @@ program
     integer,
   )
   .option(
+    '--towers <yaml>',
+    'groups of heads trained as models of their own, as YAML or JSON or a file of it, e.g. [{"heads":["category"]},{"heads":["sentiment"],"hyperparameters":{"charNgrams":"3-5"}}] (replaces --word-model)',
+  )
+  .option(
     '--patience <n>',
     'stop after this many epochs without a better validation score',
     integer,
@@ -202,6 +208,12 @@ program
     '--autotune <seconds>',
     'search hyperparameters on the validation split for this long',
     number,
+  )
+  .addOption(
+    new Option(
+      '--lexicon-features <name>',
+      "append a VADER sentiment score's bucket to every text's tokens (trainer and runtime alike)",
+    ).choices([VADER_FEATURES]),
   )
   .option('--no-calibrate', 'keep raw softmax confidences (no temperature scaling)')
   .action(
@@ -229,10 +241,12 @@ program
       wordNgrams?: number;
       charNgrams?: string;
       wordModel?: number;
+      towers?: string;
       patience?: number;
       validationShare?: number;
       testShare?: number;
       autotune?: number;
+      lexiconFeatures?: string;
       calibrate: boolean;
     }) => {
       if (options.wordNgrams !== undefined && ![1, 2, 3].includes(options.wordNgrams))
@@ -246,6 +260,13 @@ program
         if (share !== undefined && !(share >= 0 && share < 1))
           throw new InvalidArgumentError(`${flag} must be at least 0 and below 1`);
       }
+      if (options.towers && options.wordModel)
+        throw new InvalidArgumentError('give --towers or --word-model, not both');
+      const towers = options.towers
+        ? existsSync(options.towers)
+          ? parseTowers(await readFile(options.towers, 'utf8'), options.towers)
+          : parseTowers(options.towers)
+        : undefined;
       if (options.test && options.testShare !== undefined)
         throw new InvalidArgumentError('give --test FILE or --test-share, not both');
       const overrides = Object.fromEntries(
@@ -263,11 +284,13 @@ program
           wordNgrams: options.wordNgrams,
           charNgrams:
             options.charNgrams === undefined ? undefined : parseCharNgrams(options.charNgrams),
-          wordModelNgrams: options.wordModel,
+          wordModelNgrams: towers ? 0 : options.wordModel,
+          towers,
           patience: options.patience,
           validationFraction: options.validationShare,
           testFraction: options.testShare,
           autotuneSeconds: options.autotune,
+          lexiconFeatures: options.lexiconFeatures,
           calibrate: options.calibrate,
         }).filter(([, value]) => value !== undefined),
       );

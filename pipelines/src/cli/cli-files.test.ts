@@ -99,6 +99,51 @@ describe('inquiry-pipeline on files', () => {
     expect(both.stderr).toMatch(/--test FILE or --test-share, not both/);
   }, 300_000);
 
+  it('train --towers trains the groups of heads it names, from YAML, JSON or a file; --lexicon-features goes into model.json', async () => {
+    const towersFile = path.join(dir, 'towers.yaml');
+    await writeFile(
+      towersFile,
+      '- heads: [category, urgency]\n  auxiliaryHeads: [sentiment]\n- heads: [sentiment]\n  hyperparameters: {charNgrams: 3-4, dim: 8}\n',
+    );
+    const train = (out: string, ...flags: string[]): Promise<CliResult> =>
+      run(['train', '--data', data, '--out', path.join(dir, out), ...flags]);
+    const trained = await train(
+      'towered',
+      '--towers',
+      towersFile,
+      '--lexicon-features',
+      'vader-compound-v1',
+      ...SMALL,
+    );
+    expect(trained.code).toBe(0);
+    const manifest = JSON.parse(
+      await readFile(path.join(dir, 'towered', 'model.json'), 'utf8'),
+    ) as {
+      lexiconFeatures?: string;
+      params: Record<string, unknown>;
+    };
+    expect(manifest.lexiconFeatures).toBe('vader-compound-v1');
+    expect(manifest.params.towers).toMatch(
+      /^category\+urgency \(auxiliary sentiment\): dim 12, .*char n-grams 3-5.*; sentiment: dim 8, .*char n-grams 3-4/,
+    );
+
+    const unknownHead = await train(
+      'bad-towers',
+      '--towers',
+      '[{"heads":["category","sentiment"]},{"heads":["mood"]}]',
+      ...SMALL,
+    );
+    expect(unknownHead.code).not.toBe(0);
+    expect(unknownHead.stderr).toMatch(/towers name heads the data lacks: mood/);
+    const badField = await train(
+      'bad-towers',
+      '--towers',
+      '[{heads: [category], hyperparameters: {dims: 8}}]',
+    );
+    expect(badField.code).not.toBe(0);
+    expect(badField.stderr).toMatch(/--towers\[0\]\.hyperparameters\.dims: unknown hyperparameter/);
+  }, 300_000);
+
   it('evaluate counts rows whose label the model does not know, and --strict fails on them', async () => {
     const gold = path.join(dir, 'gold.jsonl');
     await writeFile(

@@ -11,6 +11,7 @@ import { readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../../lib/logger.js';
 import { MANIFEST_FILE } from '../../../lib/model/bundle.js';
+import { VADER_FEATURES, vaderLexicon } from '../../../lib/model/lexicon.js';
 import { inquiryText } from '../../../lib/model/runtime.js';
 import { createProgress } from '../cli/progress.js';
 import { generateInquiries } from '../generate/inquiries.js';
@@ -47,8 +48,11 @@ export const DEFAULT_MODEL_RECIPE = {
   // got a category with confidence ≥ 0.9; they still learn sentiment as an auxiliary task, which
   // keeps out-of-scope and MultiDoGO confidences down. Sentiment is served by a tower of its own
   // with character n-grams (bench:default-model, docs/models.md).
+  // Every text ends with the bucket of its VADER sentiment score (lib/model/lexicon.ts): the rules
+  // (negation, intensifiers, "but") carry to text that the training data does not cover.
   options: {
     ...DEFAULT_TRAIN_OPTIONS,
+    lexiconFeatures: VADER_FEATURES,
     charNgrams: null,
     wordModelNgrams: 0,
     towers: [
@@ -98,13 +102,17 @@ export async function trainingCodeFiles(): Promise<string[]> {
   return files;
 }
 
-/** A hash of the recipe, the bytes of data/real and the training code's source files. */
+/**
+ * A hash of the recipe, the bytes of data/real, the lexicons (AFINN examples, VADER's entries) and
+ * the training code's source files.
+ */
 export async function defaultModelCacheKey(
   codeFiles: readonly string[] | undefined = undefined,
 ): Promise<string> {
   const hash = createHash('sha256').update(JSON.stringify(RECIPE));
   for (const file of RECIPE.real) hash.update(await readFile(path.join(REAL_DATA_DIR, file)));
   hash.update(JSON.stringify(lexiconSentimentExamples()));
+  hash.update(JSON.stringify([...vaderLexicon()]));
   for (const file of codeFiles ?? (await trainingCodeFiles())) {
     hash.update(path.basename(file)).update(await readFile(file));
   }

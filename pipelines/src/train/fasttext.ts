@@ -40,9 +40,22 @@ export interface FastTextWeights {
   headBiases: Float32Array[];
 }
 
-/** One training example: its embedding rows and a label index per head (-1: none). */
-export interface Example {
+/**
+ * A text's embedding rows as the trainer reads them. A token with character n-grams stands for
+ * its own row and its n-grams' rows, summed once per batch however often it occurs (words repeat;
+ * the weights change only between batches); every other row is read as it is.
+ */
+export interface Features {
+  /** Ids of the tokens that have character n-grams, one per occurrence. */
+  tokens: Int32Array;
+  /** Rows read as they are: tokens without character n-grams, hashed token n-grams. */
   rows: Int32Array;
+  /** How many embedding rows the text's vector is the mean of. */
+  rowCount: number;
+}
+
+/** One training example: its features and a label index per head (-1: none). */
+export interface Example extends Features {
   labels: Int32Array;
 }
 
@@ -90,26 +103,32 @@ export function subwordRows(
 }
 
 /**
- * Embedding rows of a token sequence (padding already removed): each token followed by its
- * character n-grams, then hashed token bigrams and (order 3) trigrams.
+ * The features of a token sequence (padding already removed): its tokens (each with its
+ * character n-grams), then hashed token bigrams and (order 3) trigrams.
  */
-export function featureRows(
+export function features(
   ids: ArrayLike<number>,
   shape: FastTextShape,
   subwords: readonly Int32Array[] = [],
-): Int32Array {
+): Features {
   const n = ids.length;
   const { vocabSize, buckets, wordNgrams } = shape;
-  let size = n;
-  for (let i = 0; i < n; i++) size += subwords[ids[i]!]?.length ?? 0;
-  if (wordNgrams >= 2) size += Math.max(0, n - 1);
-  if (wordNgrams >= 3) size += Math.max(0, n - 2);
-  const rows = new Int32Array(size);
+  let folded = 0;
+  let rowCount = n;
+  for (let i = 0; i < n; i++) {
+    const grams = subwords[ids[i]!]?.length ?? 0;
+    if (grams > 0) folded++;
+    rowCount += grams;
+  }
+  const ngrams =
+    (wordNgrams >= 2 ? Math.max(0, n - 1) : 0) + (wordNgrams >= 3 ? Math.max(0, n - 2) : 0);
+  const tokens = new Int32Array(folded);
+  const rows = new Int32Array(n - folded + ngrams);
+  let atToken = 0;
   let at = 0;
   for (let i = 0; i < n; i++) {
-    rows[at++] = ids[i]!;
-    const grams = subwords[ids[i]!];
-    if (grams) for (let g = 0; g < grams.length; g++) rows[at++] = grams[g]!;
+    if ((subwords[ids[i]!]?.length ?? 0) > 0) tokens[atToken++] = ids[i]!;
+    else rows[at++] = ids[i]!;
   }
   if (wordNgrams >= 2) {
     for (let i = 0; i + 1 < n; i++)
@@ -121,7 +140,7 @@ export function featureRows(
       rows[at++] = vocabSize + bigramBucket(bigram + TRIGRAM_OFFSET, ids[i + 2]!, buckets);
     }
   }
-  return rows;
+  return { tokens, rows, rowCount: rowCount + ngrams };
 }
 
 /** (a * NGRAM_MULTIPLIER + b) mod buckets: exact in doubles for a below 2^32, as in int64 in the graph. */
@@ -180,15 +199,85 @@ export function cloneWeights(weights: FastTextWeights): FastTextWeights {
   };
 }
 
-function meanEmbedding(weights: FastTextWeights, rows: Int32Array, out: Float32Array): void {
+/**
+ * Per distinct token, the sum of its own row and its character n-gram rows (a slot each, in
+ * first-use order), and during training the gradient its occurrences collected: the rows are read
+ * and written once per token instead of once per occurrence.
+ */
+class TokenFold {
+  readonly slots: Int32Array;
+  readonly ids: number[] = [];
+  vectors: Float32Array;
+  gradients: Float32Array;
+
+  constructor(
+    vocabSize: number,
+    private readonly dim: number,
+  ) {
+    this.slots = new Int32Array(vocabSize).fill(-1);
+    this.vectors = new Float32Array(256 * dim);
+    this.gradients = new Float32Array(256 * dim);
+  }
+
+  /** The token's slot; its vector is summed from `weights` on first use. */
+  slotOf(token: number, weights: FastTextWeights, subwords: readonly Int32Array[]): number {
+    let slot = this.slots[token]!;
+    if (slot >= 0) return slot;
+    slot = this.slots[token] = this.ids.length;
+    this.ids.push(token);
+    const { dim } = this;
+    if ((slot + 1) * dim > this.vectors.length) {
+      this.vectors = grow(this.vectors);
+      this.gradients = grow(this.gradients);
+    }
+    const e = weights.embeddings;
+    const at = slot * dim;
+    const v = this.vectors;
+    let base = token * dim;
+    for (let d = 0; d < dim; d++) v[at + d] = e[base + d]!;
+    const grams = subwords[token]!;
+    for (let g = 0; g < grams.length; g++) {
+      base = grams[g]! * dim;
+      for (let d = 0; d < dim; d++) v[at + d]! += e[base + d]!;
+    }
+    return slot;
+  }
+
+  /** Forgets every token (their gradients must already be zero). */
+  clear(): void {
+    for (const token of this.ids) this.slots[token] = -1;
+    this.ids.length = 0;
+  }
+}
+
+function grow(buffer: Float32Array): Float32Array {
+  const grown = new Float32Array(buffer.length * 2);
+  grown.set(buffer);
+  return grown;
+}
+
+/** The mean of a text's embedding rows, into `out`. */
+function meanEmbedding(
+  weights: FastTextWeights,
+  example: Features,
+  fold: TokenFold,
+  subwords: readonly Int32Array[],
+  out: Float32Array,
+): void {
   const { dim } = weights.shape;
   const e = weights.embeddings;
+  const { tokens, rows } = example;
   out.fill(0);
+  for (let t = 0; t < tokens.length; t++) {
+    const at = fold.slotOf(tokens[t]!, weights, subwords) * dim;
+    const v = fold.vectors;
+    for (let d = 0; d < dim; d++) out[d]! += v[at + d]!;
+  }
   for (let r = 0; r < rows.length; r++) {
     const base = rows[r]! * dim;
     for (let d = 0; d < dim; d++) out[d]! += e[base + d]!;
   }
-  const inverse = rows.length === 0 ? 0 : 1 / rows.length;
+  const inverse = example.rowCount === 0 ? 0 : 1 / example.rowCount;
   for (let d = 0; d < dim; d++) out[d]! *= inverse;
 }
 
@@ -227,11 +316,16 @@ export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Arra
 }
 
 /** Per example, per head, the logits (before any temperature). */
-export function predictLogits(weights: FastTextWeights, rows: Int32Array[]): Float64Array[][] {
+export function predictLogits(
+  weights: FastTextWeights,
+  examples: readonly Features[],
+  subwords: readonly Int32Array[] = [],
+): Float64Array[][] {
   const { dim } = weights.shape;
   const doc = new Float32Array(dim);
-  return rows.map((example) => {
-    meanEmbedding(weights, example, doc);
+  const fold = new TokenFold(weights.shape.vocabSize, dim);
+  return examples.map((example) => {
+    meanEmbedding(weights, example, fold, subwords, doc);
     return weights.shape.classes.map((k, h) => {
       const w = weights.headWeights[h]!;
       const b = weights.headBiases[h]!;
@@ -252,12 +346,14 @@ export function predictLogits(weights: FastTextWeights, rows: Int32Array[]): Flo
  */
 export function predictProbabilities(
   weights: FastTextWeights,
-  rows: Int32Array[],
+  examples: readonly Features[],
+  subwords: readonly Int32Array[] = [],
   temperatures: readonly number[] = [],
 ): Float64Array[][] {
   const doc = new Float32Array(weights.shape.dim);
-  return rows.map((example) => {
-    meanEmbedding(weights, example, doc);
+  const fold = new TokenFold(weights.shape.vocabSize, weights.shape.dim);
+  return examples.map((example) => {
+    meanEmbedding(weights, example, fold, subwords, doc);
     return weights.shape.classes.map((k, h) => {
       const probabilities = new Float64Array(k);
       headProbabilities(weights, h, doc, probabilities, temperatures[h] ?? 1);
@@ -281,6 +377,8 @@ export interface OptimizerState {
   gradientSlots: Int32Array;
   /** Scratch for a batch's embedding gradients, slot × dim; grows when a batch needs more. */
   gradientBuffer: Float32Array;
+  /** A batch's tokens with character n-grams: their summed rows and gradients. */
+  tokens: TokenFold;
 }
 
 export function createOptimizerState(shape: FastTextShape): OptimizerState {
@@ -290,6 +388,7 @@ export function createOptimizerState(shape: FastTextShape): OptimizerState {
     embeddingRows: new Float32Array(totalRows(shape)),
     headWeights: shape.classes.map((k) => new Float32Array(k * shape.dim)),
     headBiases: shape.classes.map((k) => new Float32Array(k)),
+    tokens: new TokenFold(shape.vocabSize, shape.dim),
   };
 }
 
@@ -312,12 +411,14 @@ function adagradStep(
 
 /**
  * One pass over `examples` in the given order. Gradients of a batch are summed, then applied
- * with Adagrad; embedding updates touch only the rows the batch used. Returns the mean loss.
+ * with Adagrad; embedding updates touch only the rows the batch used. `subwords`: per token id,
+ * its character n-gram rows (see `subwordRows`). Returns the mean loss.
  */
 export function trainEpoch(
   weights: FastTextWeights,
   state: OptimizerState,
-  examples: Example[],
+  examples: readonly Example[],
+  subwords: readonly Int32Array[],
   options: EpochOptions,
 ): number {
   const { dim, classes } = weights.shape;
@@ -329,15 +430,39 @@ export function trainEpoch(
   // The batch's embedding gradients: one dense slot per distinct row touched, in first-touch order.
   const slotOf = state.gradientSlots;
   const touched: number[] = [];
+  const fold = state.tokens;
   let slotGradients = state.gradientBuffer;
   let loss = 0;
   let lossTerms = 0;
 
+  /** Adds `gradient[from … from + dim)` to the batch gradient of embedding row `row`. */
+  const addToRow = (row: number, gradient: Float32Array, from: number): void => {
+    let slot = slotOf[row]!;
+    if (slot < 0) {
+      slot = slotOf[row] = touched.length;
+      touched.push(row);
+      if ((slot + 1) * dim > slotGradients.length)
+        slotGradients = state.gradientBuffer = grow(slotGradients);
+    }
+    const at = slot * dim;
+    for (let d = 0; d < dim; d++) slotGradients[at + d]! += gradient[from + d]!;
+  };
   const applyBatch = (rate: number): void => {
     for (let h = 0; h < classes.length; h++) {
       adagradStep(weights.headWeights[h]!, weightGradients[h]!, state.headWeights[h]!, rate);
       adagradStep(weights.headBiases[h]!, biasGradients[h]!, state.headBiases[h]!, rate);
     }
+    // A token's gradient goes to its own row and to each of its character n-grams' rows.
+    const tokenGradients = fold.gradients;
+    for (let slot = 0; slot < fold.ids.length; slot++) {
+      const token = fold.ids[slot]!;
+      const from = slot * dim;
+      addToRow(token, tokenGradients, from);
+      const grams = subwords[token]!;
+      for (let g = 0; g < grams.length; g++) addToRow(grams[g]!, tokenGradients, from);
+    }
+    tokenGradients.fill(0, 0, fold.ids.length * dim);
+    fold.clear();
     const e = weights.embeddings;
     for (let slot = 0; slot < touched.length; slot++) {
       const row = touched[slot]!;
@@ -347,53 +472,48 @@ export function trainEpoch(
       state.embeddingRows[row]! += squared / dim;
       const step = rate / Math.sqrt(state.embeddingRows[row]! + EPSILON);
       const base = row * dim;
-      for (let d = 0; d < dim; d++) e[base + d]! -= step * slotGradients[at + d]!;
+      for (let d = 0; d < dim; d++) {
+        e[base + d]! -= step * slotGradients[at + d]!;
+        slotGradients[at + d] = 0;
+      }
       slotOf[row] = -1;
     }
-    slotGradients.fill(0, 0, touched.length * dim);
     touched.length = 0;
   };
   for (let i = 0; i < examples.length; i++) {
-    const { rows, labels } = examples[i]!;
-    if (rows.length === 0) continue;
-    meanEmbedding(weights, rows, doc);
-    docGradient.fill(0);
-    for (let h = 0; h < classes.length; h++) {
-      const label = labels[h]!;
-      if (label < 0) continue;
-      const p = probabilities[h]!;
-      headProbabilities(weights, h, doc, p);
-      loss -= Math.log(Math.max(p[label]!, 1e-12));
-      lossTerms++;
-      const w = weights.headWeights[h]!;
-      const gw = weightGradients[h]!;
-      const gb = biasGradients[h]!;
-      for (let c = 0; c < p.length; c++) {
-        const g = p[c]! - (c === label ? 1 : 0);
-        gb[c]! += g;
-        const base = c * dim;
-        for (let d = 0; d < dim; d++) {
-          gw[base + d]! += g * doc[d]!;
-          docGradient[d]! += g * w[base + d]!;
+    const example = examples[i]!;
+    const { tokens, rows, labels } = example;
+    if (example.rowCount > 0) {
+      meanEmbedding(weights, example, fold, subwords, doc);
+      docGradient.fill(0);
+      for (let h = 0; h < classes.length; h++) {
+        const label = labels[h]!;
+        if (label < 0) continue;
+        const p = probabilities[h]!;
+        headProbabilities(weights, h, doc, p);
+        loss -= Math.log(Math.max(p[label]!, 1e-12));
+        lossTerms++;
+        const w = weights.headWeights[h]!;
+        const gw = weightGradients[h]!;
+        const gb = biasGradients[h]!;
+        for (let c = 0; c < p.length; c++) {
+          const g = p[c]! - (c === label ? 1 : 0);
+          gb[c]! += g;
+          const base = c * dim;
+          for (let d = 0; d < dim; d++) {
+            gw[base + d]! += g * doc[d]!;
+            docGradient[d]! += g * w[base + d]!;
+          }
         }
       }
-    }
-    const share = 1 / rows.length;
-    for (let d = 0; d < dim; d++) docGradient[d]! *= share;
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r]!;
-      let slot = slotOf[row]!;
-      if (slot < 0) {
-        slot = slotOf[row] = touched.length;
-        touched.push(row);
-        if ((slot + 1) * dim > slotGradients.length) {
-          const grown = new Float32Array(slotGradients.length * 2);
-          grown.set(slotGradients);
-          slotGradients = state.gradientBuffer = grown;
-        }
+      const share = 1 / example.rowCount;
+      for (let d = 0; d < dim; d++) docGradient[d]! *= share;
+      const tokenGradients = fold.gradients;
+      for (let t = 0; t < tokens.length; t++) {
+        const at = fold.slots[tokens[t]!]! * dim;
+        for (let d = 0; d < dim; d++) tokenGradients[at + d]! += docGradient[d]!;
       }
-      const at = slot * dim;
-      for (let d = 0; d < dim; d++) slotGradients[at + d]! += docGradient[d]!;
+      for (let r = 0; r < rows.length; r++) addToRow(rows[r]!, docGradient, 0);
     }
     if ((i + 1) % options.batchSize === 0 || i + 1 === examples.length) {
       const progress = i / examples.length;

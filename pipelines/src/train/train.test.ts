@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { VADER_FEATURES, VADER_REPEAT, VADER_TOKENS } from '../../../lib/model/lexicon.js';
 import { ModelRuntime } from '../../../lib/model/runtime.js';
 import { Random, subwordRows } from './fasttext.js';
 import {
@@ -280,6 +281,39 @@ describe('trainModel', () => {
     await writeBundle(dir, model);
     expect((await verifyExport(dir, model)).maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
   }, 60_000);
+
+  it('appends lexicon features to the tokens in training and in serving alike', async () => {
+    const model = trainModel(topicData(600, 12), {
+      ...small,
+      lexiconFeatures: VADER_FEATURES,
+      maxEpochs: 3,
+    });
+    expect(model.manifest.lexiconFeatures).toBe(VADER_FEATURES);
+    const vocab = model.tokenizer.model.vocab;
+    for (const token of VADER_TOKENS) expect(vocab[token]).toBeDefined();
+    await writeBundle(dir, model);
+    // The trainer's forward pass saw the feature tokens: the runtime must append them too.
+    expect((await verifyExport(dir, model)).maxAbsDiff).toBeLessThan(EXPORT_TOLERANCE);
+    const runtime = await ModelRuntime.load(dir);
+    try {
+      const { inputIds, sequence } = runtime.encode(['terrible, I hate it']);
+      const tail = [...inputIds.slice(sequence - VADER_REPEAT)].map(Number);
+      expect(tail).toEqual(Array(VADER_REPEAT).fill(vocab['[VADERNEGSTRONG]']));
+    } finally {
+      await runtime.release();
+    }
+  }, 60_000);
+
+  it('refuses a bundle that names lexicon features its vocabulary lacks', async () => {
+    const model = trainModel(topicData(300, 13), { ...small, maxEpochs: 1 });
+    await writeBundle(dir, {
+      ...model,
+      manifest: { ...model.manifest, lexiconFeatures: VADER_FEATURES },
+    });
+    await expect(ModelRuntime.load(dir)).rejects.toThrow(
+      /lacks the feature token \[VADERNEGSTRONG\]/,
+    );
+  });
 
   it('gives related tokens shared character n-gram rows, and special tokens none', () => {
     const vocab = { '[PAD]': 0, '[UNK]': 1, refunded: 2, refunding: 3, '##ing': 4, crash: 5 };

@@ -15,14 +15,15 @@ import {
   writeManifest,
   type ModelManifest,
 } from '../../../lib/model/bundle.js';
-import { encodeText } from '../../../lib/model/runtime.js';
+import { lexiconFeatureTokens } from '../../../lib/model/lexicon.js';
+import { textEncoder } from '../../../lib/model/runtime.js';
 import { headMetrics, type HeadMetrics } from '../evaluate/metrics.js';
 import { fitTemperature } from './calibrate.js';
 import {
   Random,
   cloneWeights,
   createOptimizerState,
-  featureRows,
+  features,
   initWeights,
   predictLogits,
   predictProbabilities,
@@ -32,6 +33,7 @@ import {
   type CharNgrams,
   type Example,
   type FastTextShape,
+  type Features,
   type FastTextWeights,
 } from './fasttext.js';
 import { ATTENTION_MASK, INPUT_IDS, exportTowersOnnx, headOutput } from './onnx-export.js';
@@ -80,6 +82,11 @@ export interface TrainOptions extends Hyperparameters {
   /** Stop after this many epochs without a better validation score. */
   patience: number;
   maxLength: number;
+  /**
+   * Lexicon features appended to every text's tokens (`vader-compound-v1`: a VADER sentiment
+   * score's bucket, lib/model/lexicon.ts), by the trainer and by the runtime alike; default none.
+   */
+  lexiconFeatures?: string;
   /** Fit a softmax temperature per head on the validation split. */
   calibrate: boolean;
   /** Seconds for an automatic hyperparameter search on the validation split; 0: none. */
@@ -290,7 +297,7 @@ interface Fit {
   weights: FastTextWeights;
   history: EpochProgress[];
   score: number;
-  toRows: (ids: number[]) => Int32Array;
+  toFeatures: (ids: number[]) => Features;
 }
 
 interface FitContext {
@@ -314,9 +321,9 @@ function fit(hyperparameters: Hyperparameters, base: TrainOptions, context: FitC
     wordNgrams: hyperparameters.wordNgrams,
   };
   const subwords = subwordRows(context.vocab, shape, hyperparameters.charNgrams);
-  const toRows = (ids: number[]): Int32Array => featureRows(ids, shape, subwords);
+  const toFeatures = (ids: number[]): Features => features(ids, shape, subwords);
   const toExample = (example: Encoded): Example => ({
-    rows: toRows(example.ids),
+    ...toFeatures(example.ids),
     labels: example.labels,
   });
   const trainExamples = context.train.map(toExample);
@@ -328,7 +335,7 @@ function fit(hyperparameters: Hyperparameters, base: TrainOptions, context: FitC
   const history: EpochProgress[] = [];
   let sinceBest = 0;
   for (let epoch = 1; epoch <= hyperparameters.maxEpochs && sinceBest < base.patience; epoch++) {
-    const loss = trainEpoch(weights, optimizer, random.shuffle([...trainExamples]), {
+    const loss = trainEpoch(weights, optimizer, random.shuffle([...trainExamples]), subwords, {
       batchSize: hyperparameters.batchSize,
       learningRate: [
         learningRateAt(hyperparameters, epoch - 1),
@@ -342,10 +349,7 @@ function fit(hyperparameters: Hyperparameters, base: TrainOptions, context: FitC
     }
     const validationScore = meanMacroF1(
       metricsFromProbabilities(
-        predictProbabilities(
-          weights,
-          validationExamples.map((example) => example.rows),
-        ),
+        predictProbabilities(weights, validationExamples, subwords),
         validationExamples,
         context.heads,
         context.labels,
@@ -375,7 +379,7 @@ function fit(hyperparameters: Hyperparameters, base: TrainOptions, context: FitC
     weights: best.weights,
     history,
     score: best.score,
-    toRows,
+    toFeatures,
   };
 }
 
@@ -554,12 +558,16 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
   options.onStage?.('building the WordPiece vocabulary');
   const tokenizerJson = buildWordPiece(
     train.map((example) => example.text),
-    options,
+    {
+      ...options,
+      featureTokens: options.lexiconFeatures ? lexiconFeatureTokens(options.lexiconFeatures) : [],
+    },
   );
   const tokenizer = loadTokenizer(tokenizerJson);
+  const encodeOne = textEncoder(tokenizer, options.maxLength, options.lexiconFeatures);
   options.onStage?.('tokenizing');
   const encode = (example: LabeledText): Encoded => ({
-    ids: encodeText(tokenizer, example.text, options.maxLength),
+    ids: encodeOne(example.text),
     labels: Int32Array.from(heads, (head, h) => {
       const label = example.labels[head];
       return label ? labels[h]!.indexOf(label) : -1;
@@ -623,8 +631,8 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     };
   });
 
-  const validationRows = towers.map(({ fit }) =>
-    context.validation.map((example) => fit.toRows(example.ids)),
+  const validationFeatures = towers.map(({ fit }) =>
+    context.validation.map((example) => fit.toFeatures(example.ids)),
   );
   const validationLabels = (h: number): number[] =>
     context.validation.map((example) => example.labels[h]!);
@@ -634,7 +642,7 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
   const members = heads.map((_, h) => towers.filter(({ index }) => index.includes(h)).length);
   if (options.calibrate) {
     towers.forEach((tower, t) => {
-      const logits = predictLogits(tower.fit.weights, validationRows[t]!);
+      const logits = predictLogits(tower.fit.weights, validationFeatures[t]!, tower.fit.subwords);
       const scales = tower.index.map((h, k) =>
         members[h]! > 1
           ? 1 /
@@ -650,12 +658,13 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
   /** Per example, per head (in `heads` order), the logits of the towers summed. */
   const logitsOf = (
     examples: readonly Encoded[],
-    rowsPerTower: Int32Array[][] | undefined,
+    featuresPerTower: Features[][] | undefined,
   ): Float64Array[][] => {
     const summed = examples.map(() => labels.map((set) => new Float64Array(set.length)));
     towers.forEach(({ fit, index }, t) => {
-      const rows = rowsPerTower?.[t] ?? examples.map((example) => fit.toRows(example.ids));
-      predictLogits(fit.weights, rows).forEach((perHead, i) =>
+      const perExample =
+        featuresPerTower?.[t] ?? examples.map((example) => fit.toFeatures(example.ids));
+      predictLogits(fit.weights, perExample, fit.subwords).forEach((perHead, i) =>
         index.forEach((h, k) => {
           const into = summed[i]![h]!;
           perHead[k]!.forEach((z, c) => (into[c]! += z));
@@ -664,7 +673,7 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     });
     return summed;
   };
-  const validationLogits = logitsOf(context.validation, validationRows);
+  const validationLogits = logitsOf(context.validation, validationFeatures);
   const temperatures = heads.map((_, h) =>
     options.calibrate
       ? fitTemperature(
@@ -673,14 +682,8 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
         )
       : 1,
   );
-  const probabilities = (
-    examples: readonly Encoded[],
-    rowsPerTower: Int32Array[][] | undefined,
-    calibrated: boolean,
-  ): Float64Array[][] =>
-    logitsOf(examples, rowsPerTower).map((perHead) =>
-      perHead.map((logits, h) => softmax(logits, calibrated ? temperatures[h]! : 1)),
-    );
+  const probabilities = (logits: Float64Array[][], calibrated: boolean): Float64Array[][] =>
+    logits.map((perHead) => perHead.map((z, h) => softmax(z, calibrated ? temperatures[h]! : 1)));
 
   const testSource: TrainedModel['testSource'] = options.testSet
     ? 'test set'
@@ -688,14 +691,15 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
       ? 'held-out share'
       : 'none';
   const encodedTest = test.map(encode);
+  const testLogits = logitsOf(encodedTest, undefined);
   const testMetrics = metricsFromProbabilities(
-    probabilities(encodedTest, undefined, true),
+    probabilities(testLogits, true),
     encodedTest,
     heads,
     labels,
   );
   const testUncalibrated = metricsFromProbabilities(
-    probabilities(encodedTest, undefined, false),
+    probabilities(testLogits, false),
     encodedTest,
     heads,
     labels,
@@ -705,7 +709,7 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     test.length > 0
       ? testMetrics
       : metricsFromProbabilities(
-          probabilities(context.validation, validationRows, true),
+          probabilities(validationLogits, true),
           context.validation,
           heads,
           labels,
@@ -737,6 +741,7 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     createdAt: new Date().toISOString(),
     architecture: 'fasttext-bag',
     maxLength: options.maxLength,
+    ...(options.lexiconFeatures ? { lexiconFeatures: options.lexiconFeatures } : {}),
     inputs: { inputIds: INPUT_IDS, attentionMask: ATTENTION_MASK },
     heads: heads.map((name, h) => ({
       name,

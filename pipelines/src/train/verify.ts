@@ -2,8 +2,8 @@
  * Checks an exported bundle against the trainer: onnxruntime-node, through the serving runtime,
  * must give the same probabilities as the trainer's own forward pass on the validation texts.
  */
-import { encodeText, ModelRuntime } from '../../../lib/model/runtime.js';
-import { featureRows, predictLogits, softmax } from './fasttext.js';
+import { ModelRuntime, textEncoder } from '../../../lib/model/runtime.js';
+import { features, predictLogits, softmax } from './fasttext.js';
 import type { TrainedModel } from './train.js';
 import { loadTokenizer } from '../../../lib/model/tokenizer.js';
 
@@ -20,13 +20,14 @@ export const EXPORT_TOLERANCE = 1e-4;
 /** The trainer's own calibrated probabilities: per text, per head in the manifest's order. */
 export function trainerProbabilities(model: TrainedModel, texts: string[]): Float64Array[][] {
   const tokenizer = loadTokenizer(model.tokenizer);
-  const ids = texts.map((text) => encodeText(tokenizer, text, model.manifest.maxLength));
+  const encode = textEncoder(tokenizer, model.manifest.maxLength, model.manifest.lexiconFeatures);
+  const ids = texts.map(encode);
   const heads = model.manifest.heads;
   const summed = texts.map(() => heads.map((head) => new Float64Array(head.labels.length)));
   for (const tower of model.towers) {
     const index = tower.heads.map((name) => heads.findIndex((head) => head.name === name));
-    const rows = ids.map((tokens) => featureRows(tokens, tower.weights.shape, tower.subwords));
-    predictLogits(tower.weights, rows).forEach((perHead, i) =>
+    const perText = ids.map((tokens) => features(tokens, tower.weights.shape, tower.subwords));
+    predictLogits(tower.weights, perText, tower.subwords).forEach((perHead, i) =>
       index.forEach((h, k) => perHead[k]!.forEach((z, c) => (summed[i]![h]![c]! += z))),
     );
   }

@@ -15,6 +15,11 @@ export interface WordPieceOptions {
   vocabSize: number;
   /** Words seen fewer times are not whole tokens (they are spelled with pieces). */
   minWordFrequency: number;
+  /**
+   * Tokens that no text produces but a model's features add to its input (lexicon features),
+   * placed after the special tokens; default none.
+   */
+  featureTokens?: readonly string[];
 }
 
 export type TokenizerJson = Record<string, unknown> & {
@@ -79,10 +84,12 @@ export function buildWordPiece(texts: Iterable<string>, options: WordPieceOption
   for (const text of texts) for (const word of split(text)) increment(wordCounts, word, 1);
 
   const vocab: Record<string, number> = {};
+  let size = 0;
   const add = (token: string): void => {
-    if (!(token in vocab)) vocab[token] = Object.keys(vocab).length;
+    if (!(token in vocab)) vocab[token] = size++;
   };
   SPECIAL_TOKENS.forEach(add);
+  options.featureTokens?.forEach(add);
   const characters = new Set<string>();
   for (const word of wordCounts.keys()) for (const char of word) characters.add(char);
   for (const char of [...characters].sort()) {
@@ -91,7 +98,7 @@ export function buildWordPiece(texts: Iterable<string>, options: WordPieceOption
   }
 
   const byFrequency = [...wordCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const budget = options.vocabSize - Object.keys(vocab).length;
+  const budget = options.vocabSize - size;
   const wholeWords = byFrequency
     .filter(([word, count]) => count >= options.minWordFrequency && [...word].length > 1)
     .slice(0, Math.floor(budget * 0.8));
@@ -112,7 +119,7 @@ export function buildWordPiece(texts: Iterable<string>, options: WordPieceOption
   const pieces = [...pieceCounts]
     .filter(([piece, count]) => count >= 2 && !(piece in vocab))
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, Math.max(0, options.vocabSize - Object.keys(vocab).length));
+    .slice(0, Math.max(0, options.vocabSize - size));
   for (const [piece] of pieces) add(piece);
   return tokenizerJson(vocab);
 }
