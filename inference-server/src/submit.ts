@@ -70,7 +70,10 @@ export interface SubmitDeps {
   metrics: Metrics;
   /** Most submissions per transaction. */
   maxBatch?: number;
-  /** Transactions at once: while one waits for its WAL flush, the next is being written. */
+  /**
+   * Transactions at once (default 1). Each locks the consultants' load rows until its commit is
+   * flushed, so a second one only waits on the first's locks, and takes a smaller batch with it.
+   */
   maxInFlight?: number;
   /** Most submissions waiting for a transaction; more are refused with 503. */
   maxWaiting?: number;
@@ -82,7 +85,7 @@ export class SubmitUseCase {
   constructor(private readonly deps: SubmitDeps) {
     this.committer = new GroupCommitter((batch) => this.commit(batch), {
       maxBatch: deps.maxBatch ?? 256,
-      maxInFlight: deps.maxInFlight ?? 2,
+      maxInFlight: deps.maxInFlight ?? 1,
       isolate: isRequestScopedDatabaseError,
     });
   }
