@@ -4,7 +4,7 @@
  * for BENCH_SECONDS each, against the test bed's PostgreSQL started with pg_stat_statements. For
  * each measure it reports, per submit: the server's CPU time and PostgreSQL's (every process of
  * its group, exited backends included); per transaction: the submits it carried (the batch size)
- * and the statements (round trips) it took; WAL records, writes and flushes per second; and what
+ * and the top-level statements it ran; WAL records, writes and flushes per second; and what
  * PostgreSQL's active backends waited on (pg_stat_activity sampled every 10 ms). Each statement's
  * calls, rows and time come from pg_stat_statements.
  * BENCH_BASELINE_DIR (a checkout with node_modules) measures that commit's server too, on its own
@@ -189,7 +189,8 @@ async function measure(
     postgresCpuMicrosPerSubmit: Math.round(per(postgresCpu, load.total)),
     transactionsPerSecond: Math.round(per(transactions, seconds)),
     submitsPerTransaction: per(stored, transactions),
-    roundTripsPerTransaction: per(topLevelCalls, transactions),
+    /** BEGIN and COMMIT count as statements of their own, also when sent with another. */
+    statementsPerTransaction: per(topLevelCalls, transactions),
     walRecordsPerSubmit: per(Number(wal!.records), stored),
     walBytesPerSubmit: Math.round(per(Number(wal!.bytes), stored)),
     walFullPageImages: Number(wal!.fpi),
