@@ -154,15 +154,10 @@ export class SubmitUseCase {
   }
 }
 
-const consultantsByPolicy = new WeakMap<Policy, string[]>();
-
-function allConsultants(policy: Policy): string[] {
-  let consultants = consultantsByPolicy.get(policy);
-  if (!consultants) {
-    consultants = [...new Set([...policy.pools.values()].flat())].sort();
-    consultantsByPolicy.set(policy, consultants);
-  }
-  return consultants;
+/** The consultants of the pools `routed` decisions name, sorted. */
+function poolMembers(policy: Policy, routed: readonly { decision: RoutingDecision }[]): string[] {
+  const pools = new Set(routed.flatMap(({ decision }) => decision.consultantPool ?? []));
+  return [...new Set([...pools].flatMap((pool) => policy.pools.get(pool) ?? []))].sort();
 }
 
 function replayOf(answer: StoredAnswer, requestHash: string): SubmitResult | Error {
@@ -195,6 +190,14 @@ async function storeBatch(
     }
     sent.push(i);
   });
+  // Routing needs nothing from the database but the loads: each decision is made now and its
+  // consultant chosen once the loads of the pools it names are read under lock.
+  const routed = new Map(
+    sent.map((i) => [
+      i,
+      routeInquiry(batch[i]!.input, batch[i]!.classification, policy, () => null),
+    ]),
+  );
   const opened = await openSubmitBatch(
     client,
     sent.map((i) => ({
@@ -202,7 +205,7 @@ async function storeBatch(
       hash: batch[i]!.hash,
       key: batch[i]!.idempotency?.key,
     })),
-    allConsultants(policy),
+    poolMembers(policy, [...routed.values()]),
   );
 
   // As the database did: submissions whose key has no answer are fresh, and the first of each
@@ -225,12 +228,12 @@ async function storeBatch(
     const item = batch[i]!;
     const storedId = opened.stored.get(item.hash);
     if (storedId !== undefined && firstByHash.get(item.hash) === i) {
-      const { urgency, decision } = routeInquiry(
-        item.input,
-        item.classification,
-        policy,
-        assigner.assign,
-      );
+      const { urgency, decision: unassigned } = routed.get(i)!;
+      const pool = unassigned.consultantPool;
+      const decision = {
+        ...unassigned,
+        consultant: pool ? assigner.assign(pool, policy.pools.get(pool) ?? []) : null,
+      };
       classified.push({
         inquiryId: storedId,
         classification: item.classification,

@@ -72,13 +72,15 @@ BEGIN
 
   -- Inquiries first, then the loads: waits on shared content come before the consultant locks,
   -- and a transaction holding those locks never waits on another's inquiries.
-  WITH locked AS (
-    INSERT INTO consultant_loads AS l (consultant)
-    SELECT c FROM jsonb_array_elements_text(batch->'consultants') AS c ORDER BY c
-    ON CONFLICT (consultant) DO UPDATE SET open = l.open
-    RETURNING consultant, open
-  )
-  SELECT coalesce(jsonb_object_agg(consultant, open), '{}') INTO loads FROM locked;
+  -- Locked in consultant order, the order of every other writer of these rows; a row lock, not
+  -- an update, so a batch writes new versions only of the loads it changes.
+  INSERT INTO consultant_loads (consultant)
+  SELECT c FROM jsonb_array_elements_text(batch->'consultants') AS c ORDER BY c
+  ON CONFLICT (consultant) DO NOTHING;
+  SELECT coalesce(jsonb_object_agg(consultant, open), '{}') INTO loads
+    FROM (SELECT consultant, open FROM consultant_loads
+           WHERE consultant IN (SELECT jsonb_array_elements_text(batch->'consultants'))
+           ORDER BY consultant FOR UPDATE) locked;
 
   RETURN jsonb_build_object('answers', answers, 'stored', stored, 'existing', existing,
                             'loads', loads);
