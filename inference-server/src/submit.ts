@@ -69,8 +69,9 @@ export interface SubmitDeps {
   /** Most submissions per transaction. */
   maxBatch?: number;
   /**
-   * Transactions at once (default 1). Each locks the consultants' load rows until its commit is
-   * flushed, so a second one only waits on the first's locks, and takes a smaller batch with it.
+   * Transactions at once (default 1). Each locks the load rows of the pools its batch routes to
+   * until its commit is flushed, so a second one mostly waits on the first's locks, and takes a
+   * smaller batch with it.
    */
   maxInFlight?: number;
   /** Most submissions waiting for a transaction; more are refused with 503. */

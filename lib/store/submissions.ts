@@ -5,8 +5,11 @@
  * commits. Each is one simple query, `BEGIN; SELECT submit_begin(…)` and
  * `SELECT submit_finish(…); COMMIT`, calling the functions of migration 003 with one jsonb
  * literal (node-postgres waits for each query's answer before it sends the next, so a statement
- * with bound parameters would cost a round trip of its own, and so would BEGIN and COMMIT). No
- * decisions here: the submit use case decides, these statements read and write.
+ * with bound parameters would cost a round trip of its own, and so would BEGIN and COMMIT). The
+ * inquiries travel in the query text: statement logging shows them as it shows bound values, and
+ * pg_stat_statements keeps them when it creates the statement's entry only as it finishes (after
+ * a reset or an eviction). No decisions here: the submit use case decides, these statements read
+ * and write.
  */
 import pg from 'pg';
 import type { InquiryInput } from '../inquiry.js';
