@@ -2,11 +2,13 @@
  * Where a submit's time goes (`npm run bench:submit`): `POST /api/v1/inquiries/submit` at full
  * speed (BENCH_CONNECTIONS, default 16) and at an offered rate (BENCH_SUBMIT_RATE, default 1000/s)
  * for BENCH_SECONDS each, against the test bed's PostgreSQL started with pg_stat_statements. For
- * each measure it reports, per submit: the server's CPU time and PostgreSQL's (every process of
- * its group, exited backends included); per transaction: the submits it carried (the batch size)
- * and the top-level statements it ran; WAL records, writes and flushes per second; and what
- * PostgreSQL's active backends waited on (pg_stat_activity sampled every 10 ms). Each statement's
- * calls, rows and time come from pg_stat_statements.
+ * each measure it reports, per submit: the server's CPU time (and its CPU per classify of the same
+ * texts at the rate it just stored) and PostgreSQL's (the postmaster and its children, exited
+ * backends included, the benchmark's own sessions left out); per transaction: the submits it
+ * carried (the batch size) and the top-level statements it ran; WAL records, writes and flushes
+ * per second; and what PostgreSQL's active backends waited on (pg_stat_activity sampled every
+ * 10 ms). Each statement's calls, rows and time come from pg_stat_statements. Figures move with
+ * the machine's load: compare a baseline measured in the same run.
  * BENCH_BASELINE_DIR (a checkout with node_modules) measures that commit's server too, on its own
  * database of the same PostgreSQL, in turn with ours. BENCH_CPU_PROF=<dir> runs our server with
  * `--cpu-prof` and prints the busiest functions and files of its profile.
