@@ -170,7 +170,7 @@ function replayOf(answer: StoredAnswer, requestHash: string): SubmitResult | Err
  * The decisions of one transaction, in the order a one-by-one run would make them: a key
  * answered before (or earlier in the batch) replays; content stored before (or earlier in the
  * batch) is a duplicate; the rest is routed with loads read under lock and stored. Opens and
- * commits the transaction (two round trips).
+ * commits the transaction (four round trips whatever the batch's size).
  */
 async function storeBatch(
   client: pg.PoolClient,

@@ -1,15 +1,12 @@
 /**
- * The SQL of the submit path, for many submissions in one transaction of two round trips: the
- * first opens it and locks and reads what the decisions need (answers under idempotency keys,
- * inquiries stored once by content, consultants' loads), the second writes what was decided and
- * commits. Each is one simple query, `BEGIN; SELECT submit_begin(…)` and
- * `SELECT submit_finish(…); COMMIT`, calling the functions of migration 003 with one jsonb
- * literal (node-postgres waits for each query's answer before it sends the next, so a statement
- * with bound parameters would cost a round trip of its own, and so would BEGIN and COMMIT). The
- * inquiries travel in the query text: statement logging shows them as it shows bound values, and
- * pg_stat_statements keeps them when it creates the statement's entry only as it finishes (after
- * a reset or an eviction). No decisions here: the submit use case decides, these statements read
- * and write.
+ * The SQL of the submit path, for many submissions in one transaction: the first call opens it
+ * and locks and reads what the decisions need (answers under idempotency keys, inquiries stored
+ * once by content, consultants' loads), the second writes what was decided, then it commits.
+ * Each call is one statement of the functions of migration 003 with the whole batch as one
+ * bound jsonb parameter: four round trips (BEGIN, submit_begin, submit_finish, COMMIT) whatever
+ * the batch's size. The inquiries never travel in the query text (pg_stat_statements and
+ * statement logs would keep them). No decisions here: the submit use case decides, these
+ * statements read and write.
  */
 import pg from 'pg';
 import type { InquiryInput } from '../inquiry.js';
@@ -40,13 +37,8 @@ export interface OpenedSubmitBatch {
   loads: Map<string, number>;
 }
 
-/** `SELECT fn('<document>'::jsonb)`: the document as one escaped literal. */
-function callWithDocument(fn: string, document: unknown): string {
-  return `SELECT ${fn}(${pg.escapeLiteral(JSON.stringify(document))}::jsonb)`;
-}
-
 /**
- * Opens the transaction of a batch (the first round trip): locks the keys of `submissions` and
+ * Opens the transaction of a batch: locks the keys of `submissions` and
  * reads their answers; stores the inquiries of those whose key has no answer (the first of each
  * content hash, in batch order) unless their content is already stored, and finds the ids of the
  * others; locks and reads the open loads of `consultants`. Keys and consultants are locked in
@@ -74,9 +66,12 @@ export async function openSubmitBatch(
       r: i.received_at,
     })),
   };
-  const results = (await db.query(`BEGIN; ${callWithDocument('submit_begin', batch)}`)) as unknown;
-  const opened = (results as pg.QueryResult<{ submit_begin: OpenedRow }>[])[1]!.rows[0]!
-    .submit_begin;
+  await db.query('BEGIN');
+  const opened = (
+    await db.query<{ submit_begin: OpenedRow }>('SELECT submit_begin($1::jsonb)', [
+      JSON.stringify(batch),
+    ])
+  ).rows[0]!.submit_begin;
   return {
     answers: new Map(
       Object.entries(opened.answers).map(([key, a]) => [
@@ -104,7 +99,7 @@ interface OpenedRow {
 
 /**
  * Writes the predictions and routing decisions of the stored inquiries and the answers to keep
- * under keys, and commits (the second round trip): it returns once the batch is durable.
+ * under keys, and commits: it returns once the batch is durable.
  */
 export async function commitSubmitBatch(
   db: pg.PoolClient,
@@ -122,5 +117,6 @@ export async function commitSubmitBatch(
       response: JSON.stringify(a.response),
     })),
   };
-  await db.query(`${callWithDocument('submit_finish', batch)}; COMMIT`);
+  await db.query('SELECT submit_finish($1::jsonb)', [JSON.stringify(batch)]);
+  await db.query('COMMIT');
 }
