@@ -15,8 +15,8 @@
  *   external memory and RSS from the server's own metrics at the end.
  * Our server, the ceiling and the baseline are measured in turn, BENCH_ROUNDS times (default
  * 3), and each keeps its median round, so the shared machine's changing load falls on all alike.
- * Each classify figure also carries the serving process's CPU time per request (user + system,
- * from /proc), which the machine's load moves less than requests/s. BENCH_SUBMIT=0 measures
+ * Each classify and submit figure also carries the serving process's CPU time per request (user +
+ * system, from /proc), which the machine's load moves less than requests/s. BENCH_SUBMIT=0 measures
  * classify and the ceiling only.
  * Only a PostgreSQL is started (the test bed's binaries). The machine's load average is
  * printed with the figures. Prints one JSON line; figures go to bench/RESULTS.md.
@@ -35,6 +35,7 @@ import { startPostgres } from '../scripts/testbed/postgres.js';
 import { freePorts } from '../scripts/testbed/processes.js';
 import { Run } from '../scripts/testbed/runs.js';
 import { cacheRoot } from '../scripts/testbed/versions.js';
+import { cpuMicros, submitBodies, waitFor } from './processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
@@ -55,35 +56,9 @@ const body = JSON.stringify(
   'Hello, since this morning I cannot access my dashboard and the export fails with error 503. Please help asap.',
 );
 
-async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await sleep(200);
-  }
-  throw new Error(`${url} did not become ready`);
-}
-
 function rssMb(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024);
-}
-
-/** A new inquiry per request (a repeated one would be a duplicate, not a stored submit). */
-function submitBodies(tag: string): () => string {
-  let counter = 0;
-  return () => {
-    counter++;
-    return JSON.stringify({
-      subject: `Invoice ${tag}-${counter}`,
-      body: `Invoice INV-${tag}-${counter} was charged twice, please refund.`,
-      sender_email: `c${counter}@example.com`,
-    });
-  };
 }
 
 /** Heap, external memory and RSS from a server's own /metrics (prom-client's default metrics). */
@@ -98,13 +73,6 @@ async function memoryFromMetrics(base: string): Promise<Record<string, number>> 
     externalMb: value('inquiry_server_nodejs_external_memory_bytes'),
   };
 }
-
-/** CPU time (user + system) a process has used, in microseconds. */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
-}
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
 async function load(
   url: string,
@@ -273,16 +241,16 @@ try {
     : undefined;
   const measureSubmit = async () => {
     const submitTargets = [
-      { port: ours, tag: 'ours' },
-      ...(previous ? [{ port: baseline, tag: 'baseline' }] : []),
+      { port: ours, tag: 'ours', pid: server.pid! },
+      ...(previous ? [{ port: baseline, tag: 'baseline', pid: previous.pid! }] : []),
     ];
     for (const { port, tag } of submitTargets)
       await load(submitUrl(port), { setupBody: submitBodies(`${tag}-warm`), seconds: 3 });
     const submitAt = async (rate: number | undefined) => {
       const figures = await interleaved(
-        submitTargets.map(({ port, tag }) => {
+        submitTargets.map(({ port, tag, pid }) => {
           const bodies = submitBodies(`${tag}-${rate ?? 'full'}`);
-          return () => load(submitUrl(port), { setupBody: bodies, ...(rate ? { rate } : {}) });
+          return () => load(submitUrl(port), { setupBody: bodies, pid, ...(rate ? { rate } : {}) });
         }),
       );
       return { ours: figures[0]!, baseline: figures[1] };

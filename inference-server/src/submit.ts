@@ -13,12 +13,10 @@ import { ConsultantAssigner, type RoutingDecision } from '../../lib/routing/engi
 import type { Policy } from '../../lib/routing/policy.js';
 import { routeInquiry } from '../../lib/routing/route-inquiry.js';
 import type { Urgency } from '../../lib/routing/urgency.js';
-import { insertClassifications, type ClassifiedInquiry } from '../../lib/store/classifications.js';
+import type { ClassifiedInquiry } from '../../lib/store/classifications.js';
 import {
-  inquiryIdsByHash,
-  insertSubmittedInquiries,
-  lockIdempotencyKeys,
-  saveIdempotentAnswers,
+  commitSubmitBatch,
+  openSubmitBatch,
   type StoredAnswer,
 } from '../../lib/store/submissions.js';
 import { classificationView, routingView } from './classification-view.js';
@@ -56,8 +54,8 @@ export class IdempotencyConflict extends Error {
 interface Pending {
   input: InquiryInput & { received_at: Date };
   hash: string;
-  requestHash: string;
-  idempotencyKey: string | undefined;
+  /** With an Idempotency-Key: the key and the hash of the request it came with. */
+  idempotency: { key: string; requestHash: string } | undefined;
   classification: Classification;
   modelVersion: string;
   started: number;
@@ -70,7 +68,11 @@ export interface SubmitDeps {
   metrics: Metrics;
   /** Most submissions per transaction. */
   maxBatch?: number;
-  /** Transactions at once: while one waits for its WAL flush, the next is being written. */
+  /**
+   * Transactions at once (default 1). Each locks the load rows of the pools its batch routes to
+   * until its commit is flushed, so a second one mostly waits on the first's locks, and takes a
+   * smaller batch with it.
+   */
   maxInFlight?: number;
   /** Most submissions waiting for a transaction; more are refused with 503. */
   maxWaiting?: number;
@@ -82,7 +84,7 @@ export class SubmitUseCase {
   constructor(private readonly deps: SubmitDeps) {
     this.committer = new GroupCommitter((batch) => this.commit(batch), {
       maxBatch: deps.maxBatch ?? 256,
-      maxInFlight: deps.maxInFlight ?? 2,
+      maxInFlight: deps.maxInFlight ?? 1,
       isolate: isRequestScopedDatabaseError,
     });
   }
@@ -107,8 +109,15 @@ export class SubmitUseCase {
       result = await this.committer.submit({
         input,
         hash: contentHash(input),
-        requestHash: createHash('sha256').update(JSON.stringify(request.input)).digest('hex'),
-        idempotencyKey: request.idempotencyKey,
+        idempotency:
+          request.idempotencyKey === undefined
+            ? undefined
+            : {
+                key: request.idempotencyKey,
+                requestHash: createHash('sha256')
+                  .update(JSON.stringify(request.input))
+                  .digest('hex'),
+              },
         classification: results[0]!,
         modelVersion: version,
         started: request.started,
@@ -134,10 +143,7 @@ export class SubmitUseCase {
     const client = await this.deps.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const outcomes = await storeBatch(client, this.deps.policy.current, batch);
-      await client.query('COMMIT');
-      return outcomes;
+      return await storeBatch(client, this.deps.policy.current, batch);
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {
         broken = rollbackError;
@@ -149,15 +155,10 @@ export class SubmitUseCase {
   }
 }
 
-const consultantsByPolicy = new WeakMap<Policy, string[]>();
-
-function allConsultants(policy: Policy): string[] {
-  let consultants = consultantsByPolicy.get(policy);
-  if (!consultants) {
-    consultants = [...new Set([...policy.pools.values()].flat())].sort();
-    consultantsByPolicy.set(policy, consultants);
-  }
-  return consultants;
+/** The consultants of the pools `routed` decisions name, sorted. */
+function poolMembers(policy: Policy, routed: readonly { decision: RoutingDecision }[]): string[] {
+  const pools = new Set(routed.flatMap(({ decision }) => decision.consultantPool ?? []));
+  return [...new Set([...pools].flatMap((pool) => policy.pools.get(pool) ?? []))].sort();
 }
 
 function replayOf(answer: StoredAnswer, requestHash: string): SubmitResult | Error {
@@ -168,7 +169,8 @@ function replayOf(answer: StoredAnswer, requestHash: string): SubmitResult | Err
 /**
  * The decisions of one transaction, in the order a one-by-one run would make them: a key
  * answered before (or earlier in the batch) replays; content stored before (or earlier in the
- * batch) is a duplicate; the rest is routed with loads read under lock and stored.
+ * batch) is a duplicate; the rest is routed with loads read under lock and stored. Opens and
+ * commits the transaction (four round trips whatever the batch's size).
  */
 async function storeBatch(
   client: pg.PoolClient,
@@ -176,58 +178,63 @@ async function storeBatch(
   batch: Pending[],
 ): Promise<(SubmitResult | Error)[]> {
   const outcomes = new Array<SubmitResult | Error | undefined>(batch.length);
-  const answered = await lockIdempotencyKeys(
-    client,
-    batch.flatMap((item) => (item.idempotencyKey === undefined ? [] : [item.idempotencyKey])),
-  );
+  // A key's first use in the batch goes to the database; its later uses replay that one's answer.
   const keyOwners = new Map<string, number>();
   const sameKeyLater: [index: number, owner: number][] = [];
-  const fresh: number[] = [];
+  const sent: number[] = [];
   batch.forEach((item, i) => {
-    const key = item.idempotencyKey;
+    const key = item.idempotency?.key;
     if (key !== undefined) {
-      const answer = answered.get(key);
-      if (answer) return void (outcomes[i] = replayOf(answer, item.requestHash));
       const owner = keyOwners.get(key);
       if (owner !== undefined) return void sameKeyLater.push([i, owner]);
       keyOwners.set(key, i);
     }
-    fresh.push(i);
+    sent.push(i);
   });
+  // Routing needs nothing from the database but the loads: each decision is made now and its
+  // consultant chosen once the loads of the pools it names are read under lock.
+  const routed = new Map(
+    sent.map((i) => [
+      i,
+      routeInquiry(batch[i]!.input, batch[i]!.classification, policy, () => null),
+    ]),
+  );
+  const opened = await openSubmitBatch(
+    client,
+    sent.map((i) => ({
+      inquiry: batch[i]!.input,
+      hash: batch[i]!.hash,
+      key: batch[i]!.idempotency?.key,
+    })),
+    poolMembers(policy, [...routed.values()]),
+  );
 
+  // As the database did: submissions whose key has no answer are fresh, and the first of each
+  // content hash among them was offered for storing.
+  const fresh: number[] = [];
+  for (const i of sent) {
+    const idempotency = batch[i]!.idempotency;
+    const answer = idempotency && opened.answers.get(idempotency.key);
+    if (answer) {
+      outcomes[i] = replayOf(answer, idempotency.requestHash);
+      keyOwners.delete(idempotency.key);
+    } else fresh.push(i);
+  }
   const firstByHash = new Map<string, number>();
   for (const i of fresh) if (!firstByHash.has(batch[i]!.hash)) firstByHash.set(batch[i]!.hash, i);
-  const ids =
-    firstByHash.size === 0
-      ? {
-          stored: new Map<string, string>(),
-          existing: new Map<string, string>(),
-          loads: new Map<string, number>(),
-        }
-      : await insertSubmittedInquiries(
-          client,
-          // In hash order: two transactions insert shared content in the same order (no deadlock).
-          [...firstByHash.entries()]
-            .sort(([a], [b]) => (a < b ? -1 : 1))
-            .map(([, i]) => batch[i]!.input),
-          allConsultants(policy),
-        );
-  const unseen = [...firstByHash.keys()].filter((h) => !ids.stored.has(h) && !ids.existing.has(h));
-  if (unseen.length > 0)
-    for (const [hash, id] of await inquiryIdsByHash(client, unseen)) ids.existing.set(hash, id);
 
-  const assigner = new ConsultantAssigner(ids.loads);
+  const assigner = new ConsultantAssigner(opened.loads);
   const classified: (ClassifiedInquiry & { modelVersion: string })[] = [];
   for (const i of fresh) {
     const item = batch[i]!;
-    const storedId = ids.stored.get(item.hash);
+    const storedId = opened.stored.get(item.hash);
     if (storedId !== undefined && firstByHash.get(item.hash) === i) {
-      const { urgency, decision } = routeInquiry(
-        item.input,
-        item.classification,
-        policy,
-        assigner.assign,
-      );
+      const { urgency, decision: unassigned } = routed.get(i)!;
+      const pool = unassigned.consultantPool;
+      const decision = {
+        ...unassigned,
+        consultant: pool ? assigner.assign(pool, policy.pools.get(pool) ?? []) : null,
+      };
       classified.push({
         inquiryId: storedId,
         classification: item.classification,
@@ -250,7 +257,7 @@ async function storeBatch(
         decision,
       };
     } else {
-      const id = storedId ?? ids.existing.get(item.hash);
+      const id = storedId ?? opened.existing.get(item.hash);
       if (id === undefined)
         throw new Error(`submit: inquiry ${item.hash} was neither stored nor found`);
       outcomes[i] = {
@@ -264,24 +271,34 @@ async function storeBatch(
       };
     }
   }
-  await insertClassifications(client, classified);
-  await saveIdempotentAnswers(
+  await commitSubmitBatch(
     client,
+    classified,
     [...keyOwners].map(([key, i]) => {
       const result = outcomes[i] as SubmitResult;
       return {
         key,
-        requestHash: batch[i]!.requestHash,
+        requestHash: batch[i]!.idempotency!.requestHash,
         status: result.status,
         response: result.body,
       };
     }),
   );
   for (const [i, owner] of sameKeyLater) {
+    const requestHash = batch[i]!.idempotency!.requestHash;
+    const answered = opened.answers.get(batch[i]!.idempotency!.key);
+    if (answered) {
+      outcomes[i] = replayOf(answered, requestHash);
+      continue;
+    }
     const first = outcomes[owner] as SubmitResult;
     outcomes[i] = replayOf(
-      { requestHash: batch[owner]!.requestHash, status: first.status, response: first.body },
-      batch[i]!.requestHash,
+      {
+        requestHash: batch[owner]!.idempotency!.requestHash,
+        status: first.status,
+        response: first.body,
+      },
+      requestHash,
     );
   }
   return outcomes as (SubmitResult | Error)[];

@@ -1,13 +1,16 @@
 /**
- * The SQL of the submit path, for many submissions in one transaction: idempotency keys,
- * inquiries stored once by content, and the answers kept for retries. No decisions here: the
- * submit use case decides, these statements read and write.
+ * The SQL of the submit path, for many submissions in one transaction: the first call opens it
+ * and locks and reads what the decisions need (answers under idempotency keys, inquiries stored
+ * once by content, consultants' loads), the second writes what was decided, then it commits.
+ * Each call is one statement of the functions of migration 003 with the whole batch as one
+ * bound jsonb parameter: four round trips (BEGIN, submit_begin, submit_finish, COMMIT) whatever
+ * the batch's size. The inquiries never travel in the query text (pg_stat_statements and
+ * statement logs would keep them). No decisions here: the submit use case decides, these
+ * statements read and write.
  */
-import type pg from 'pg';
-import { contentHash, type InquiryInput } from '../inquiry.js';
-
-/** Advisory-lock namespace of idempotency keys (any constant shared by every instance). */
-const KEY_LOCK_NAMESPACE = 41_207;
+import pg from 'pg';
+import type { InquiryInput } from '../inquiry.js';
+import { classificationRows, type ClassifiedInquiry } from './classifications.js';
 
 export interface StoredAnswer {
   requestHash: string;
@@ -15,150 +18,105 @@ export interface StoredAnswer {
   response: Record<string, unknown>;
 }
 
-/**
- * Locks `keys` until the transaction ends, then reads the answers already stored under them.
- * Two statements: the read must take its snapshot after the locks are held, so it sees an
- * answer committed by whoever held a lock before. Keys are locked in sorted order (no deadlock
- * between two batches).
- */
-export async function lockIdempotencyKeys(
-  db: pg.PoolClient,
-  keys: readonly string[],
-): Promise<Map<string, StoredAnswer>> {
-  if (keys.length === 0) return new Map();
-  const sorted = [...new Set(keys)].sort();
-  await db.query({
-    name: 'lock-idempotency-keys',
-    text: 'SELECT pg_advisory_xact_lock($1, hashtext(k)) FROM unnest($2::text[]) AS k',
-    values: [KEY_LOCK_NAMESPACE, sorted],
-  });
-  const { rows } = await db.query<{
-    key: string;
-    request_hash: string;
-    status: number;
-    response: Record<string, unknown> | string;
-  }>({
-    name: 'read-idempotency-keys',
-    text: 'SELECT key, request_hash, status, response FROM idempotency_keys WHERE key = ANY($1::text[])',
-    values: [sorted],
-  });
-  return new Map(
-    rows.map((row) => [
-      row.key,
-      {
-        requestHash: row.request_hash,
-        status: row.status,
-        response:
-          typeof row.response === 'string'
-            ? (JSON.parse(row.response) as Record<string, unknown>)
-            : row.response,
-      },
-    ]),
-  );
+export interface SubmissionToStore {
+  inquiry: InquiryInput & { received_at: Date };
+  /** Its `contentHash`. */
+  hash: string;
+  /** The idempotency key it came with. */
+  key: string | undefined;
 }
 
-/** Keeps the answers given under idempotency keys, for retries. */
-export async function saveIdempotentAnswers(
-  db: pg.PoolClient,
-  answers: readonly (StoredAnswer & { key: string })[],
-): Promise<void> {
-  if (answers.length === 0) return;
-  await db.query({
-    name: 'save-idempotent-answers',
-    text: `INSERT INTO idempotency_keys (key, request_hash, status, response)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[])`,
-    values: [
-      answers.map((a) => a.key),
-      answers.map((a) => a.requestHash),
-      answers.map((a) => a.status),
-      // The answer's JSON text as a jsonb string: a jsonb object reorders keys, and a replay
-      // must be the first answer byte for byte (JSON.parse keeps the order JSON.stringify wrote).
-      answers.map((a) => JSON.stringify(JSON.stringify(a.response))),
-    ],
-  });
-}
-
-export interface SubmittedInquiryIds {
-  /** content hash → id of each inquiry this statement stored. */
+export interface OpenedSubmitBatch {
+  /** Answers already stored under the batch's keys (read after locking the keys). */
+  answers: Map<string, StoredAnswer>;
+  /** content hash → id of each inquiry stored now. */
   stored: Map<string, string>;
-  /** content hash → id of each inquiry that was already there. */
+  /** content hash → id of each inquiry of the batch that was already there. */
   existing: Map<string, string>;
   /** Open load of each consultant asked for, read under lock (as `lockConsultantLoads`). */
   loads: Map<string, number>;
 }
 
 /**
- * Stores inquiries (source `api`, classified now) not already stored, finds the ids of those
- * that were, and locks and reads the open loads of `consultants` (sorted, distinct), in one
- * statement: one round trip of the transaction. `inquiries` must have distinct content hashes.
- * An inquiry committed by another transaction while this statement ran is in neither map; the
- * caller reads it with `inquiryIdsByHash`.
+ * Opens the transaction of a batch: locks the keys of `submissions` and
+ * reads their answers; stores the inquiries of those whose key has no answer (the first of each
+ * content hash, in batch order) unless their content is already stored, and finds the ids of the
+ * others; locks and reads the open loads of `consultants`. Keys and consultants are locked in
+ * sorted order, inquiries written in hash order (no deadlock between two batches).
  */
-export async function insertSubmittedInquiries(
+export async function openSubmitBatch(
   db: pg.PoolClient,
-  inquiries: readonly (InquiryInput & { received_at: Date })[],
+  submissions: readonly SubmissionToStore[],
   consultants: readonly string[],
-): Promise<SubmittedInquiryIds> {
-  const { rows } = await db.query<{
-    ids: { id: string; h: string; new: boolean }[] | null;
-    loads: Record<string, number> | null;
-  }>({
-    name: 'insert-submitted-inquiries',
-    text: `WITH loads AS (
-       INSERT INTO consultant_loads AS l (consultant)
-       SELECT c FROM unnest($10::text[]) AS c ORDER BY c
-       ON CONFLICT (consultant) DO UPDATE SET open = l.open
-       RETURNING consultant, open
-     ), input AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::text[], $9::timestamptz[]) AS t(h, e, s, b, m, n, c, md, r)
-     ), inserted AS (
-       INSERT INTO inquiries
-         (content_hash, external_id, subject, body, sender_email, sender_name, channel, metadata, received_at,
-          source, classified_at)
-       SELECT h, e, s, b, m, n, c, md::jsonb, r, 'api', now() FROM input
-       ON CONFLICT (content_hash) DO NOTHING
-       RETURNING id, content_hash
-     ), ids AS (
-       SELECT id, content_hash AS h, true AS new FROM inserted
-       UNION ALL
-       SELECT i.id, i.content_hash, false FROM inquiries i JOIN input ON i.content_hash = input.h
-     )
-     -- Inquiries first, then the loads: waits on shared content come before the consultant locks,
-     -- and a transaction holding those locks never waits on another's inquiries.
-     SELECT (SELECT json_agg(ids) FROM ids) AS ids,
-            (SELECT json_object_agg(consultant, open) FROM loads) AS loads`,
-    values: [
-      inquiries.map((i) => contentHash(i)),
-      inquiries.map((i) => i.external_id),
-      inquiries.map((i) => i.subject),
-      inquiries.map((i) => i.body),
-      inquiries.map((i) => i.sender_email),
-      inquiries.map((i) => i.sender_name),
-      inquiries.map((i) => i.channel),
-      inquiries.map((i) => JSON.stringify(i.metadata)),
-      inquiries.map((i) => i.received_at),
-      consultants,
-    ],
-  });
-  const result: SubmittedInquiryIds = {
-    stored: new Map(),
-    existing: new Map(),
-    loads: new Map(Object.entries(rows[0]?.loads ?? {})),
+): Promise<OpenedSubmitBatch> {
+  const batch = {
+    keys: submissions.flatMap((s) => (s.key === undefined ? [] : [s.key])),
+    consultants,
+    inquiries: submissions.map(({ inquiry: i, hash, key }, o) => ({
+      o,
+      k: key ?? null,
+      h: hash,
+      e: i.external_id,
+      s: i.subject,
+      b: i.body,
+      m: i.sender_email,
+      n: i.sender_name,
+      c: i.channel,
+      md: i.metadata,
+      r: i.received_at,
+    })),
   };
-  for (const row of rows[0]?.ids ?? [])
-    (row.new ? result.stored : result.existing).set(row.h, row.id);
-  return result;
+  await db.query('BEGIN');
+  const opened = (
+    await db.query<{ submit_begin: OpenedRow }>('SELECT submit_begin($1::jsonb)', [
+      JSON.stringify(batch),
+    ])
+  ).rows[0]!.submit_begin;
+  return {
+    answers: new Map(
+      Object.entries(opened.answers).map(([key, a]) => [
+        key,
+        {
+          requestHash: a.request_hash,
+          status: a.status,
+          response: JSON.parse(a.response) as Record<string, unknown>,
+        },
+      ]),
+    ),
+    stored: new Map(Object.entries(opened.stored)),
+    existing: new Map(Object.entries(opened.existing)),
+    loads: new Map(Object.entries(opened.loads)),
+  };
 }
 
-/** Ids of stored inquiries by content hash. */
-export async function inquiryIdsByHash(
+interface OpenedRow {
+  /** Each response is the answer's JSON text (see `commitSubmitBatch`). */
+  answers: Record<string, { request_hash: string; status: number; response: string }>;
+  stored: Record<string, string>;
+  existing: Record<string, string>;
+  loads: Record<string, number>;
+}
+
+/**
+ * Writes the predictions and routing decisions of the stored inquiries and the answers to keep
+ * under keys, and commits: it returns once the batch is durable.
+ */
+export async function commitSubmitBatch(
   db: pg.PoolClient,
-  hashes: readonly string[],
-): Promise<Map<string, string>> {
-  const { rows } = await db.query<{ id: string; content_hash: string }>(
-    'SELECT id, content_hash FROM inquiries WHERE content_hash = ANY($1::text[])',
-    [hashes],
-  );
-  return new Map(rows.map((row) => [row.content_hash, row.id]));
+  classified: readonly (ClassifiedInquiry & { modelVersion: string })[],
+  answers: readonly (StoredAnswer & { key: string })[],
+): Promise<void> {
+  const batch = {
+    classifications: classificationRows(classified),
+    answers: answers.map((a) => ({
+      key: a.key,
+      request_hash: a.requestHash,
+      status: a.status,
+      // The answer's JSON text as a jsonb string: a jsonb object reorders keys, and a replay
+      // must be the first answer byte for byte (JSON.parse keeps the order JSON.stringify wrote).
+      response: JSON.stringify(a.response),
+    })),
+  };
+  await db.query('SELECT submit_finish($1::jsonb)', [JSON.stringify(batch)]);
+  await db.query('COMMIT');
 }

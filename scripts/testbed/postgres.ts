@@ -30,8 +30,14 @@ async function acceptsQueries(url: string): Promise<boolean> {
   }
 }
 
-/** Initializes a cluster in the run directory and starts it; returns its connection URL. */
-export async function startPostgres(run: Run): Promise<string> {
+/**
+ * Initializes a cluster in the run directory and starts it; returns its connection URL.
+ * `settings` are server parameters (`-c name=value`), e.g. for a benchmark's statistics.
+ */
+export async function startPostgres(
+  run: Run,
+  settings: Record<string, string> = {},
+): Promise<string> {
   const [port] = await freePorts(1);
   const dataDir = path.join(run.dir, 'postgres');
   const runAs = await postgresRunAs();
@@ -42,7 +48,7 @@ export async function startPostgres(run: Run): Promise<string> {
     password: PASSWORD,
     runAs,
   });
-  return (await startPostgresServer(run, dataDir, port!)).url;
+  return (await startPostgresServer(run, dataDir, port!, settings)).url;
 }
 
 /**
@@ -53,12 +59,16 @@ export async function startPostgresServer(
   run: Run,
   dataDir: string,
   port: number,
+  settings: Record<string, string> = {},
 ): Promise<{ url: string; daemon: Daemon }> {
   const runAs = await postgresRunAs();
   const postgres = startDaemon({
     name: 'postgres',
     command: (await runnableBinaries(runAs)).postgres,
-    args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', ''],
+    args: [
+      ...['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', ''],
+      ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     log: path.join(run.dir, 'postgres.log'),
     ...runAs,
     cwd: dataDir,

@@ -20,11 +20,11 @@ describe('migrate', () => {
 
   it('applies each migration once when two instances start together', async () => {
     const [first, second] = await Promise.all(pools.map((pool) => migrate(pool)));
-    expect([...first!, ...second!].sort()).toEqual([1, 2]);
+    expect([...first!, ...second!].sort()).toEqual([1, 2, 3]);
     const { rows } = await pools[0]!.query<{ version: number }>(
       'SELECT version FROM schema_migrations ORDER BY version',
     );
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     expect(await migrate(pools[0]!)).toEqual([]);
     const tables = await pools[0]!.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,

@@ -130,6 +130,9 @@ describe('submit under concurrency', () => {
   };
   const count = async (sql: string, values: unknown[] = []): Promise<number> =>
     Number((await pools[0]!.query<{ n: string }>(sql, values)).rows[0]!.n);
+  const until = async (condition: () => Promise<boolean> | boolean): Promise<void> => {
+    while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
 
   it('answers each of many concurrent submits with its own result, sharing transactions', async () => {
     const requests = Array.from({ length: 80 }, (_, i) => inquiry(i, 'own'));
@@ -212,9 +215,6 @@ describe('submit under concurrency', () => {
     const blocker = await pools[1]!.connect();
     await blocker.query('BEGIN');
     await blocker.query('SELECT * FROM consultant_loads FOR UPDATE');
-    const until = async (condition: () => Promise<boolean> | boolean): Promise<void> => {
-      while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
-    };
     const submitOne = (n: number) =>
       useCase.submit({ input: valid(inquiry(n, 'bounded')), started: performance.now() });
     const first = submitOne(1);
@@ -231,6 +231,61 @@ describe('submit under concurrency', () => {
     expect(
       await count(`SELECT count(*) AS n FROM inquiries WHERE subject = 'Invoice bounded-3'`),
     ).toBe(0);
+  });
+
+  it('decides a batch as one-by-one submits would: a refused key does not hide its content from a neighbour', async () => {
+    const metrics = createMetrics();
+    const useCase = new SubmitUseCase({
+      pool: pools[0]!,
+      classifier: new Classifier(models, metrics),
+      policy: { current: onePoolPolicy },
+      metrics,
+    });
+    const submitOne = (body: Record<string, unknown>, idempotencyKey?: string) =>
+      useCase.submit({
+        input: valid(body),
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+        started: performance.now(),
+      });
+    expect((await submitOne(inquiry(1, 'order'), 'order-key')).status).toBe(201);
+    // The consultants' rows held elsewhere: the first submit waits, the next four queue behind it
+    // and go in one transaction.
+    const blocker = await pools[1]!.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT * FROM consultant_loads FOR UPDATE');
+    const quoted = {
+      ...inquiry(3, 'order'),
+      subject: `it's a \\ back'slash $$ '); DROP TABLE inquiries; --`,
+    };
+    const first = submitOne(inquiry(9, 'order'));
+    await until(
+      async () => (await count('SELECT count(*) AS n FROM pg_locks WHERE NOT granted')) > 0,
+    );
+    const batch = [
+      submitOne(inquiry(2, 'order'), 'order-key'), // the key's first request was another
+      submitOne(inquiry(2, 'order')), // the same content without a key
+      submitOne(quoted, 'order-key-2'),
+      submitOne(quoted, 'order-key-2'), // the same key again in the batch
+    ];
+    await until(() => useCase.waiting === 4);
+    await blocker.query('COMMIT');
+    blocker.release();
+    expect((await first).status).toBe(201);
+    const [conflict, neighbour, keyed, again] = await Promise.allSettled(batch);
+    expect(conflict).toMatchObject({ status: 'rejected', reason: { name: 'IdempotencyConflict' } });
+    expect(neighbour).toMatchObject({ status: 'fulfilled', value: { status: 201 } });
+    expect(keyed).toMatchObject({ status: 'fulfilled', value: { status: 201 } });
+    expect(again).toMatchObject({ status: 'fulfilled', value: { outcome: 'replayed' } });
+    expect((again as PromiseFulfilledResult<{ body: unknown }>).value.body).toEqual(
+      (keyed as PromiseFulfilledResult<{ body: unknown }>).value.body,
+    );
+    const { rows } = await pools[0]!.query<{ subject: string }>(
+      `SELECT subject FROM inquiries WHERE subject LIKE 'Invoice order-%' OR subject LIKE 'it''s%'
+        ORDER BY subject`,
+    );
+    expect(rows.map((row) => row.subject)).toEqual(
+      [quoted.subject, 'Invoice order-1', 'Invoice order-2', 'Invoice order-9'].sort(),
+    );
   });
 
   it('stores one row for 20 concurrent retries of one idempotency key, all with the first answer', async () => {
