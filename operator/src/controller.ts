@@ -19,8 +19,8 @@ import { analysisProviders } from './analysis/index.js';
 import { isTerminal } from './canary/index.js';
 import { describeError, KubeClient } from './kube/client.js';
 import { reuseConnections } from './kube/connections.js';
-import { ApplyMemo } from './kube/apply-memo.js';
-import { revisionOf } from './kube/revision.js';
+import { ApplyMemo, type Seen } from './kube/apply-memo.js';
+import { revisionExceptReplicas, revisionOf } from './kube/revision.js';
 import type { InquiryPipeline, ModelVersion, RoutingPolicy } from './resources.js';
 import { IstioRouter } from './traffic/istio.js';
 import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
@@ -159,7 +159,7 @@ export class Controller {
    * Per child (uid), the last revision of its desired state seen (`revisionOf`): status churn
    * (replica counts, an HPA's metrics, a CronWorkflow's last schedule) wakes no owner.
    */
-  private readonly childrenSeen = new Map<string, string>();
+  private readonly childrenSeen = new Map<string, Seen>();
   /** Per ModelVersion, what its pipeline last saw of it (what its stable version and routes read). */
   private readonly versionsSeen = new Map<string, string>();
   private policies:
@@ -357,24 +357,31 @@ export class Controller {
       );
       this.childCaches.set(`${apiVersionOf(child)}/${child.kind}`, informer);
       // A child changed or deleted by someone else: its owner reconciles it back.
+      const seenOf = (object: k8s.KubernetesObject): Seen => {
+        const exceptReplicas = revisionExceptReplicas(object);
+        return { revision: revisionOf(object), ...(exceptReplicas ? { exceptReplicas } : {}) };
+      };
       informer.on('add', (object) => {
-        this.childrenSeen.set(object.metadata?.uid ?? '', revisionOf(object));
+        this.childrenSeen.set(object.metadata?.uid ?? '', seenOf(object));
         this.observeRoutesAndAvailability(child, object);
       });
       for (const verb of ['update', 'delete'] as const) {
         informer.on(verb, (object) => {
           this.observeRoutesAndAvailability(child, object, verb === 'delete');
           const uid = object.metadata?.uid ?? '';
-          const revision = revisionOf(object);
-          // The operator's own apply changed it: nothing to restore.
+          const before = this.childrenSeen.get(uid);
+          const seen = seenOf(object);
+          // The operator's own apply changed it, or an HPA scaled it: nothing to restore.
           const typed = { apiVersion: apiVersionOf(child), kind: child.kind, ...object };
           const changed =
             verb === 'delete' ||
-            (this.childrenSeen.get(uid) !== revision && !this.applyMemo.producedByLastApply(typed));
+            (before?.revision !== seen.revision &&
+              !this.applyMemo.producedByLastApply(typed) &&
+              !this.applyMemo.scaledByAutoscaler(typed, before));
           if (verb === 'delete') {
             this.childrenSeen.delete(uid);
             this.applyMemo.forget(typed);
-          } else this.childrenSeen.set(uid, revision);
+          } else this.childrenSeen.set(uid, seen);
           if (!changed) return;
           this.metrics?.childChanges.inc({
             namespace: object.metadata?.namespace ?? '',

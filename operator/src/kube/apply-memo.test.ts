@@ -1,5 +1,5 @@
 import { ApplyMemo } from './apply-memo.js';
-import { revisionOf } from './revision.js';
+import { revisionExceptReplicas, revisionOf } from './revision.js';
 
 type Meta = { uid?: string; generation?: number; resourceVersion?: string };
 
@@ -77,6 +77,43 @@ describe('ApplyMemo', () => {
     live = { metadata: { uid: 'a' }, revision: revisionOf(edited) };
     expect(applied.unchanged(hpa(2))).toBe(false);
     expect(applied.producedByLastApply(edited)).toBe(false);
+  });
+
+  it("takes an autoscaler's scaling for its own, only where the operator left replicas unset", () => {
+    const deployment = (spec: object, generation: number) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { namespace: 'ns', name: 'support-inference', uid: 'd', generation },
+      spec: {
+        selector: {},
+        template: { spec: { containers: [{ image: 'inference:1' }] } },
+        ...spec,
+      },
+    });
+    const seen = (object: ReturnType<typeof deployment>) => ({
+      revision: revisionOf(object),
+      exceptReplicas: revisionExceptReplicas(object)!,
+    });
+    // The HPA scales 1 → 2: a new generation, the rest of the spec the same.
+    const scaled = deployment({ replicas: 2 }, 2);
+    const live = { metadata: { uid: 'd' }, revision: revisionOf(scaled) };
+    const applied = new ApplyMemo(() => live);
+    const desired = deployment({}, 0);
+    applied.remember(desired, deployment({ replicas: 1 }, 1));
+    expect(applied.producedByLastApply(scaled)).toBe(false);
+    expect(applied.scaledByAutoscaler(scaled, seen(deployment({ replicas: 1 }, 1)))).toBe(true);
+    expect(applied.unchanged(desired)).toBe(true);
+    // Someone changes the image: a change to restore.
+    const edited = deployment({ replicas: 2, template: { spec: { containers: [] } } }, 3);
+    expect(applied.scaledByAutoscaler(edited, seen(scaled))).toBe(false);
+
+    // Replicas the operator sets are its own: someone else's scaling is restored.
+    const fixed = deployment({ replicas: 3 }, 0);
+    applied.remember(fixed, deployment({ replicas: 3 }, 1));
+    const scaledDown = deployment({ replicas: 1 }, 2);
+    expect(applied.scaledByAutoscaler(scaledDown, seen(deployment({ replicas: 3 }, 1)))).toBe(
+      false,
+    );
   });
 
   it('forgets a deleted child, and an apply without an answer', () => {

@@ -9,7 +9,7 @@
  * edited by someone else, or not yet in the cache, is applied.
  */
 import { createHash } from 'node:crypto';
-import { revisionOf } from './revision.js';
+import { revisionExceptReplicas, revisionOf } from './revision.js';
 
 interface Meta {
   uid?: string;
@@ -23,7 +23,14 @@ type Applied = {
   metadata?: Meta;
   spec?: unknown;
   revision?: string;
+  exceptReplicas?: string;
 };
+
+/** What the informer last saw of a child before its current copy. */
+export interface Seen {
+  revision: string;
+  exceptReplicas?: string;
+}
 
 /** The informer's copy of a child, if the kind is watched and the object cached. */
 export type ChildLookup = (
@@ -37,7 +44,14 @@ interface Memo {
   hash: string;
   uid: string;
   revision: string;
+  /** A workload applied without `spec.replicas`: its autoscaler sets them. */
+  leavesReplicas: boolean;
 }
+
+const leavesReplicas = (desired: Applied) => {
+  const spec = desired.spec as { template?: unknown; replicas?: unknown } | undefined;
+  return spec?.template !== undefined && spec.replicas === undefined;
+};
 
 const keyOf = (object: Applied) =>
   `${object.apiVersion}/${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
@@ -79,7 +93,28 @@ export class ApplyMemo {
       hash: hashOf(desired),
       uid: result.metadata.uid,
       revision: revisionOf(result),
+      leavesReplicas: leavesReplicas(desired),
     });
+  }
+
+  /**
+   * True when `object` differs from `before` (the informer's previous copy, the operator's last
+   * apply) only in replicas the operator leaves to an autoscaler: its new revision is taken as
+   * the operator's own, so neither a re-apply nor a wake-up follows an HPA's scaling.
+   */
+  scaledByAutoscaler(object: Applied, before: Seen | undefined): boolean {
+    const memo = this.applied.get(keyOf(object));
+    const exceptReplicas = revisionExceptReplicas(object);
+    if (
+      !memo?.leavesReplicas ||
+      memo.uid !== object.metadata?.uid ||
+      before?.revision !== memo.revision ||
+      exceptReplicas === undefined ||
+      before.exceptReplicas !== exceptReplicas
+    )
+      return false;
+    memo.revision = revisionOf(object);
+    return true;
   }
 
   forget(object: Applied): void {

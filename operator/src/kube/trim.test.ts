@@ -1,4 +1,4 @@
-import { revisionOf } from './revision.js';
+import { revisionExceptReplicas, revisionOf } from './revision.js';
 import { identityAndProgress, withoutManagedFields } from './trim.js';
 
 const workflow = {
@@ -60,6 +60,19 @@ describe('informer trims', () => {
     expect(trimmed.spec).toBeUndefined();
     expect(trimmed.revision).toBe(revisionOf(hpa));
     expect(trimmed.revision).toMatch(/^content /);
+  });
+
+  it("keep a Deployment's revision but its replicas, which an autoscaler may own", () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'shop', uid: 'u3', generation: 2 },
+      spec: { replicas: 2, selector: {}, template: { spec: { containers: [] } } },
+    };
+    const trimmed = identityAndProgress(deployment);
+    expect(trimmed).toMatchObject({ revision: 'generation 2' });
+    expect(revisionExceptReplicas(trimmed)).toBe(revisionExceptReplicas(deployment));
+    expect(identityAndProgress(workflow)).not.toHaveProperty('exceptReplicas');
   });
 
   it('drop only managedFields from our own resources', () => {

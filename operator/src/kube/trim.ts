@@ -5,7 +5,7 @@
  * Workflow's progress are.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { revisionOf } from './revision.js';
+import { revisionExceptReplicas, revisionOf } from './revision.js';
 
 type Trim = (object: KubernetesObject) => KubernetesObject;
 
@@ -19,16 +19,18 @@ export const withoutManagedFields: Trim = (object) => {
 
 /**
  * Children and Workflows: identity, labels, owners, deletion, the revision of the desired state
- * (generation, or a hash of the spec it drops), a Workflow's status summary and a Deployment's
- * available replicas.
+ * (generation, or a hash of the spec it drops; for a Deployment also a hash of its spec but the
+ * replicas), a Workflow's status summary and a Deployment's available replicas.
  */
 export const identityAndProgress: Trim = (object) => {
   const m = object.metadata ?? {};
   const status = (object as { status?: Record<string, unknown> }).status;
+  const exceptReplicas = revisionExceptReplicas(object);
   return {
     apiVersion: object.apiVersion,
     kind: object.kind,
     revision: revisionOf(object),
+    ...(exceptReplicas !== undefined ? { exceptReplicas } : {}),
     metadata: {
       name: m.name,
       namespace: m.namespace,
