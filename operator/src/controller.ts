@@ -23,6 +23,7 @@ import { ApplyMemo, type Seen } from './kube/apply-memo.js';
 import { revisionExceptReplicas, revisionOf } from './kube/revision.js';
 import type { InquiryPipeline, ModelVersion, RoutingPolicy } from './resources.js';
 import { IstioRouter } from './traffic/istio.js';
+import { servingState } from './traffic/routes.js';
 import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
 import { LABELS } from './names.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -316,21 +317,12 @@ export class Controller {
       this.modelVersions.on(verb, (object) => {
         this.queue.add(key('mv', object));
         // Its pipeline derives its stable version, its Deployment and its routes from its
-        // versions' status: it runs again when what it reads of one changed (not for a
-        // finalizer or an analysis). So do the pipeline's promoted versions, which a newer
-        // promotion supersedes.
+        // versions' status: it runs again when what it reads of one changed (not for a new or
+        // pending version, a finalizer or an analysis). So do the pipeline's promoted versions,
+        // which a newer promotion supersedes.
         const mv = object as ModelVersion;
-        const s = mv.status;
-        const seen = [
-          mv.spec?.pipeline,
-          s?.phase,
-          s?.artifactUri,
-          s?.currentStep,
-          s?.canaryWeight,
-          s?.promotedAt,
-          mv.metadata.deletionTimestamp,
-        ].join(' ');
-        if (this.versionsSeen.get(key('mv', object)) === seen) return;
+        const seen = servingState(mv);
+        if ((this.versionsSeen.get(key('mv', object)) ?? '') === seen) return;
         this.versionsSeen.set(key('mv', object), seen);
         if (!mv.spec?.pipeline) return;
         // The pipeline's next step (a promotion to serve, a canary weight to route) goes before
@@ -338,7 +330,7 @@ export class Controller {
         this.queue.add(`pipeline:${object.metadata?.namespace}/${mv.spec.pipeline}`, {
           followUp: true,
         });
-        if (s?.phase !== 'Promoted') return;
+        if (mv.status?.phase !== 'Promoted') return;
         for (const other of this.versionsOf(object.metadata?.namespace, mv.spec.pipeline))
           if (other.status?.phase === 'Promoted') this.queue.add(key('mv', other));
       });
