@@ -24,7 +24,7 @@ import { revisionExceptReplicas, revisionOf } from './kube/revision.js';
 import type { InquiryPipeline, ModelVersion, RoutingPolicy } from './resources.js';
 import { IstioRouter } from './traffic/istio.js';
 import { servingState } from './traffic/routes.js';
-import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
+import { childIdentity, identityAndProgress, withoutBookkeeping } from './kube/trim.js';
 import { LABELS } from './names.js';
 import type { OperatorMetrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
@@ -222,7 +222,7 @@ export class Controller {
   private informer(
     watched: Watched,
     labelSelector?: string,
-    trim: (object: k8s.KubernetesObject) => k8s.KubernetesObject = withoutManagedFields,
+    trim: (object: k8s.KubernetesObject) => k8s.KubernetesObject = withoutBookkeeping,
   ) {
     const custom = this.config.makeApiClient(k8s.CustomObjectsApi);
     const objects = k8s.KubernetesObjectApi.makeApiClient(this.config);
@@ -342,11 +342,7 @@ export class Controller {
       if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
     });
     for (const child of CHILDREN) {
-      const informer = this.informer(
-        child,
-        `${LABELS.managedBy}=inquiry-operator`,
-        identityAndProgress,
-      );
+      const informer = this.informer(child, `${LABELS.managedBy}=inquiry-operator`, childIdentity);
       this.childCaches.set(`${apiVersionOf(child)}/${child.kind}`, informer);
       // A child changed or deleted by someone else: its owner reconciles it back.
       const seenOf = (object: k8s.KubernetesObject): Seen => {
