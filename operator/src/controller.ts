@@ -317,12 +317,13 @@ export class Controller {
       this.modelVersions.on(verb, (object) => {
         this.queue.add(key('mv', object));
         // Its pipeline derives its stable version, its Deployment and its routes from its
-        // versions' status: it runs again when what it reads of one changed (not for a new or
-        // pending version, a finalizer or an analysis). So do the pipeline's promoted versions,
-        // which a newer promotion supersedes.
+        // versions' status: it runs again when a version arrives (a pipeline about to serve
+        // goes first) and when what it reads of one changed (not for a pending version, a
+        // finalizer or an analysis). So do the pipeline's promoted versions, which a newer
+        // promotion supersedes.
         const mv = object as ModelVersion;
         const seen = servingState(mv);
-        if ((this.versionsSeen.get(key('mv', object)) ?? '') === seen) return;
+        if (this.versionsSeen.get(key('mv', object)) === seen) return;
         this.versionsSeen.set(key('mv', object), seen);
         if (!mv.spec?.pipeline) return;
         // The pipeline's next step (a promotion to serve, a canary weight to route) goes before
@@ -469,9 +470,11 @@ export class Controller {
     const available = deleted
       ? 0
       : ((object as { status?: { availableReplicas?: number } }).status?.availableReplicas ?? 0);
+    // A new Deployment without available pods changes nothing its pipeline has not counted.
+    const before = this.deploymentsAvailable.get(uid) ?? 0;
     if (deleted) this.deploymentsAvailable.delete(uid);
-    else if (this.deploymentsAvailable.get(uid) === available) return;
     else this.deploymentsAvailable.set(uid, available);
+    if (!deleted && before === available) return;
     this.queue.add(`pipeline:${namespace}/${pipeline}`);
   }
 
