@@ -1,4 +1,4 @@
-import { ApplyMemo } from './apply-memo.js';
+import { APPLIED_HASH, ApplyMemo, lastApplyOf, stamped } from './apply-memo.js';
 import { revisionExceptReplicas, revisionOf } from './revision.js';
 
 type Meta = { uid?: string; generation?: number; resourceVersion?: string };
@@ -125,5 +125,77 @@ describe('ApplyMemo', () => {
     applied.remember(template('0 2 * * *'), { metadata: { uid: 'a', generation: 1 } });
     applied.remember(template('0 2 * * *'), undefined);
     expect(applied.unchanged(template('0 2 * * *'))).toBe(false);
+  });
+});
+
+describe('after a restart', () => {
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { namespace: 'ns', name: 'support-inference' },
+    spec: { ports: [{ port: 80 }] },
+  };
+  const hash = stamped(service).metadata.annotations[APPLIED_HASH]!;
+  const entry = (manager: string, time: string, fields: object, extra: object = {}) => ({
+    manager,
+    operation: manager === 'inquiry-operator' ? 'Apply' : 'Update',
+    time,
+    fieldsV1: fields,
+    ...extra,
+  });
+  const applied = entry('inquiry-operator', '2026-12-01T10:00:00Z', { 'f:spec': {} });
+  const cluster = (...managedFields: ReturnType<typeof entry>[]) => ({
+    metadata: { annotations: { [APPLIED_HASH]: hash }, managedFields },
+  });
+
+  it('stamps what it applies with the hash of the object as built', () => {
+    expect(stamped(service)).toEqual({
+      ...service,
+      metadata: { ...service.metadata, annotations: { [APPLIED_HASH]: hash } },
+    });
+    expect(hash).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("reads the last apply's hash from a copy no one else changed since", () => {
+    expect(lastApplyOf(cluster(applied))).toBe(hash);
+    // The deployment controller's revision annotation, a status write, an earlier edit.
+    const annotation = entry('kube-controller-manager', '2026-12-01T10:05:00Z', {
+      'f:metadata': { 'f:annotations': {} },
+    });
+    const status = entry(
+      'kube-controller-manager',
+      '2026-12-01T10:05:00Z',
+      { 'f:status': {} },
+      {
+        subresource: 'status',
+      },
+    );
+    const before = entry('kubectl-edit', '2026-12-01T09:00:00Z', { 'f:spec': {} });
+    expect(lastApplyOf(cluster(applied, annotation, status, before))).toBe(hash);
+  });
+
+  it('reads nothing from a copy edited since, or without a hash; a scaling is told apart', () => {
+    const edit = entry('kubectl-edit', '2026-12-01T10:00:00Z', { 'f:spec': {} });
+    expect(lastApplyOf(cluster(applied, edit))).toBeUndefined();
+    expect(lastApplyOf({ metadata: { managedFields: [applied] } })).toBeUndefined();
+    const scale = entry(
+      'kube-controller-manager',
+      '2026-12-01T10:01:00Z',
+      { 'f:spec': {} },
+      {
+        subresource: 'scale',
+      },
+    );
+    expect(lastApplyOf(cluster(applied, scale))).toBe(`${hash} scaled`);
+  });
+
+  it('skips a child whose cluster copy carries what it would apply, and remembers it', () => {
+    const live = { metadata: { uid: 's' }, revision: 'content x', lastApply: hash };
+    const memo = new ApplyMemo(() => live);
+    expect(memo.unchanged(service)).toBe(true);
+    expect(memo.size).toBe(1);
+    expect(memo.unchanged({ ...service, spec: { ports: [{ port: 81 }] } })).toBe(false);
+    const scaled = new ApplyMemo(() => ({ ...live, lastApply: `${hash} scaled` }));
+    expect(scaled.unchanged(service)).toBe(false);
   });
 });

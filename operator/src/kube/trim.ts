@@ -7,6 +7,7 @@
  * kept once: a parsed watch event brings its own copy of each.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { lastApplyOf } from './apply-memo.js';
 import { revisionExceptReplicas, revisionOf } from './revision.js';
 
 type Trim = (object: KubernetesObject) => KubernetesObject;
@@ -85,11 +86,13 @@ export const withoutBookkeeping: Trim = (object) => {
 /**
  * Children: identity, owners (kind and name), deletion, the revision of the desired state
  * (generation, or a hash of the spec it drops; for a Deployment also a hash of its spec but the
- * replicas) and a Deployment's available replicas.
+ * replicas), what it says of the operator's last apply (`lastApplyOf`) and a Deployment's
+ * available replicas.
  */
 export const childIdentity: Trim = (object) => {
   const m = object.metadata ?? {};
   const exceptReplicas = revisionExceptReplicas(object);
+  const lastApply = lastApplyOf(object);
   const available = (object as { status?: { availableReplicas?: number } }).status
     ?.availableReplicas;
   return {
@@ -97,6 +100,7 @@ export const childIdentity: Trim = (object) => {
     kind: shared.intern(object.kind),
     revision: shared.intern(revisionOf(object)),
     ...(exceptReplicas !== undefined ? { exceptReplicas } : {}),
+    ...(lastApply !== undefined ? { lastApply } : {}),
     metadata: {
       name: m.name,
       namespace: shared.intern(m.namespace),
