@@ -220,7 +220,7 @@ export interface RoutingPolicyStatus {
        */
       workflow?: string;
       /**
-       * Where the preview Workflow is.
+       * Where the preview Workflow is. Pending: not started by Argo yet, or not created yet (at most 16 previews of a generation are unfinished at once; the others wait their turn).
        */
       phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
       /**

@@ -23,11 +23,12 @@ import { analysisProviders } from './analysis/index.js';
 import { isTerminal } from './canary/index.js';
 import { describeError, KubeClient } from './kube/client.js';
 import { reuseConnections } from './kube/connections.js';
-import { ApplyMemo } from './kube/apply-memo.js';
-import { revisionOf } from './kube/revision.js';
+import { ApplyMemo, type Seen } from './kube/apply-memo.js';
+import { revisionExceptReplicas, revisionOf } from './kube/revision.js';
 import type { InquiryPipeline, ModelVersion, RoutingPolicy } from './resources.js';
 import { IstioRouter } from './traffic/istio.js';
-import { identityAndProgress, withoutManagedFields } from './kube/trim.js';
+import { servingState } from './traffic/routes.js';
+import { childIdentity, identityAndProgress, withoutBookkeeping } from './kube/trim.js';
 import { LABELS } from './names.js';
 import type { OperatorMetrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
@@ -163,7 +164,7 @@ export class Controller {
    * Per child (uid), the last revision of its desired state seen (`revisionOf`): status churn
    * (replica counts, an HPA's metrics, a CronWorkflow's last schedule) wakes no owner.
    */
-  private readonly childrenSeen = new Map<string, string>();
+  private readonly childrenSeen = new Map<string, Seen>();
   /** Per ModelVersion, what its pipeline last saw of it (what its stable version and routes read). */
   private readonly versionsSeen = new Map<string, string>();
   private policies:
@@ -225,7 +226,7 @@ export class Controller {
   private informer(
     watched: Watched,
     labelSelector?: string,
-    trim: (object: k8s.KubernetesObject) => k8s.KubernetesObject = withoutManagedFields,
+    trim: (object: k8s.KubernetesObject) => k8s.KubernetesObject = withoutBookkeeping,
   ) {
     const custom = this.config.makeApiClient(k8s.CustomObjectsApi);
     const objects = k8s.KubernetesObjectApi.makeApiClient(this.config);
@@ -326,20 +327,12 @@ export class Controller {
       this.modelVersions.on(verb, (object) => {
         this.queue.add(key('mv', object));
         // Its pipeline derives its stable version, its Deployment and its routes from its
-        // versions' status: it runs again when what it reads of one changed (not for a
+        // versions' status: it runs again when a version arrives (a pipeline about to serve
+        // goes first) and when what it reads of one changed (not for a pending version, a
         // finalizer or an analysis). So do the pipeline's promoted versions, which a newer
         // promotion supersedes.
         const mv = object as ModelVersion;
-        const s = mv.status;
-        const seen = [
-          mv.spec?.pipeline,
-          s?.phase,
-          s?.artifactUri,
-          s?.currentStep,
-          s?.canaryWeight,
-          s?.promotedAt,
-          mv.metadata.deletionTimestamp,
-        ].join(' ');
+        const seen = servingState(mv);
         if (this.versionsSeen.get(key('mv', object)) === seen) return;
         this.versionsSeen.set(key('mv', object), seen);
         if (!mv.spec?.pipeline) return;
@@ -348,7 +341,7 @@ export class Controller {
         this.queue.add(`pipeline:${object.metadata?.namespace}/${mv.spec.pipeline}`, {
           followUp: true,
         });
-        if (s?.phase !== 'Promoted') return;
+        if (mv.status?.phase !== 'Promoted') return;
         for (const other of this.versionsOf(object.metadata?.namespace, mv.spec.pipeline))
           if (other.status?.phase === 'Promoted') this.queue.add(key('mv', other));
       });
@@ -360,31 +353,34 @@ export class Controller {
       if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
     });
     for (const child of CHILDREN) {
-      const informer = this.informer(
-        child,
-        `${LABELS.managedBy}=inquiry-operator`,
-        identityAndProgress,
-      );
+      const informer = this.informer(child, `${LABELS.managedBy}=inquiry-operator`, childIdentity);
       this.childCaches.set(`${apiVersionOf(child)}/${child.kind}`, informer);
       // A child changed or deleted by someone else: its owner reconciles it back.
+      const seenOf = (object: k8s.KubernetesObject): Seen => {
+        const exceptReplicas = revisionExceptReplicas(object);
+        return { revision: revisionOf(object), ...(exceptReplicas ? { exceptReplicas } : {}) };
+      };
       informer.on('add', (object) => {
-        this.childrenSeen.set(object.metadata?.uid ?? '', revisionOf(object));
+        this.childrenSeen.set(object.metadata?.uid ?? '', seenOf(object));
         this.observeRoutesAndAvailability(child, object);
       });
       for (const verb of ['update', 'delete'] as const) {
         informer.on(verb, (object) => {
           this.observeRoutesAndAvailability(child, object, verb === 'delete');
           const uid = object.metadata?.uid ?? '';
-          const revision = revisionOf(object);
-          // The operator's own apply changed it: nothing to restore.
+          const before = this.childrenSeen.get(uid);
+          const seen = seenOf(object);
+          // The operator's own apply changed it, or an HPA scaled it: nothing to restore.
           const typed = { apiVersion: apiVersionOf(child), kind: child.kind, ...object };
           const changed =
             verb === 'delete' ||
-            (this.childrenSeen.get(uid) !== revision && !this.applyMemo.producedByLastApply(typed));
+            (before?.revision !== seen.revision &&
+              !this.applyMemo.producedByLastApply(typed) &&
+              !this.applyMemo.scaledByAutoscaler(typed, before));
           if (verb === 'delete') {
             this.childrenSeen.delete(uid);
             this.applyMemo.forget(typed);
-          } else this.childrenSeen.set(uid, revision);
+          } else this.childrenSeen.set(uid, seen);
           if (!changed) return;
           this.metrics?.childChanges.inc({
             namespace: object.metadata?.namespace ?? '',
@@ -484,9 +480,11 @@ export class Controller {
     const available = deleted
       ? 0
       : ((object as { status?: { availableReplicas?: number } }).status?.availableReplicas ?? 0);
+    // A new Deployment without available pods changes nothing its pipeline has not counted.
+    const before = this.deploymentsAvailable.get(uid) ?? 0;
     if (deleted) this.deploymentsAvailable.delete(uid);
-    else if (this.deploymentsAvailable.get(uid) === available) return;
     else this.deploymentsAvailable.set(uid, available);
+    if (!deleted && before === available) return;
     this.queue.add(`pipeline:${namespace}/${pipeline}`);
   }
 

@@ -60,6 +60,38 @@ export function previewFromWorkflow(
   return { ...base, phase: phase === 'Running' ? 'Running' : 'Pending' };
 }
 
+/** Preview Workflows of one policy that run (or wait in Argo) at once: the rest wait their turn. */
+export const PREVIEWS_AT_ONCE = 16;
+
+const finished = (phase: PipelinePreview['phase']) => phase === 'Succeeded' || phase === 'Failed';
+
+/**
+ * The previews of one generation: each user's report (from its Workflow, Pending when none yet)
+ * and the users whose Workflow to create now, in name order, so that at most `atOnce` of this
+ * generation are unfinished. A policy shared by a fleet thus starts its previews a few at a
+ * time, the next as one finishes, instead of a Workflow per pipeline at once. Pure.
+ */
+export function planPreviews(
+  policy: string,
+  generation: number,
+  users: readonly string[],
+  previews: ReadonlyMap<string, PreviewWorkflow>,
+  atOnce = PREVIEWS_AT_ONCE,
+): { pipelines: PipelinePreview[]; start: string[] } {
+  const pipelines = [...users].sort().map((user) => {
+    const workflowName = names.policyPreview(policy, generation, user);
+    return previewFromWorkflow(user, workflowName, previews.get(workflowName));
+  });
+  const unfinished = pipelines.filter(
+    (p) => previews.has(p.workflow!) && !finished(p.phase),
+  ).length;
+  const start = pipelines
+    .filter((p) => !previews.has(p.workflow!))
+    .slice(0, Math.max(0, atOnce - unfinished))
+    .map((p) => p.pipeline);
+  return { pipelines, start };
+}
+
 /**
  * `users`: the pipelines that reference the policy; `previews`: the preview Workflows of this
  * policy (from the controller's informer), by name.
@@ -94,25 +126,23 @@ export async function reconcileRoutingPolicy(
   if (valid) {
     await kube.apply(buildPolicyConfigMap({ ...ownerOf(policy), spec: policy.spec }));
   }
-  // A valid generation is previewed against each user's stored inquiries (one Workflow each).
+  // A valid generation is previewed against each user's stored inquiries (one Workflow each,
+  // a few at a time).
   let preview = policy.status?.preview;
   if (valid && generation !== undefined) {
-    const pipelines: PipelinePreview[] = [];
-    for (const user of [...users].sort((a, b) =>
-      a.metadata.name!.localeCompare(b.metadata.name!),
-    )) {
-      const workflowName = names.policyPreview(name, generation, user.metadata.name!);
-      const workflow = previews.get(workflowName);
-      if (!workflow) {
-        await kube.apply(
+    const { pipelines, start } = planPreviews(name, generation, usedBy, previews);
+    const yaml = stringify(policy.spec);
+    const byName = new Map(users.map((user) => [user.metadata.name!, user]));
+    await Promise.all(
+      start.map((user) =>
+        kube.apply(
           buildPolicyPreviewWorkflow(
-            { ...ownerOf(policy), generation, yaml: stringify(policy.spec) },
-            { name: user.metadata.name!, spec: withDefaults(user.spec) },
+            { ...ownerOf(policy), generation, yaml },
+            { name: user, spec: withDefaults(byName.get(user)!.spec) },
           ),
-        );
-      }
-      pipelines.push(previewFromWorkflow(user.metadata.name!, workflowName, workflow));
-    }
+        ),
+      ),
+    );
     preview = { generation, pipelines };
   }
   const observed = generation === undefined ? {} : { observedGeneration: generation };

@@ -6,7 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/logger.js';
 import { FIELD_MANAGER } from '../names.js';
-import type { ApplyMemo } from './apply-memo.js';
+import { stamped, type ApplyMemo } from './apply-memo.js';
 import type { EventType, Kube, KubeObject } from './kube.js';
 
 export type { Kube, KubeObject } from './kube.js';
@@ -74,8 +74,9 @@ export class KubeClient implements Kube {
   async apply(object: object): Promise<void> {
     if (this.applyMemo?.unchanged(object)) return;
     try {
+      const body: object = stamped(object);
       const applied = await this.objects.patch(
-        object,
+        body,
         undefined,
         undefined,
         FIELD_MANAGER,

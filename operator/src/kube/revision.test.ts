@@ -1,4 +1,4 @@
-import { revisionOf } from './revision.js';
+import { revisionExceptReplicas, revisionOf } from './revision.js';
 
 describe('revisionOf', () => {
   it('is the generation for kinds that keep one', () => {
@@ -33,5 +33,21 @@ describe('revisionOf', () => {
 
   it("reads a trimmed copy's recorded revision", () => {
     expect(revisionOf({ metadata: {}, revision: 'content abc' })).toBe('content abc');
+  });
+});
+
+describe('revisionExceptReplicas', () => {
+  const deployment = (replicas: number, image = 'inference:1') => ({
+    metadata: { generation: replicas },
+    spec: { replicas, selector: {}, template: { spec: { containers: [{ image }] } } },
+  });
+
+  it("a workload's spec but its replica count; nothing for other objects", () => {
+    expect(revisionExceptReplicas(deployment(2))).toBe(revisionExceptReplicas(deployment(1)));
+    expect(revisionExceptReplicas(deployment(2))).not.toBe(
+      revisionExceptReplicas(deployment(2, 'inference:2')),
+    );
+    expect(revisionExceptReplicas({ metadata: {}, spec: { minReplicas: 2 } })).toBeUndefined();
+    expect(revisionExceptReplicas({ metadata: {}, exceptReplicas: 'content x' })).toBe('content x');
   });
 });

@@ -20,7 +20,10 @@ interface Revisioned {
   automountServiceAccountToken?: unknown;
   /** Set on the informers' trimmed copies, which keep no spec (see trim.ts). */
   revision?: string;
+  exceptReplicas?: string;
 }
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('base64url');
 
 export function revisionOf(object: Revisioned): string {
   if (object.revision !== undefined) return object.revision;
@@ -36,5 +39,17 @@ export function revisionOf(object: Revisioned): string {
     object.subjects,
     object.automountServiceAccountToken,
   ]);
-  return `content ${createHash('sha1').update(content).digest('base64url')}`;
+  return `content ${sha1(content)}`;
+}
+
+/**
+ * A workload's desired state but its replica count (a hash of the rest of its spec), which an
+ * autoscaler owns when the operator leaves it unset; undefined for an object without a pod
+ * template.
+ */
+export function revisionExceptReplicas(object: Revisioned): string | undefined {
+  if (object.exceptReplicas !== undefined) return object.exceptReplicas;
+  const spec = object.spec as { template?: unknown; replicas?: unknown } | undefined;
+  if (spec?.template === undefined) return undefined;
+  return `content ${sha1(canonicalJson({ ...spec, replicas: undefined }))}`;
 }

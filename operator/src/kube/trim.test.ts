@@ -1,5 +1,5 @@
-import { revisionOf } from './revision.js';
-import { identityAndProgress, withoutManagedFields } from './trim.js';
+import { revisionExceptReplicas, revisionOf } from './revision.js';
+import { childIdentity, identityAndProgress, StringPool, withoutBookkeeping } from './trim.js';
 
 const workflow = {
   apiVersion: 'argoproj.io/v1alpha1',
@@ -26,7 +26,7 @@ const workflow = {
 
 describe('informer trims', () => {
   it('keep a Workflow identity, labels, owners and progress only', () => {
-    expect(identityAndProgress(workflow)).toEqual({
+    expect(identityAndProgress(structuredClone(workflow))).toEqual({
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Workflow',
       revision: 'generation 2',
@@ -48,25 +48,90 @@ describe('informer trims', () => {
     });
   });
 
-  it('keep the revision of the spec they drop, for kinds without a generation', () => {
+  it("keep a child's identity, owners and the revision of the spec they drop", () => {
     const hpa = {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'h', namespace: 'shop', uid: 'u2', resourceVersion: '7' },
+      metadata: {
+        name: 'h',
+        namespace: 'shop',
+        uid: 'u2',
+        resourceVersion: '7',
+        labels: { 'app.kubernetes.io/managed-by': 'inquiry-operator' },
+        ownerReferences: [
+          { apiVersion: 'x/v1', kind: 'InquiryPipeline', name: 'p', uid: 'u0', controller: true },
+        ],
+      },
       spec: { minReplicas: 2, maxReplicas: 8 },
       status: { currentReplicas: 2 },
     };
-    const trimmed = identityAndProgress(hpa) as { revision?: string; spec?: unknown };
-    expect(trimmed.spec).toBeUndefined();
-    expect(trimmed.revision).toBe(revisionOf(hpa));
-    expect(trimmed.revision).toMatch(/^content /);
+    expect(childIdentity(hpa)).toEqual({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      revision: revisionOf(hpa),
+      metadata: {
+        name: 'h',
+        namespace: 'shop',
+        uid: 'u2',
+        resourceVersion: '7',
+        ownerReferences: [{ kind: 'InquiryPipeline', name: 'p' }],
+      },
+    });
+    expect(revisionOf(hpa)).toMatch(/^content /);
   });
 
-  it('drop only managedFields from our own resources', () => {
-    const trimmed = withoutManagedFields(workflow);
+  it("keep a Deployment's available replicas and its revision but its replicas", () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'shop', uid: 'u3', generation: 2 },
+      spec: { replicas: 2, selector: {}, template: { spec: { containers: [] } } },
+      status: { availableReplicas: 1, replicas: 2 },
+    };
+    const trimmed = childIdentity(deployment);
+    expect(trimmed).toMatchObject({
+      revision: 'generation 2',
+      status: { availableReplicas: 1 },
+    });
+    expect(revisionExceptReplicas(trimmed)).toBe(revisionExceptReplicas(deployment));
+    expect(identityAndProgress(structuredClone(workflow))).not.toHaveProperty('exceptReplicas');
+  });
+
+  it("drop managedFields and kubectl's last-applied copy from our own resources", () => {
+    const pipeline = {
+      ...structuredClone(workflow),
+      metadata: {
+        ...structuredClone(workflow.metadata),
+        annotations: {
+          'kubectl.kubernetes.io/last-applied-configuration': '{"spec":{}}',
+          'inquiries.mlops.io/control': 'promote',
+        },
+      },
+    };
+    const trimmed = withoutBookkeeping(pipeline);
     expect(trimmed.metadata).not.toHaveProperty('managedFields');
+    expect(trimmed.metadata?.annotations).toEqual({ 'inquiries.mlops.io/control': 'promote' });
     expect(trimmed).toMatchObject({ spec: workflow.spec, status: workflow.status });
     const plain = { apiVersion: 'v1', kind: 'X', metadata: { name: 'n' } };
-    expect(withoutManagedFields(plain)).toBe(plain);
+    expect(withoutBookkeeping(plain)).toBe(plain);
+  });
+});
+
+describe('StringPool', () => {
+  it('keeps every value as it was, in place, and stays within its size', () => {
+    const pool = new StringPool(3);
+    const object = {
+      metadata: { namespace: 'shop', uid: 'u1', resourceVersion: '9', creationTimestamp: 't' },
+      list: ['a', 'b', { deep: 'c', n: 1, none: null }],
+    };
+    const copy = structuredClone(object);
+    pool.internAll(object);
+    expect(object).toEqual(copy);
+    expect(pool.size).toBeLessThanOrEqual(3);
+    // uids, resource versions and timestamps are unique to their object: never pooled.
+    const fresh = new StringPool();
+    fresh.internAll(copy.metadata);
+    expect(fresh.size).toBe(1);
+    expect(fresh.intern(7)).toBe(7);
   });
 });

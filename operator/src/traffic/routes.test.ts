@@ -3,7 +3,13 @@ import type {
   ModelVersionStatus,
 } from '../../../crds/generated/modelversions.js';
 import type { ModelVersion } from '../resources.js';
-import { desiredRoutes, sameTraffic, sendsToCandidate, type TrafficState } from './routes.js';
+import {
+  desiredRoutes,
+  sameTraffic,
+  sendsToCandidate,
+  servingState,
+  type TrafficState,
+} from './routes.js';
 
 const PIPELINE = 'support-emea';
 const insiders = [{ headers: [{ name: 'x-canary', exact: 'insider' }] }];
@@ -161,5 +167,27 @@ describe('sameTraffic and sendsToCandidate', () => {
   it('count matched requests as traffic to the candidate', () => {
     expect(sendsToCandidate({ stable: 'v1', traffic: ab }, 'v2')).toBe(true);
     expect(sendsToCandidate({ stable: 'v1', traffic: { kind: 'stable' } }, 'v2')).toBe(false);
+  });
+});
+
+describe('servingState', () => {
+  it('is empty for versions the pipeline does not serve or route to', () => {
+    for (const status of [{}, { phase: 'Pending' }, { phase: 'Superseded' }, { phase: 'Failed' }])
+      expect(servingState(version('v2', status as ModelVersionStatus))).toBe('');
+    // An analysis or a failed check of a version that serves nothing wakes no pipeline.
+    expect(servingState(version('v2', { phase: 'Pending', failedChecks: 2 }))).toBe('');
+  });
+
+  it('changes with what the pipeline reads: promotion, step, weight, artifact', () => {
+    const states = [
+      servingState(stable),
+      servingState(version('v2', atStep(0, 10))),
+      servingState(version('v2', atStep(1, 50))),
+      servingState(version('v2', { ...atStep(1, 50), artifactUri: 'mlflow-artifacts:/x' })),
+    ];
+    expect(new Set(states).size).toBe(states.length);
+    expect(states).not.toContain('');
+    // Not what it does not read.
+    expect(servingState(version('v2', { ...atStep(1, 50), failedChecks: 1 }))).toBe(states[2]);
   });
 });

@@ -58,6 +58,26 @@ export function isRollingOut(v: Version): boolean {
   );
 }
 
+/**
+ * What a pipeline reads of one of its versions (its stable version, its rollout under way); a
+ * change of it wakes the pipeline. '' for a version that neither serves nor rolls out (new,
+ * pending, superseded, failed): its changes leave the pipeline's children and routes as they are.
+ */
+export function servingState(v: Version): string {
+  const s = v.status;
+  if (s?.phase !== 'Promoted' && s?.phase !== 'Progressing' && s?.phase !== 'Paused') return '';
+  return canonicalJson([
+    v.spec?.pipeline,
+    v.metadata.generation,
+    s.phase,
+    s.artifactUri,
+    s.currentStep,
+    s.canaryWeight,
+    s.promotedAt,
+    v.metadata.deletionTimestamp,
+  ]);
+}
+
 /** The rollout that gets traffic: the oldest one under way (others wait for its end). */
 export function activeRollout<V extends Version>(
   pipeline: string,
