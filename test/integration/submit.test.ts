@@ -157,19 +157,25 @@ describe('submit under concurrency', () => {
     ).toBe(80 * 3);
   });
 
+  /** The submit use case on the first server's pool, as the server builds it. */
+  const submitUseCase = (limits: { maxInFlight?: number; maxWaiting?: number } = {}) => {
+    const metrics = createMetrics();
+    return new SubmitUseCase({
+      pool: pools[0]!,
+      classifier: new Classifier(models, metrics),
+      policy: { current: onePoolPolicy },
+      metrics,
+      ...limits,
+    });
+  };
+
   it('fails one bad request alone and stores nothing for it', async () => {
     // A real constraint of the database refuses one inquiry in the middle of a batch.
     await pools[0]!.query(
       `ALTER TABLE inquiries ADD CONSTRAINT test_refuses_poison CHECK (subject <> 'poison')`,
     );
     try {
-      const metrics = createMetrics();
-      const useCase = new SubmitUseCase({
-        pool: pools[0]!,
-        classifier: new Classifier(models, metrics),
-        policy: { current: onePoolPolicy },
-        metrics,
-      });
+      const useCase = submitUseCase();
       const bodies = Array.from({ length: 20 }, (_, i) =>
         i === 10 ? { ...inquiry(i, 'alone'), subject: 'poison' } : inquiry(i, 'alone'),
       );
@@ -202,15 +208,7 @@ describe('submit under concurrency', () => {
   });
 
   it('refuses a submit with 503 when too many wait for the database, and stores nothing for it', async () => {
-    const metrics = createMetrics();
-    const useCase = new SubmitUseCase({
-      pool: pools[0]!,
-      classifier: new Classifier(models, metrics),
-      policy: { current: onePoolPolicy },
-      metrics,
-      maxInFlight: 1,
-      maxWaiting: 1,
-    });
+    const useCase = submitUseCase({ maxInFlight: 1, maxWaiting: 1 });
     // Another session holds the consultants' rows: the first transaction waits on them.
     const blocker = await pools[1]!.connect();
     await blocker.query('BEGIN');
@@ -234,13 +232,7 @@ describe('submit under concurrency', () => {
   });
 
   it('decides a batch as one-by-one submits would: a refused key does not hide its content from a neighbour', async () => {
-    const metrics = createMetrics();
-    const useCase = new SubmitUseCase({
-      pool: pools[0]!,
-      classifier: new Classifier(models, metrics),
-      policy: { current: onePoolPolicy },
-      metrics,
-    });
+    const useCase = submitUseCase();
     const submitOne = (body: Record<string, unknown>, idempotencyKey?: string) =>
       useCase.submit({
         input: valid(body),
