@@ -60,7 +60,7 @@ export function classificationRows(
       r: d.rule,
       q: d.queue,
       c: d.consultant,
-      sla: d.slaDueAt,
+      sla: timestamptzText(d.slaDueAt),
       u: urgency.label,
       us: urgency.source,
       ut: urgency.matchedTerms,
@@ -98,4 +98,18 @@ export async function saveClassifications(
   await db.query('UPDATE inquiries SET classified_at = now() WHERE id = ANY($1::uuid[])', [
     items.map((item) => item.inquiryId),
   ]);
+}
+
+/**
+ * A Date as PostgreSQL reads a timestamptz from text. JSON's ISO form writes 1 BC as year 0000,
+ * and years before it or after 9999 with a sign, which PostgreSQL refuses (node-postgres writes
+ * bound Dates as "… BC" for the same reason); the documents' dates must say it the same way.
+ */
+export function timestamptzText(date: Date): string {
+  const iso = date.toISOString();
+  const year = date.getUTCFullYear();
+  const bc = year < 1;
+  // ISO text writes years outside 0000-9999 with a sign and six digits: from the month on.
+  const rest = iso.slice(iso.indexOf('-', 1));
+  return `${String(bc ? 1 - year : year).padStart(4, '0')}${rest}${bc ? ' BC' : ''}`;
 }

@@ -10,7 +10,7 @@
  */
 import pg from 'pg';
 import type { InquiryInput } from '../inquiry.js';
-import { classificationRows, type ClassifiedInquiry } from './classifications.js';
+import { classificationRows, timestamptzText, type ClassifiedInquiry } from './classifications.js';
 
 export interface StoredAnswer {
   requestHash: string;
@@ -63,7 +63,7 @@ export async function openSubmitBatch(
       n: i.sender_name,
       c: i.channel,
       md: i.metadata,
-      r: i.received_at,
+      r: timestamptzText(i.received_at),
     })),
   };
   await db.query('BEGIN');
