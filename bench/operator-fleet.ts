@@ -14,9 +14,9 @@
  * Every phase records the CPU seconds of each process and the API server's requests per verb and
  * resource. Prints one JSON line; figures go to bench/RESULTS.md.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,7 @@ import { installCrds } from '../scripts/testbed/kubernetes.js';
 import { freePorts, groupMembers } from '../scripts/testbed/processes.js';
 import { stopRun, up, type TestbedEnv } from '../scripts/testbed/testbed.js';
 import { KUBERNETES_VERSION } from '../scripts/testbed/versions.js';
+import { compiledTree } from './processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const FLEET_PIPELINES = Number(process.env.BENCH_FLEET_PIPELINES ?? 500);
@@ -1117,29 +1118,11 @@ async function operatorEntry(sourceRoot = root): Promise<string[]> {
   if (RUNTIME === 'tsx') return ['--import', 'tsx', path.join(sourceRoot, 'operator/src/main.ts')];
   if (RUNTIME !== 'compiled')
     throw new Error(`BENCH_OPERATOR_RUNTIME=${RUNTIME}: expected tsx or compiled`);
-  const outDir = await mkdtemp(path.join(os.tmpdir(), 'inquiry-bench-operator-'));
+  log(`compiling the operator of ${sourceRoot} with tsc`);
+  const outDir = await compiledTree(sourceRoot, root);
   scratchDirs.push(outDir);
-  log(`compiling the operator of ${sourceRoot} with tsc into ${outDir}`);
-  // tsc emits despite type errors elsewhere in the tree: its exit code is not the build's.
-  spawnSync(
-    process.execPath,
-    [
-      path.join(root, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      outDir,
-    ],
-    { cwd: sourceRoot, stdio: 'ignore' },
-  );
   const main = path.join(outDir, 'operator/src/main.js');
   if (!existsSync(main)) throw new Error(`tsc did not emit ${main}`);
-  await symlink(path.join(root, 'node_modules'), path.join(outDir, 'node_modules'));
-  // As in docker/operator.Dockerfile: the RoutingPolicy validation reads the CRD at run time.
-  await mkdir(path.join(outDir, 'crds'), { recursive: true });
-  for (const file of await readdir(path.join(sourceRoot, 'crds')))
-    if (file.endsWith('.yaml'))
-      await copyFile(path.join(sourceRoot, 'crds', file), path.join(outDir, 'crds', file));
   return [main];
 }
 

@@ -1,7 +1,47 @@
-/** What the serving benchmarks share: waiting for a server, the bodies they submit, CPU time. */
+/**
+ * What the benchmarks that run our servers share: the compiled tree the images run, waiting for a
+ * server, the bodies they submit, CPU time.
+ */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdtemp, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * The sources under `sourceRoot` (the repository, or a previous commit's tree) compiled by tsc
+ * with tsconfig.build.json, as `npm run build` and the images do, into a new directory under the
+ * system's temporary one (never the repository's dist/). The files read at run time go beside
+ * them as in the images (the store's migrations, the CRDs), and `node_modules` links to
+ * `nodeModulesRoot`'s. Returns the directory; the caller removes it.
+ */
+export async function compiledTree(sourceRoot: string, nodeModulesRoot: string): Promise<string> {
+  const outDir = await mkdtemp(path.join(os.tmpdir(), 'inquiry-bench-compiled-'));
+  // tsc emits despite type errors elsewhere in the tree: its exit code is not the build's.
+  spawnSync(
+    process.execPath,
+    [
+      path.join(nodeModulesRoot, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      outDir,
+    ],
+    { cwd: sourceRoot, stdio: 'ignore' },
+  );
+  if (!existsSync(path.join(outDir, 'lib'))) throw new Error(`tsc emitted nothing into ${outDir}`);
+  await symlink(path.join(nodeModulesRoot, 'node_modules'), path.join(outDir, 'node_modules'));
+  await cp(
+    path.join(sourceRoot, 'lib/store/migrations'),
+    path.join(outDir, 'lib/store/migrations'),
+    {
+      recursive: true,
+    },
+  );
+  await cp(path.join(sourceRoot, 'crds'), path.join(outDir, 'crds'), { recursive: true });
+  return outDir;
+}
 
 export async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

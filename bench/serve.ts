@@ -18,11 +18,16 @@
  * Each classify and submit figure also carries the serving process's CPU time per request (user +
  * system, from /proc), which the machine's load moves less than requests/s. BENCH_SUBMIT=0 measures
  * classify and the ceiling only.
+ * Every server serves the default model (trained into the cache on first use), or the bundle in
+ * BENCH_MODEL_DIR.
+ * The servers run as the image runs them (BENCH_SERVER_RUNTIME=compiled, the default): compiled by
+ * tsc, with NODE_ENV=production; BENCH_SERVER_RUNTIME=tsx runs the sources through tsx instead.
  * Only a PostgreSQL is started (the test bed's binaries). The machine's load average is
  * printed with the figures. Prints one JSON line; figures go to bench/RESULTS.md.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,7 +40,7 @@ import { startPostgres } from '../scripts/testbed/postgres.js';
 import { freePorts } from '../scripts/testbed/processes.js';
 import { Run } from '../scripts/testbed/runs.js';
 import { cacheRoot } from '../scripts/testbed/versions.js';
-import { cpuMicros, submitBodies, waitFor } from './processes.js';
+import { compiledTree, cpuMicros, submitBodies, waitFor } from './processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
@@ -48,6 +53,9 @@ const submitRates = (process.env.BENCH_SUBMIT_RATES ?? '1000')
   .filter(Boolean)
   .map(Number);
 const baselineDir = process.env.BENCH_BASELINE_DIR;
+const runtime = process.env.BENCH_SERVER_RUNTIME ?? 'compiled';
+if (runtime !== 'compiled' && runtime !== 'tsx')
+  throw new Error(`BENCH_SERVER_RUNTIME=${runtime}: expected compiled or tsx`);
 const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 const soakClassifyRate = Number(process.env.BENCH_SOAK_CLASSIFY_RATE ?? 1000);
 const soakSubmitRate = Number(process.env.BENCH_SOAK_SUBMIT_RATE ?? 500);
@@ -161,9 +169,10 @@ if (withPeer && !existsSync(path.join(venv, 'bin', 'uvicorn'))) {
   );
 }
 
-const bundle = await ensureDefaultBundle(cacheRoot(), logger);
+const bundle = process.env.BENCH_MODEL_DIR ?? (await ensureDefaultBundle(cacheRoot(), logger));
 const run = await Run.create();
 const children: ChildProcess[] = [];
+const scratchDirs: string[] = []; // compiled trees
 try {
   const adminUrl = await startPostgres(run);
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -173,11 +182,19 @@ try {
   await admin.end();
   const databaseUrl = (name: string): string => adminUrl.replace(/\/postgres$/, `/${name}`);
   const [ours, ceiling, peer, baseline] = (await freePorts(4)) as [number, number, number, number];
-  const startServer = (cwd: string, port: number, database: string): ChildProcess =>
-    spawn(process.execPath, ['--import', 'tsx', 'inference-server/src/main.ts'], {
-      cwd,
+  /** The server of the sources under `cwd` (ours, or the baseline's), as the image runs it. */
+  const serverEntry = async (cwd: string): Promise<string[]> => {
+    if (runtime === 'tsx') return ['--import', 'tsx', 'inference-server/src/main.ts'];
+    const tree = await compiledTree(cwd, root);
+    scratchDirs.push(tree);
+    return [path.join(tree, 'inference-server/src/main.js')];
+  };
+  const startServer = async (cwd: string, port: number, database: string) =>
+    spawn(process.execPath, await serverEntry(cwd), {
+      cwd, // config/routing_rules.yaml is read from the working directory, as in the image
       env: {
         ...process.env,
+        ...(runtime === 'compiled' ? { NODE_ENV: 'production' } : {}),
         PORT: String(port),
         MODEL_DIR: bundle,
         DATABASE_URL: databaseUrl(database),
@@ -186,7 +203,7 @@ try {
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-  const server = startServer(root, ours, 'bench_ours');
+  const server = await startServer(root, ours, 'bench_ours');
   children.push(server);
   const bare = start(
     process.execPath,
@@ -217,7 +234,9 @@ try {
       )
     : undefined;
   if (python) children.push(python);
-  const previous = baselineDir ? startServer(baselineDir, baseline, 'bench_baseline') : undefined;
+  const previous = baselineDir
+    ? await startServer(baselineDir, baseline, 'bench_baseline')
+    : undefined;
   if (previous) children.push(previous);
   await Promise.all([
     waitFor(`http://127.0.0.1:${ours}/readyz`),
@@ -346,6 +365,7 @@ try {
             }
           : {}),
       },
+      serverRuntime: runtime,
       node: process.version,
       cores: os.cpus().length,
     }),
@@ -353,5 +373,6 @@ try {
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await sleep(2000);
+  for (const dir of scratchDirs) await rm(dir, { recursive: true, force: true });
   await run.remove();
 }

@@ -51,6 +51,21 @@ describe('vaderCompound', () => {
       expect(vaderCompound(text)).toBeCloseTo(packageCompound(text), 3);
     }
   });
+
+  it('strips edge punctuation, reads capitals by letters, and finds idioms only near their words', () => {
+    expect(vaderCompound('"good!!"')).toBe(vaderCompound('good!!'));
+    expect(vaderCompound('(terrible)')).toBe(vaderCompound('terrible'));
+    expect(vaderCompound('!!! ???')).toBe(0);
+    // Capitals emphasise a word with no lower-case letter, unless every word is in capitals.
+    expect(vaderCompound('the service was GOOD!')).toBeGreaterThan(
+      vaderCompound('the service was good!'),
+    );
+    expect(vaderCompound('THE SERVICE WAS GOOD!')).toBe(vaderCompound('the service was good!'));
+    expect(vaderCompound('the service was gOOD')).toBe(vaderCompound('the service was good'));
+    // An idiom replaces the valence of the word it contains; a dampener lowers it.
+    expect(vaderCompound('oh yeah right great')).toBeLessThan(vaderCompound('oh yeah so great'));
+    expect(vaderCompound('it was sort of good')).toBeLessThan(vaderCompound('it was really good'));
+  });
 });
 
 describe('lexiconFeatureIds', () => {

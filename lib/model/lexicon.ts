@@ -109,17 +109,37 @@ const NEGATIONS = new Set(
     .split(' '),
 );
 
-/** Punctuation VADER strips from either end of a word ("good!" → "good"; ":)" stays). */
-const EDGE_PUNCTUATION =
-  /^[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]+|[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]+$/g;
-const ALL_CAPS = /^[^a-z]*[A-Z]+[^a-z]*$/;
+/** ASCII punctuation (Python's `string.punctuation`), which VADER strips from either end of a word. */
+const PUNCTUATION = new Uint8Array(128);
+for (const c of '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~') PUNCTUATION[c.charCodeAt(0)] = 1;
+const isPunctuation = (code: number): boolean => code < 128 && PUNCTUATION[code] === 1;
+
+/** A word without its edge punctuation ("good!" → "good"; all punctuation → ""). */
+function stripEdgePunctuation(token: string): string {
+  let start = 0;
+  let end = token.length;
+  while (start < end && isPunctuation(token.charCodeAt(start))) start++;
+  while (end > start && isPunctuation(token.charCodeAt(end - 1))) end--;
+  return start === 0 && end === token.length ? token : token.slice(start, end);
+}
+
+/** Written in capitals: a letter A–Z and no letter a–z. */
+function isAllCaps(word: string): boolean {
+  let upper = false;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 97 && c <= 122) return false;
+    if (c >= 65 && c <= 90) upper = true;
+  }
+  return upper;
+}
 
 /** A text's words as VADER sees them: whitespace-separated, edge punctuation off, length ≥ 2. */
 function vaderWords(text: string): string[] {
   const words: string[] = [];
   for (const token of text.split(/\s+/)) {
     if (token.length < 2) continue;
-    const bare = token.replace(EDGE_PUNCTUATION, '');
+    const bare = stripEdgePunctuation(token);
     words.push(bare.length >= 2 ? bare : token);
   }
   return words;
@@ -127,9 +147,14 @@ function vaderWords(text: string): string[] {
 
 const isNegation = (word: string): boolean => NEGATIONS.has(word) || word.includes("n't");
 
+/** "never so …" / "never this …" starting at word `at`. */
+const neverSoThis = (lower: readonly string[], at: number): boolean =>
+  lower[at] === 'never' && (lower[at + 1] === 'so' || lower[at + 1] === 'this');
+
 /**
  * VADER's compound score of a text, from −1 (most negative) to +1 (most positive); 0 for a text
- * without a lexicon word.
+ * without a lexicon word. It runs for every text the model reads, served or trained: one pass
+ * over the words, context looked at only around lexicon words.
  */
 export function vaderCompound(
   text: string,
@@ -137,9 +162,14 @@ export function vaderCompound(
 ): number {
   const raw = vaderWords(text);
   if (raw.length === 0) return 0;
-  const lower = raw.map((word) => word.toLowerCase());
-  const caps = raw.map((word) => ALL_CAPS.test(word));
-  const capsCount = caps.filter(Boolean).length;
+  const lower = new Array<string>(raw.length);
+  const caps = new Array<boolean>(raw.length);
+  let capsCount = 0;
+  for (let i = 0; i < raw.length; i++) {
+    lower[i] = raw[i]!.toLowerCase();
+    caps[i] = isAllCaps(raw[i]!);
+    if (caps[i]) capsCount++;
+  }
   // ALL CAPS emphasises a word only when some other words are not in capitals.
   const capsEmphasis = capsCount > 0 && capsCount < raw.length;
   const butAt = lower.indexOf('but');
@@ -159,16 +189,15 @@ export function vaderCompound(
         if (capsEmphasis && caps[i - back]) boost += valence > 0 ? CAPS_BOOST : -CAPS_BOOST;
         valence += boost * (back === 1 ? 1 : back === 2 ? 0.95 : 0.9);
       }
-      const neverSoThis = (at: number): boolean =>
-        lower[at] === 'never' && (lower[at + 1] === 'so' || lower[at + 1] === 'this');
       if (back === 1) {
         if (isNegation(before)) valence *= NEGATION_FACTOR;
       } else if (back === 2) {
-        if (neverSoThis(i - 2)) valence *= 1.5;
+        if (neverSoThis(lower, i - 2)) valence *= 1.5;
         else if (isNegation(before)) valence *= NEGATION_FACTOR;
       } else {
         // VADER's own rule: "never so/this …" or any "so/this" right before the word.
-        if (neverSoThis(i - 3) || lower[i - 1] === 'so' || lower[i - 1] === 'this') valence *= 1.25;
+        if (neverSoThis(lower, i - 3) || lower[i - 1] === 'so' || lower[i - 1] === 'this')
+          valence *= 1.25;
         else if (isNegation(before)) valence *= NEGATION_FACTOR;
         valence = idiomValence(lower, i, valence);
       }
@@ -188,26 +217,49 @@ export function vaderCompound(
   return Math.max(-1, Math.min(1, sum / Math.sqrt(sum * sum + 15)));
 }
 
+/** The idioms' and dampeners' words, compared word by word with a text's (no joined strings). */
+const IDIOM_PHRASES = [...IDIOMS].map(([phrase, valence]) => ({
+  words: phrase.split(' '),
+  valence,
+}));
+const DAMPENING_PHRASES = [...DAMPENING_PAIRS].map((phrase) => phrase.split(' '));
+
+/** Whether words `from` up to `to` (exclusive) of the text are the phrase `words`. */
+function isPhraseAt(lower: readonly string[], from: number, to: number, words: readonly string[]) {
+  if (from < 0 || to > lower.length || to - from !== words.length) return false;
+  for (let k = 0; k < words.length; k++) if (lower[from + k] !== words[k]) return false;
+  return true;
+}
+
+/** The valence of the idiom that words `from` up to `to` (exclusive) are, if they are one. */
+function idiomAt(lower: readonly string[], from: number, to: number): number | undefined {
+  for (const { words, valence } of IDIOM_PHRASES)
+    if (isPhraseAt(lower, from, to, words)) return valence;
+  return undefined;
+}
+
 /** An idiom around word `i` replaces its valence; a two-word dampener before it lowers it. */
 function idiomValence(lower: readonly string[], i: number, valence: number): number {
-  const span = (from: number, to: number): string =>
-    from < 0 || to > lower.length ? '' : lower.slice(from, to).join(' ');
-  for (const candidate of [
-    span(i - 1, i + 1),
-    span(i - 2, i + 1),
-    span(i - 2, i),
-    span(i - 3, i),
-    span(i - 3, i - 1),
-  ]) {
-    const idiom = IDIOMS.get(candidate);
+  for (const [from, to] of [
+    [i - 1, i + 1],
+    [i - 2, i + 1],
+    [i - 2, i],
+    [i - 3, i],
+    [i - 3, i - 1],
+  ] as const) {
+    const idiom = idiomAt(lower, from, to);
     if (idiom !== undefined) {
       valence = idiom;
       break;
     }
   }
-  valence = IDIOMS.get(span(i, i + 2)) ?? valence;
-  valence = IDIOMS.get(span(i, i + 3)) ?? valence;
-  if (DAMPENING_PAIRS.has(span(i - 3, i - 1)) || DAMPENING_PAIRS.has(span(i - 2, i)))
+  valence = idiomAt(lower, i, i + 2) ?? valence;
+  valence = idiomAt(lower, i, i + 3) ?? valence;
+  if (
+    DAMPENING_PHRASES.some(
+      (words) => isPhraseAt(lower, i - 3, i - 1, words) || isPhraseAt(lower, i - 2, i, words),
+    )
+  )
     valence -= BOOST;
   return valence;
 }
