@@ -262,6 +262,8 @@ const OPERATOR_METRICS = {
   inquiry_operator_reconciles_total: ['kind', 'result'],
   inquiry_operator_reconcile_duration_seconds_sum: ['kind'],
   inquiry_operator_reconcile_duration_seconds_count: ['kind'],
+  inquiry_operator_queue_wait_seconds_sum: ['kind'],
+  inquiry_operator_queue_wait_seconds_count: ['kind'],
   inquiry_operator_queue_depth: [],
   inquiry_operator_nodejs_heap_size_used_bytes: [],
   inquiry_operator_nodejs_heap_size_total_bytes: [],
@@ -281,17 +283,24 @@ function reconcileSummary(samples: Samples, wallMs: number) {
       .map((key) => key.split(' ')[1]!),
   );
   let total = 0;
-  const byKind: Record<string, { reconciles: number; errors: number; meanMs: number }> = {};
+  const byKind: Record<
+    string,
+    { reconciles: number; errors: number; meanMs: number; meanQueueWaitMs?: number }
+  > = {};
   for (const kind of kinds) {
     const ok = samples.get(`inquiry_operator_reconciles_total ${kind} success`) ?? 0;
     const errors = samples.get(`inquiry_operator_reconciles_total ${kind} error`) ?? 0;
     const count = samples.get(`inquiry_operator_reconcile_duration_seconds_count ${kind}`) ?? 0;
     const sum = samples.get(`inquiry_operator_reconcile_duration_seconds_sum ${kind}`) ?? 0;
+    const waits = samples.get(`inquiry_operator_queue_wait_seconds_count ${kind}`) ?? 0;
+    const waited = samples.get(`inquiry_operator_queue_wait_seconds_sum ${kind}`) ?? 0;
     total += ok + errors;
     byKind[kind] = {
       reconciles: ok + errors,
       errors,
       meanMs: count ? Math.round((sum / count) * 1000) : 0,
+      // Operators before the queue-wait metric do not report it.
+      ...(waits ? { meanQueueWaitMs: Math.round((waited / waits) * 1000) } : {}),
     };
   }
   return {
@@ -531,11 +540,15 @@ const ready = (o: Watched) =>
       (c.status === 'True' || (!podsRun && c.reason === 'DeploymentUnavailable')),
   );
 
-/** When each pipeline of a namespace got its children, an observed status, and Ready. */
+/**
+ * When each pipeline of a namespace got its children, an observed status, its first ModelVersion
+ * Promoted, and Ready.
+ */
 class PipelineTimes {
   readonly children = new Map<string, Set<string>>();
   readonly childrenAt = new Map<string, number>();
   readonly statusAt = new Map<string, number>();
+  readonly promotedAt = new Map<string, number>();
   readonly readyAt = new Map<string, number>();
   private readonly stops: (() => void)[] = [];
 
@@ -560,6 +573,15 @@ class PipelineTimes {
           if (!this.statusAt.has(name) && observed(object) && object.status?.conditions?.length)
             this.statusAt.set(name, at);
           if (!this.readyAt.has(name) && ready(object)) this.readyAt.set(name, at);
+        },
+      ),
+      await watchAll(
+        kc,
+        `/apis/${API_VERSION}/namespaces/${namespace}/modelversions`,
+        (object, at) => {
+          const pipeline = (object as { spec?: { pipeline?: string } }).spec?.pipeline;
+          if (pipeline && !this.promotedAt.has(pipeline) && object.status?.phase === 'Promoted')
+            this.promotedAt.set(pipeline, at);
         },
       ),
     );
@@ -1077,6 +1099,7 @@ async function applyLatency(
     createsInFlight: inFlight,
     childrenPresent: latency(since(times.childrenAt)),
     statusObserved: latency(since(times.statusAt)),
+    modelPromoted: latency(since(times.promotedAt)),
     ready: latency(since(times.readyAt)),
     ...phase,
   };
@@ -1288,6 +1311,9 @@ try {
           readyP50Ms: r.ready.p50Ms,
           readyP99Ms: r.ready.p99Ms,
           childrenP50Ms: r.childrenPresent.p50Ms,
+          statusP50Ms: r.statusObserved.p50Ms,
+          promotedP50Ms: r.modelPromoted.p50Ms,
+          reconciles: r.reconciles,
           wallSeconds: r.wallSeconds,
           cpuSeconds: Object.fromEntries(
             Object.entries(r.cpu as Record<string, { cpuSeconds: number }>).map(([name, v]) => [
