@@ -337,10 +337,9 @@ export class Controller {
       this.modelVersions.on(verb, (object) => {
         this.wakeVersion(object as ModelVersion);
         // Its pipeline derives its stable version, its Deployment and its routes from its
-        // versions' status: it runs again when a version arrives (a pipeline about to serve
-        // goes first) and when what it reads of one changed (not for a pending version, a
-        // finalizer or an analysis). So do the pipeline's promoted versions, which a newer
-        // promotion supersedes.
+        // versions' status: it runs again when a version arrives and when what it reads of
+        // one changed (not for a pending version, a finalizer or an analysis). So do the
+        // pipeline's promoted versions, which a newer promotion supersedes.
         const mv = object as ModelVersion;
         const seen = servingState(mv);
         if (this.versionsSeen.get(key('mv', object)) === seen) return;
