@@ -38,7 +38,11 @@ const APPLY_PIPELINES = Number(process.env.BENCH_APPLY_PIPELINES ?? 100);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 16);
 const SYNC_TIMEOUT_MS = Number(process.env.BENCH_SYNC_TIMEOUT_SECONDS ?? 1800) * 1000;
 const APPLY_TIMEOUT_MS = 60_000;
-/** `tsx`: as `npm run operator` runs it; `compiled`: tsc's output run by plain node, as the image does. */
+/**
+ * `tsx`: as `npm run operator` runs it; `compiled`: tsc's output run by plain node, as the image
+ * does; `bundled`: one minified ES module built by esbuild (tsx's), packages included, to
+ * measure what bundling the image would save.
+ */
 const RUNTIME = process.env.BENCH_OPERATOR_RUNTIME ?? 'tsx';
 /**
  * The operator's node flags: by default the chart's `operator.nodeOptions` (its heap limits), as
@@ -1138,10 +1142,36 @@ const scratchDirs: string[] = [];
  */
 async function operatorEntry(sourceRoot = root): Promise<string[]> {
   if (RUNTIME === 'tsx') return ['--import', 'tsx', path.join(sourceRoot, 'operator/src/main.ts')];
-  if (RUNTIME !== 'compiled')
-    throw new Error(`BENCH_OPERATOR_RUNTIME=${RUNTIME}: expected tsx or compiled`);
+  if (RUNTIME !== 'compiled' && RUNTIME !== 'bundled')
+    throw new Error(`BENCH_OPERATOR_RUNTIME=${RUNTIME}: expected tsx, compiled or bundled`);
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'inquiry-bench-operator-'));
   scratchDirs.push(outDir);
+  // As in docker/operator.Dockerfile: the RoutingPolicy validation reads the CRD at run time
+  // (`../../crds` from the module).
+  await mkdir(path.join(outDir, 'crds'), { recursive: true });
+  for (const file of await readdir(path.join(sourceRoot, 'crds')))
+    if (file.endsWith('.yaml'))
+      await copyFile(path.join(sourceRoot, 'crds', file), path.join(outDir, 'crds', file));
+  if (RUNTIME === 'bundled') {
+    const bundle = path.join(outDir, 'operator/src/main.mjs');
+    log(`bundling the operator of ${sourceRoot} with esbuild into ${bundle}`);
+    execFileSync(
+      path.join(root, 'node_modules/.bin/esbuild'),
+      [
+        'operator/src/main.ts',
+        '--bundle',
+        '--platform=node',
+        '--format=esm',
+        '--minify',
+        '--target=node24',
+        `--outfile=${bundle}`,
+        // CommonJS packages inside an ES module bundle call require.
+        "--banner:js=import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);",
+      ],
+      { cwd: sourceRoot, stdio: 'ignore' },
+    );
+    return [bundle];
+  }
   log(`compiling the operator of ${sourceRoot} with tsc into ${outDir}`);
   // tsc emits despite type errors elsewhere in the tree: its exit code is not the build's.
   spawnSync(
@@ -1158,11 +1188,6 @@ async function operatorEntry(sourceRoot = root): Promise<string[]> {
   const main = path.join(outDir, 'operator/src/main.js');
   if (!existsSync(main)) throw new Error(`tsc did not emit ${main}`);
   await symlink(path.join(root, 'node_modules'), path.join(outDir, 'node_modules'));
-  // As in docker/operator.Dockerfile: the RoutingPolicy validation reads the CRD at run time.
-  await mkdir(path.join(outDir, 'crds'), { recursive: true });
-  for (const file of await readdir(path.join(sourceRoot, 'crds')))
-    if (file.endsWith('.yaml'))
-      await copyFile(path.join(sourceRoot, 'crds', file), path.join(outDir, 'crds', file));
   return [main];
 }
 
