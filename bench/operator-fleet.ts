@@ -16,7 +16,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +39,11 @@ const APPLY_PIPELINES = Number(process.env.BENCH_APPLY_PIPELINES ?? 100);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 16);
 const SYNC_TIMEOUT_MS = Number(process.env.BENCH_SYNC_TIMEOUT_SECONDS ?? 1800) * 1000;
 const APPLY_TIMEOUT_MS = 60_000;
-/** `tsx`: as `npm run operator` runs it; `compiled`: tsc's output run by plain node, as the image does. */
+/**
+ * `tsx`: as `npm run operator` runs it; `compiled`: tsc's output run by plain node, as the image
+ * does; `bundled`: one minified ES module built by esbuild (tsx's), packages included, to
+ * measure what bundling the image would save.
+ */
 const RUNTIME = process.env.BENCH_OPERATOR_RUNTIME ?? 'tsx';
 /**
  * The operator's node flags: by default the chart's `operator.nodeOptions` (its heap limits), as
@@ -263,6 +267,8 @@ const OPERATOR_METRICS = {
   inquiry_operator_reconciles_total: ['kind', 'result'],
   inquiry_operator_reconcile_duration_seconds_sum: ['kind'],
   inquiry_operator_reconcile_duration_seconds_count: ['kind'],
+  inquiry_operator_queue_wait_seconds_sum: ['kind'],
+  inquiry_operator_queue_wait_seconds_count: ['kind'],
   inquiry_operator_queue_depth: [],
   inquiry_operator_nodejs_heap_size_used_bytes: [],
   inquiry_operator_nodejs_heap_size_total_bytes: [],
@@ -282,17 +288,24 @@ function reconcileSummary(samples: Samples, wallMs: number) {
       .map((key) => key.split(' ')[1]!),
   );
   let total = 0;
-  const byKind: Record<string, { reconciles: number; errors: number; meanMs: number }> = {};
+  const byKind: Record<
+    string,
+    { reconciles: number; errors: number; meanMs: number; meanQueueWaitMs?: number }
+  > = {};
   for (const kind of kinds) {
     const ok = samples.get(`inquiry_operator_reconciles_total ${kind} success`) ?? 0;
     const errors = samples.get(`inquiry_operator_reconciles_total ${kind} error`) ?? 0;
     const count = samples.get(`inquiry_operator_reconcile_duration_seconds_count ${kind}`) ?? 0;
     const sum = samples.get(`inquiry_operator_reconcile_duration_seconds_sum ${kind}`) ?? 0;
+    const waits = samples.get(`inquiry_operator_queue_wait_seconds_count ${kind}`) ?? 0;
+    const waited = samples.get(`inquiry_operator_queue_wait_seconds_sum ${kind}`) ?? 0;
     total += ok + errors;
     byKind[kind] = {
       reconciles: ok + errors,
       errors,
       meanMs: count ? Math.round((sum / count) * 1000) : 0,
+      // Operators before the queue-wait metric do not report it.
+      ...(waits ? { meanQueueWaitMs: Math.round((waited / waits) * 1000) } : {}),
     };
   }
   return {
@@ -532,11 +545,15 @@ const ready = (o: Watched) =>
       (c.status === 'True' || (!podsRun && c.reason === 'DeploymentUnavailable')),
   );
 
-/** When each pipeline of a namespace got its children, an observed status, and Ready. */
+/**
+ * When each pipeline of a namespace got its children, an observed status, its first ModelVersion
+ * Promoted, and Ready.
+ */
 class PipelineTimes {
   readonly children = new Map<string, Set<string>>();
   readonly childrenAt = new Map<string, number>();
   readonly statusAt = new Map<string, number>();
+  readonly promotedAt = new Map<string, number>();
   readonly readyAt = new Map<string, number>();
   private readonly stops: (() => void)[] = [];
 
@@ -561,6 +578,15 @@ class PipelineTimes {
           if (!this.statusAt.has(name) && observed(object) && object.status?.conditions?.length)
             this.statusAt.set(name, at);
           if (!this.readyAt.has(name) && ready(object)) this.readyAt.set(name, at);
+        },
+      ),
+      await watchAll(
+        kc,
+        `/apis/${API_VERSION}/namespaces/${namespace}/modelversions`,
+        (object, at) => {
+          const pipeline = (object as { spec?: { pipeline?: string } }).spec?.pipeline;
+          if (pipeline && !this.promotedAt.has(pipeline) && object.status?.phase === 'Promoted')
+            this.promotedAt.set(pipeline, at);
         },
       ),
     );
@@ -1078,6 +1104,7 @@ async function applyLatency(
     createsInFlight: inFlight,
     childrenPresent: latency(since(times.childrenAt)),
     statusObserved: latency(since(times.statusAt)),
+    modelPromoted: latency(since(times.promotedAt)),
     ready: latency(since(times.readyAt)),
     ...phase,
   };
@@ -1116,8 +1143,33 @@ const scratchDirs: string[] = [];
  */
 async function operatorEntry(sourceRoot = root): Promise<string[]> {
   if (RUNTIME === 'tsx') return ['--import', 'tsx', path.join(sourceRoot, 'operator/src/main.ts')];
-  if (RUNTIME !== 'compiled')
-    throw new Error(`BENCH_OPERATOR_RUNTIME=${RUNTIME}: expected tsx or compiled`);
+  if (RUNTIME !== 'compiled' && RUNTIME !== 'bundled')
+    throw new Error(`BENCH_OPERATOR_RUNTIME=${RUNTIME}: expected tsx, compiled or bundled`);
+  if (RUNTIME === 'bundled') {
+    const outDir = await mkdtemp(path.join(os.tmpdir(), 'inquiry-bench-operator-'));
+    scratchDirs.push(outDir);
+    // As in docker/operator.Dockerfile: the RoutingPolicy validation reads the CRD at run time
+    // (`../../crds` from the module).
+    await cp(path.join(sourceRoot, 'crds'), path.join(outDir, 'crds'), { recursive: true });
+    const bundle = path.join(outDir, 'operator/src/main.mjs');
+    log(`bundling the operator of ${sourceRoot} with esbuild into ${bundle}`);
+    execFileSync(
+      path.join(root, 'node_modules/.bin/esbuild'),
+      [
+        'operator/src/main.ts',
+        '--bundle',
+        '--platform=node',
+        '--format=esm',
+        '--minify',
+        '--target=node24',
+        `--outfile=${bundle}`,
+        // CommonJS packages inside an ES module bundle call require.
+        "--banner:js=import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);",
+      ],
+      { cwd: sourceRoot, stdio: 'ignore' },
+    );
+    return [bundle];
+  }
   log(`compiling the operator of ${sourceRoot} with tsc`);
   const outDir = await compiledTree(sourceRoot, root);
   scratchDirs.push(outDir);
@@ -1271,6 +1323,9 @@ try {
           readyP50Ms: r.ready.p50Ms,
           readyP99Ms: r.ready.p99Ms,
           childrenP50Ms: r.childrenPresent.p50Ms,
+          statusP50Ms: r.statusObserved.p50Ms,
+          promotedP50Ms: r.modelPromoted.p50Ms,
+          reconciles: r.reconciles,
           wallSeconds: r.wallSeconds,
           cpuSeconds: Object.fromEntries(
             Object.entries(r.cpu as Record<string, { cpuSeconds: number }>).map(([name, v]) => [

@@ -200,7 +200,7 @@ export interface RoutingPolicyStatus {
    */
   usedBy?: string[];
   /**
-   * How this generation of the policy would route the last 1,000 stored inquiries of each pipeline using it, compared with how they were routed: computed by a preview Workflow (inquiry-pipeline preview-routing) per pipeline.
+   * How this generation of the policy would route the last 1,000 stored inquiries of each pipeline using it, compared with how they were routed: computed by a preview Workflow (inquiry-pipeline preview-routing) per pipeline. Bounded whatever the number of pipelines: counts over all of them, and at most 20 reports.
    */
   preview?: {
     /**
@@ -208,7 +208,42 @@ export interface RoutingPolicyStatus {
      */
     generation?: number;
     /**
-     * One report per pipeline using the policy.
+     * Previews of this generation by phase, over every pipeline using the policy, and the sums of the succeeded reports.
+     */
+    counts?: {
+      /**
+       * Pipelines using the policy.
+       */
+      pipelines?: number;
+      /**
+       * Previews not started yet.
+       */
+      pending?: number;
+      /**
+       * Previews running.
+       */
+      running?: number;
+      /**
+       * Previews with a report.
+       */
+      succeeded?: number;
+      /**
+       * Previews that failed.
+       */
+      failed?: number;
+      /**
+       * Inquiries routed again, summed over the reports.
+       */
+      sampled?: number;
+      /**
+       * Inquiries whose department changes, summed over the reports.
+       */
+      changed?: number;
+    };
+    /**
+     * Reports of at most 20 pipelines, in name order: every pipeline when 20 or fewer use the policy; else the failed ones first, then the succeeded ones with the most changes, then running, then pending.
+     *
+     * @maxItems 20
      */
     pipelines?: {
       /**
@@ -240,7 +275,9 @@ export interface RoutingPolicyStatus {
        */
       escalationsLost?: number;
       /**
-       * Department moves, largest first.
+       * Department moves, the 10 largest, largest first.
+       *
+       * @maxItems 10
        */
       moves?: {
         /**

@@ -142,7 +142,7 @@ export interface ControllerOptions {
 
 export class Controller {
   private readonly kube: KubeClient;
-  private readonly queue = new WorkQueue();
+  private readonly queue: WorkQueue;
   private readonly informers: k8s.Informer<k8s.KubernetesObject>[] = [];
   private pipelines:
     (k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>) | undefined;
@@ -158,6 +158,8 @@ export class Controller {
     string,
     { generation?: number; deleting: boolean; policy?: string }
   >();
+  /** When each pipeline (queue key) was first seen, in the queue's clock (see firstSeen). */
+  private readonly pipelinesFirstSeen = new Map<string, number>();
   /** Per Deployment (uid), its available replicas: a change wakes its pipeline. */
   private readonly deploymentsAvailable = new Map<string, number>();
   /**
@@ -195,6 +197,10 @@ export class Controller {
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.metrics = options.metrics;
+    this.queue = new WorkQueue({
+      onTake: (queued, waitedMs) =>
+        this.metrics?.queueWait.observe({ kind: queued.split(':')[0]! }, waitedMs / 1000),
+    });
     this.workers = options.workers ?? 8;
     this.namespace = options.namespace;
     reuseConnections(config);
@@ -311,7 +317,11 @@ export class Controller {
           before === undefined ||
           before.generation !== now.generation ||
           before.deleting !== now.deleting;
-        if (verb !== 'delete' && wakes) this.queue.add(pipelineKey);
+        if (verb === 'delete') this.pipelinesFirstSeen.delete(pipelineKey);
+        else if (!this.pipelinesFirstSeen.has(pipelineKey))
+          this.pipelinesFirstSeen.set(pipelineKey, performance.now());
+        if (verb !== 'delete' && wakes)
+          this.wakePipeline(object.metadata?.namespace, object.metadata?.name);
         // The policies it references, before and now, list their users in status: they run
         // when a pipeline comes, goes or changes its spec, not for a new stable version.
         if (verb === 'update' && before?.generation === now.generation) return;
@@ -325,32 +335,27 @@ export class Controller {
     this.modelVersions = this.informer({ group: GROUP, version: VERSION, plural: 'modelversions' });
     for (const verb of ['add', 'update'] as const) {
       this.modelVersions.on(verb, (object) => {
-        this.queue.add(key('mv', object));
+        this.wakeVersion(object as ModelVersion);
         // Its pipeline derives its stable version, its Deployment and its routes from its
-        // versions' status: it runs again when a version arrives (a pipeline about to serve
-        // goes first) and when what it reads of one changed (not for a pending version, a
-        // finalizer or an analysis). So do the pipeline's promoted versions, which a newer
-        // promotion supersedes.
+        // versions' status: it runs again when a version arrives and when what it reads of
+        // one changed (not for a pending version, a finalizer or an analysis). So do the
+        // pipeline's promoted versions, which a newer promotion supersedes.
         const mv = object as ModelVersion;
         const seen = servingState(mv);
         if (this.versionsSeen.get(key('mv', object)) === seen) return;
         this.versionsSeen.set(key('mv', object), seen);
         if (!mv.spec?.pipeline) return;
-        // The pipeline's next step (a promotion to serve, a canary weight to route) goes before
-        // new objects waiting.
-        this.queue.add(`pipeline:${object.metadata?.namespace}/${mv.spec.pipeline}`, {
-          followUp: true,
-        });
+        this.wakePipeline(object.metadata?.namespace, mv.spec.pipeline);
         if (mv.status?.phase !== 'Promoted') return;
         for (const other of this.versionsOf(object.metadata?.namespace, mv.spec.pipeline))
-          if (other.status?.phase === 'Promoted') this.queue.add(key('mv', other));
+          if (other.status?.phase === 'Promoted') this.wakeVersion(other);
       });
     }
     this.modelVersions.on('delete', (object) => {
       this.versionsSeen.delete(key('mv', object));
       forgetRolloutGauges(this.metrics, object as ModelVersion);
       const pipeline = (object as ModelVersion).spec?.pipeline;
-      if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
+      if (pipeline) this.wakePipeline(object.metadata?.namespace, pipeline);
     });
     for (const child of CHILDREN) {
       const informer = this.informer(child, `${LABELS.managedBy}=inquiry-operator`, childIdentity);
@@ -405,7 +410,7 @@ export class Controller {
         const policy = object.metadata?.labels?.[LABELS.routingPolicy];
         const pipeline = object.metadata?.labels?.[LABELS.pipeline];
         if (policy) this.queue.add(`policy:${object.metadata?.namespace}/${policy}`);
-        else if (pipeline) this.queue.add(`pipeline:${object.metadata?.namespace}/${pipeline}`);
+        else if (pipeline) this.wakePipeline(object.metadata?.namespace, pipeline);
         if (verb === 'delete') this.countedRuns.delete(object.metadata?.uid ?? '');
         else this.countRun(object);
       });
@@ -431,10 +436,28 @@ export class Controller {
     for (const owner of child.metadata?.ownerReferences ?? []) {
       if (owner.kind === 'RoutingPolicy') this.queue.add(`policy:${namespace}/${owner.name}`);
       if (owner.kind !== 'InquiryPipeline') continue;
-      this.queue.add(`pipeline:${namespace}/${owner.name}`);
+      this.wakePipeline(namespace, owner.name);
       if (isJob) continue;
       this.wakeRollouts(namespace, owner.name);
     }
+  }
+
+  /**
+   * When the operator first saw the pipeline: the work of its keys (its own, its ModelVersions')
+   * began then, and the queue takes the oldest work first.
+   */
+  private firstSeen(namespace: string | undefined, pipeline: string | ModelVersion) {
+    const name = typeof pipeline === 'string' ? pipeline : pipeline.spec?.pipeline;
+    return this.pipelinesFirstSeen.get(`pipeline:${namespace}/${name}`);
+  }
+
+  private wakePipeline(namespace: string | undefined, name: string | undefined): void {
+    if (name === undefined) return;
+    this.queue.add(`pipeline:${namespace}/${name}`, { since: this.firstSeen(namespace, name) });
+  }
+
+  private wakeVersion(mv: ModelVersion): void {
+    this.queue.add(key('mv', mv), { since: this.firstSeen(mv.metadata?.namespace, mv) });
   }
 
   /** The ModelVersions of `pipeline` in the informer's cache. */
@@ -455,7 +478,7 @@ export class Controller {
         mv.status?.canaryRetiresAt ||
         mv.metadata.deletionTimestamp
       )
-        this.queue.add(key('mv', mv));
+        this.wakeVersion(mv);
   }
 
   /**
@@ -485,7 +508,7 @@ export class Controller {
     if (deleted) this.deploymentsAvailable.delete(uid);
     else this.deploymentsAvailable.set(uid, available);
     if (!deleted && before === available) return;
-    this.queue.add(`pipeline:${namespace}/${pipeline}`);
+    this.wakePipeline(namespace, pipeline);
   }
 
   /** Counts a job Workflow once when it finishes (not those that finished before we started). */
@@ -547,7 +570,8 @@ export class Controller {
         pipeline: this.pipelines?.get(mv.spec.pipeline, namespace) as InquiryPipeline | undefined,
         versions: (this.modelVersions?.list(namespace) ?? []) as ModelVersion[],
       });
-      if (requeueAfterMs !== null) this.queue.addAfter(queueKey, requeueAfterMs);
+      if (requeueAfterMs !== null)
+        this.queue.addAfter(queueKey, requeueAfterMs, { since: this.firstSeen(namespace, mv) });
       return;
     }
     const policy = this.policies?.get(name, namespace) as RoutingPolicy | undefined;

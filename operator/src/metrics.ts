@@ -20,6 +20,13 @@ export function createOperatorMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
+    queueWait: new Histogram({
+      name: 'inquiry_operator_queue_wait_seconds',
+      help: 'Time a key waited in the work queue before a worker took it, by kind.',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
     queueDepth: new Gauge({
       name: 'inquiry_operator_queue_depth',
       help: 'Keys waiting in the work queue.',

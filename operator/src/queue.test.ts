@@ -13,8 +13,7 @@ async function until(what: string, reached: () => boolean, timeoutMs = 5_000): P
 }
 
 /** A queue with one worker that records the keys it takes and holds the first until released. */
-function oneWorkerHeldOnFirstKey() {
-  const queue = new WorkQueue();
+function oneWorkerHeldOnFirstKey(queue = new WorkQueue()) {
   const seen: string[] = [];
   let releaseFirst: () => void = () => {};
   const running = queue.run(
@@ -32,8 +31,8 @@ describe('WorkQueue', () => {
     const { queue, seen, release, running } = oneWorkerHeldOnFirstKey();
     queue.add('ns/a');
     await until('ns/a taken', () => seen.length === 1);
-    queue.add('ns/a'); // while active: marked dirty
     queue.add('ns/b');
+    queue.add('ns/a'); // while active: marked dirty
     queue.add('ns/b'); // already waiting: ignored
     release();
     await until('three keys taken', () => seen.length >= 3 && queue.depth === 0);
@@ -42,25 +41,62 @@ describe('WorkQueue', () => {
     await running;
   });
 
-  it('takes follow-ups before the keys that were waiting, and moves a waiting key up when it becomes one', async () => {
-    const { queue, seen, release, running } = oneWorkerHeldOnFirstKey();
-    queue.add('ns/busy');
+  it('takes the key whose work began first, moves a waiting key up when its work began earlier, and keeps the earliest start of a key added while active', async () => {
+    let now = 1_000;
+    const { queue, seen, release, running } = oneWorkerHeldOnFirstKey(
+      new WorkQueue({ clock: () => now }),
+    );
+    queue.add('ns/busy', { since: 100 });
     await until('ns/busy taken', () => seen.length === 1);
-    queue.add('ns/new-1');
-    queue.add('ns/new-2');
+    now = 2_000;
+    queue.add('ns/new-1'); // began now (2,000): behind everything that began earlier
+    queue.add('ns/new-2', { since: 1_500 });
     queue.add('ns/new-3');
-    queue.add('ns/started', { followUp: true });
-    queue.add('ns/new-3', { followUp: true }); // waiting: moves up behind ns/started
-    queue.add('ns/busy', { followUp: true }); // active: runs again after, as a follow-up
+    queue.add('ns/started', { since: 200 });
+    queue.add('ns/new-3', { since: 300 }); // waiting: moves up behind ns/started
+    queue.add('ns/new-2', { since: 1_900 }); // began later than its place says: stays
+    queue.add('ns/busy', { since: 100 }); // active: runs again after, at its place
+    queue.add('ns/busy'); // a later start does not move it back
     release();
     await until('six keys taken', () => seen.length >= 6 && queue.depth === 0);
-    expect(seen).toEqual(['ns/busy', 'ns/started', 'ns/new-3', 'ns/busy', 'ns/new-1', 'ns/new-2']);
+    expect(seen).toEqual(['ns/busy', 'ns/busy', 'ns/started', 'ns/new-3', 'ns/new-2', 'ns/new-1']);
+    queue.stop();
+    await running;
+  });
+
+  it('takes keys that began at the same time in the order added, and reports how long each waited', async () => {
+    let now = 0;
+    const waited: [string, number][] = [];
+    const queue = new WorkQueue({
+      clock: () => now,
+      onTake: (key, waitedMs) => waited.push([key, waitedMs]),
+    });
+    queue.add('ns/a', { since: 0 });
+    queue.add('ns/b', { since: 0 });
+    now = 40;
+    queue.add('ns/c', { since: 0 });
+    now = 100;
+    const seen: string[] = [];
+    const running = queue.run(
+      (key) => {
+        seen.push(key);
+        return Promise.resolve();
+      },
+      () => {},
+    );
+    await until('three keys taken', () => seen.length === 3);
+    expect(seen).toEqual(['ns/a', 'ns/b', 'ns/c']);
+    expect(waited).toEqual([
+      ['ns/a', 100],
+      ['ns/b', 100],
+      ['ns/c', 60],
+    ]);
     queue.stop();
     await running;
   });
 
   it('leaves no timer behind once stopped, even from a reconcile that was running then', async () => {
-    const queue = new WorkQueue({ baseMs: 5, maxMs: 100 });
+    const queue = new WorkQueue({ backoff: { baseMs: 5, maxMs: 100 } });
     const releases: (() => void)[] = [];
     const running = queue.run(
       async (key) => {
@@ -85,7 +121,7 @@ describe('WorkQueue', () => {
   });
 
   it('retries a failing key with exponential backoff', async () => {
-    const queue = new WorkQueue({ baseMs: 5, maxMs: 100 });
+    const queue = new WorkQueue({ backoff: { baseMs: 5, maxMs: 100 } });
     const delays: number[] = [];
     let attempts = 0;
     const running = queue.run(

@@ -282,6 +282,15 @@ describe('operator: InquiryPipeline', () => {
       });
       expect(done).toEqual({
         generation: 1,
+        counts: {
+          pipelines: 1,
+          pending: 0,
+          running: 0,
+          succeeded: 1,
+          failed: 0,
+          sampled: 1000,
+          changed: 12,
+        },
         pipelines: [
           {
             pipeline: 'sales',

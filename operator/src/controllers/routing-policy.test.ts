@@ -2,8 +2,11 @@ import { pipelineObject } from '../../../test/fixtures.js';
 import { MemoryKube } from '../kube/memory.js';
 import type { RoutingPolicy } from '../resources.js';
 import {
+  boundPreview,
+  MOVES_SHOWN,
   PREVIEWS_AT_ONCE,
   planPreviews,
+  REPORTS_SHOWN,
   previewFromWorkflow,
   reconcileRoutingPolicy,
   type PreviewWorkflow,
@@ -100,6 +103,80 @@ describe('planPreviews', () => {
   });
 });
 
+describe('boundPreview', () => {
+  const report = (
+    pipeline: string,
+    phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed',
+    changed?: number,
+  ) => ({
+    pipeline,
+    workflow: `desk-preview-1-${pipeline}`,
+    phase,
+    ...(changed === undefined ? {} : { sampled: 100, changed }),
+  });
+
+  it('shows every report in name order when they fit, with counts and sums', () => {
+    const reports = [
+      report('b', 'Succeeded', 3),
+      report('a', 'Pending'),
+      report('c', 'Succeeded', 5),
+    ];
+    expect(boundPreview(1, reports)).toEqual({
+      generation: 1,
+      counts: {
+        pipelines: 3,
+        pending: 1,
+        running: 0,
+        succeeded: 2,
+        failed: 0,
+        sampled: 200,
+        changed: 8,
+      },
+      pipelines: [reports[1], reports[0], reports[2]],
+    });
+  });
+
+  it('past the bound shows failures first, then the largest changes, then running, then pending', () => {
+    const reports = [
+      report('a', 'Pending'),
+      report('b', 'Running'),
+      report('c', 'Succeeded', 1),
+      report('d', 'Failed'),
+      report('e', 'Succeeded', 9),
+      report('f', 'Failed'),
+    ];
+    const shown = (limit: number) =>
+      boundPreview(1, reports, limit).pipelines!.map((p) => p.pipeline);
+    expect(shown(2)).toEqual(['d', 'f']);
+    expect(shown(3)).toEqual(['d', 'e', 'f']);
+    expect(shown(5)).toEqual(['b', 'c', 'd', 'e', 'f']);
+    expect(boundPreview(1, reports, 2).counts).toMatchObject({
+      pipelines: 6,
+      failed: 2,
+      pending: 1,
+    });
+  });
+
+  it('keeps the largest department moves of a report', () => {
+    const moves = Array.from({ length: MOVES_SHOWN + 5 }, (_, i) => ({
+      from: `d${i}`,
+      to: 'legal',
+      count: 100 - i,
+    }));
+    const value = JSON.stringify({
+      sampled: 500,
+      changed: 400,
+      moves,
+      escalationsGained: 0,
+      escalationsLost: 0,
+    });
+    const preview = previewFromWorkflow('sales', 'w', {
+      status: { phase: 'Succeeded', outputs: { parameters: [{ name: 'preview', value }] } },
+    });
+    expect(preview.moves).toEqual(moves.slice(0, MOVES_SHOWN));
+  });
+});
+
 describe('reconcileRoutingPolicy', () => {
   const policy = {
     apiVersion: 'inquiries.mlops.io/v1alpha1',
@@ -107,7 +184,7 @@ describe('reconcileRoutingPolicy', () => {
     metadata: { name: 'desk', namespace: 'inquiries', uid: 'uid-desk', generation: 1 },
     spec: { defaultDepartment: 'front-desk' },
   } as RoutingPolicy;
-  const users = Array.from({ length: PREVIEWS_AT_ONCE + 4 }, (_, i) => {
+  const users = Array.from({ length: REPORTS_SHOWN + 6 }, (_, i) => {
     const name = `p${String(i).padStart(2, '0')}`;
     return {
       ...pipelineObject(name, { routingPolicyRef: { name: 'desk' } }),
@@ -116,15 +193,19 @@ describe('reconcileRoutingPolicy', () => {
   });
   const now = new Date('2025-03-01T10:00:00.000Z');
 
-  it("a fleet's previews: a few Workflows at a time, every user in status", async () => {
+  it("a fleet's previews: a few Workflows at a time, every user counted in status, a bounded few shown", async () => {
     const kube = new MemoryKube();
     kube.put(policy);
     await reconcileRoutingPolicy(kube, policy, users, now);
     const started = kube.list<{ metadata: { name: string } }>('Workflow');
     expect(started).toHaveLength(PREVIEWS_AT_ONCE);
     const status = kube.get<RoutingPolicy>('RoutingPolicy', 'inquiries', 'desk')!.status!;
-    expect(status.preview?.pipelines).toHaveLength(users.length);
+    expect(status.preview?.pipelines).toHaveLength(REPORTS_SHOWN);
     expect(status.preview?.pipelines?.every((p) => p.phase === 'Pending')).toBe(true);
+    expect(status.preview?.counts).toMatchObject({
+      pipelines: users.length,
+      pending: users.length,
+    });
 
     // Two finish: the next two start.
     const previews = new Map<string, PreviewWorkflow>(
@@ -132,5 +213,8 @@ describe('reconcileRoutingPolicy', () => {
     );
     await reconcileRoutingPolicy(kube, { ...policy, status }, users, now, previews);
     expect(kube.list('Workflow')).toHaveLength(PREVIEWS_AT_ONCE + 2);
+    const after = kube.get<RoutingPolicy>('RoutingPolicy', 'inquiries', 'desk')!.status!.preview!;
+    expect(after.counts).toMatchObject({ failed: 2, running: PREVIEWS_AT_ONCE - 2 });
+    expect(after.pipelines?.filter((p) => p.phase === 'Failed')).toHaveLength(2);
   });
 });

@@ -49,7 +49,7 @@ export function previewFromWorkflow(
         changed: report.changed,
         escalationsGained: report.escalationsGained,
         escalationsLost: report.escalationsLost,
-        moves: report.moves,
+        moves: report.moves.slice(0, MOVES_SHOWN),
       };
     } catch {
       return { ...base, phase: 'Failed', message: 'the preview Workflow returned no report' };
@@ -62,6 +62,55 @@ export function previewFromWorkflow(
 
 /** Preview Workflows of one policy that run (or wait in Argo) at once: the rest wait their turn. */
 export const PREVIEWS_AT_ONCE = 16;
+/** Reports in `status.preview` (the CRD's maxItems): a policy's status stays small for any fleet. */
+export const REPORTS_SHOWN = 20;
+/** Department moves kept per report, the largest (the CRD's maxItems). */
+export const MOVES_SHOWN = 10;
+
+/** Which reports to show first when not all fit: failures, then the largest changes. */
+const SHOW_FIRST: Record<PipelinePreview['phase'], number> = {
+  Failed: 0,
+  Succeeded: 1,
+  Running: 2,
+  Pending: 3,
+};
+
+/**
+ * `status.preview` of a generation from every user's report: counts over all of them and at
+ * most `shown` reports (all of them when they fit), in pipeline-name order. Pure.
+ */
+export function boundPreview(
+  generation: number,
+  reports: readonly PipelinePreview[],
+  shown = REPORTS_SHOWN,
+): Preview {
+  const count = (phase: PipelinePreview['phase']) =>
+    reports.filter((report) => report.phase === phase).length;
+  const sum = (field: 'sampled' | 'changed') =>
+    reports.reduce((total, report) => total + (report[field] ?? 0), 0);
+  const chosen = [...reports]
+    .sort(
+      (a, b) =>
+        SHOW_FIRST[a.phase] - SHOW_FIRST[b.phase] ||
+        (b.changed ?? 0) - (a.changed ?? 0) ||
+        a.pipeline.localeCompare(b.pipeline),
+    )
+    .slice(0, shown)
+    .sort((a, b) => a.pipeline.localeCompare(b.pipeline));
+  return {
+    generation,
+    counts: {
+      pipelines: reports.length,
+      pending: count('Pending'),
+      running: count('Running'),
+      succeeded: count('Succeeded'),
+      failed: count('Failed'),
+      sampled: sum('sampled'),
+      changed: sum('changed'),
+    },
+    pipelines: chosen,
+  };
+}
 
 const finished = (phase: PipelinePreview['phase']) => phase === 'Succeeded' || phase === 'Failed';
 
@@ -143,7 +192,7 @@ export async function reconcileRoutingPolicy(
         ),
       ),
     );
-    preview = { generation, pipelines };
+    preview = boundPreview(generation, pipelines);
   }
   const observed = generation === undefined ? {} : { observedGeneration: generation };
   const conditions = setCondition(
