@@ -12,6 +12,7 @@ import { createLogger } from '../lib/logger.js';
 import { ModelRuntime } from '../lib/model/runtime.js';
 import { headMetrics } from '../pipelines/src/evaluate/metrics.js';
 import { readAllRecords } from '../pipelines/src/data/records.js';
+import { generateCustomerPosts } from '../pipelines/src/generate/customer-posts.js';
 import { generateInquiries } from '../pipelines/src/generate/inquiries.js';
 import { inquiryText } from '../lib/model/runtime.js';
 import { ensureDefaultBundle } from '../pipelines/src/train/default-bundle.js';
@@ -89,6 +90,14 @@ for (const head of ['category', 'sentiment', 'urgency'] as const) {
     generated.map((g) => ({ text: inquiryText(g), label: g[head] })),
   );
 }
+await measure(
+  'customer posts (generator of customer-posts.ts, seed 2)',
+  'sentiment',
+  generateCustomerPosts({ n: 3000, seed: 2 }).map((post) => ({
+    text: post.text,
+    label: post.sentiment,
+  })),
+);
 const clinc = await rows('clinc150/clinc150.csv', (row) => row.split === 'test');
 await measure(
   'clinc150 test, mapped intents',

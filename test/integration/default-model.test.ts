@@ -59,4 +59,37 @@ describe('the default model on the original README examples', () => {
     expect(decision.department).toBe('legal');
     expect(decision.escalated).toBe(true);
   });
+
+  // Hand-written customer-style messages, obvious cases only: a check that the sentiment head
+  // reads complaints told through facts, not a set to tune on (written before any model was
+  // measured on them; no generator template is copied).
+  const sentimentOf = async (text: string) => {
+    const [classification] = (await runtime.classify([text])) as [Classification];
+    return classification.sentiment!.label;
+  };
+
+  it.each([
+    ['my flight was delayed 4 hours and nobody told us', 'negative'],
+    ['@shop ordered on the 2nd, still nothing. tracking hasnt moved in 10 days', 'negative'],
+    ['I was on hold for 2 hours and then they hung up', 'negative'],
+    ['you took the payment twice and the bank says it is your problem', 'negative'],
+    ['THIRD EMAIL. STILL NO ANSWER.', 'negative'],
+    ['refund promised a month ago and it never came', 'negative'],
+    ['what time does the store open on sunday?', 'neutral'],
+    ['how do I change the email address on my account?', 'neutral'],
+    ['thank you so much, the replacement arrived today and works perfectly', 'positive'],
+    ['the lady at the desk was so kind and helpful, great service', 'positive'],
+  ])('sentiment of a customer message: %s → %s', async (text, sentiment) => {
+    expect(await sentimentOf(text)).toBe(sentiment);
+  });
+
+  // Known misses of the committed default model (docs/models.md, limits): sarcasm, and a
+  // neutral question about an order read as a complaint. Jest reports these as passing while
+  // the model still gets them wrong, and as failing once it gets them right (then move them up).
+  it.failing.each([
+    ['great, my luggage is in another country. thanks a lot', 'negative'],
+    ['can you tell me if my order has shipped? order number 55120', 'neutral'],
+  ])('known miss: %s → %s', async (text, sentiment) => {
+    expect(await sentimentOf(text)).toBe(sentiment);
+  });
 });

@@ -38,4 +38,17 @@ describe('WordPiece vocabulary', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(Math.max(...ids)).toBe(ids.length - 1);
   });
+
+  it('makes words that name Object.prototype members tokens like any other', () => {
+    const texts = ['the constructor called', 'a constructor again', 'valueof tostring valueof'];
+    const json = buildWordPiece([...texts, 'tostring'], { vocabSize: 300, minWordFrequency: 2 });
+    for (const word of ['constructor', 'valueof', 'tostring']) {
+      expect(Object.hasOwn(json.model.vocab, word)).toBe(true);
+      expect(loadTokenizer(json).tokenize(word)).toEqual([word]);
+    }
+    // tokenizer.json keeps the id (a number, not Object's constructor function).
+    const written = JSON.parse(JSON.stringify(json)) as typeof json;
+    expect(typeof written.model.vocab.constructor).toBe('number');
+    expect(written.model.vocab.constructor).toBe(json.model.vocab.constructor);
+  });
 });

@@ -83,10 +83,12 @@ export function buildWordPiece(texts: Iterable<string>, options: WordPieceOption
   const wordCounts = new Map<string, number>();
   for (const text of texts) for (const word of split(text)) increment(wordCounts, word, 1);
 
-  const vocab: Record<string, number> = {};
+  // A Map, not a plain object: `token in {}` is true for "constructor" and the other names
+  // of Object.prototype, which then never became tokens.
+  const vocab = new Map<string, number>();
   let size = 0;
   const add = (token: string): void => {
-    if (!(token in vocab)) vocab[token] = size++;
+    if (!vocab.has(token)) vocab.set(token, size++);
   };
   SPECIAL_TOKENS.forEach(add);
   options.featureTokens?.forEach(add);
@@ -117,9 +119,10 @@ export function buildWordPiece(texts: Iterable<string>, options: WordPieceOption
     }
   }
   const pieces = [...pieceCounts]
-    .filter(([piece, count]) => count >= 2 && !(piece in vocab))
+    .filter(([piece, count]) => count >= 2 && !vocab.has(piece))
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, Math.max(0, options.vocabSize - size));
   for (const [piece] of pieces) add(piece);
-  return tokenizerJson(vocab);
+  // Object.fromEntries defines own properties, so even "__proto__" is an ordinary key.
+  return tokenizerJson(Object.fromEntries(vocab));
 }
