@@ -211,6 +211,7 @@ async function trainAndWrite(
     temperatures: Object.fromEntries(
       model.manifest.heads.map((head) => [head.name, head.temperature ?? 1]),
     ),
+    calibration: model.manifest.params?.calibration,
     autotuneTrials: model.trials.length,
     epochs: model.history.length,
     metrics: model.manifest.metrics,

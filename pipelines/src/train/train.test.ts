@@ -6,6 +6,7 @@ import { ModelRuntime } from '../../../lib/model/runtime.js';
 import { Random, subwordRows } from './fasttext.js';
 import {
   DEFAULT_TRAIN_OPTIONS,
+  MIN_CALIBRATION_EXAMPLES,
   modelVersion,
   trainModel,
   writeBundle,
@@ -375,6 +376,82 @@ describe('trainModel', () => {
     expect(model.manifest.metrics['category.ece']).toBe(model.test.category!.ece);
     // Calibration never changes the predicted label.
     expect(model.test.category!.accuracy).toBe(model.testUncalibrated.category!.accuracy);
+  });
+
+  /** topicData whose category label is replaced by a random one in a share of the rows. */
+  const relabeled = (data: LabeledText[], share: number, seed: number): LabeledText[] => {
+    const random = new Random(seed);
+    return data.map((example) => ({
+      ...example,
+      labels: {
+        ...example.labels,
+        category:
+          random.float() < share
+            ? ['billing', 'sales', 'technical_support'][random.int(3)]!
+            : example.labels.category,
+      },
+    }));
+  };
+
+  it("fits each head's temperature on the validation examples not flagged out of it (calibrate), and on all of them when too few are left", () => {
+    // Easy rows (clean labels, flagged: the generated text) and hard rows (40 % random category
+    // labels, the real text) with the same words: the model is as confident on both, so a
+    // temperature fitted on the easy rows leaves it overconfident on the hard ones.
+    const easy = topicData(3000, 21).map((example) => ({ ...example, calibrate: false }));
+    const hard = relabeled(topicData(1500, 22), 0.4, 23);
+    const options = { ...small, wordModelNgrams: 1, validationFraction: 0.25, testFraction: 0 };
+    const heldOutHard = { ...options, testSet: relabeled(topicData(1500, 24), 0.4, 25) };
+    const unflag = (data: LabeledText[]): LabeledText[] =>
+      data.map(({ text, labels }) => ({ text, labels }));
+
+    const flagged = trainModel([...easy, ...hard], heldOutHard);
+    const unflagged = trainModel(unflag([...easy, ...hard]), heldOutHard);
+    // The flag changes the fit only: the same weights, so the same labels are predicted.
+    expect(flagged.test.category!.accuracy).toBe(unflagged.test.category!.accuracy);
+    const category = flagged.calibration.find((c) => c.head === 'category')!;
+    expect(category.fallback).toBe(false);
+    expect(category.examples).toBeGreaterThanOrEqual(MIN_CALIBRATION_EXAMPLES);
+    expect(category.excluded).toBeGreaterThan(category.examples);
+    expect(category.examples + category.excluded).toBe(flagged.sizes.validation);
+    expect(flagged.manifest.params?.calibration).toContain('category: ');
+    expect(flagged.manifest.params?.calibration).toContain('flagged not to calibrate it left out');
+    // Fitted on the hard rows, the temperatures (the ensemble members' and the head's) calibrate
+    // held-out hard text better.
+    expect(flagged.test.category!.ece).toBeLessThan(unflagged.test.category!.ece);
+    // One model (no ensemble), the easy rows flagged for the sentiment head only: the category
+    // temperature, fitted on the hard rows, is the higher one; sentiment's is as without flags.
+    const single = { ...heldOutHard, wordModelNgrams: 0 };
+    const sentimentOnly = easy.map((example) => ({ ...example, calibrate: ['sentiment'] }));
+    const perHead = trainModel([...sentimentOnly, ...hard], single);
+    const all = trainModel(unflag([...easy, ...hard]), single);
+    expect(perHead.temperatures[0]).toBeGreaterThan(all.temperatures[0]!);
+    expect(perHead.temperatures[1]).toBe(all.temperatures[1]);
+    expect(perHead.calibration.map((c) => c.excluded > 0)).toEqual([true, false]);
+    // The flag is part of the data, so of the version.
+    expect(flagged.manifest.version).not.toBe(unflagged.manifest.version);
+
+    // Nothing flagged, or everything flagged calibrate=true: as if there were no flag.
+    const marked = trainModel(
+      hard.map((example) => ({ ...example, calibrate: true })),
+      options,
+    );
+    const plain = trainModel(unflag(hard), options);
+    expect(marked.temperatures).toEqual(plain.temperatures);
+    expect(marked.manifest.version).toBe(plain.manifest.version);
+    expect(plain.calibration.every((c) => c.excluded === 0 && !c.fallback)).toBe(true);
+    expect(plain.calibration.map((c) => c.examples)).toEqual([
+      plain.sizes.validation,
+      plain.sizes.validation,
+    ]);
+
+    // Fewer than MIN_CALIBRATION_EXAMPLES validation rows calibrate: all of them fit it.
+    const mostlyFlagged = hard.map((example, i) => ({ ...example, calibrate: i % 10 === 0 }));
+    const fallback = trainModel(mostlyFlagged, options);
+    expect(fallback.temperatures).toEqual(plain.temperatures);
+    expect(fallback.calibration.every((c) => c.fallback)).toBe(true);
+    expect(fallback.manifest.params?.calibration).toContain(
+      `fewer than ${MIN_CALIBRATION_EXAMPLES} calibrate it`,
+    );
   });
 
   it('derives the version from the data and the options', () => {

@@ -44,6 +44,28 @@ export interface LabeledText {
   text: string;
   /** Label per head; missing or empty: this example does not train that head. */
   labels: Record<string, string | null | undefined>;
+  /**
+   * Which heads' temperatures this example fits when it falls in the validation split: false
+   * none, a list those heads only; missing or true: every head. For generated text, which the
+   * model finds easier than real text, so that a temperature fitted on it leaves the model
+   * overconfident on real text. A head with fewer than `MIN_CALIBRATION_EXAMPLES` validation
+   * examples that calibrate it is fitted on all of them.
+   */
+  calibrate?: boolean | readonly string[];
+}
+
+/** Below this many validation examples that calibrate, a head's temperature uses all of them. */
+export const MIN_CALIBRATION_EXAMPLES = 200;
+
+/** Which validation examples fitted a head's temperature. */
+export interface HeadCalibration {
+  head: string;
+  /** Validation examples the temperature was fitted on. */
+  examples: number;
+  /** Validation examples of the head flagged not to calibrate it (left out unless `fallback`). */
+  excluded: number;
+  /** Too few examples calibrate (< MIN_CALIBRATION_EXAMPLES): fitted on all of them. */
+  fallback: boolean;
 }
 
 export type LearningRateSchedule = 'linear' | 'cosine' | 'constant';
@@ -202,13 +224,20 @@ export interface TrainedModel {
   sizes: { train: number; validation: number; test: number };
   /** Where the test metrics come from. */
   testSource: 'test set' | 'held-out share' | 'none';
+  /** Per head, the validation examples its temperature was fitted on. */
+  calibration: HeadCalibration[];
 }
 
 /** `sha256:…` over the examples in order: identifies the data snapshot a model came from. */
 export function dataHash(examples: readonly LabeledText[]): string {
   const hash = createHash('sha256');
   for (const example of examples) {
-    hash.update(JSON.stringify([example.text, Object.entries(example.labels).sort()]));
+    const entry: unknown[] = [example.text, Object.entries(example.labels).sort()];
+    // Only a flag that is set enters the hash, so unflagged data keeps its hash and version.
+    if (example.calibrate !== undefined && example.calibrate !== true) {
+      entry.push({ calibrate: example.calibrate });
+    }
+    hash.update(JSON.stringify(entry));
     hash.update('\n');
   }
   return `sha256:${hash.digest('hex')}`;
@@ -288,6 +317,8 @@ function learningRateAt(options: Hyperparameters, epoch: number): number {
 interface Encoded {
   ids: number[];
   labels: Int32Array;
+  /** Per head, false: not for fitting its temperature (`LabeledText.calibrate`); missing: all. */
+  calibrates?: boolean[];
 }
 
 interface Fit {
@@ -572,6 +603,15 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
       const label = example.labels[head];
       return label ? labels[h]!.indexOf(label) : -1;
     }),
+    ...(example.calibrate === undefined || example.calibrate === true
+      ? {}
+      : {
+          calibrates: heads.map((head) =>
+            example.calibrate === false
+              ? false
+              : (example.calibrate as readonly string[]).includes(head),
+          ),
+        }),
   });
   const context = {
     vocab: tokenizerJson.model.vocab,
@@ -634,8 +674,12 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
   const validationFeatures = towers.map(({ fit }) =>
     context.validation.map((example) => fit.toFeatures(example.ids)),
   );
+  const calibration = heads.map((head, h) => calibrationOf(head, h, context.validation));
+  /** The labels a head's temperatures are fitted on (-1: the example does not take part). */
   const validationLabels = (h: number): number[] =>
-    context.validation.map((example) => example.labels[h]!);
+    context.validation.map((example) =>
+      example.calibrates?.[h] === false && !calibration[h]!.fallback ? -1 : example.labels[h]!,
+    );
   // A head served by several towers (an ensemble) is the sum of their logits, each divided by the
   // member's own validation temperature first (folded into its head weights), so that a member
   // weighs by how well it is calibrated, not by the scale of its logits.
@@ -787,6 +831,7 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
       trainExamples: train.length,
       validationExamples: validation.length,
       testExamples: test.length,
+      calibration: options.calibrate ? describeCalibration(calibration) : 'none (temperature 1)',
       ...(trained.length > 1 ? { towers: describeTowers(trained) } : {}),
     },
   };
@@ -806,7 +851,33 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     testExamples: test,
     sizes: { train: train.length, validation: validation.length, test: test.length },
     testSource,
+    calibration,
   };
+}
+
+function calibrationOf(head: string, h: number, validation: readonly Encoded[]): HeadCalibration {
+  let labeled = 0;
+  let excluded = 0;
+  for (const example of validation) {
+    if (example.labels[h]! < 0) continue;
+    labeled++;
+    if (example.calibrates?.[h] === false) excluded++;
+  }
+  const fallback = excluded > 0 && labeled - excluded < MIN_CALIBRATION_EXAMPLES;
+  return { head, examples: fallback ? labeled : labeled - excluded, excluded, fallback };
+}
+
+/** For model.json: per head, which validation examples fitted its temperature. */
+function describeCalibration(calibration: readonly HeadCalibration[]): string {
+  return calibration
+    .map(({ head, examples, excluded, fallback }) =>
+      fallback
+        ? `${head}: all ${examples} validation examples (fewer than ${MIN_CALIBRATION_EXAMPLES} calibrate it)`
+        : excluded > 0
+          ? `${head}: ${examples} validation examples (${excluded} flagged not to calibrate it left out)`
+          : `${head}: ${examples} validation examples`,
+    )
+    .join('; ');
 }
 
 /** Writes model.onnx, tokenizer.json and model.json into `dir`. */
