@@ -75,6 +75,8 @@ export interface LabeledInquiry {
   subject: string;
   body: string;
   labels: Record<string, string>;
+  /** The heads of `labels` whose label a person gave (feedback); the others are predictions. */
+  reviewed: string[];
 }
 
 /**
@@ -87,12 +89,7 @@ export async function labeledInquiries(
   heads: readonly string[],
   minPredictionConfidence: number,
 ): Promise<LabeledInquiry[]> {
-  const { rows } = await db.query<{
-    id: string;
-    subject: string;
-    body: string;
-    labels: Record<string, string>;
-  }>(
+  const { rows } = await db.query<LabeledInquiry>(
     `WITH human AS (
        SELECT DISTINCT ON (inquiry_id, head) inquiry_id, head, label, 0 AS rank
          FROM feedback WHERE head = ANY($1)
@@ -102,10 +99,12 @@ export async function labeledInquiries(
          FROM predictions WHERE head = ANY($1) AND confidence >= $2
         ORDER BY inquiry_id, head, created_at DESC),
      chosen AS (
-       SELECT DISTINCT ON (inquiry_id, head) inquiry_id, head, label
+       SELECT DISTINCT ON (inquiry_id, head) inquiry_id, head, label, rank
          FROM (SELECT * FROM human UNION ALL SELECT * FROM predicted) AS candidates
         ORDER BY inquiry_id, head, rank)
-     SELECT i.id, i.subject, i.body, jsonb_object_agg(chosen.head, chosen.label) AS labels
+     SELECT i.id, i.subject, i.body, jsonb_object_agg(chosen.head, chosen.label) AS labels,
+            coalesce(array_agg(chosen.head ORDER BY chosen.head) FILTER (WHERE chosen.rank = 0),
+                     '{}') AS reviewed
        FROM inquiries i JOIN chosen ON chosen.inquiry_id = i.id
       GROUP BY i.id
       ORDER BY min(i.received_at), i.id`,

@@ -87,8 +87,17 @@ describe('retraining loop data', () => {
     expect(byId.get(ids[2]!)).toEqual({ category: 'legal' });
     expect(byId.get(ids[3]!)).toEqual({ sentiment: 'negative' });
     expect(rows).toHaveLength(3);
+    // Which labels a person gave: what the retrained model's temperatures are fitted on.
+    const reviewed = new Map(rows.map((row) => [row.id, row.reviewed]));
+    expect(reviewed.get(ids[0]!)).toEqual([]);
+    expect(reviewed.get(ids[2]!)).toEqual(['category']);
+    expect(reviewed.get(ids[3]!)).toEqual(['sentiment']);
     expect(await labeledInquiries(pool, ['category'], 1.1)).toEqual([
-      expect.objectContaining({ id: ids[2], labels: { category: 'legal' } }),
+      expect.objectContaining({
+        id: ids[2],
+        labels: { category: 'legal' },
+        reviewed: ['category'],
+      }),
     ]);
   });
 

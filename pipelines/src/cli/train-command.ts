@@ -95,7 +95,13 @@ export async function runTrain(
       [...columns.keys()],
       options.database.minPredictionConfidence,
     );
-    data = rows.map((row) => ({ text: inquiryText(row), labels: row.labels }));
+    // A prediction used as a label is the model's own confident answer: it trains, but only
+    // what a person labelled fits the temperatures (all of it when too little is: train.ts).
+    data = rows.map((row) => ({
+      text: inquiryText(row),
+      labels: row.labels,
+      calibrate: row.reviewed,
+    }));
   } else if (options.data) {
     data = toLabeledTexts(
       await readAllRecords(options.data, options.format),
