@@ -163,6 +163,10 @@ program
     collect,
     [],
   )
+  .option(
+    '--calibrate-column <column>',
+    "which heads' temperatures a row fits when it is in the validation share: empty or true all, false none, or head names (e.g. false for generated rows)",
+  )
   .option('--seed <seed>', 'random seed (split, initialization, order)', integer)
   .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', integer)
   .option('--dim <n>', 'embedding dimension', integer)
@@ -248,6 +252,7 @@ program
       autotune?: number;
       lexiconFeatures?: string;
       calibrate: boolean;
+      calibrateColumn?: string;
     }) => {
       if (options.wordNgrams !== undefined && ![1, 2, 3].includes(options.wordNgrams))
         throw new InvalidArgumentError('--word-ngrams must be 1, 2 or 3');
@@ -311,6 +316,7 @@ program
           ...(options.format ? { format: options.format } : {}),
           textFields: options.text.split(',').map((field) => field.trim()),
           labels: options.labels.length > 0 ? options.labels : ['category,sentiment,urgency'],
+          ...(options.calibrateColumn ? { calibrateColumn: options.calibrateColumn } : {}),
           overrides,
         },
         logger,

@@ -28,6 +28,11 @@ export interface TrainCommandOptions {
   writeTest?: string;
   out: string;
   textFields: string[];
+  /**
+   * A column saying which heads' temperatures a row fits (`LabeledText.calibrate`): empty,
+   * `true`, `yes` or `1` every head's; `false`, `no` or `0` none; else head names, comma-separated.
+   */
+  calibrateColumn?: string;
   /** `head` or `head=column`. */
   labels: string[];
   overrides: Partial<TrainOptions>;
@@ -54,22 +59,55 @@ export function toLabeledTexts(
   textFields: string[],
   columns: Map<string, string>,
   source: string,
+  calibrateColumn?: string,
 ): LabeledText[] {
-  const missing = [...textFields, ...columns.values()].filter(
-    (column) => !records.some((record) => column in record),
-  );
+  const missing = [
+    ...textFields,
+    ...columns.values(),
+    ...(calibrateColumn ? [calibrateColumn] : []),
+  ].filter((column) => !records.some((record) => column in record));
   if (missing.length > 0) {
     const seen = Object.keys(records[0] ?? {}).join(', ') || '(no records)';
     throw new Error(`${source} has no column ${missing.join(', ')}; its columns are: ${seen}`);
   }
   return records
-    .map((record) => ({
+    .map((record, i) => ({
       text: joinText(textFields.map((field) => fieldText(record[field]))),
       labels: Object.fromEntries(
         [...columns].map(([head, column]) => [head, fieldText(record[column])]),
       ),
+      ...(calibrateColumn
+        ? {
+            calibrate: calibrationOf(record[calibrateColumn], [...columns.keys()], () => {
+              return `${source}, record ${i + 1}, column ${calibrateColumn}`;
+            }),
+          }
+        : {}),
     }))
     .filter((example) => example.text !== '');
+}
+
+/** A `--calibrate-column` value: true (every head), false (none) or the heads it names. */
+export function calibrationOf(
+  value: unknown,
+  heads: readonly string[],
+  where: () => string,
+): boolean | string[] {
+  if (typeof value === 'boolean') return value;
+  const text = (fieldText(value) ?? '').trim().toLowerCase();
+  if (text === '' || text === 'true' || text === 'yes' || text === '1') return true;
+  if (text === 'false' || text === 'no' || text === '0') return false;
+  const named = text
+    .split(',')
+    .map((head) => head.trim())
+    .filter(Boolean);
+  const unknown = named.filter((head) => !heads.includes(head));
+  if (unknown.length > 0)
+    throw new Error(
+      `${where()}: "${String(value)}" names no head being trained (${unknown.join(', ')}); ` +
+        `give true, false or heads among ${heads.join(', ')}`,
+    );
+  return named;
 }
 
 export async function runTrain(
@@ -108,6 +146,7 @@ export async function runTrain(
       options.textFields,
       columns,
       options.data,
+      options.calibrateColumn,
     );
   } else {
     throw new Error('nothing to train on: pass --data FILE or --from-db');

@@ -1,0 +1,43 @@
+import { calibrationOf, toLabeledTexts } from './train-command.js';
+
+const heads = new Map([
+  ['category', 'category'],
+  ['sentiment', 'sentiment'],
+]);
+const where = () => 'data.csv, record 3, column source';
+
+describe('train --calibrate-column', () => {
+  it("reads a row's value as every head, none, or the heads it names", () => {
+    for (const value of ['', 'true', 'YES', '1', undefined, null, true]) {
+      expect(calibrationOf(value, ['category', 'sentiment'], where)).toBe(true);
+    }
+    for (const value of ['false', 'No', '0', false]) {
+      expect(calibrationOf(value, ['category', 'sentiment'], where)).toBe(false);
+    }
+    expect(calibrationOf(' sentiment , category ', ['category', 'sentiment'], where)).toEqual([
+      'sentiment',
+      'category',
+    ]);
+  });
+
+  it('refuses a value that names a head not being trained, saying where', () => {
+    expect(() => calibrationOf('generated', ['category', 'sentiment'], where)).toThrow(
+      'data.csv, record 3, column source: "generated" names no head being trained (generated); give true, false or heads among category, sentiment',
+    );
+  });
+
+  it('sets each example’s flag from the column, and leaves it unset without the option', () => {
+    const records = [
+      { body: 'my card was charged twice', category: 'billing', sentiment: 'negative', real: '' },
+      { body: 'synthetic text', category: 'billing', sentiment: 'neutral', real: 'false' },
+      { body: 'half and half', category: 'sales', sentiment: 'neutral', real: 'category' },
+    ];
+    const flagged = toLabeledTexts(records, ['body'], heads, 'data.csv', 'real');
+    expect(flagged.map((example) => example.calibrate)).toEqual([true, false, ['category']]);
+    const plain = toLabeledTexts(records, ['body'], heads, 'data.csv');
+    expect(plain.every((example) => !('calibrate' in example))).toBe(true);
+    expect(() => toLabeledTexts(records, ['body'], heads, 'data.csv', 'origin')).toThrow(
+      'data.csv has no column origin',
+    );
+  });
+});
