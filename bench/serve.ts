@@ -185,7 +185,7 @@ try {
   /** The server of the sources under `cwd` (ours, or the baseline's), as the image runs it. */
   const serverEntry = async (cwd: string): Promise<string[]> => {
     if (runtime === 'tsx') return ['--import', 'tsx', 'inference-server/src/main.ts'];
-    const tree = await compiledTree(cwd, root);
+    const tree = await compiledTree(cwd, cwd); // a baseline runs with its own node_modules
     scratchDirs.push(tree);
     return [path.join(tree, 'inference-server/src/main.js')];
   };

@@ -1,4 +1,4 @@
-import { calibrationOf, toLabeledTexts } from './train-command.js';
+import { calibrateFlag, toLabeledTexts } from './train-command.js';
 
 const heads = new Map([
   ['category', 'category'],
@@ -9,19 +9,21 @@ const where = () => 'data.csv, record 3, column source';
 describe('train --calibrate-column', () => {
   it("reads a row's value as every head, none, or the heads it names", () => {
     for (const value of ['', 'true', 'YES', '1', undefined, null, true]) {
-      expect(calibrationOf(value, ['category', 'sentiment'], where)).toBe(true);
+      expect(calibrateFlag(value, ['category', 'sentiment'], where)).toBe(true);
     }
     for (const value of ['false', 'No', '0', false]) {
-      expect(calibrationOf(value, ['category', 'sentiment'], where)).toBe(false);
+      expect(calibrateFlag(value, ['category', 'sentiment'], where)).toBe(false);
     }
-    expect(calibrationOf(' sentiment , category ', ['category', 'sentiment'], where)).toEqual([
+    expect(calibrateFlag(' sentiment , category ', ['category', 'sentiment'], where)).toEqual([
       'sentiment',
       'category',
     ]);
+    // Head names keep their case (a taxonomy may name a head "Intent").
+    expect(calibrateFlag('Intent', ['Intent'], where)).toEqual(['Intent']);
   });
 
   it('refuses a value that names a head not being trained, saying where', () => {
-    expect(() => calibrationOf('generated', ['category', 'sentiment'], where)).toThrow(
+    expect(() => calibrateFlag('generated', ['category', 'sentiment'], where)).toThrow(
       'data.csv, record 3, column source: "generated" names no head being trained (generated); give true, false or heads among category, sentiment',
     );
   });

@@ -78,9 +78,11 @@ export function toLabeledTexts(
       ),
       ...(calibrateColumn
         ? {
-            calibrate: calibrationOf(record[calibrateColumn], [...columns.keys()], () => {
-              return `${source}, record ${i + 1}, column ${calibrateColumn}`;
-            }),
+            calibrate: calibrateFlag(
+              record[calibrateColumn],
+              [...columns.keys()],
+              () => `${source}, record ${i + 1}, column ${calibrateColumn}`,
+            ),
           }
         : {}),
     }))
@@ -88,15 +90,16 @@ export function toLabeledTexts(
 }
 
 /** A `--calibrate-column` value: true (every head), false (none) or the heads it names. */
-export function calibrationOf(
+export function calibrateFlag(
   value: unknown,
   heads: readonly string[],
   where: () => string,
 ): boolean | string[] {
   if (typeof value === 'boolean') return value;
-  const text = (fieldText(value) ?? '').trim().toLowerCase();
-  if (text === '' || text === 'true' || text === 'yes' || text === '1') return true;
-  if (text === 'false' || text === 'no' || text === '0') return false;
+  const text = (fieldText(value) ?? '').trim();
+  const word = text.toLowerCase();
+  if (word === '' || word === 'true' || word === 'yes' || word === '1') return true;
+  if (word === 'false' || word === 'no' || word === '0') return false;
   const named = text
     .split(',')
     .map((head) => head.trim())
