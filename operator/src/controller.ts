@@ -30,6 +30,11 @@ import { IstioRouter } from './traffic/istio.js';
 import { servingState } from './traffic/routes.js';
 import { childIdentity, identityAndProgress, withoutBookkeeping } from './kube/trim.js';
 import { LABELS } from './names.js';
+import {
+  buildNamespaceIdentities,
+  isNamespaceIdentity,
+  isRetiredIdentity,
+} from './builders/identity.js';
 import type { OperatorMetrics } from './metrics.js';
 import { WorkQueue } from './queue.js';
 
@@ -117,12 +122,21 @@ const CHILDREN: Watched[] = [
   },
 ];
 
+/** The kinds of the namespace identities (builders/identity.ts). */
+const IDENTITY_KINDS = CHILDREN.filter(
+  (child) => child.kind === 'ServiceAccount' || child.kind === 'RoleBinding',
+);
+
 const apiVersionOf = (watched: Watched) =>
   watched.group ? `${watched.group}/${watched.version}` : watched.version;
 
-/** Queue keys name the kind: `pipeline:ns/name`, `policy:ns/name`. */
+/**
+ * Queue keys name the kind: `pipeline:ns/name`, `policy:ns/name`, `mv:ns/name`, and
+ * `identities:ns/` for a namespace's identities (deleted once it has no pipeline).
+ */
 const key = (kind: 'pipeline' | 'policy' | 'mv', object: k8s.KubernetesObject): string =>
   `${kind}:${object.metadata?.namespace}/${object.metadata?.name}`;
+const identitiesKey = (namespace: string | undefined) => `identities:${namespace}/`;
 
 export interface ControllerOptions {
   clock?: () => Date;
@@ -306,6 +320,8 @@ export class Controller {
         };
         if (verb === 'delete') {
           this.pipelinesSeen.delete(pipelineKey);
+          // The namespace's last pipeline takes the namespace's identities with it.
+          this.queue.add(identitiesKey(object.metadata?.namespace));
           forgetPipelineGauges(
             this.metrics,
             object.metadata?.namespace ?? '',
@@ -365,9 +381,18 @@ export class Controller {
         const exceptReplicas = revisionExceptReplicas(object);
         return { revision: revisionOf(object), ...(exceptReplicas ? { exceptReplicas } : {}) };
       };
+      // A listed object may lack its kind (list items do): the informer's own is used.
+      const typedOf = (object: k8s.KubernetesObject) => ({
+        ...object,
+        apiVersion: apiVersionOf(child),
+        kind: child.kind,
+      });
       informer.on('add', (object) => {
         this.childrenSeen.set(object.metadata?.uid ?? '', seenOf(object));
         this.observeRoutesAndAvailability(child, object);
+        // Identities left in a namespace whose pipelines went while no operator ran.
+        if (isNamespaceIdentity(typedOf(object)))
+          this.queue.add(identitiesKey(object.metadata?.namespace));
       });
       for (const verb of ['update', 'delete'] as const) {
         informer.on(verb, (object) => {
@@ -376,7 +401,7 @@ export class Controller {
           const before = this.childrenSeen.get(uid);
           const seen = seenOf(object);
           // The operator's own apply changed it, or an HPA scaled it: nothing to restore.
-          const typed = { apiVersion: apiVersionOf(child), kind: child.kind, ...object };
+          const typed = typedOf(object);
           const changed =
             verb === 'delete' ||
             (before?.revision !== seen.revision &&
@@ -386,7 +411,7 @@ export class Controller {
             this.childrenSeen.delete(uid);
             this.applyMemo.forget(typed);
           } else this.childrenSeen.set(uid, seen);
-          if (!changed) return;
+          if (!changed || (verb === 'delete' && this.isRetired(typed))) return;
           this.metrics?.childChanges.inc({
             namespace: object.metadata?.namespace ?? '',
             kind: child.kind!,
@@ -396,7 +421,8 @@ export class Controller {
             { child: `${child.kind} ${object.metadata?.namespace}/${object.metadata?.name}`, verb },
             'child changed by someone else; waking its owner',
           );
-          this.wakeOwner(object, child.group === 'argoproj.io');
+          if (isNamespaceIdentity(typed)) this.restoreIdentities(object.metadata?.namespace);
+          else this.wakeOwner(object, child.group === 'argoproj.io');
         });
       }
     }
@@ -440,6 +466,36 @@ export class Controller {
       if (isJob) continue;
       this.wakeRollouts(namespace, owner.name);
     }
+  }
+
+  /**
+   * A namespace identity changed or deleted by someone else: one of the namespace's pipelines
+   * applies it again (all of them would apply the same objects), or, with none left, it goes.
+   */
+  private restoreIdentities(namespace: string | undefined): void {
+    const [pipeline] = this.pipelines?.list(namespace) ?? [];
+    if (pipeline) this.wakePipeline(namespace, pipeline.metadata?.name);
+    else this.queue.add(identitiesKey(namespace));
+  }
+
+  /** A retired identity (its pipeline's reconcile deletes it: nothing to restore). */
+  private isRetired(object: k8s.KubernetesObject): boolean {
+    const owner = object.metadata?.ownerReferences?.find((o) => o.kind === 'InquiryPipeline');
+    return owner !== undefined && isRetiredIdentity(object, owner.name);
+  }
+
+  /** A pipeline's retired identities in the child caches (see `isRetiredIdentity`). */
+  private retiredIdentities(namespace: string, pipeline: string): object[] {
+    return IDENTITY_KINDS.flatMap((child) =>
+      (this.childCaches.get(`${apiVersionOf(child)}/${child.kind}`)?.list(namespace) ?? [])
+        .map((object) => ({ ...object, apiVersion: apiVersionOf(child), kind: child.kind }))
+        .filter((object) => isRetiredIdentity(object, pipeline))
+        .map(({ apiVersion, kind, metadata }) => ({
+          apiVersion,
+          kind,
+          metadata: { name: metadata?.name, namespace },
+        })),
+    );
   }
 
   /**
@@ -559,7 +615,13 @@ export class Controller {
         availableReplicas: (deployment) =>
           (deployments?.get(deployment, namespace) as { status?: { availableReplicas?: number } })
             ?.status?.availableReplicas ?? 0,
+        retiredIdentities: this.retiredIdentities(namespace, name),
       });
+      return;
+    }
+    if (kind === 'identities') {
+      if ((this.pipelines?.list(namespace) ?? []).length > 0) return;
+      await Promise.all(buildNamespaceIdentities(namespace).map((o) => this.kube.delete(o)));
       return;
     }
     if (kind === 'mv') {

@@ -23,10 +23,13 @@ export const names = {
   cronWorkflow: (pipeline: string, job: 'ingest' | 'classify' | 'retrain') =>
     dnsLabel(pipeline, job),
   policyConfigMap: (policy: string) => dnsLabel(policy, 'routing'),
-  /** The inference pods' identity (no API permissions; its name is their mTLS principal). */
-  inferenceServiceAccount: (pipeline: string) => dnsLabel(pipeline, 'inference'),
-  /** The Workflow pods' identity and its RoleBinding to WORKFLOW_CLUSTER_ROLE. */
-  workflowServiceAccount: (pipeline: string) => dnsLabel(pipeline, 'workflows'),
+  /**
+   * The inference pods' identity, one per namespace (no API permissions; its name is their mTLS
+   * principal).
+   */
+  inferenceServiceAccount: 'inquiry-inference',
+  /** The Workflow pods' identity, one per namespace, and its RoleBinding to WORKFLOW_CLUSTER_ROLE. */
+  workflowServiceAccount: 'inquiry-workflows',
   policyPreview: (policy: string, generation: number, pipeline: string) =>
     dnsLabel(policy, 'preview', String(generation), pipeline),
 };

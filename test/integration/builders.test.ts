@@ -8,10 +8,7 @@ import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import type { RoutingPolicySpec } from '../../crds/generated/routingpolicies.js';
 import { withDefaults } from '../../operator/src/builders/defaults.js';
-import {
-  buildServiceAccounts,
-  buildWorkflowRoleBinding,
-} from '../../operator/src/builders/identity.js';
+import { buildNamespaceIdentities } from '../../operator/src/builders/identity.js';
 import {
   buildAutoscaler,
   buildInferenceDeployment,
@@ -61,8 +58,7 @@ describe('built children against the real schemas', () => {
       image: 'registry.example/inquiry-platform:1.0.0',
     });
     const children: object[] = [
-      ...buildServiceAccounts(owner),
-      buildWorkflowRoleBinding(owner),
+      ...buildNamespaceIdentities(NAMESPACE),
       ...(['ingest', 'classify', 'retrain'] as const).map((job) =>
         buildCronWorkflow(owner, spec, job),
       ),

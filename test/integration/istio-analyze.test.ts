@@ -24,7 +24,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { withDefaults } from '../../operator/src/builders/defaults.js';
 import { ownerOf } from '../../operator/src/builders/common.js';
-import { buildServiceAccounts } from '../../operator/src/builders/identity.js';
+import { buildNamespaceIdentities } from '../../operator/src/builders/identity.js';
 import {
   buildInferenceDeployment,
   buildInferenceService,
@@ -271,7 +271,10 @@ describe('istioctl analyze over what the IstioRouter wrote to the API server', (
 
   it('finds nothing but the sidecars no injector added, in each traffic state in turn', async () => {
     const owner = ownerOf(pipeline);
-    for (const object of [...buildServiceAccounts(owner), buildInferenceService(owner)])
+    for (const object of [
+      ...buildNamespaceIdentities(owner.metadata.namespace),
+      buildInferenceService(owner),
+    ])
       await kube.apply(object);
     const stable = {
       name: 'support-emea-v1',

@@ -682,7 +682,39 @@ describe('operator: InquiryPipeline', () => {
     } finally {
       await first.stop();
     }
-    // While no operator runs, someone edits one CronWorkflow.
+    // While no operator runs, someone edits one CronWorkflow; and the pipeline still has its
+    // own identities, as operators before the namespace identities made them.
+    const steady = (await custom.getNamespacedCustomObject({
+      group: 'inquiries.mlops.io',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'inquirypipelines',
+      name: 'steady',
+    })) as { metadata: { uid: string } };
+    const legacy = {
+      name: 'steady-workflows',
+      namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'inquiry-operator' },
+      ownerReferences: [
+        {
+          apiVersion: 'inquiries.mlops.io/v1alpha1',
+          kind: 'InquiryPipeline',
+          name: 'steady',
+          uid: steady.metadata.uid,
+          controller: true,
+        },
+      ],
+    };
+    const rbacApi = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: legacy } });
+    await rbacApi.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: legacy,
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+        subjects: [{ kind: 'ServiceAccount', name: 'steady-workflows', namespace }],
+      },
+    });
     await custom.patchNamespacedCustomObject(
       {
         group: 'argoproj.io',
@@ -736,6 +768,16 @@ describe('operator: InquiryPipeline', () => {
       });
       // Put back as the operator wrote it, not merely changed again.
       expect(restored.spec.schedules).toEqual(written);
+      // The pipeline's own identities retired (no Workflow of it runs).
+      await eventually('the retired identities deleted', async () => {
+        const accounts = await core.listNamespacedServiceAccount({ namespace });
+        const bindings = await rbacApi.listNamespacedRoleBinding({ namespace });
+        return [...accounts.items, ...bindings.items].some(
+          (o) => o.metadata?.name === 'steady-workflows',
+        )
+          ? undefined
+          : true;
+      });
       // The restarted operator's other applies were skipped: its memo was empty, the children
       // carried the hash of what it would apply and no one else had changed them.
       await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -744,6 +786,96 @@ describe('operator: InquiryPipeline', () => {
     } finally {
       await deleteNamespaces(kc, [namespace]);
       await second.stop();
+    }
+  });
+
+  it("gives a namespace's pipelines one set of identities, restores it, and removes it with the last pipeline", async () => {
+    const namespace = 'operator-pipeline-identities';
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    const rbacApi = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const operator = new Controller(kc, createLogger('operator-test', 'silent'), { namespace });
+    await operator.start();
+    const identities = async () => {
+      const accounts = await core.listNamespacedServiceAccount({ namespace });
+      const bindings = await rbacApi.listNamespacedRoleBinding({ namespace });
+      return [
+        ...accounts.items.map((o) => ({ kind: 'ServiceAccount', ...o })),
+        ...bindings.items.map((o) => ({ kind: 'RoleBinding', ...o })),
+      ]
+        .filter((o) => o.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'inquiry-operator')
+        .map((o) => ({
+          id: `${o.kind}/${o.metadata!.name}`,
+          uid: o.metadata!.uid!,
+          owners: o.metadata!.ownerReferences ?? [],
+        }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+    };
+    const ids = async () => (await identities()).map((o) => o.id);
+    const SET = [
+      'RoleBinding/inquiry-workflows',
+      'ServiceAccount/inquiry-inference',
+      'ServiceAccount/inquiry-workflows',
+    ];
+    const deletePipeline = (name: string) =>
+      custom.deleteNamespacedCustomObject({
+        group: 'inquiries.mlops.io',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'inquirypipelines',
+        name,
+      });
+    try {
+      await createPipeline('first', {}, namespace);
+      await createPipeline('second', {}, namespace);
+      const cronOf = (name: string) =>
+        custom.getNamespacedCustomObject({
+          group: 'argoproj.io',
+          version: 'v1alpha1',
+          namespace,
+          plural: 'cronworkflows',
+          name,
+        }) as Promise<{ spec: { workflowSpec: { serviceAccountName: string } } }>;
+      for (const pipeline of ['first', 'second'])
+        expect(
+          (await eventually(pipeline, () => cronOf(`${pipeline}-ingest`))).spec.workflowSpec
+            .serviceAccountName,
+        ).toBe('inquiry-workflows');
+      const shared = await eventually('the identities', async () =>
+        (await ids()).join() === SET.join() ? identities() : undefined,
+      );
+      // No pipeline owns them: deleting one must not take them from the other.
+      expect(shared.flatMap((o) => o.owners)).toEqual([]);
+      await deletePipeline('first');
+      await eventually('first gone', async () =>
+        (await custom
+          .getNamespacedCustomObject({
+            group: 'inquiries.mlops.io',
+            version: 'v1alpha1',
+            namespace,
+            plural: 'inquirypipelines',
+            name: 'first',
+          })
+          .catch(() => undefined))
+          ? undefined
+          : true,
+      );
+      // Someone deletes the Workflow ServiceAccount: it comes back (a new object).
+      const workflows = shared.find((o) => o.id === 'ServiceAccount/inquiry-workflows')!;
+      await core.deleteNamespacedServiceAccount({ name: 'inquiry-workflows', namespace });
+      const restored = await eventually('the restored ServiceAccount', async () => {
+        const now = (await identities()).find((o) => o.id === workflows.id);
+        return now && now.uid !== workflows.uid ? now : undefined;
+      });
+      expect(restored.owners).toEqual([]);
+      expect(await ids()).toEqual(SET);
+      // The last pipeline takes them away.
+      await deletePipeline('second');
+      await eventually('the identities removed', async () =>
+        (await ids()).length === 0 ? true : undefined,
+      );
+    } finally {
+      await deleteNamespaces(kc, [namespace]);
+      await operator.stop();
     }
   });
 });

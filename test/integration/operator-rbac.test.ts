@@ -19,7 +19,7 @@ import { createOperatorMetrics } from '../../operator/src/metrics.js';
 import { WORKFLOW_CLUSTER_ROLE } from '../../operator/src/names.js';
 import { auditLogPath } from '../../scripts/testbed/kubernetes.js';
 import { KUBERNETES_VERSION } from '../../scripts/testbed/versions.js';
-import { modelVersionObject, quickCanary } from '../fixtures.js';
+import { modelVersionObject, pipelineObject, quickCanary } from '../fixtures.js';
 import {
   deleteNamespaces,
   eventually,
@@ -148,6 +148,28 @@ describe("the operator under the chart's RBAC only", () => {
     await elected;
     await controller.start();
     try {
+      // A namespace's first pipeline brings its identities, its last one takes them away.
+      const accounts = async () =>
+        (await core.listNamespacedServiceAccount({ namespace: NAMESPACE })).items
+          .map((account) => account.metadata!.name!)
+          .filter((name) => name.startsWith('inquiry-'))
+          .sort();
+      await custom.createNamespacedCustomObject({
+        ...GROUP,
+        plural: 'inquirypipelines',
+        body: pipelineObject('rbac-brief', { mlflow: { trackingUri: testbed.mlflowUrl } }),
+      });
+      await eventually('the namespace identities', async () =>
+        (await accounts()).length === 2 ? true : undefined,
+      );
+      await custom.deleteNamespacedCustomObject({
+        ...GROUP,
+        plural: 'inquirypipelines',
+        name: 'rbac-brief',
+      });
+      await eventually('the namespace identities gone', async () =>
+        (await accounts()).length === 0 ? true : undefined,
+      );
       await custom.createNamespacedCustomObject({
         ...GROUP,
         plural: 'routingpolicies',
@@ -275,13 +297,13 @@ describe("the operator under the chart's RBAC only", () => {
         used.add(describe({ ...e, verb: 'create' }));
 
     // `bind` is checked when a RoleBinding is written, not requested: the operator bound the
-    // Workflow role (whose permissions it does not hold) for the pipeline, and no other role.
+    // Workflow role (whose permissions it does not hold) for the namespace, and no other role.
     const binding = await kc
       .makeApiClient(k8s.RbacAuthorizationV1Api)
-      .readNamespacedRoleBinding({ name: 'rbac-workflows', namespace: NAMESPACE });
+      .readNamespacedRoleBinding({ name: 'inquiry-workflows', namespace: NAMESPACE });
     expect(binding.roleRef.name).toBe(WORKFLOW_CLUSTER_ROLE);
     expect(binding.subjects).toEqual([
-      { kind: 'ServiceAccount', name: 'rbac-workflows', namespace: NAMESPACE },
+      { kind: 'ServiceAccount', name: 'inquiry-workflows', namespace: NAMESPACE },
     ]);
     used.add(`rbac.authorization.k8s.io|clusterroles|bind`);
     await expect(
@@ -290,7 +312,7 @@ describe("the operator under the chart's RBAC only", () => {
         body: {
           metadata: { name: 'escalate' },
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
-          subjects: [{ kind: 'ServiceAccount', name: 'rbac-workflows', namespace: NAMESPACE }],
+          subjects: [{ kind: 'ServiceAccount', name: 'inquiry-workflows', namespace: NAMESPACE }],
         },
       }),
     ).rejects.toMatchObject({ code: 403 });
@@ -323,8 +345,9 @@ describe("the operator under the chart's RBAC only", () => {
   });
 
   it("lets the pipeline's Workflow pods run Argo's executor and register a ModelVersion, nothing more", async () => {
-    // The pipeline of the test above left its identities; the Workflow one acts with its own token.
-    const workflowKc = await kubeConfigOf('rbac-workflows', NAMESPACE);
+    // The pipeline of the test above left its namespace's identities; the Workflow one acts with
+    // its own token.
+    const workflowKc = await kubeConfigOf('inquiry-workflows', NAMESPACE);
     const can = async (attributes: k8s.V1ResourceAttributes) =>
       (
         await workflowKc.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({
@@ -359,7 +382,7 @@ describe("the operator under the chart's RBAC only", () => {
     ).rejects.toMatchObject({ code: 403 });
     // The inference pods' account carries no token and no permission.
     const inference = await core.readNamespacedServiceAccount({
-      name: 'rbac-inference',
+      name: 'inquiry-inference',
       namespace: NAMESPACE,
     });
     expect(inference.automountServiceAccountToken).toBe(false);

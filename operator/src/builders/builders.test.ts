@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parsePolicyYaml } from '../../../lib/routing/policy.js';
-import { dnsLabel, names, WORKFLOW_CLUSTER_ROLE } from '../names.js';
+import { dnsLabel, LABELS, names, WORKFLOW_CLUSTER_ROLE } from '../names.js';
 import { DEFAULT_POLICY_FILE, POLICY_FILE } from './common.js';
-import { buildServiceAccounts, buildWorkflowRoleBinding } from './identity.js';
+import { buildNamespaceIdentities, isNamespaceIdentity, isRetiredIdentity } from './identity.js';
 import { PIPELINE_DEFAULTS, withDefaults } from './defaults.js';
 import {
   buildInferenceDeployment,
@@ -255,27 +255,44 @@ describe('the ingest step', () => {
     expect(envOf(inference(spec)).SERVING_ROLE).toBeUndefined();
   });
 
-  it("run pods as the pipeline's own ServiceAccounts, the Workflow one bound to the chart's role", () => {
-    const [inferenceAccount, workflowAccount] = buildServiceAccounts(owner);
-    expect(inference(spec).serviceAccountName).toBe(inferenceAccount!.metadata!.name);
-    expect(inferenceAccount!.automountServiceAccountToken).toBe(false);
+  it("run pods as the namespace's ServiceAccounts, the Workflow one bound to the chart's role", () => {
+    const [inferenceAccount, workflowAccount, binding] = buildNamespaceIdentities('inquiries');
+    expect(inference(spec).serviceAccountName).toBe(inferenceAccount.metadata!.name);
+    expect(inferenceAccount.automountServiceAccountToken).toBe(false);
     expect(inference(spec).automountServiceAccountToken).toBe(false);
     expect(buildCronWorkflow(owner, spec, 'retrain').spec.workflowSpec.serviceAccountName).toBe(
-      workflowAccount!.metadata!.name,
+      workflowAccount.metadata!.name,
     );
-    const binding = buildWorkflowRoleBinding(owner);
-    expect(binding.metadata).toMatchObject({
-      namespace: 'inquiries',
-      ownerReferences: [{ kind: 'InquiryPipeline', controller: true }],
-    });
+    // Shared by the namespace's pipelines: no pipeline owns them (or names them).
+    for (const identity of [inferenceAccount, workflowAccount, binding]) {
+      expect(identity.metadata!.namespace).toBe('inquiries');
+      expect(identity.metadata!.ownerReferences).toBeUndefined();
+      expect(Object.keys(identity.metadata!.labels!)).not.toContain(LABELS.pipeline);
+      expect(isNamespaceIdentity(identity)).toBe(true);
+      expect(isRetiredIdentity(identity, owner.metadata.name)).toBe(false);
+    }
     expect(binding.roleRef).toEqual({
       apiGroup: 'rbac.authorization.k8s.io',
       kind: 'ClusterRole',
       name: WORKFLOW_CLUSTER_ROLE,
     });
     expect(binding.subjects).toEqual([
-      { kind: 'ServiceAccount', name: workflowAccount!.metadata!.name, namespace: 'inquiries' },
+      { kind: 'ServiceAccount', name: workflowAccount.metadata!.name, namespace: 'inquiries' },
     ]);
+    // What an earlier operator gave each pipeline is retired; other objects are neither.
+    const owned = { ownerReferences: [{ kind: 'InquiryPipeline', name: owner.metadata.name }] };
+    const legacy = { kind: 'ServiceAccount', metadata: { name: 'support-workflows', ...owned } };
+    expect(isRetiredIdentity(legacy, owner.metadata.name)).toBe(true);
+    expect(isRetiredIdentity(legacy, 'other')).toBe(false);
+    expect(isNamespaceIdentity(legacy)).toBe(false);
+    const service = { kind: 'Service', metadata: { name: 'inquiry-workflows', ...owned } };
+    expect(isRetiredIdentity(service, owner.metadata.name)).toBe(false);
+    expect(isNamespaceIdentity({ ...service, metadata: { name: 'inquiry-workflows' } })).toBe(
+      false,
+    );
+    expect(
+      isNamespaceIdentity({ kind: 'RoleBinding', metadata: { name: 'inquiry-inference' } }),
+    ).toBe(false);
     const chartRole = parse(
       readFileSync(
         new URL('../../../charts/inquiry-platform/templates/workflow-rbac.yaml', import.meta.url),

@@ -148,7 +148,7 @@ export function buildInferenceDeployment(
           },
         },
         spec: {
-          serviceAccountName: names.inferenceServiceAccount(owner.metadata.name),
+          serviceAccountName: names.inferenceServiceAccount,
           securityContext: podSecurity,
           automountServiceAccountToken: false,
           initContainers: [

@@ -138,9 +138,9 @@ describe('Workflow templates', () => {
     }
   });
 
-  it("run as the pipeline's own Workflow ServiceAccount", () => {
+  it("run as the namespace's Workflow ServiceAccount", () => {
     for (const job of ['ingest', 'classify', 'retrain'] as const)
-      expect(workflowOf(spec, job).serviceAccountName).toBe('desk-workflows');
+      expect(workflowOf(spec, job).serviceAccountName).toBe('inquiry-workflows');
   });
 
   it('call each shared template with exactly the parameters it declares, in both variants', () => {

@@ -161,7 +161,7 @@ function volumes(spec: ResolvedPipelineSpec, job: Job): V1Volume[] {
 export function jobWorkflowSpec(owner: Owner, spec: ResolvedPipelineSpec, job: Job) {
   return {
     entrypoint: job,
-    serviceAccountName: names.workflowServiceAccount(owner.metadata.name),
+    serviceAccountName: names.workflowServiceAccount,
     securityContext: podSecurity,
     volumes: volumes(spec, job),
     activeDeadlineSeconds: job === 'retrain' ? 6 * 3600 : 3600,
@@ -235,7 +235,7 @@ export function buildPolicyPreviewWorkflow(
     },
     spec: {
       entrypoint: 'preview',
-      serviceAccountName: names.workflowServiceAccount(pipeline.name),
+      serviceAccountName: names.workflowServiceAccount,
       securityContext: podSecurity,
       activeDeadlineSeconds: 900,
       podGC: { strategy: 'OnPodCompletion' },

@@ -179,6 +179,38 @@ describe('reconcilePipeline', () => {
       expect.objectContaining({ type: 'Ready', reason: 'NoStableModel' }),
     );
   });
+
+  it("applies its namespace's identities and deletes its own retired ones once no Workflow runs", async () => {
+    const { kube } = setup({});
+    const retired = [
+      { apiVersion: 'v1', kind: 'ServiceAccount', name: 'support-workflows' },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        name: 'support-workflows',
+      },
+    ].map(({ name, ...type }) => ({ ...type, metadata: { name, namespace: NAMESPACE } }));
+    for (const object of retired) kube.put(object);
+    const reconcile = (phase: string) =>
+      reconcilePipeline({ kube, router: new IstioRouter(kube) }, pipeline, NOW, {
+        workflows: [{ metadata: { name: 'support-retrain-1' }, status: { phase } }],
+        versions: [],
+        availableReplicas: () => 0,
+        retiredIdentities: retired,
+      });
+    await reconcile('Running');
+    expect(kube.get('ServiceAccount', NAMESPACE, 'support-workflows')).toBeDefined();
+    expect(kube.get('ServiceAccount', NAMESPACE, 'inquiry-workflows')).toBeDefined();
+    expect(kube.get('ServiceAccount', NAMESPACE, 'inquiry-inference')).toBeDefined();
+    expect(kube.get('RoleBinding', NAMESPACE, 'inquiry-workflows')).toBeDefined();
+    await reconcile('Succeeded');
+    expect(kube.get('ServiceAccount', NAMESPACE, 'support-workflows')).toBeUndefined();
+    expect(kube.get('RoleBinding', NAMESPACE, 'support-workflows')).toBeUndefined();
+    expect(kube.writes.filter((w) => w.verb === 'delete').map((w) => w.kind)).toEqual([
+      'ServiceAccount',
+      'RoleBinding',
+    ]);
+  });
 });
 
 describe('readiness', () => {

@@ -7,7 +7,7 @@
  */
 import { ownerOf } from '../builders/common.js';
 import { withDefaults } from '../builders/defaults.js';
-import { buildServiceAccounts, buildWorkflowRoleBinding } from '../builders/identity.js';
+import { buildNamespaceIdentities } from '../builders/identity.js';
 import {
   buildAutoscaler,
   buildInferenceDeployment,
@@ -22,7 +22,7 @@ import { names } from '../names.js';
 import type { Condition, InquiryPipeline, ModelVersion } from '../resources.js';
 import type { TrafficRouter } from '../traffic/router.js';
 import { activeRollout, desiredRoutes, stableVersion } from '../traffic/routes.js';
-import { JOB_NAMES, summarizeRuns, type WorkflowLike } from './job-runs.js';
+import { isFinished, JOB_NAMES, summarizeRuns, type WorkflowLike } from './job-runs.js';
 import { canonicalJson, setCondition } from './status.js';
 
 /** The children an InquiryPipeline should have, given its stable ModelVersion (if any). */
@@ -33,8 +33,7 @@ export function desiredChildren(
   const owner = ownerOf(pipeline);
   const spec = withDefaults(pipeline.spec);
   const children: object[] = [
-    ...buildServiceAccounts(owner),
-    buildWorkflowRoleBinding(owner),
+    ...buildNamespaceIdentities(owner.metadata.namespace),
     ...(['ingest', 'classify', 'retrain'] as const).map((job) =>
       buildCronWorkflow(owner, spec, job),
     ),
@@ -79,6 +78,11 @@ export interface PipelineContext {
   versions: readonly ModelVersion[];
   /** Available replicas of a Deployment of the pipeline's namespace (0 when unknown). */
   availableReplicas: (deployment: string) => number;
+  /**
+   * Its own ServiceAccounts and RoleBinding from before the namespace identities
+   * (`isRetiredIdentity`), to delete once no Workflow of it runs under them.
+   */
+  retiredIdentities?: readonly object[];
 }
 
 export interface PipelineDeps {
@@ -125,7 +129,7 @@ export async function reconcilePipeline(
   deps: PipelineDeps,
   pipeline: InquiryPipeline,
   now: Date,
-  { workflows, versions, availableReplicas }: PipelineContext,
+  { workflows, versions, availableReplicas, retiredIdentities = [] }: PipelineContext,
 ): Promise<void> {
   const { kube, router, metrics } = deps;
   const { namespace, name } = pipeline.metadata as { namespace: string; name: string };
@@ -148,7 +152,13 @@ export async function reconcilePipeline(
   // one per child; the routes follow (they name the subsets of the Deployments). A child the
   // API server refuses (a quota, an admission policy, …) is reported in status (Degraded,
   // Ready=False) and the error goes on to the queue, which retries with backoff.
-  const applied = await Promise.allSettled(children.map((child) => kube.apply(child)));
+  // Its retired identities go with the same round trip, unless a Workflow still runs under one
+  // (its token would stop working); the Workflow's end wakes the pipeline again.
+  const retiring = workflows.every(isFinished) ? retiredIdentities : [];
+  const applied = await Promise.allSettled([
+    ...children.map((child) => kube.apply(child)),
+    ...retiring.map((identity) => kube.delete(identity)),
+  ]);
   const refused = applied.find((result) => result.status === 'rejected');
   let failure = refused ? asError(refused.reason) : undefined;
   if (!failure && routes)
