@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { MlflowClient } from '../lib/mlflow/client.js';
+import { bundleOperator } from '../scripts/bundle-operator.js';
 import { installCrds } from '../scripts/testbed/kubernetes.js';
 import { freePorts, groupMembers } from '../scripts/testbed/processes.js';
 import { stopRun, up, type TestbedEnv } from '../scripts/testbed/testbed.js';
@@ -40,9 +41,9 @@ const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 16);
 const SYNC_TIMEOUT_MS = Number(process.env.BENCH_SYNC_TIMEOUT_SECONDS ?? 1800) * 1000;
 const APPLY_TIMEOUT_MS = 60_000;
 /**
- * `tsx`: as `npm run operator` runs it; `compiled`: tsc's output run by plain node, as the image
- * does; `bundled`: one minified ES module built by esbuild (tsx's), packages included, to
- * measure what bundling the image would save.
+ * `tsx`: as `npm run operator` runs it; `compiled`: tsc's output run by plain node (the image
+ * until 2026-12-01); `bundled`: one minified ES module with its packages, as the image runs it
+ * (scripts/bundle-operator.ts).
  */
 const RUNTIME = process.env.BENCH_OPERATOR_RUNTIME ?? 'tsx';
 /**
@@ -1153,21 +1154,7 @@ async function operatorEntry(sourceRoot = root): Promise<string[]> {
     await cp(path.join(sourceRoot, 'crds'), path.join(outDir, 'crds'), { recursive: true });
     const bundle = path.join(outDir, 'operator/src/main.mjs');
     log(`bundling the operator of ${sourceRoot} with esbuild into ${bundle}`);
-    execFileSync(
-      path.join(root, 'node_modules/.bin/esbuild'),
-      [
-        'operator/src/main.ts',
-        '--bundle',
-        '--platform=node',
-        '--format=esm',
-        '--minify',
-        '--target=node24',
-        `--outfile=${bundle}`,
-        // CommonJS packages inside an ES module bundle call require.
-        "--banner:js=import { createRequire as bundleRequire } from 'node:module'; const require = bundleRequire(import.meta.url);",
-      ],
-      { cwd: sourceRoot, stdio: 'ignore' },
-    );
+    await bundleOperator(sourceRoot, bundle);
     return [bundle];
   }
   log(`compiling the operator of ${sourceRoot} with tsc`);

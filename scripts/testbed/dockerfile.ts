@@ -114,6 +114,13 @@ export function stageConfig(dockerfile: string): StageConfig {
   return config;
 }
 
+/** Whether the runtime stage of `dockerfile` installs the production dependencies. */
+export function installsModules(dockerfile: string): boolean {
+  return runtimeStage(dockerfile).some(
+    ({ op, args }) => op === 'RUN' && args.startsWith('npm ci --omit=dev'),
+  );
+}
+
 /** Lays out the runtime stage of `dockerfile` (the file's text) under `options.rootfs`. */
 export async function layOutRuntimeStage(
   dockerfile: string,

@@ -3,7 +3,8 @@
  * built from this checkout without a registry or a container engine: each is
  * `docker/<name>.Dockerfile`'s runtime stage laid out as `docker build` would
  * (dockerfile.ts) on the node's base + Node.js layers. Layers: base, Node.js, the production
- * `node_modules` (cached per package-lock.json), the image's own files. Images are tagged with
+ * `node_modules` (cached per package-lock.json; only for images whose Dockerfile installs them),
+ * the image's own files. Images are tagged with
  * the hash of the build context, so a changed checkout gets new tags and pods never run stale
  * code; older platform archives are deleted when a new set is written.
  */
@@ -13,7 +14,7 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'n
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { progress, runLong } from './build.js';
-import { buildContext, layOutRuntimeStage, stageConfig } from './dockerfile.js';
+import { buildContext, installsModules, layOutRuntimeStage, stageConfig } from './dockerfile.js';
 import { writeImagesArchive, type ImageConfig } from './oci.js';
 import { baseLayer, cachedLayer, imagesDir, nodeLayer, type ImageArchive } from './node-images.js';
 
@@ -116,7 +117,8 @@ export async function platformImages(
       ownLayers.push(own.file);
       images.push({
         name: names[image],
-        layers: [base, node, modules, own],
+        // The operator's image runs one bundled module: no node_modules layer.
+        layers: installsModules(dockerfile) ? [base, node, modules, own] : [base, node, own],
         env: Object.entries(stage.env).map(([name, value]) => `${name}=${value}`),
         workingDir: stage.workdir,
         ...(stage.user ? { user: stage.user } : {}),
