@@ -85,7 +85,7 @@ function readBody(
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
     finished = true;
-    done(undefined, Buffer.concat(chunks).toString('utf8'));
+    done(undefined, (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'));
   });
   request.on('close', () => {
     if (finished) return;
