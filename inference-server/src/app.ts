@@ -1,28 +1,52 @@
 /**
  * The HTTP app, composed in one visible place: errors first, then metrics, the body parser,
- * and one router per resource. `createApp(deps)` takes its collaborators, so tests run
- * `app.callback()` with real parts.
+ * and one router per resource; in front of Koa, the plain classify requests are answered by a
+ * handler of their own (fast-classify.ts). `createApp(deps)` takes its collaborators, so tests
+ * run `app.callback()` with real parts.
  */
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import Koa from 'koa';
-import type { Counter, Histogram } from 'prom-client';
 import type { AppDeps } from './app-deps.js';
-import { authentication, rateLimit } from './auth.js';
+import { authentication, authRequired, rateLimit } from './auth.js';
 import { bodyError, errorResponses, refuseLargeBodies, unavailable } from './errors.js';
+import { fastClassify } from './fast-classify.js';
+import { httpRecorder } from './metrics.js';
+import { Classifier } from './model/classifier.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { inquiryRoutes } from './routes/inquiries.js';
 import { statsRoutes } from './routes/stats.js';
 import { v2Routes } from './routes/v2.js';
 
-interface HttpSeries {
-  requests: Counter.Internal;
-  duration: Histogram.Internal<string>;
+type Front = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+/** Koa, with a handler in front that answers the requests it takes and passes the others on. */
+class FrontedKoa extends Koa {
+  front: Front | undefined;
+
+  override callback(): (
+    request: IncomingMessage | Http2ServerRequest,
+    response: ServerResponse | Http2ServerResponse,
+  ) => Promise<void> {
+    const koa = super.callback();
+    const front = this.front;
+    if (!front) return koa;
+    return (request, response) =>
+      front(request as IncomingMessage, response as ServerResponse)
+        ? Promise.resolve()
+        : koa(request, response);
+  }
 }
 
-export function createApp(deps: AppDeps): Koa {
-  const app = new Koa();
+/**
+ * The app. The classify route's plain requests skip Koa when no token or rate limit is checked;
+ * `{ fastClassify: false }` sends every request through Koa (tests compare the two).
+ */
+export function createApp(deps: AppDeps, { fastClassify: withFastClassify = true } = {}): Koa {
+  const app = new FrontedKoa();
   // X-Forwarded-For names the client only when set by proxies this server is told to trust.
   app.proxy = (deps.trustedProxyHops ?? 0) > 0;
   app.maxIpsCount = deps.trustedProxyHops ?? 0;
@@ -34,20 +58,14 @@ export function createApp(deps: AppDeps): Koa {
     v2Routes(deps),
     docsRoutes(),
   ];
-  // The metric children of each label set, looked up once (a handful: routes × methods × statuses).
-  const series = new Map<string, HttpSeries>();
-  const httpSeries = (route: string, method: string, status: number): HttpSeries => {
-    const key = `${route} ${method} ${status}`;
-    let found = series.get(key);
-    if (!found) {
-      found = {
-        requests: deps.metrics.httpRequests.labels({ route, method, status: String(status) }),
-        duration: deps.metrics.httpDuration.labels({ route, method }),
-      };
-      series.set(key, found);
-    }
-    return found;
-  };
+  const recordHttp = httpRecorder(deps.metrics);
+  if (withFastClassify && !authRequired(deps.auth ?? {}) && (deps.rateLimit?.perSecond ?? 0) <= 0)
+    app.front = fastClassify({
+      classifier: new Classifier(deps.models, deps.metrics),
+      logger: deps.logger,
+      bodyBytes: deps.limits.bodyBytes,
+      recordHttp,
+    });
   app.use(async (ctx, next) => {
     const started = performance.now();
     try {
@@ -58,9 +76,7 @@ export function createApp(deps: AppDeps): Koa {
         (ctx as { _matchedRoute?: string })._matchedRoute ??
         routeTemplate(routers, ctx.path, ctx.method) ??
         'unmatched';
-      const series = httpSeries(route, ctx.method, ctx.status);
-      series.requests.inc();
-      series.duration.observe((performance.now() - started) / 1000);
+      recordHttp(route, ctx.method, ctx.status, (performance.now() - started) / 1000);
     }
   });
   app.use(errorResponses(deps.logger));

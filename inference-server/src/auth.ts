@@ -54,6 +54,11 @@ function hasAdminGrant(payload: JWTPayload): boolean {
   );
 }
 
+/** True when requests need a bearer token (a secret or a JWKS URL is configured). */
+export function authRequired(options: AuthOptions): boolean {
+  return Boolean(options.jwksUrl || options.hs256Secret);
+}
+
 export function authentication(options: AuthOptions) {
   const key: Uint8Array | JWTVerifyGetKey | undefined = options.jwksUrl
     ? createRemoteJWKSet(new URL(options.jwksUrl))

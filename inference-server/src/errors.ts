@@ -159,9 +159,51 @@ export function loggableError(error: unknown): Record<string, unknown> {
   return { chain };
 }
 
-/** The matched route pattern (ids and other user content left out). */
-function routeOf(ctx: Context): string {
-  return (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+/**
+ * What a failed request answers: an HttpError as it is, the database's absence as a 503, the
+ * errors Koa and its body parser raise on bad requests as 4xx, anything else as a 500 that leaks
+ * nothing and is logged with the method and route (never the path: it may carry ids).
+ */
+export function httpErrorOf(
+  caught: unknown,
+  logger: Logger,
+  request: { method: string; route: string },
+): HttpError {
+  if (caught instanceof HttpError) return caught;
+  if (isDatabaseUnavailable(caught))
+    return unavailable('the database is not reachable; nothing was stored, retry later');
+  if (
+    typeof (caught as { status?: unknown }).status === 'number' &&
+    (caught as { expose?: boolean }).expose
+  ) {
+    // Errors raised by Koa and its body parser on bad requests (too large, not JSON, …).
+    const status = (caught as { status: number }).status;
+    const message = (caught as Error).message;
+    return new HttpError(
+      status,
+      status === 413
+        ? 'payload_too_large'
+        : status === 415
+          ? 'unsupported_media_type'
+          : 'bad_request',
+      status === 400 && /JSON|Unexpected|token/i.test(message)
+        ? `the body is not valid JSON: ${message}`
+        : message,
+    );
+  }
+  logger.error({ error: loggableError(caught), ...request }, 'unhandled error');
+  return new HttpError(500, 'internal', 'internal error; it has been logged');
+}
+
+/** The JSON body of an error answer. */
+export function errorBody(error: HttpError): { error: Record<string, unknown> } {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
 }
 
 /** Koa middleware: the first in the chain, so every error below becomes a JSON answer. */
@@ -179,44 +221,14 @@ export function errorResponses(logger: Logger) {
           );
       }
     } catch (caught) {
-      let error: HttpError;
-      if (caught instanceof HttpError) error = caught;
-      else if (isDatabaseUnavailable(caught))
-        error = unavailable('the database is not reachable; nothing was stored, retry later');
-      else if (
-        typeof (caught as { status?: unknown }).status === 'number' &&
-        (caught as { expose?: boolean }).expose
-      ) {
-        // Errors raised by Koa and its body parser on bad requests (too large, not JSON, …).
-        const status = (caught as { status: number }).status;
-        const message = (caught as Error).message;
-        error = new HttpError(
-          status,
-          status === 413
-            ? 'payload_too_large'
-            : status === 415
-              ? 'unsupported_media_type'
-              : 'bad_request',
-          status === 400 && /JSON|Unexpected|token/i.test(message)
-            ? `the body is not valid JSON: ${message}`
-            : message,
-        );
-      } else {
-        logger.error(
-          { error: loggableError(caught), method: ctx.method, route: routeOf(ctx) },
-          'unhandled error',
-        );
-        error = new HttpError(500, 'internal', 'internal error; it has been logged');
-      }
+      const error = httpErrorOf(caught, logger, {
+        method: ctx.method,
+        // The matched route pattern (ids and other user content left out).
+        route: (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched',
+      });
       ctx.status = error.status;
       ctx.set(error.headers);
-      ctx.body = {
-        error: {
-          code: error.code,
-          message: error.message,
-          ...(error.details === undefined ? {} : { details: error.details }),
-        },
-      };
+      ctx.body = errorBody(error);
     }
   };
 }

@@ -146,3 +146,33 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The HTTP series of one route, method and status. */
+interface HttpSeries {
+  requests: Counter.Internal;
+  duration: Histogram.Internal<string>;
+}
+
+/**
+ * Counts a request in inquiry_http_requests_total and its latency in
+ * inquiry_http_request_duration_seconds; the children of each label set (a handful: routes ×
+ * methods × statuses) are looked up once.
+ */
+export function httpRecorder(
+  metrics: Metrics,
+): (route: string, method: string, status: number, seconds: number) => void {
+  const series = new Map<string, HttpSeries>();
+  return (route, method, status, seconds) => {
+    const key = `${route} ${method} ${status}`;
+    let found = series.get(key);
+    if (!found) {
+      found = {
+        requests: metrics.httpRequests.labels({ route, method, status: String(status) }),
+        duration: metrics.httpDuration.labels({ route, method }),
+      };
+      series.set(key, found);
+    }
+    found.requests.inc();
+    found.duration.observe(seconds);
+  };
+}

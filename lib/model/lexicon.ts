@@ -223,6 +223,10 @@ const IDIOM_PHRASES = [...IDIOMS].map(([phrase, valence]) => ({
   valence,
 }));
 const DAMPENING_PHRASES = [...DAMPENING_PAIRS].map((phrase) => phrase.split(' '));
+/** The first words of the idioms and dampeners: a phrase can only start at one of them. */
+const PHRASE_STARTS = new Set(
+  [...IDIOM_PHRASES.map(({ words }) => words), ...DAMPENING_PHRASES].map((words) => words[0]!),
+);
 
 /** Whether words `from` up to `to` (exclusive) of the text are the phrase `words`. */
 function isPhraseAt(lower: readonly string[], from: number, to: number, words: readonly string[]) {
@@ -240,6 +244,10 @@ function idiomAt(lower: readonly string[], from: number, to: number): number | u
 
 /** An idiom around word `i` replaces its valence; a two-word dampener before it lowers it. */
 function idiomValence(lower: readonly string[], i: number, valence: number): number {
+  // Every phrase looked at below starts at word i - 3, i - 2, i - 1 or i.
+  let starts = false;
+  for (let k = Math.max(0, i - 3); k <= i && !starts; k++) starts = PHRASE_STARTS.has(lower[k]!);
+  if (!starts) return valence;
   for (const [from, to] of [
     [i - 1, i + 1],
     [i - 2, i + 1],

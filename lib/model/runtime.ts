@@ -103,6 +103,22 @@ function softmaxRow(
   return out;
 }
 
+/** Each label's probability, as own properties (a label `__proto__` too). */
+function labelScores(labels: readonly string[], p: Float64Array): Record<string, number> {
+  const scores: Record<string, number> = {};
+  for (let c = 0; c < labels.length; c++) {
+    if (labels[c] === '__proto__')
+      Object.defineProperty(scores, '__proto__', {
+        value: p[c],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else scores[labels[c]!] = p[c]!;
+  }
+  return scores;
+}
+
 const PROBE_TEXTS = [
   'Probe',
   'My invoice was charged twice, please refund it as soon as possible.',
@@ -244,9 +260,7 @@ export class ModelRuntime {
         classification[head.name] = {
           label: head.labels[best]!,
           confidence: p[best]!,
-          ...(allScores
-            ? { scores: Object.fromEntries(head.labels.map((label, c) => [label, p[c]!])) }
-            : {}),
+          ...(allScores ? { scores: labelScores(head.labels, p) } : {}),
         };
       });
       return classification;

@@ -1,8 +1,9 @@
 /**
- * Micro-batching without an artificial delay: when the model is idle a call runs at once; while
- * a run is in flight, calls queue and go together as soon as it finishes (or at `maxBatch`
- * texts, or after `maxWaitMs`, whichever comes first). Under load a transformer-sized model gets
- * full batches; a lone request never waits for a timer.
+ * Micro-batching without an artificial delay: when the model is idle a call runs at the end of
+ * the event loop's current turn, with the calls made in the same turn (the requests read
+ * together from the sockets); while a run is in flight, calls queue and go together as soon as
+ * it finishes (or at `maxBatch` texts, or after `maxWaitMs`, whichever comes first). Under load
+ * a transformer-sized model gets full batches; a lone request never waits for a timer.
  */
 import type { Classification } from '../../../lib/model/runtime.js';
 
@@ -24,6 +25,7 @@ export class MicroBatcher {
   private queued = 0;
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly run: ClassifyMany,
@@ -37,9 +39,16 @@ export class MicroBatcher {
       if (this.queued > 0 && this.queued + texts.length > this.options.maxBatch) this.flush();
       this.queue.push({ texts, resolve, reject });
       this.queued += texts.length;
-      if (this.inFlight === 0 || this.queued >= this.options.maxBatch) this.flush();
+      if (this.queued >= this.options.maxBatch) this.flush();
+      else if (this.inFlight === 0) this.immediate ??= setImmediate(() => this.flushWhenIdle());
       else this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
     });
+  }
+
+  private flushWhenIdle(): void {
+    this.immediate = undefined;
+    // A full batch may have started meanwhile: the rest then waits for it, as any queued call.
+    if (this.inFlight === 0) this.flush();
   }
 
   private flush(): void {

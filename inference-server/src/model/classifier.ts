@@ -18,13 +18,18 @@ export interface Classified {
 interface HeadMetrics {
   inferences: Counter.Internal;
   confidence: Histogram.Internal<string>;
+  /** inquiry_predictions_total's child of each label of the head. */
+  labels: Map<string, Counter.Internal>;
+}
+
+/** A model version's metric children: label sets hashed once, no key built per prediction. */
+interface VersionMetrics {
+  duration: Histogram.Internal<string>;
+  heads: Map<string, HeadMetrics>;
 }
 
 export class Classifier {
-  /** Metric children by version and head, and by head and label: label sets hashed once. */
-  private readonly heads = new Map<string, HeadMetrics>();
-  private readonly labels = new Map<string, Counter.Internal>();
-  private readonly durations = new Map<string, Histogram.Internal<string>>();
+  private readonly versions = new Map<string, VersionMetrics>();
 
   constructor(
     private readonly models: ModelHolder,
@@ -40,48 +45,47 @@ export class Classifier {
     if (!this.models.ready) throw unavailable('the model is still loading; retry shortly');
     const started = performance.now();
     const out = await this.models.classify(texts);
-    this.duration(out.version).observe((performance.now() - started) / 1000);
+    const version = this.version(out.version);
+    version.duration.observe((performance.now() - started) / 1000);
     for (const result of out.results) {
       for (const head in result) {
         const prediction = result[head]!;
-        const metrics = this.head(out.version, head);
+        const metrics = this.head(version, out.version, head);
         metrics.inferences.inc();
         metrics.confidence.observe(prediction.confidence);
-        this.label(head, prediction.label).inc();
+        let label = metrics.labels.get(prediction.label);
+        if (!label) {
+          label = this.metrics.predictions.labels({ head, label: prediction.label });
+          metrics.labels.set(prediction.label, label);
+        }
+        label.inc();
       }
     }
     return out;
   }
 
-  private duration(version: string): Histogram.Internal<string> {
-    let child = this.durations.get(version);
-    if (!child) {
-      child = this.metrics.inferenceDuration.labels({ model_version: version });
-      this.durations.set(version, child);
+  private version(version: string): VersionMetrics {
+    let found = this.versions.get(version);
+    if (!found) {
+      found = {
+        duration: this.metrics.inferenceDuration.labels({ model_version: version }),
+        heads: new Map(),
+      };
+      this.versions.set(version, found);
     }
-    return child;
+    return found;
   }
 
-  private head(version: string, head: string): HeadMetrics {
-    const key = `${version}\u0000${head}`;
-    let child = this.heads.get(key);
-    if (!child) {
-      child = {
+  private head(metrics: VersionMetrics, version: string, head: string): HeadMetrics {
+    let found = metrics.heads.get(head);
+    if (!found) {
+      found = {
         inferences: this.metrics.inferences.labels({ model_version: version, head }),
         confidence: this.metrics.confidence.labels({ head, model_version: version }),
+        labels: new Map(),
       };
-      this.heads.set(key, child);
+      metrics.heads.set(head, found);
     }
-    return child;
-  }
-
-  private label(head: string, label: string): Counter.Internal {
-    const key = `${head}\u0000${label}`;
-    let child = this.labels.get(key);
-    if (!child) {
-      child = this.metrics.predictions.labels({ head, label });
-      this.labels.set(key, child);
-    }
-    return child;
+    return found;
   }
 }

@@ -3,13 +3,9 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AppDeps } from '../app-deps.js';
 import { classificationView } from '../classification-view.js';
+import { classifyAnswer, classifyText } from '../classify-text.js';
 import { badRequest, HttpError, invalidInput, notFound, unavailable } from '../errors.js';
-import {
-  classifyTextProblem,
-  textProblem,
-  validateInquiry,
-  type FieldProblem,
-} from '../../../lib/inquiry.js';
+import { textProblem, validateInquiry, type FieldProblem } from '../../../lib/inquiry.js';
 import { inquiryText } from '../../../lib/model/runtime.js';
 import { Classifier } from '../model/classifier.js';
 import { combineUrgency, detectUrgency } from '../../../lib/routing/urgency.js';
@@ -36,33 +32,6 @@ function requireJson(ctx: Context): unknown {
     );
   }
   return (ctx.request as { body?: unknown }).body;
-}
-
-/** The text of a classify request: a bare JSON string, or {subject?, body}. */
-function classifyText(body: unknown): string {
-  const problems: FieldProblem[] = [];
-  let text: string | undefined;
-  if (typeof body === 'string') text = body;
-  else if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    const { subject, body: message } = body as Record<string, unknown>;
-    if (typeof message !== 'string')
-      problems.push({
-        field: 'body',
-        message: message === undefined ? 'is required' : 'must be a string',
-      });
-    if (subject !== undefined && typeof subject !== 'string')
-      problems.push({ field: 'subject', message: 'must be a string' });
-    if (problems.length === 0)
-      text = inquiryText({ subject: subject as string | undefined, body: message as string });
-  } else {
-    throw badRequest('send a JSON string, or an object {"subject"?: string, "body": string}');
-  }
-  if (problems.length > 0) throw invalidInput(problems);
-  const problem = classifyTextProblem(text ?? '');
-  if (problem?.tooLong)
-    throw new HttpError(413, 'payload_too_large', `the text ${problem.message}`);
-  if (problem) throw invalidInput([{ field: 'body', message: problem.message }]);
-  return text!;
 }
 
 /** The body of a status change: {"status": "open" | "in_progress" | "resolved", "resolved_by"?}. */
@@ -107,13 +76,12 @@ export function inquiryRoutes(deps: AppDeps): Router {
   router.post('/classify', async (ctx) => {
     const started = performance.now();
     const text = classifyText(requireJson(ctx));
-    const { version, results } = await classify([text]);
-    const urgency = combineUrgency(results[0]!.urgency, detectUrgency(text));
-    ctx.body = {
-      ...classificationView(results[0]!, urgency, ctx.query.include_all_scores === 'true'),
-      model_version: version,
-      processing_time_ms: Math.round((performance.now() - started) * 100) / 100,
-    };
+    ctx.body = await classifyAnswer(
+      classifier,
+      text,
+      ctx.query.include_all_scores === 'true',
+      started,
+    );
   });
 
   router.post('/classify/batch', async (ctx) => {
