@@ -1,7 +1,9 @@
 /**
  * Optional bearer-token authentication (JWT signed with an HS256 secret, or verified against a
- * JWKS URL), the admin gate, and per-client rate limiting. Off by default locally; the Helm chart
- * turns auth on. Health, readiness and metrics stay open for probes and Prometheus.
+ * JWKS URL), the admin gate, and per-client rate limiting. Off unless configured (`AUTH_*`,
+ * `RATE_LIMIT_PER_SECOND`; the operator's inference Deployments set neither and leave the
+ * authorization of callers to the mesh). Health, readiness and metrics stay open for probes and
+ * Prometheus.
  */
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';

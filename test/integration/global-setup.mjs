@@ -2,8 +2,9 @@
 // environment (workers inherit it): TESTBED_KUBECONFIG, TESTBED_MLFLOW_URL, TESTBED_DATABASE_URL,
 // TESTBED_HELM, TESTBED_PROMTOOL, TESTBED_PROMETHEUS, TESTBED_ISTIOCTL, TESTBED_S3 (URL and
 // credentials, JSON),
-// TESTBED_WITH_NODE (1 when a node runs pods) and with a node TESTBED_IMAGES (the platform's
-// images on it, JSON) and TESTBED_IN_CLUSTER (the servers' URLs from pods, JSON).
+// TESTBED_WITH_NODE (1 when a node runs pods), TESTBED_DIR (the run's directory, with the API
+// server's audit log) and with a node TESTBED_IMAGES (the platform's images on it, JSON) and
+// TESTBED_IN_CLUSTER (the servers' URLs from pods, JSON).
 // Plain JS loading the TypeScript test bed through tsx: jest does not apply its module mapping
 // to globalSetup, so the test bed's NodeNext imports (./x.js) would not resolve otherwise.
 // TESTBED_ATTACH=1: use the test bed `npm run testbed -- up` left running instead (npm run demo),
@@ -16,6 +17,7 @@ export default async function globalSetup() {
   const env = attach ? await currentRun() : await up({ detach: false });
   if (!env) throw new Error('TESTBED_ATTACH=1 but no test bed runs: npm run testbed -- up');
   if (!attach) process.env.TESTBED_RUN_DIR = env.runDir;
+  process.env.TESTBED_DIR = env.runDir;
   process.env.TESTBED_KUBECONFIG = env.kubeconfig;
   process.env.TESTBED_MLFLOW_URL = env.mlflowUrl;
   process.env.TESTBED_DATABASE_URL = env.databaseUrl;

@@ -281,7 +281,7 @@ describe("the operator under the chart's RBAC only", () => {
 
     // What the service account did, from the API server's audit log.
     const username = `system:serviceaccount:${OPERATOR_NAMESPACE}:${account}`;
-    const events = (await readFile(auditLogPath(process.env.TESTBED_RUN_DIR!), 'utf8'))
+    const events = (await readFile(auditLogPath(process.env.TESTBED_DIR!), 'utf8'))
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as AuditEvent)
