@@ -201,7 +201,7 @@ export class Controller {
   private readonly childCaches = new Map<string, k8s.ObjectCache<k8s.KubernetesObject>>();
   /** What was last applied of each child: an unchanged child is not applied again. */
   private readonly applyMemo = new ApplyMemo((apiVersion, kind, namespace, name) =>
-    this.childCaches.get(`${apiVersion}/${kind}`)?.get(name, namespace),
+    this.cachedChild(apiVersion, kind, namespace, name),
   );
 
   constructor(
@@ -387,11 +387,12 @@ export class Controller {
         apiVersion: apiVersionOf(child),
         kind: child.kind,
       });
+      const identityKind = IDENTITY_KINDS.includes(child);
       informer.on('add', (object) => {
         this.childrenSeen.set(object.metadata?.uid ?? '', seenOf(object));
         this.observeRoutesAndAvailability(child, object);
         // Identities left in a namespace whose pipelines went while no operator ran.
-        if (isNamespaceIdentity(typedOf(object)))
+        if (identityKind && isNamespaceIdentity(typedOf(object)))
           this.queue.add(identitiesKey(object.metadata?.namespace));
       });
       for (const verb of ['update', 'delete'] as const) {
@@ -411,7 +412,8 @@ export class Controller {
             this.childrenSeen.delete(uid);
             this.applyMemo.forget(typed);
           } else this.childrenSeen.set(uid, seen);
-          if (!changed || (verb === 'delete' && this.isRetired(typed))) return;
+          // A retired identity's deletion is its pipeline's own doing: nothing to restore.
+          if (!changed || (verb === 'delete' && isRetiredIdentity(typed))) return;
           this.metrics?.childChanges.inc({
             namespace: object.metadata?.namespace ?? '',
             kind: child.kind!,
@@ -478,24 +480,23 @@ export class Controller {
     else this.queue.add(identitiesKey(namespace));
   }
 
-  /** A retired identity (its pipeline's reconcile deletes it: nothing to restore). */
-  private isRetired(object: k8s.KubernetesObject): boolean {
-    const owner = object.metadata?.ownerReferences?.find((o) => o.kind === 'InquiryPipeline');
-    return owner !== undefined && isRetiredIdentity(object, owner.name);
+  /** The informer's copy of a child, if its kind is watched and the object cached. */
+  private cachedChild(apiVersion: string, kind: string, namespace: string, name: string) {
+    return this.childCaches.get(`${apiVersion}/${kind}`)?.get(name, namespace);
   }
 
   /** A pipeline's retired identities in the child caches (see `isRetiredIdentity`). */
   private retiredIdentities(namespace: string, pipeline: string): object[] {
-    return IDENTITY_KINDS.flatMap((child) =>
-      (this.childCaches.get(`${apiVersionOf(child)}/${child.kind}`)?.list(namespace) ?? [])
-        .map((object) => ({ ...object, apiVersion: apiVersionOf(child), kind: child.kind }))
-        .filter((object) => isRetiredIdentity(object, pipeline))
-        .map(({ apiVersion, kind, metadata }) => ({
+    return IDENTITY_KINDS.flatMap(({ kind, ...watched }) => {
+      const apiVersion = apiVersionOf(watched);
+      return (this.childCaches.get(`${apiVersion}/${kind}`)?.list(namespace) ?? [])
+        .filter(({ metadata }) => isRetiredIdentity({ kind, metadata }, pipeline))
+        .map(({ metadata }) => ({
           apiVersion,
           kind,
           metadata: { name: metadata?.name, namespace },
-        })),
-    );
+        }));
+    });
   }
 
   /**
@@ -621,7 +622,11 @@ export class Controller {
     }
     if (kind === 'identities') {
       if ((this.pipelines?.list(namespace) ?? []).length > 0) return;
-      await Promise.all(buildNamespaceIdentities(namespace).map((o) => this.kube.delete(o)));
+      // Those still cached: their deletion events queue this key again, which then finds none.
+      const present = buildNamespaceIdentities(namespace).filter((identity) =>
+        this.cachedChild(identity.apiVersion!, identity.kind!, namespace, identity.metadata!.name!),
+      );
+      await Promise.all(present.map((identity) => this.kube.delete(identity)));
       return;
     }
     if (kind === 'mv') {

@@ -284,6 +284,7 @@ describe('the ingest step', () => {
     const legacy = { kind: 'ServiceAccount', metadata: { name: 'support-workflows', ...owned } };
     expect(isRetiredIdentity(legacy, owner.metadata.name)).toBe(true);
     expect(isRetiredIdentity(legacy, 'other')).toBe(false);
+    expect(isRetiredIdentity(legacy)).toBe(true);
     expect(isNamespaceIdentity(legacy)).toBe(false);
     const service = { kind: 'Service', metadata: { name: 'inquiry-workflows', ...owned } };
     expect(isRetiredIdentity(service, owner.metadata.name)).toBe(false);

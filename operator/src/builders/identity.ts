@@ -68,15 +68,17 @@ export function isNamespaceIdentity(object: Identified): boolean {
 }
 
 /**
- * A pipeline's own ServiceAccount or RoleBinding, as operators before the namespace identities
- * created them (`<pipeline>-inference`, `<pipeline>-workflows`): retired, deleted by the
- * pipeline's reconcile once none of its Workflows runs under them.
+ * A pipeline's own ServiceAccount or RoleBinding (of `pipeline`, or of any pipeline), as
+ * operators before the namespace identities created them (`<pipeline>-inference`,
+ * `<pipeline>-workflows`): retired, deleted by the pipeline's reconcile once none of its
+ * Workflows runs under them.
  */
-export function isRetiredIdentity(object: Identified, pipeline: string): boolean {
+export function isRetiredIdentity(object: Identified, pipeline?: string): boolean {
   return (
     isIdentityKind(object.kind) &&
     (object.metadata?.ownerReferences ?? []).some(
-      (owner) => owner.kind === 'InquiryPipeline' && owner.name === pipeline,
+      (owner) =>
+        owner.kind === 'InquiryPipeline' && (pipeline === undefined || owner.name === pipeline),
     )
   );
 }
