@@ -45,6 +45,7 @@ interface AuditEvent {
   user: { username: string };
   objectRef?: { apiGroup?: string; resource?: string; subresource?: string };
   responseStatus?: { code?: number };
+  requestReceivedTimestamp: string;
 }
 
 describe("the operator under the chart's RBAC only", () => {
@@ -128,6 +129,8 @@ describe("the operator under the chart's RBAC only", () => {
     };
 
   it('does its whole job with only the role, and the role grants nothing it does not use', async () => {
+    // This run's requests only: an attached test bed (TESTBED_ATTACH) keeps earlier runs' log.
+    const since = Date.now();
     const controller = new Controller(operatorKc, createLogger('rbac-test', 'silent'), {
       metrics: createOperatorMetrics(),
       // Test files run side by side: each operator minds its own namespace.
@@ -285,7 +288,12 @@ describe("the operator under the chart's RBAC only", () => {
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as AuditEvent)
-      .filter((e) => e.user.username === username && e.stage !== 'ResponseStarted');
+      .filter(
+        (e) =>
+          e.user.username === username &&
+          e.stage !== 'ResponseStarted' &&
+          Date.parse(e.requestReceivedTimestamp) >= since,
+      );
     const describe = (e: AuditEvent) =>
       `${e.objectRef?.apiGroup ?? ''}|${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}|${e.verb}`;
     expect(events.length).toBeGreaterThan(50);
