@@ -27,6 +27,7 @@ import * as k8s from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { MlflowClient } from '../lib/mlflow/client.js';
 import { bundleOperator } from '../scripts/bundle-operator.js';
+import { upstreamCrdFiles } from '../scripts/testbed/build.js';
 import { installCrds } from '../scripts/testbed/kubernetes.js';
 import { freePorts, groupMembers } from '../scripts/testbed/processes.js';
 import { stopRun, up, type TestbedEnv } from '../scripts/testbed/testbed.js';
@@ -75,6 +76,17 @@ const CHILDREN_BEFORE_MODEL = 4;
  * at a time), and the fleet phase is skipped.
  */
 const BASELINE = process.env.BENCH_BASELINE;
+/**
+ * BENCH_ARGO_CRDS: `full` (default) keeps the Argo CRDs the test bed installs, with Argo's whole
+ * openAPIV3Schema, which the API server validates and prunes every Workflow object with;
+ * `minimal` replaces them with the minimal ones Argo's release manifests install; `both`
+ * compares bursts of the working tree's operator under each (rounds full, minimal, minimal,
+ * full), like BENCH_BASELINE's rounds.
+ */
+const ARGO_CRDS = process.env.BENCH_ARGO_CRDS ?? 'full';
+if (!['full', 'minimal', 'both'].includes(ARGO_CRDS))
+  throw new Error(`BENCH_ARGO_CRDS=${ARGO_CRDS}: expected full, minimal or both`);
+type ArgoCrds = 'full' | 'minimal';
 /** Whether the test bed runs pods: without a node, no inference Deployment becomes available. */
 let podsRun = false;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
@@ -1201,22 +1213,39 @@ async function waitDrained(operator: OperatorProcess, timeoutMs: number): Promis
 }
 
 /**
- * Bursts of the baseline's operator and the current one in one run, alternating (baseline,
- * current, current, baseline) so that neither gets the quieter half of the machine. Each round
- * has its own namespace, watched alone by its own operator (WATCH_NAMESPACE), and deleted (and
- * gone) before the next round starts, so no round pays for another's objects.
+ * Argo's CRDs of one kind, applied by the test bed's own field manager over the ones installed
+ * (so the schema of the other kind is dropped), and served before this returns.
  */
-async function compareBursts(probe: Probe, cluster: Cluster, revision: string) {
-  const baselineEntry = await operatorEntry(await checkout(revision));
-  const order = [
-    ['baseline', baselineEntry],
-    ['current', probe.operatorEntry],
-    ['current', probe.operatorEntry],
-    ['baseline', baselineEntry],
-  ] as const;
+async function installArgoCrds(kubeconfig: string, kind: ArgoCrds): Promise<void> {
+  const files = (await upstreamCrdFiles(kind)).filter((file) =>
+    path.basename(file).includes('argoproj.io_'),
+  );
+  await installCrds(kubeconfig, files);
+}
+
+interface Round {
+  label: string;
+  entry: string[];
+  argoCrds: ArgoCrds;
+}
+
+/**
+ * Bursts of two setups in one run, alternating (first, second, second, first) so that neither
+ * gets the quieter half of the machine: the baseline's operator against the current one, or the
+ * current one under full against minimal Argo CRDs. Each round has its own namespace, watched
+ * alone by its own operator (WATCH_NAMESPACE), and deleted (and gone) before the next round
+ * starts, so no round pays for another's objects.
+ */
+async function compareBursts(probe: Probe, cluster: Cluster, pair: readonly [Round, Round]) {
+  const order = [pair[0], pair[1], pair[1], pair[0]];
+  let installed: ArgoCrds = ARGO_CRDS === 'minimal' ? 'minimal' : 'full';
   const core = probe.kc.makeApiClient(k8s.CoreV1Api);
   const rounds = [];
-  for (const [i, [label, entry]] of order.entries()) {
+  for (const [i, { label, entry, argoCrds }] of order.entries()) {
+    if (argoCrds !== installed) {
+      await installArgoCrds(probe.env.kubeconfig, argoCrds);
+      installed = argoCrds;
+    }
     const namespace = `bench-burst-${i + 1}-${label}`;
     const operator = await OperatorProcess.start(probe.env.kubeconfig, entry, {
       WATCH_NAMESPACE: namespace,
@@ -1231,6 +1260,7 @@ async function compareBursts(probe: Probe, cluster: Cluster, revision: string) {
       rounds.push({
         round: i + 1,
         operator: label,
+        argoCrds,
         ...burst,
         operatorMemory: operator.memory(),
         operatorWarnings: { count: operator.warningCount, first: operator.warnings },
@@ -1271,6 +1301,7 @@ try {
     .filter((file) => file.endsWith('.yaml'))
     .map((file) => path.join(crdDir, file));
   await installCrds(env.kubeconfig, crdFiles);
+  if (ARGO_CRDS === 'minimal') await installArgoCrds(env.kubeconfig, 'minimal');
   await widenServiceRange(kc);
   const cluster = new Cluster(kc);
   // Built from the Go module, the binary reports no version of its own (v0.0.0-master).
@@ -1296,12 +1327,29 @@ try {
     ...code,
     operatorNodeFlags: NODE_FLAGS,
     operatorWorkers: WORKERS,
+    argoCrds: ARGO_CRDS,
     uptimeAtStart: uptime,
     uptimeAtEnd: execFileSync('uptime', { encoding: 'utf8' }).trim(),
   });
-  if (BASELINE) {
-    const baseline = git('rev-parse', '--short', BASELINE);
-    const rounds = await compareBursts(probe, cluster, BASELINE);
+  const installed: ArgoCrds = ARGO_CRDS === 'minimal' ? 'minimal' : 'full';
+  const pair: readonly [Round, Round] | undefined = BASELINE
+    ? [
+        {
+          label: 'baseline',
+          entry: await operatorEntry(await checkout(BASELINE)),
+          argoCrds: installed,
+        },
+        { label: 'current', entry: probe.operatorEntry, argoCrds: installed },
+      ]
+    : ARGO_CRDS === 'both'
+      ? [
+          { label: 'full', entry: probe.operatorEntry, argoCrds: 'full' },
+          { label: 'minimal', entry: probe.operatorEntry, argoCrds: 'minimal' },
+        ]
+      : undefined;
+  if (pair) {
+    const baseline = BASELINE ? git('rev-parse', '--short', BASELINE) : undefined;
+    const rounds = await compareBursts(probe, cluster, pair);
     const summary = (label: string) =>
       rounds
         .filter((r) => r.operator === label)
@@ -1328,7 +1376,7 @@ try {
         machine: { ...machine(), baseline },
         pipelinesPerBurst: APPLY_PIPELINES,
         createsInFlight: IN_FLIGHT,
-        summary: { baseline: summary('baseline'), current: summary('current') },
+        summary: Object.fromEntries(pair.map((r) => [r.label, summary(r.label)])),
         rounds,
       }),
     );

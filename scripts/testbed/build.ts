@@ -135,16 +135,27 @@ async function moduleDir(module: string, version: string): Promise<string> {
   }
 }
 
-async function crdManifests(crdDir: string): Promise<string[]> {
+/**
+ * The CRD files of CRD_SOURCES, copied once into crdDir. `minimal` takes Argo's minimal CRDs
+ * instead of its full ones: what Argo's release manifests (cluster-install, namespace-install)
+ * install, without the openAPIV3Schema the API server validates and prunes every object with.
+ */
+async function crdManifests(crdDir: string, argo: 'full' | 'minimal'): Promise<string[]> {
   const files: string[] = [];
   for (const source of CRD_SOURCES) {
-    const targets = source.files.map((file) =>
-      path.join(crdDir, `${path.basename(source.module)}-${source.version}-${path.basename(file)}`),
+    const sourceFiles = source.files.map((file) =>
+      argo === 'minimal' ? file.replace('/crds/full/', '/crds/minimal/') : file,
+    );
+    const targets = sourceFiles.map((file) =>
+      path.join(
+        crdDir,
+        `${path.basename(source.module)}-${source.version}-${file.includes('/crds/minimal/') ? 'minimal-' : ''}${path.basename(file)}`,
+      ),
     );
     if (!targets.every((target) => existsSync(target))) {
       const dir = await moduleDir(source.module, source.version);
       await mkdir(crdDir, { recursive: true });
-      await Promise.all(source.files.map((file, i) => copyFile(path.join(dir, file), targets[i]!)));
+      await Promise.all(sourceFiles.map((file, i) => copyFile(path.join(dir, file), targets[i]!)));
     }
     files.push(...targets);
   }
@@ -169,8 +180,8 @@ async function mlflowVirtualenv(venv: string): Promise<string> {
 }
 
 /** The upstream CRD manifests (fetched from their Go modules on first use), by file name. */
-export async function upstreamCrdFiles(): Promise<string[]> {
-  return crdManifests(path.join(buildDir(), 'crds'));
+export async function upstreamCrdFiles(argo: 'full' | 'minimal' = 'full'): Promise<string[]> {
+  return crdManifests(path.join(buildDir(), 'crds'), argo);
 }
 
 /** Ensures every artifact exists in the cache, building what is missing (in parallel). */
@@ -240,7 +251,7 @@ export async function ensureArtifacts(): Promise<Artifacts> {
   })();
   const [binaries, crdFiles, mlflow] = await Promise.all([
     goBuilds,
-    crdManifests(path.join(root, 'crds')),
+    crdManifests(path.join(root, 'crds'), 'full'),
     mlflowVirtualenv(path.join(root, 'mlflow-venv')),
   ]);
   return { ...binaries, crdFiles, mlflow };
