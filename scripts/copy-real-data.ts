@@ -14,6 +14,7 @@ import {
   GOEMOTIONS_SENTIMENTS,
   REAL_DATA_DIR,
   mappedCategory,
+  outOfScopeTrainingIntents,
 } from '../pipelines/src/train/real-data.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -41,7 +42,8 @@ async function write(file: string, header: string[], rows: string[][]): Promise<
 
 const words = (text: string): number => text.trim().split(/\s+/).length;
 
-const clinc = (await readAllRecords(path.join(source, 'clinc150', 'clinc150.csv'))).filter(
+const clincRows = await readAllRecords(path.join(source, 'clinc150', 'clinc150.csv'));
+const clinc = clincRows.filter(
   (row) => row.split === 'train' && mappedCategory('clinc150', String(row.intent)),
 );
 await write(
@@ -52,6 +54,21 @@ await write(
     mappedCategory('clinc150', String(row.intent))!,
     String(row.intent),
   ]),
+);
+
+// Out of the category head's scope: the training rows of half the intents with no category, and
+// the out-of-scope queries of the training and validation splits (their test split stays out).
+const outlierIntents = outOfScopeTrainingIntents(clincRows.map((row) => String(row.intent)));
+await write(
+  path.join(REAL_DATA_DIR, 'clinc150', 'out-of-scope.csv'),
+  ['text', 'intent'],
+  clincRows
+    .filter(
+      (row) =>
+        outlierIntents.has(String(row.intent)) &&
+        (row.split === 'train' || row.split === 'oos_train' || row.split === 'oos_val'),
+    )
+    .map((row) => [String(row.text), String(row.intent)]),
 );
 
 const seen = new Set<string>();

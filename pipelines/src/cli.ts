@@ -167,6 +167,10 @@ program
     '--calibrate-column <column>',
     "which heads' temperatures a row fits when it is in the validation share: empty or true all, false none, or head names (e.g. false for generated rows)",
   )
+  .option(
+    '--outlier-column <column>',
+    'which heads a row is out of scope for, to train them towards equal probabilities (outlier exposure): empty or false none, true every head the row has no label for, or head names',
+  )
   .option('--seed <seed>', 'random seed (split, initialization, order)', integer)
   .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', integer)
   .option('--dim <n>', 'embedding dimension', integer)
@@ -253,6 +257,7 @@ program
       lexiconFeatures?: string;
       calibrate: boolean;
       calibrateColumn?: string;
+      outlierColumn?: string;
     }) => {
       if (options.wordNgrams !== undefined && ![1, 2, 3].includes(options.wordNgrams))
         throw new InvalidArgumentError('--word-ngrams must be 1, 2 or 3');
@@ -317,6 +322,7 @@ program
           textFields: options.text.split(',').map((field) => field.trim()),
           labels: options.labels.length > 0 ? options.labels : ['category,sentiment,urgency'],
           ...(options.calibrateColumn ? { calibrateColumn: options.calibrateColumn } : {}),
+          ...(options.outlierColumn ? { outlierColumn: options.outlierColumn } : {}),
           overrides,
         },
         logger,

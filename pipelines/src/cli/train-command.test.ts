@@ -34,12 +34,48 @@ describe('train --calibrate-column', () => {
       { body: 'synthetic text', category: 'billing', sentiment: 'neutral', real: 'false' },
       { body: 'half and half', category: 'sales', sentiment: 'neutral', real: 'category' },
     ];
-    const flagged = toLabeledTexts(records, ['body'], heads, 'data.csv', 'real');
+    const flagged = toLabeledTexts(records, ['body'], heads, 'data.csv', {
+      calibrateColumn: 'real',
+    });
     expect(flagged.map((example) => example.calibrate)).toEqual([true, false, ['category']]);
     const plain = toLabeledTexts(records, ['body'], heads, 'data.csv');
     expect(plain.every((example) => !('calibrate' in example))).toBe(true);
-    expect(() => toLabeledTexts(records, ['body'], heads, 'data.csv', 'origin')).toThrow(
-      'data.csv has no column origin',
+    expect(() =>
+      toLabeledTexts(records, ['body'], heads, 'data.csv', { calibrateColumn: 'origin' }),
+    ).toThrow('data.csv has no column origin');
+  });
+});
+
+describe('train --outlier-column', () => {
+  const records = [
+    { body: 'my card was charged twice', category: 'billing', sentiment: 'negative', oos: '' },
+    { body: 'what is the weather in paris', category: '', sentiment: 'neutral', oos: 'true' },
+    { body: 'set a timer, thanks', category: '', sentiment: '', oos: 'category' },
+    { body: 'play some jazz', category: '', sentiment: 'positive', oos: 'no' },
+  ];
+
+  it('marks each row out of scope for the heads its column names (true: every head it has no label for)', () => {
+    const examples = toLabeledTexts(records, ['body'], heads, 'data.csv', { outlierColumn: 'oos' });
+    expect(examples.map((example) => example.outlierFor)).toEqual([
+      undefined,
+      ['category'],
+      ['category'],
+      undefined,
+    ]);
+    const plain = toLabeledTexts(records, ['body'], heads, 'data.csv');
+    expect(plain.every((example) => !('outlierFor' in example))).toBe(true);
+  });
+
+  it('refuses a row out of scope for a head it also labels, or a head not being trained, saying where', () => {
+    const labeled = [{ ...records[0]!, oos: 'category' }];
+    expect(() =>
+      toLabeledTexts(labeled, ['body'], heads, 'data.csv', { outlierColumn: 'oos' }),
+    ).toThrow(
+      'data.csv, record 1, column oos: the row is out of scope for category but also has a label for it',
     );
+    const unknown = [{ ...records[1]!, oos: 'intent' }];
+    expect(() =>
+      toLabeledTexts(unknown, ['body'], heads, 'data.csv', { outlierColumn: 'oos' }),
+    ).toThrow('data.csv, record 1, column oos: "intent" names no head being trained (intent)');
   });
 });

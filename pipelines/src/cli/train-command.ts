@@ -33,6 +33,12 @@ export interface TrainCommandOptions {
    * `true`, `yes` or `1` every head's; `false`, `no` or `0` none; else head names, comma-separated.
    */
   calibrateColumn?: string;
+  /**
+   * A column naming the heads a row is out of scope for (`LabeledText.outlierFor`: it trains
+   * them towards equal probabilities): empty, `false`, `no` or `0` none; `true`, `yes` or `1`
+   * every head the row has no label for; else head names, comma-separated.
+   */
+  outlierColumn?: string;
   /** `head` or `head=column`. */
   labels: string[];
   overrides: Partial<TrainOptions>;
@@ -54,38 +60,46 @@ export function labelColumns(specs: string[]): Map<string, string> {
   return columns;
 }
 
+/** Columns of a row that say how it trains (see TrainCommandOptions). */
+export interface RowFlagColumns {
+  calibrateColumn?: string;
+  outlierColumn?: string;
+}
+
 export function toLabeledTexts(
   records: DataRecord[],
   textFields: string[],
   columns: Map<string, string>,
   source: string,
-  calibrateColumn?: string,
+  { calibrateColumn, outlierColumn }: RowFlagColumns = {},
 ): LabeledText[] {
-  const missing = [
-    ...textFields,
-    ...columns.values(),
-    ...(calibrateColumn ? [calibrateColumn] : []),
-  ].filter((column) => !records.some((record) => column in record));
+  const flagColumns = [calibrateColumn, outlierColumn].filter((c): c is string => Boolean(c));
+  const missing = [...textFields, ...columns.values(), ...flagColumns].filter(
+    (column) => !records.some((record) => column in record),
+  );
   if (missing.length > 0) {
     const seen = Object.keys(records[0] ?? {}).join(', ') || '(no records)';
     throw new Error(`${source} has no column ${missing.join(', ')}; its columns are: ${seen}`);
   }
+  const heads = [...columns.keys()];
   return records
-    .map((record, i) => ({
-      text: joinText(textFields.map((field) => fieldText(record[field]))),
-      labels: Object.fromEntries(
+    .map((record, i) => {
+      const labels = Object.fromEntries(
         [...columns].map(([head, column]) => [head, fieldText(record[column])]),
-      ),
-      ...(calibrateColumn
-        ? {
-            calibrate: calibrateFlag(
-              record[calibrateColumn],
-              [...columns.keys()],
-              () => `${source}, record ${i + 1}, column ${calibrateColumn}`,
-            ),
-          }
-        : {}),
-    }))
+      );
+      const where = (column: string) => () => `${source}, record ${i + 1}, column ${column}`;
+      const outlierFor = outlierColumn
+        ? outlierHeads(record[outlierColumn], labels, where(outlierColumn))
+        : [];
+      return {
+        text: joinText(textFields.map((field) => fieldText(record[field]))),
+        labels,
+        ...(outlierFor.length > 0 ? { outlierFor } : {}),
+        ...(calibrateColumn
+          ? { calibrate: calibrateFlag(record[calibrateColumn], heads, where(calibrateColumn)) }
+          : {}),
+      };
+    })
     .filter((example) => example.text !== '');
 }
 
@@ -95,10 +109,41 @@ export function calibrateFlag(
   heads: readonly string[],
   where: () => string,
 ): boolean | string[] {
+  return headsFlag(value, heads, where, true);
+}
+
+/**
+ * An `--outlier-column` value: the heads the row is out of scope for; true means every head the
+ * row has no label for. A head that the row also labels is refused.
+ */
+export function outlierHeads(
+  value: unknown,
+  labels: Record<string, string | undefined>,
+  where: () => string,
+): string[] {
+  const heads = Object.keys(labels);
+  const flag = headsFlag(value, heads, where, false);
+  const named = flag === true ? heads.filter((head) => !labels[head]) : flag === false ? [] : flag;
+  const labeled = named.filter((head) => labels[head]);
+  if (labeled.length > 0)
+    throw new Error(
+      `${where()}: the row is out of scope for ${labeled.join(', ')} but also has a label for it; give one or the other`,
+    );
+  return named;
+}
+
+/** true, false or head names; `empty` is what an empty cell means. */
+function headsFlag(
+  value: unknown,
+  heads: readonly string[],
+  where: () => string,
+  empty: boolean,
+): boolean | string[] {
   if (typeof value === 'boolean') return value;
   const text = (fieldText(value) ?? '').trim();
   const word = text.toLowerCase();
-  if (word === '' || word === 'true' || word === 'yes' || word === '1') return true;
+  if (word === '') return empty;
+  if (word === 'true' || word === 'yes' || word === '1') return true;
   if (word === 'false' || word === 'no' || word === '0') return false;
   const named = text
     .split(',')
@@ -149,7 +194,10 @@ export async function runTrain(
       options.textFields,
       columns,
       options.data,
-      options.calibrateColumn,
+      {
+        ...(options.calibrateColumn ? { calibrateColumn: options.calibrateColumn } : {}),
+        ...(options.outlierColumn ? { outlierColumn: options.outlierColumn } : {}),
+      },
     );
   } else {
     throw new Error('nothing to train on: pass --data FILE or --from-db');
@@ -260,6 +308,9 @@ async function trainAndWrite(
       model.manifest.heads.map((head) => [head.name, head.temperature ?? 1]),
     ),
     calibration: model.manifest.params?.calibration,
+    ...(model.manifest.params?.outlierExamples
+      ? { outlierExamples: model.manifest.params.outlierExamples }
+      : {}),
     autotuneTrials: model.trials.length,
     epochs: model.history.length,
     metrics: model.manifest.metrics,

@@ -1,4 +1,4 @@
-import { Random } from './fasttext.js';
+import { OUTLIER, Random } from './fasttext.js';
 import { fitTemperature, scaledNll } from './calibrate.js';
 
 /** Labels drawn from softmax(base); the logits handed over are base × sharpness. */
@@ -34,5 +34,21 @@ describe('fitTemperature', () => {
     const unlabeled = Int32Array.from(labels, (label, i) => (i % 2 === 0 ? -1 : label));
     expect(fitTemperature(logits, unlabeled)).toBeGreaterThan(1);
     expect(fitTemperature(logits, new Int32Array(logits.length).fill(-1))).toBe(1);
+  });
+
+  it('counts an outlier as text of no class: its target is equal probabilities, so outliers raise the temperature', () => {
+    const [logits, labels] = sample(4000, 1, 4);
+    const alone = fitTemperature(logits, labels);
+    // Confident logits on out-of-scope rows: the fitted temperature must soften them.
+    const [outlierLogits] = sample(2000, 3, 5);
+    const mixed = [...logits, ...outlierLogits];
+    const mixedLabels = Int32Array.from([...labels, ...outlierLogits.map(() => OUTLIER)]);
+    const withOutliers = fitTemperature(mixed, mixedLabels);
+    expect(withOutliers).toBeGreaterThan(alone * 1.2);
+    // Their weight scales their pull; with weight 0 they count for nothing.
+    expect(fitTemperature(mixed, mixedLabels, 0)).toBeCloseTo(alone, 5);
+    expect(fitTemperature(mixed, mixedLabels, 1)).toBeGreaterThan(withOutliers);
+    // Outliers alone calibrate nothing: without a labeled row the temperature stays 1.
+    expect(fitTemperature(outlierLogits, new Int32Array(2000).fill(OUTLIER))).toBe(1);
   });
 });

@@ -56,8 +56,20 @@ export interface Features {
 
 /** One training example: its features and a label index per head (-1: none). */
 export interface Example extends Features {
+  /** Per head: a class index, UNLABELED, or OUTLIER. */
   labels: Int32Array;
 }
+
+/** The example does not train this head. */
+export const UNLABELED = -1;
+/**
+ * The example belongs to none of the head's classes (out-of-scope text): it trains the head
+ * towards equal probabilities for every class, weighted by `EpochOptions.outlierWeight`
+ * (outlier exposure, Hendrycks et al., ICLR 2019), so that text like it gets low confidence.
+ */
+export const OUTLIER = -2;
+/** The weight of an OUTLIER example's loss against a labeled one's (Hendrycks et al.'s λ). */
+export const DEFAULT_OUTLIER_WEIGHT = 0.5;
 
 /** Character n-gram lengths, inclusive; `null` when a model uses none. */
 export type CharNgrams = readonly [min: number, max: number] | null;
@@ -366,6 +378,8 @@ export interface EpochOptions {
   batchSize: number;
   /** Learning rate at the start and at the end of this epoch (decayed linearly in between). */
   learningRate: [number, number];
+  /** The weight of an OUTLIER example's loss against a labeled one's (1); default DEFAULT_OUTLIER_WEIGHT. */
+  outlierWeight?: number;
 }
 
 /** Adagrad accumulators: one per embedding row (row-wise Adagrad), one per head parameter. */
@@ -434,6 +448,7 @@ export function trainEpoch(
   let slotGradients = state.gradientBuffer;
   let loss = 0;
   let lossTerms = 0;
+  const outlierWeight = options.outlierWeight ?? DEFAULT_OUTLIER_WEIGHT;
 
   /** Adds `gradient[from … from + dim)` to the batch gradient of embedding row `row`. */
   const addToRow = (row: number, gradient: Float32Array, from: number): void => {
@@ -488,16 +503,26 @@ export function trainEpoch(
       docGradient.fill(0);
       for (let h = 0; h < classes.length; h++) {
         const label = labels[h]!;
-        if (label < 0) continue;
+        if (label === UNLABELED) continue;
         const p = probabilities[h]!;
         headProbabilities(weights, h, doc, p);
-        loss -= Math.log(Math.max(p[label]!, 1e-12));
+        // The cross-entropy against the target: one-hot for a label, uniform for an outlier.
+        const outlier = label === OUTLIER;
+        const scale = outlier ? outlierWeight : 1;
+        const uniform = 1 / p.length;
+        if (outlier) {
+          let sum = 0;
+          for (let c = 0; c < p.length; c++) sum -= Math.log(Math.max(p[c]!, 1e-12));
+          loss += scale * sum * uniform;
+        } else {
+          loss -= Math.log(Math.max(p[label]!, 1e-12));
+        }
         lossTerms++;
         const w = weights.headWeights[h]!;
         const gw = weightGradients[h]!;
         const gb = biasGradients[h]!;
         for (let c = 0; c < p.length; c++) {
-          const g = p[c]! - (c === label ? 1 : 0);
+          const g = scale * (p[c]! - (outlier ? uniform : c === label ? 1 : 0));
           gb[c]! += g;
           const base = c * dim;
           for (let d = 0; d < dim; d++) {

@@ -94,19 +94,42 @@ export const GOEMOTIONS_SENTIMENTS: readonly Sentiment[] = ['negative', 'neutral
 /** Where data/real lives in this repository. */
 export const REAL_DATA_DIR = path.resolve(import.meta.dirname, '..', '..', '..', 'data', 'real');
 
-/** The files of data/real and the head each one labels. */
-export const REAL_DATA_FILES = [
+/**
+ * CLINC150's intents whose training rows teach the category head what is out of its scope
+ * (`LabeledText.outlierFor`): every second intent with no category, in sorted order, and the
+ * set's own out-of-scope queries (`oos`). The other half of the intents with no category is never
+ * trained on, so that the benchmark can tell out-of-scope text the model has seen the like of from
+ * text it has not. `intents`: every intent of the set.
+ */
+export function outOfScopeTrainingIntents(intents: Iterable<string>): Set<string> {
+  const unmapped = [...new Set(intents)]
+    .filter((intent) => intent !== 'oos' && !CLINC150_CATEGORIES[intent])
+    .sort();
+  return new Set(['oos', ...unmapped.filter((_, i) => i % 2 === 0)]);
+}
+
+/**
+ * The files of data/real and the head each one labels; `outlier`: every row is out of the head's
+ * scope (it trains the head towards equal probabilities, see `LabeledText.outlierFor`).
+ */
+export const REAL_DATA_FILES: readonly { file: string; head: string; outlier?: true }[] = [
   { file: 'clinc150/category.csv', head: 'category' },
+  { file: 'clinc150/out-of-scope.csv', head: 'category', outlier: true },
   { file: 'multidogo/category.csv', head: 'category' },
   { file: 'goemotions/sentiment.csv', head: 'sentiment' },
-] as const;
+];
 
 /** The real examples the default model trains on, each labeled for one head only. */
 export async function readRealTrainingData(dir = REAL_DATA_DIR): Promise<LabeledText[]> {
   const examples: LabeledText[] = [];
-  for (const { file, head } of REAL_DATA_FILES) {
+  for (const { file, head, outlier } of REAL_DATA_FILES) {
     for (const record of await readAllRecords(path.join(dir, file))) {
-      examples.push({ text: String(record.text), labels: { [head]: String(record[head]) } });
+      const text = String(record.text);
+      examples.push(
+        outlier
+          ? { text, labels: {}, outlierFor: [head] }
+          : { text, labels: { [head]: String(record[head]) } },
+      );
     }
   }
   return examples;

@@ -454,6 +454,55 @@ describe('trainModel', () => {
     );
   });
 
+  it('outlier exposure: text out of every category trains the head towards equal probabilities, and text like it then gets lower confidence', () => {
+    /** Texts about none of topicData's categories: weather, travel, cooking. */
+    const offTopic = (n: number, seed: number): string[] => {
+      const random = new Random(seed);
+      const words = ['weather', 'rain', 'flight', 'hotel', 'recipe', 'oven', 'holiday', 'song'];
+      const filler = ['the', 'my', 'please', 'about', 'with', 'today', 'we', 'our'];
+      return Array.from({ length: n }, () =>
+        Array.from({ length: 6 + random.int(6) }, (_, i) =>
+          i % 3 === 0 ? words[random.int(words.length)] : filler[random.int(filler.length)],
+        ).join(' '),
+      );
+    };
+    const inScope = topicData(1500, 12).map((example) => ({
+      text: example.text,
+      labels: { category: example.labels.category },
+    }));
+    const outliers: LabeledText[] = offTopic(600, 13).map((text) => ({
+      text,
+      labels: {},
+      outlierFor: ['category'],
+    }));
+    const options = { ...small, testSet: topicData(300, 14) };
+    const plain = trainModel(inScope, options);
+    const exposed = trainModel([...inScope, ...outliers], options);
+    const heldOut = offTopic(200, 15);
+    const meanConfidence = (model: typeof plain): number => {
+      const probabilities = trainerProbabilities(model, heldOut);
+      return probabilities.reduce((sum, [p]) => sum + Math.max(...p!), 0) / heldOut.length;
+    };
+    expect(meanConfidence(exposed)).toBeLessThan(meanConfidence(plain) - 0.1);
+    // Off-topic text in a three-class head: close to a third each.
+    expect(meanConfidence(exposed)).toBeLessThan(0.5);
+    // In-scope text is still classified; outliers count in no metric.
+    expect(exposed.test.category!.accuracy).toBeGreaterThan(0.95);
+    expect(exposed.test.category!.count).toBe(300);
+    expect(exposed.manifest.heads[0]!.labels).toEqual(['billing', 'sales', 'technical_support']);
+    expect(exposed.manifest.params?.outlierExamples).toBe('category: 600');
+    expect(plain.manifest.params).not.toHaveProperty('outlierExamples');
+    expect(modelVersion([...inScope, ...outliers], small)).not.toBe(
+      modelVersion([...inScope, ...outliers.map((o) => ({ text: o.text, labels: {} }))], small),
+    );
+    expect(() =>
+      trainModel(
+        [...inScope, { text: 'weather', labels: { category: 'sales' }, outlierFor: ['category'] }],
+        small,
+      ),
+    ).toThrow('both labeled for category and an outlier');
+  });
+
   it('derives the version from the data and the options', () => {
     const data = topicData(300, 10);
     const version = modelVersion(data, small);
