@@ -5,8 +5,8 @@
  * the graph's node count (before and after onnxruntime's optimizer), the size of `model.onnx`,
  * the largest logit difference from the exact function (computed in doubles from the same
  * weights) on 400 texts (validation texts, MultiDoGO turns and GoEmotions comments from
- * ../shared/data/real-dev), and the median time of `session.run` for 1 and 8 texts, long and
- * short, with the session options of lib/model/runtime.ts.
+ * REAL_DEV_DIR, default ../shared/data/real-dev), and the median time of `session.run` for 1
+ * and 8 texts, long and short, with the session options of lib/model/runtime.ts.
  * BENCH_BASELINE_DIR (a checkout of another commit with node_modules) exports the same weights with
  * that commit's exporter too, checks both give the same logits, and times both in turns,
  * BENCH_ROUNDS times (default 4) of BENCH_ITERATIONS runs (default 2000).
@@ -35,7 +35,9 @@ const epochs = Number(process.env.BENCH_EPOCHS ?? 2);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const baselineDir = process.env.BENCH_BASELINE_DIR;
-const realDev = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'real-dev');
+const realDev =
+  process.env.REAL_DEV_DIR ??
+  path.resolve(import.meta.dirname, '..', '..', 'shared', 'data', 'real-dev');
 
 const options =
   recipe === 'word'
