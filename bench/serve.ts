@@ -19,7 +19,8 @@
  * system, from /proc), which the machine's load moves less than requests/s. BENCH_SUBMIT=0 measures
  * classify and the ceiling only.
  * Every server serves the default model (trained into the cache on first use), or the bundle in
- * BENCH_MODEL_DIR.
+ * BENCH_MODEL_DIR; the baseline's server the bundle in BENCH_BASELINE_MODEL_DIR if set (e.g. the
+ * same code with another bundle: BENCH_BASELINE_DIR=. measures a model's export alone).
  * The servers run as the image runs them (BENCH_SERVER_RUNTIME=compiled, the default): compiled by
  * tsc, with NODE_ENV=production; BENCH_SERVER_RUNTIME=tsx runs the sources through tsx instead.
  * Only a PostgreSQL is started (the test bed's binaries). The machine's load average is
@@ -189,14 +190,14 @@ try {
     scratchDirs.push(tree);
     return [path.join(tree, 'inference-server/src/main.js')];
   };
-  const startServer = async (cwd: string, port: number, database: string) =>
+  const startServer = async (cwd: string, port: number, database: string, modelDir = bundle) =>
     spawn(process.execPath, await serverEntry(cwd), {
       cwd, // config/routing_rules.yaml is read from the working directory, as in the image
       env: {
         ...process.env,
         ...(runtime === 'compiled' ? { NODE_ENV: 'production' } : {}),
         PORT: String(port),
-        MODEL_DIR: bundle,
+        MODEL_DIR: modelDir,
         DATABASE_URL: databaseUrl(database),
         LOG_LEVEL: 'warn',
         ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
@@ -235,7 +236,12 @@ try {
     : undefined;
   if (python) children.push(python);
   const previous = baselineDir
-    ? await startServer(baselineDir, baseline, 'bench_baseline')
+    ? await startServer(
+        baselineDir,
+        baseline,
+        'bench_baseline',
+        process.env.BENCH_BASELINE_MODEL_DIR ?? bundle,
+      )
     : undefined;
   if (previous) children.push(previous);
   await Promise.all([
