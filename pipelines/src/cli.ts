@@ -349,6 +349,10 @@ program
     '--strict',
     'fail when a row has a label the model does not know (default: count and warn)',
   )
+  .option(
+    '--outlier-column <column>',
+    "which heads a row is out of scope for (as train's): such rows are reported apart, how often the model was sure of them",
+  )
   .action(
     async (options: {
       bundle: string;
@@ -360,6 +364,7 @@ program
       championModel?: string;
       requireBetter?: boolean;
       strict?: boolean;
+      outlierColumn?: string;
     }) => {
       const report = await runEvaluate(
         {
@@ -371,6 +376,7 @@ program
           ...(options.out ? { out: options.out } : {}),
           ...(options.championModel ? { championModel: options.championModel } : {}),
           strict: options.strict === true,
+          ...(options.outlierColumn ? { outlierColumn: options.outlierColumn } : {}),
         },
         logger,
       );
@@ -387,6 +393,7 @@ program
               scored: m.count,
               unknownLabels: m.unknownLabels,
               ...(m.unknownLabels > 0 ? { unknownLabelValues: m.unknownLabelValues } : {}),
+              ...(m.outOfScope ? { outOfScope: m.outOfScope } : {}),
             },
           ]),
         ),

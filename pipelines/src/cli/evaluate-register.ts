@@ -27,6 +27,8 @@ export interface EvaluateCommandOptions {
   championModel?: string;
   /** Fail when any row's label is one the model does not know. */
   strict?: boolean;
+  /** A column naming the heads a row is out of scope for (as `train --outlier-column`). */
+  outlierColumn?: string;
 }
 
 /** Rows per head whose label the model does not know, as one sentence (empty when none). */
@@ -49,6 +51,7 @@ export async function runEvaluate(
     options.textFields,
     labelColumns(options.labels),
     options.data,
+    options.outlierColumn ? { outlierColumn: options.outlierColumn } : {},
   );
   const candidate = await evaluateBundle(options.bundle, data);
   const unknown = unknownLabelSummary(candidate);

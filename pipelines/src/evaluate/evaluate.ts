@@ -16,6 +16,33 @@ export interface HeadEvaluation extends HeadMetrics {
   unknownLabels: number;
   /** Those labels, each once (at most 20). */
   unknownLabelValues: string[];
+  /** Rows out of this head's scope (`LabeledText.outlierFor`): how sure the model was of them. */
+  outOfScope?: OutOfScopeEvaluation;
+}
+
+/** The answers on text that belongs to none of a head's classes: every one is wrong. */
+export interface OutOfScopeEvaluation {
+  examples: number;
+  meanConfidence: number;
+  /** Share answered with confidence ≥ 0.9 (confidently wrong). */
+  confidentShare: number;
+  /** Share answered with confidence < 0.5 (the routing policy's default triage threshold). */
+  belowHalfShare: number;
+}
+
+/** What the answers on out-of-scope rows say, or undefined without such rows. */
+export function outOfScopeEvaluation(
+  confidences: readonly number[],
+): OutOfScopeEvaluation | undefined {
+  const n = confidences.length;
+  if (n === 0) return undefined;
+  const share = (keep: (c: number) => boolean) => confidences.filter(keep).length / n;
+  return {
+    examples: n,
+    meanConfidence: confidences.reduce((sum, c) => sum + c, 0) / n,
+    confidentShare: share((c) => c >= 0.9),
+    belowHalfShare: share((c) => c < 0.5),
+  };
 }
 
 export interface ModelEvaluation {
@@ -57,7 +84,9 @@ export async function evaluateBundle(
 ): Promise<ModelEvaluation> {
   const runtime = await ModelRuntime.load(dir);
   try {
-    const heads = runtime.heads.filter((head) => data.some((example) => example.labels[head.name]));
+    const heads = runtime.heads.filter((head) =>
+      data.some((example) => example.labels[head.name] || example.outlierFor?.includes(head.name)),
+    );
     if (heads.length === 0) {
       throw new Error(
         `the data has no labels for any head of model ${runtime.version} (${runtime.heads.map((h) => h.name).join(', ')})`,
@@ -100,6 +129,11 @@ export async function evaluateBundle(
           return index;
         });
         const metrics = headMetrics(head.labels, truth, predicted[h]!, confidence[h]!);
+        const outOfScope = outOfScopeEvaluation(
+          data.flatMap((example, i) =>
+            example.outlierFor?.includes(head.name) ? [confidence[h]![i]!] : [],
+          ),
+        );
         return [
           head.name,
           {
@@ -107,6 +141,7 @@ export async function evaluateBundle(
             labels: head.labels,
             unknownLabels,
             unknownLabelValues: [...unknownLabelValues],
+            ...(outOfScope ? { outOfScope } : {}),
           },
         ];
       }),
