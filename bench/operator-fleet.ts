@@ -86,7 +86,11 @@ const BASELINE = process.env.BENCH_BASELINE;
 const ARGO_CRDS = process.env.BENCH_ARGO_CRDS ?? 'full';
 if (!['full', 'minimal', 'both'].includes(ARGO_CRDS))
   throw new Error(`BENCH_ARGO_CRDS=${ARGO_CRDS}: expected full, minimal or both`);
+if (ARGO_CRDS === 'both' && BASELINE)
+  throw new Error('BENCH_ARGO_CRDS=both compares CRDs, BENCH_BASELINE operators: give one');
 type ArgoCrds = 'full' | 'minimal';
+/** The Argo CRDs installed before any round. */
+const FIRST_ARGO_CRDS: ArgoCrds = ARGO_CRDS === 'minimal' ? 'minimal' : 'full';
 /** Whether the test bed runs pods: without a node, no inference Deployment becomes available. */
 let podsRun = false;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
@@ -1238,7 +1242,7 @@ interface Round {
  */
 async function compareBursts(probe: Probe, cluster: Cluster, pair: readonly [Round, Round]) {
   const order = [pair[0], pair[1], pair[1], pair[0]];
-  let installed: ArgoCrds = ARGO_CRDS === 'minimal' ? 'minimal' : 'full';
+  let installed = FIRST_ARGO_CRDS;
   const core = probe.kc.makeApiClient(k8s.CoreV1Api);
   const rounds = [];
   for (const [i, { label, entry, argoCrds }] of order.entries()) {
@@ -1301,7 +1305,7 @@ try {
     .filter((file) => file.endsWith('.yaml'))
     .map((file) => path.join(crdDir, file));
   await installCrds(env.kubeconfig, crdFiles);
-  if (ARGO_CRDS === 'minimal') await installArgoCrds(env.kubeconfig, 'minimal');
+  if (FIRST_ARGO_CRDS === 'minimal') await installArgoCrds(env.kubeconfig, 'minimal');
   await widenServiceRange(kc);
   const cluster = new Cluster(kc);
   // Built from the Go module, the binary reports no version of its own (v0.0.0-master).
@@ -1331,15 +1335,14 @@ try {
     uptimeAtStart: uptime,
     uptimeAtEnd: execFileSync('uptime', { encoding: 'utf8' }).trim(),
   });
-  const installed: ArgoCrds = ARGO_CRDS === 'minimal' ? 'minimal' : 'full';
   const pair: readonly [Round, Round] | undefined = BASELINE
     ? [
         {
           label: 'baseline',
           entry: await operatorEntry(await checkout(BASELINE)),
-          argoCrds: installed,
+          argoCrds: FIRST_ARGO_CRDS,
         },
-        { label: 'current', entry: probe.operatorEntry, argoCrds: installed },
+        { label: 'current', entry: probe.operatorEntry, argoCrds: FIRST_ARGO_CRDS },
       ]
     : ARGO_CRDS === 'both'
       ? [

@@ -240,7 +240,7 @@ try {
         baselineDir,
         baseline,
         'bench_baseline',
-        process.env.BENCH_BASELINE_MODEL_DIR ?? bundle,
+        process.env.BENCH_BASELINE_MODEL_DIR,
       )
     : undefined;
   if (previous) children.push(previous);

@@ -51,7 +51,7 @@ export async function runEvaluate(
     options.textFields,
     labelColumns(options.labels),
     options.data,
-    options.outlierColumn ? { outlierColumn: options.outlierColumn } : {},
+    options,
   );
   const candidate = await evaluateBundle(options.bundle, data);
   const unknown = unknownLabelSummary(candidate);

@@ -194,10 +194,7 @@ export async function runTrain(
       options.textFields,
       columns,
       options.data,
-      {
-        ...(options.calibrateColumn ? { calibrateColumn: options.calibrateColumn } : {}),
-        ...(options.outlierColumn ? { outlierColumn: options.outlierColumn } : {}),
-      },
+      options,
     );
   } else {
     throw new Error('nothing to train on: pass --data FILE or --from-db');

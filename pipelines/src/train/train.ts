@@ -50,7 +50,8 @@ export interface LabeledText {
    * Heads whose classes this text belongs to none of (out-of-scope text, e.g. a travel question
    * for a category head of a bank's departments): it trains each towards equal probabilities for
    * every class (outlier exposure), so that text like it gets low confidence and is triaged. A
-   * head given here takes no label; the text counts in no head's metrics and fits no temperature.
+   * head given here takes no label; the text counts in no head's metrics, and the temperature fit
+   * counts it as text of no class (calibrate.ts), so that calibration does not undo the training.
    */
   outlierFor?: readonly string[];
   /**
