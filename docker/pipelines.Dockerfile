@@ -22,6 +22,9 @@ COPY --from=build /src/dist/inference-server ./dist/inference-server
 COPY --from=build /src/dist/lib ./dist/lib
 COPY crds/*.yaml ./dist/crds/
 COPY config ./config
+# The real text `train --out-of-scope builtin` reads (dist/pipelines/src/train/real-data.ts looks
+# in dist/data/real), with its licences and attribution.
+COPY data/real ./dist/data/real
 RUN printf '#!/bin/sh\nexec node /app/dist/pipelines/src/cli.js "$@"\n' > /usr/local/bin/inquiry-pipeline \
   && printf '#!/bin/sh\nexec node /app/dist/inference-server/src/main.js "$@"\n' > /usr/local/bin/inquiry-server \
   && chmod 0755 /usr/local/bin/inquiry-pipeline /usr/local/bin/inquiry-server

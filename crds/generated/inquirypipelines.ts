@@ -157,6 +157,10 @@ export interface InquiryPipelineSpec {
       minOnlineAccuracy?: number;
     };
     /**
+     * Off-topic text a retrained model's category head learns to answer with low confidence, so that it is triaged (outlier exposure). builtin: the off-topic questions the default model trains with, for the platform's own categories. none: the database's labels alone; choose it when your categories are your own and such questions (travel, weather, small talk, ...) might belong to them.
+     */
+    outOfScopeExamples?: 'builtin' | 'none';
+    /**
      * How a model this pipeline's retraining registers reaches production: the spec.rollout of the ModelVersion the register step creates (same fields, checked by the ModelVersion schema when it is created). Default: that of the ModelVersion CRD.
      */
     rollout?: {

@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../../lib/logger.js';
 import { generateInquiryStream } from './generate/inquiries.js';
 import { formatInquiries } from './generate/output.js';
-import { runTrain } from './cli/train-command.js';
+import { BUILTIN_OUT_OF_SCOPE, runTrain } from './cli/train-command.js';
 import { parseTowers } from './cli/towers.js';
 import type { CharNgrams } from './train/fasttext.js';
 import type { LearningRateSchedule } from './train/train.js';
@@ -171,6 +171,21 @@ program
     '--outlier-column <column>',
     'which heads a row is out of scope for, to train them towards equal probabilities (outlier exposure): empty or false none, true every head the row has no label for, or head names',
   )
+  .option(
+    '--out-of-scope <file>',
+    `text none of the heads' classes fit (e.g. what the platform is not for), added as outliers of --out-of-scope-heads: a file (its text fields, else its text column), or ${BUILTIN_OUT_OF_SCOPE} (the default model's, off-topic for its categories)`,
+  )
+  .option(
+    '--out-of-scope-heads <heads>',
+    'with --out-of-scope: the heads its text is out of scope for, comma-separated',
+    'category',
+  )
+  .option(
+    '--out-of-scope-share <p>',
+    'with --out-of-scope: at most this many of its rows per example labeled for those heads (sampled with the seed)',
+    number,
+    0.25,
+  )
   .option('--seed <seed>', 'random seed (split, initialization, order)', integer)
   .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', integer)
   .option('--dim <n>', 'embedding dimension', integer)
@@ -258,7 +273,12 @@ program
       calibrate: boolean;
       calibrateColumn?: string;
       outlierColumn?: string;
+      outOfScope?: string;
+      outOfScopeHeads: string;
+      outOfScopeShare: number;
     }) => {
+      if (!(options.outOfScopeShare >= 0))
+        throw new InvalidArgumentError('--out-of-scope-share must be at least 0');
       if (options.wordNgrams !== undefined && ![1, 2, 3].includes(options.wordNgrams))
         throw new InvalidArgumentError('--word-ngrams must be 1, 2 or 3');
       if (options.wordModel !== undefined && ![0, 1, 2, 3].includes(options.wordModel))
@@ -323,6 +343,18 @@ program
           labels: options.labels.length > 0 ? options.labels : ['category,sentiment,urgency'],
           ...(options.calibrateColumn ? { calibrateColumn: options.calibrateColumn } : {}),
           ...(options.outlierColumn ? { outlierColumn: options.outlierColumn } : {}),
+          ...(options.outOfScope
+            ? {
+                outOfScope: {
+                  source: options.outOfScope,
+                  heads: options.outOfScopeHeads
+                    .split(',')
+                    .map((head) => head.trim())
+                    .filter(Boolean),
+                  share: options.outOfScopeShare,
+                },
+              }
+            : {}),
           overrides,
         },
         logger,

@@ -46,9 +46,13 @@ describe('inquiry-pipeline CLI', () => {
 
     const bundle = path.join(dir, 'bundle');
     const heldOut = path.join(dir, 'held-out.jsonl');
+    // As the retrain Workflow trains: the database's labels, and the built-in out-of-scope text
+    // as outliers of the category head (at most a quarter of the 1,500 labeled examples).
     const trained = await run([
       'train',
       '--from-db',
+      '--out-of-scope',
+      'builtin',
       '--out',
       bundle,
       '--write-test',
@@ -59,30 +63,56 @@ describe('inquiry-pipeline CLI', () => {
     const summary = JSON.parse(trained.stdout) as {
       version: string;
       metrics: Record<string, number>;
+      outlierExamples: string;
       exportCheck: { maxAbsDiff: number };
     };
     expect(summary.metrics['category.macro_f1']).toBeGreaterThan(0.8);
     expect(summary.exportCheck.maxAbsDiff).toBeLessThan(1e-4);
-    // The held-out share (10 % of 1,500), with its labels, as the retrain workflow evaluates it.
+    // The held-out share (10 % of 1,500 + 375), with its labels and the out-of-scope column, as
+    // the retrain workflow evaluates it.
     const held = (await readFile(heldOut, 'utf8'))
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, string>);
-    expect(held).toHaveLength(150);
-    expect(Object.keys(held[0]!).sort()).toEqual([
+    expect(held).toHaveLength(Math.round(0.1 * (1500 + 375)));
+    const outOfScope = held.filter((row) => row.outOfScope === 'category');
+    expect(outOfScope.length).toBeGreaterThan(10);
+    expect(outOfScope.every((row) => row.category === undefined)).toBe(true);
+    const heldOutliers = outOfScope.length;
+    // The rest were trained on or fitted the temperature: 375 in all.
+    expect(summary.outlierExamples).toBe(`category: ${375 - heldOutliers}`);
+    expect(Object.keys(held.find((row) => row.outOfScope === '')!).sort()).toEqual([
       'body',
       'category',
+      'outOfScope',
       'sentiment',
       'subject',
       'urgency',
     ]);
-    const onHeldOut = await run(['evaluate', '--bundle', bundle, '--data', heldOut]);
+    const onHeldOut = await run([
+      'evaluate',
+      '--bundle',
+      bundle,
+      '--data',
+      heldOut,
+      '--outlier-column',
+      'outOfScope',
+    ]);
     expect(onHeldOut.code).toBe(0);
+    const heldReport = JSON.parse(onHeldOut.stdout) as {
+      heads: Record<
+        string,
+        { macroF1: number; outOfScope?: { examples: number; meanConfidence: number } }
+      >;
+    };
     // The same examples the trainer measured its test metrics on: the same figure.
-    expect(
-      (JSON.parse(onHeldOut.stdout) as { heads: Record<string, { macroF1: number }> }).heads
-        .category!.macroF1,
-    ).toBeCloseTo(summary.metrics['category.macro_f1']!, 4);
+    expect(heldReport.heads.category!.macroF1).toBeCloseTo(
+      summary.metrics['category.macro_f1']!,
+      4,
+    );
+    // Off-topic text gets low category confidence (5 classes: 0.2 is "none of these").
+    expect(heldReport.heads.category!.outOfScope).toMatchObject({ examples: heldOutliers });
+    expect(heldReport.heads.category!.outOfScope!.meanConfidence).toBeLessThan(0.6);
 
     const gold = path.join(dir, 'gold.jsonl');
     await run(['generate', '--n', '300', '--seed', '4', '--noise', '0', '--out', gold]);

@@ -12,6 +12,8 @@ export interface ResolvedPipelineSpec extends InquiryPipelineSpec {
   retraining: {
     schedule: string;
     triggers: { minNewLabels: number; driftThreshold: number; minOnlineAccuracy: number };
+    /** Off-topic text the retrained category head learns to answer with low confidence. */
+    outOfScopeExamples: 'builtin' | 'none';
     /** The rollout registered models carry; absent: the ModelVersion CRD's default. */
     rollout?: Record<string, unknown>;
   };
@@ -25,6 +27,7 @@ export const PIPELINE_DEFAULTS = {
   shards: 1,
   retrainingSchedule: '0 3 * * 0',
   triggers: { minNewLabels: 500, driftThreshold: 0.2, minOnlineAccuracy: 0.8 },
+  outOfScopeExamples: 'builtin',
   replicas: 2,
   autoscaling: { enabled: false, minReplicas: 2, maxReplicas: 10, targetCPUUtilization: 70 },
 } as const;
@@ -42,6 +45,7 @@ export function withDefaults(spec: InquiryPipelineSpec): ResolvedPipelineSpec {
     retraining: {
       schedule: spec.retraining?.schedule ?? d.retrainingSchedule,
       triggers: { ...d.triggers, ...spec.retraining?.triggers },
+      outOfScopeExamples: spec.retraining?.outOfScopeExamples ?? d.outOfScopeExamples,
       ...(spec.retraining?.rollout ? { rollout: spec.retraining.rollout } : {}),
     },
     serving: {

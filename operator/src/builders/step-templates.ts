@@ -52,8 +52,24 @@ export const JOB_PARAMETERS = {
     'drift-threshold',
     'min-online-accuracy',
     'rollout',
+    'out-of-scope',
   ],
 } as const satisfies Record<SharedJob, readonly string[]>;
+
+/** The retrain job's steps' own parameters: the decision, then train → evaluate → register. */
+const DECIDE_PARAMETERS = [
+  'model-name',
+  'min-new-labels',
+  'drift-threshold',
+  'min-online-accuracy',
+] as const;
+const TRAIN_PARAMETERS = [
+  'pipeline',
+  'namespace',
+  'model-name',
+  'rollout',
+  'out-of-scope',
+] as const;
 
 /** Parameters every step takes: where it runs and what it talks to. */
 export const COMMON_PARAMETERS = [
@@ -145,15 +161,25 @@ export const SHOULD_RETRAIN_SCRIPT = [
   'esac',
 ];
 
+/**
+ * The retrain template's `out-of-scope` when a caller passes none (a CronWorkflow written before
+ * the parameter existed): the InquiryPipeline CRD's default for `retraining.outOfScopeExamples`.
+ */
+export const DEFAULT_OUT_OF_SCOPE = 'builtin';
+
 /** One pod: the bundle and the report stay on its /work volume between the three steps. */
 export const TRAIN_EVALUATE_REGISTER_SCRIPT = [
   'set -eu',
-  // Evaluated on the examples held out of its own training (never trained on).
-  'inquiry-pipeline train --from-db --out /work/bundle --write-test /work/test.jsonl',
+  // The pipeline's retraining.outOfScopeExamples: `builtin` adds the image's off-topic text as
+  // outliers of the category head (train --out-of-scope), `none` trains on the database alone.
+  'if [ "$OUT_OF_SCOPE" = none ]; then set --; else set -- --out-of-scope "$OUT_OF_SCOPE"; fi',
+  // Evaluated on the examples held out of its own training (never trained on); the out-of-scope
+  // ones among them count in no metric and are reported apart.
+  'inquiry-pipeline train --from-db "$@" --out /work/bundle --write-test /work/test.jsonl',
   // Against the champion: exit 3 when the candidate is not better, and then nothing is
   // registered (a first model, without a champion, always is).
   'status=0',
-  'inquiry-pipeline evaluate --bundle /work/bundle --data /work/test.jsonl --out /work/report --champion-model "$MODEL_NAME" --require-better || status=$?',
+  'inquiry-pipeline evaluate --bundle /work/bundle --data /work/test.jsonl --outlier-column outOfScope --out /work/report --champion-model "$MODEL_NAME" --require-better || status=$?',
   `if [ "$status" -eq ${NOT_BETTER_EXIT} ]; then echo 'the candidate does not beat the champion: not registered'; exit 0; fi`,
   'if [ "$status" -ne 0 ]; then exit "$status"; fi',
   // The pipeline's retraining.rollout (empty: the ModelVersion CRD's default).
@@ -225,30 +251,26 @@ function variant(mlflowAuth: boolean): ArgoTemplate[] {
     },
     {
       name: name('retrain'),
-      inputs: { parameters: parameters([...common, ...JOB_PARAMETERS.retrain]) },
+      inputs: {
+        parameters: parameters([...common, ...JOB_PARAMETERS.retrain]).map((parameter) =>
+          parameter.name === 'out-of-scope'
+            ? { ...parameter, default: DEFAULT_OUT_OF_SCOPE }
+            : parameter,
+        ),
+      },
       steps: [
         [
           {
             name: 'should-retrain',
             template: name('should-retrain'),
-            arguments: {
-              parameters: passOn([
-                ...common,
-                'model-name',
-                'min-new-labels',
-                'drift-threshold',
-                'min-online-accuracy',
-              ]),
-            },
+            arguments: { parameters: passOn([...common, ...DECIDE_PARAMETERS]) },
           },
         ],
         [
           {
             name: 'train-evaluate-register',
             template: name('train-evaluate-register'),
-            arguments: {
-              parameters: passOn([...common, 'pipeline', 'namespace', 'model-name', 'rollout']),
-            },
+            arguments: { parameters: passOn([...common, ...TRAIN_PARAMETERS]) },
             when: `{{steps.should-retrain.outputs.parameters.decision}} == ${RETRAIN}`,
           },
         ],
@@ -258,15 +280,7 @@ function variant(mlflowAuth: boolean): ArgoTemplate[] {
       // Exit 3 of should-retrain means "not needed"; any other failure fails the step (and is
       // retried), never passes for a skip.
       name: name('should-retrain'),
-      inputs: {
-        parameters: parameters([
-          ...common,
-          'model-name',
-          'min-new-labels',
-          'drift-threshold',
-          'min-online-accuracy',
-        ]),
-      },
+      inputs: { parameters: parameters([...common, ...DECIDE_PARAMETERS]) },
       retryStrategy: RETRY,
       outputs: { parameters: [{ name: 'decision', valueFrom: { path: DECISION_FILE } }] },
       script: script(
@@ -282,9 +296,7 @@ function variant(mlflowAuth: boolean): ArgoTemplate[] {
     },
     {
       name: name('train-evaluate-register'),
-      inputs: {
-        parameters: parameters([...common, 'pipeline', 'namespace', 'model-name', 'rollout']),
-      },
+      inputs: { parameters: parameters([...common, ...TRAIN_PARAMETERS]) },
       retryStrategy: RETRY,
       script: script(
         mlflowAuth,
@@ -293,6 +305,7 @@ function variant(mlflowAuth: boolean): ArgoTemplate[] {
           ['PIPELINE', 'pipeline'],
           ['NAMESPACE', 'namespace'],
           ['ROLLOUT', 'rollout'],
+          ['OUT_OF_SCOPE', 'out-of-scope'],
         ]),
         TRAIN_EVALUATE_REGISTER_SCRIPT,
       ),

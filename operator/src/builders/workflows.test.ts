@@ -308,6 +308,34 @@ describe('Workflow templates', () => {
       expect(broken).toMatchObject({ status: 1, steps: ['train', 'evaluate'] });
     });
 
+    it("trains with the pipeline's out-of-scope examples and evaluates them apart", async () => {
+      const callsOf = async (s: typeof spec) => {
+        const step = resolve(s, 'retrain', 'train-evaluate-register');
+        const run = await runScript(step.template.script!.source!, {}, scriptEnv(step));
+        workDirs.push(run.work);
+        return run.calls;
+      };
+      const [builtin, none] = await Promise.all([
+        callsOf(spec),
+        callsOf(withDefaults({ ...spec, retraining: { outOfScopeExamples: 'none' } })),
+      ]);
+      expect(builtin[0]).toMatch(
+        /^train --from-db --out-of-scope builtin --out \S+\/bundle --write-test \S+\/test\.jsonl$/,
+      );
+      expect(none[0]).toMatch(/^train --from-db --out \S+\/bundle --write-test /);
+      for (const calls of [builtin, none])
+        expect(calls.find((call) => call.startsWith('evaluate '))).toContain(
+          '--outlier-column outOfScope',
+        );
+      // A CronWorkflow written before the parameter existed still calls the template: the
+      // template's default is the CRD's.
+      const parameter = train.jobTemplate.inputs!.parameters!.find(
+        (p) => p.name === 'out-of-scope',
+      );
+      expect(parameter?.default).toBe(spec.retraining.outOfScopeExamples);
+      expect(spec.retraining.outOfScopeExamples).toBe('builtin');
+    });
+
     it("gives the registered ModelVersion the pipeline's retraining.rollout, else the CRD's default", async () => {
       const rollout = {
         strategy: 'Canary',

@@ -104,6 +104,7 @@ export function jobArguments(
     'min-online-accuracy': String(t.minOnlineAccuracy),
     // JSON for `register --rollout`; empty: the ModelVersion CRD's default rollout.
     rollout: spec.retraining.rollout ? JSON.stringify(spec.retraining.rollout) : '',
+    'out-of-scope': spec.retraining.outOfScopeExamples,
   };
   const credentials = spec.mlflow.credentialsSecretRef?.name;
   if (credentials) values[MLFLOW_CREDENTIALS_PARAMETER] = credentials;

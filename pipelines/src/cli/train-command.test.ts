@@ -1,4 +1,5 @@
-import { calibrateFlag, toLabeledTexts } from './train-command.js';
+import type { LabeledText } from '../train/train.js';
+import { calibrateFlag, outOfScopeExamples, toLabeledTexts } from './train-command.js';
 
 const heads = new Map([
   ['category', 'category'],
@@ -77,5 +78,72 @@ describe('train --outlier-column', () => {
     expect(() =>
       toLabeledTexts(unknown, ['body'], heads, 'data.csv', { outlierColumn: 'oos' }),
     ).toThrow('data.csv, record 1, column oos: "intent" names no head being trained (intent)');
+  });
+});
+
+describe('train --out-of-scope', () => {
+  const labeled = (n: number, head = 'category'): LabeledText[] =>
+    Array.from({ length: n }, (_, i) => ({ text: `inquiry ${i}`, labels: { [head]: 'billing' } }));
+  const records = Array.from({ length: 40 }, (_, i) => ({ text: `off-topic question ${i}` }));
+  const options = { source: 'oos.csv', heads: ['category'], share: 0.25 };
+  const trained = ['category', 'sentiment'];
+
+  it('adds every row as an outlier of the heads when there are few enough', () => {
+    const examples = outOfScopeExamples(
+      records,
+      ['subject', 'body'],
+      labeled(400),
+      options,
+      trained,
+      42,
+    );
+    expect(examples).toHaveLength(40);
+    expect(examples[0]).toEqual({
+      text: 'off-topic question 0',
+      labels: {},
+      outlierFor: ['category'],
+    });
+  });
+
+  it('keeps at most share × the examples labeled for those heads, the same ones for a seed, in file order', () => {
+    // 40 labeled for category (and 100 for sentiment only, which do not count): 10 rows.
+    const data = [...labeled(40), ...labeled(100, 'sentiment')];
+    const first = outOfScopeExamples(records, ['body'], data, options, trained, 7);
+    expect(first).toHaveLength(10);
+    expect(outOfScopeExamples(records, ['body'], data, options, trained, 7)).toEqual(first);
+    expect(outOfScopeExamples(records, ['body'], data, options, trained, 8)).not.toEqual(first);
+    const order = first.map((example) => Number(example.text.split(' ').pop()));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(
+      outOfScopeExamples(records, ['body'], data, { ...options, share: 0 }, trained, 7),
+    ).toEqual([]);
+  });
+
+  it("reads the training's text fields when the file has them, skipping empty rows", () => {
+    const rows = [
+      { subject: 'Weather', body: 'will it rain tomorrow', text: 'ignored' },
+      { subject: '', body: '' },
+    ];
+    expect(outOfScopeExamples(rows, ['subject', 'body'], labeled(40), options, trained, 1)).toEqual(
+      [{ text: 'Weather\nwill it rain tomorrow', labels: {}, outlierFor: ['category'] }],
+    );
+  });
+
+  it('refuses heads not being trained and a file without text, saying which', () => {
+    expect(() =>
+      outOfScopeExamples(
+        records,
+        ['body'],
+        labeled(40),
+        { ...options, heads: ['intent'] },
+        trained,
+        1,
+      ),
+    ).toThrow(
+      '--out-of-scope-heads names intent, not among the heads trained (category, sentiment)',
+    );
+    expect(() =>
+      outOfScopeExamples([{ question: 'x' }], ['body'], labeled(40), options, trained, 1),
+    ).toThrow('oos.csv has no text column (body, text); its columns are: question');
   });
 });

@@ -1,5 +1,6 @@
 /** `inquiry-pipeline train`: a bundle from a labeled JSONL/CSV file. */
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from '../../../lib/logger.js';
 import { inquiryText, joinText } from '../../../lib/model/runtime.js';
 import { labeledInquiries } from '../../../lib/store/feedback.js';
@@ -14,6 +15,8 @@ import {
   type LabeledText,
   type TrainOptions,
 } from '../train/train.js';
+import { Random } from '../train/fasttext.js';
+import { OUT_OF_SCOPE_FILE, REAL_DATA_DIR } from '../train/real-data.js';
 import { EXPORT_TOLERANCE, verifyExport } from '../train/verify.js';
 import { createProgress } from './progress.js';
 
@@ -39,6 +42,13 @@ export interface TrainCommandOptions {
    * every head the row has no label for; else head names, comma-separated.
    */
   outlierColumn?: string;
+  /**
+   * Out-of-scope text added to the training data, whatever it comes from (`--out-of-scope`): the
+   * rows of `source`, a file, or `builtin` (the text the default model learns its category
+   * scope from, `OUT_OF_SCOPE_FILE`), each an outlier for `heads` (`LabeledText.outlierFor`).
+   * At most `share` × the examples labeled for those heads are used, sampled with the seed.
+   */
+  outOfScope?: OutOfScopeOptions;
   /** `head` or `head=column`. */
   labels: string[];
   overrides: Partial<TrainOptions>;
@@ -58,6 +68,58 @@ export function labelColumns(specs: string[]): Map<string, string> {
   if (columns.size === 0)
     throw new Error('--labels names no column: e.g. --labels category,sentiment,urgency');
   return columns;
+}
+
+export interface OutOfScopeOptions {
+  source: string;
+  heads: string[];
+  share: number;
+}
+
+/** `--out-of-scope builtin`: the out-of-scope text the default model trains with. */
+export const BUILTIN_OUT_OF_SCOPE = 'builtin';
+/** The column `--write-test` names each row's out-of-scope heads in (`evaluate --outlier-column`). */
+export const OUT_OF_SCOPE_COLUMN = 'outOfScope';
+
+/**
+ * The out-of-scope examples to add to `data`: the records' texts (the text fields joined, or
+ * `text` when the file has none of them), sampled down to `share` × the examples of `data`
+ * labeled for one of `heads`, in the file's order. A head not trained is refused.
+ */
+export function outOfScopeExamples(
+  records: DataRecord[],
+  textFields: string[],
+  data: readonly LabeledText[],
+  { source, heads, share }: OutOfScopeOptions,
+  trained: readonly string[],
+  seed: number,
+): LabeledText[] {
+  const unknown = heads.filter((head) => !trained.includes(head));
+  if (unknown.length > 0)
+    throw new Error(
+      `--out-of-scope-heads names ${unknown.join(', ')}, not among the heads trained (${trained.join(', ')})`,
+    );
+  const fields = textFields.some((field) => records.some((record) => field in record))
+    ? textFields
+    : ['text'];
+  if (!records.some((record) => fields.some((field) => field in record)))
+    throw new Error(
+      `${source} has no text column (${[...new Set([...textFields, 'text'])].join(', ')}); its columns are: ${Object.keys(records[0] ?? {}).join(', ') || '(no records)'}`,
+    );
+  const texts = records
+    .map((record) => joinText(fields.map((field) => fieldText(record[field]))))
+    .filter((text) => text !== '');
+  const labeled = data.filter((example) => heads.some((head) => example.labels[head])).length;
+  const limit = Math.floor(labeled * share);
+  const kept =
+    texts.length <= limit
+      ? texts
+      : new Random(seed)
+          .shuffle([...texts.keys()])
+          .slice(0, limit)
+          .sort((a, b) => a - b)
+          .map((i) => texts[i]!);
+  return kept.map((text) => ({ text, labels: {}, outlierFor: [...heads] }));
 }
 
 /** Columns of a row that say how it trains (see TrainCommandOptions). */
@@ -199,6 +261,29 @@ export async function runTrain(
   } else {
     throw new Error('nothing to train on: pass --data FILE or --from-db');
   }
+  if (options.outOfScope) {
+    const source =
+      options.outOfScope.source === BUILTIN_OUT_OF_SCOPE
+        ? path.join(REAL_DATA_DIR, OUT_OF_SCOPE_FILE)
+        : options.outOfScope.source;
+    const outliers = outOfScopeExamples(
+      await readAllRecords(source, options.format),
+      options.textFields,
+      data,
+      { ...options.outOfScope, source },
+      [...columns.keys()],
+      options.overrides.seed ?? DEFAULT_TRAIN_OPTIONS.seed,
+    );
+    logger.info(
+      {
+        source: options.outOfScope.source,
+        examples: outliers.length,
+        heads: options.outOfScope.heads,
+      },
+      'out-of-scope examples added',
+    );
+    data = [...data, ...outliers];
+  }
   try {
     const summary = await trainAndWrite(options, data, columns, logger, started);
     await finishDbRun?.('succeeded', { examples: data.length, version: String(summary.version) });
@@ -274,7 +359,7 @@ async function trainAndWrite(
       model.testExamples
         .map(
           (example) =>
-            `${JSON.stringify({ subject: '', body: example.text, ...example.labels })}\n`,
+            `${JSON.stringify({ subject: '', body: example.text, ...example.labels, [OUT_OF_SCOPE_COLUMN]: example.outlierFor?.join(',') ?? '' })}\n`,
         )
         .join(''),
     );

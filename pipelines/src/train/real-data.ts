@@ -109,12 +109,18 @@ export function outOfScopeTrainingIntents(intents: Iterable<string>): Set<string
 }
 
 /**
+ * The out-of-scope text of data/real (CLINC150's `outOfScopeTrainingIntents`): the default model
+ * trains its category head with it, `train --out-of-scope builtin` a retrained model's.
+ */
+export const OUT_OF_SCOPE_FILE = 'clinc150/out-of-scope.csv';
+
+/**
  * The files of data/real and the head each one labels; `outlier`: every row is out of the head's
  * scope (it trains the head towards equal probabilities, see `LabeledText.outlierFor`).
  */
 export const REAL_DATA_FILES: readonly { file: string; head: string; outlier?: true }[] = [
   { file: 'clinc150/category.csv', head: 'category' },
-  { file: 'clinc150/out-of-scope.csv', head: 'category', outlier: true },
+  { file: OUT_OF_SCOPE_FILE, head: 'category', outlier: true },
   { file: 'multidogo/category.csv', head: 'category' },
   { file: 'goemotions/sentiment.csv', head: 'sentiment' },
 ];
