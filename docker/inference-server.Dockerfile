@@ -25,6 +25,9 @@ COPY --from=build /src/dist/pipelines ./dist/pipelines
 COPY --from=build /src/dist/lib ./dist/lib
 COPY crds/*.yaml ./dist/crds/
 COPY config ./config
+# The real text `train --out-of-scope builtin` reads in the retrain step, which runs this image
+# (dist/pipelines/src/train/real-data.ts looks in dist/data/real), with its licences.
+COPY data/real ./dist/data/real
 RUN printf '#!/bin/sh\nexec node /app/dist/inference-server/src/main.js "$@"\n' > /usr/local/bin/inquiry-server \
   && printf '#!/bin/sh\nexec node /app/dist/pipelines/src/cli.js "$@"\n' > /usr/local/bin/inquiry-pipeline \
   && chmod 0755 /usr/local/bin/inquiry-server /usr/local/bin/inquiry-pipeline

@@ -167,6 +167,24 @@ describe('container images, laid out as docker build would and run', () => {
     );
 
     const server = await layOut('inference-server');
+    // The retrain step runs the pipeline's image (this one): its off-topic text is in there too.
+    const retrained = JSON.parse(
+      await run(
+        server.command('inquiry-pipeline'),
+        [
+          'train',
+          '--data',
+          data,
+          '--out-of-scope',
+          'builtin',
+          '--out',
+          path.join(work, 'retrained'),
+          ...SMALL_MODEL_FLAGS,
+        ],
+        { env: server.env },
+      ),
+    ) as { outlierExamples?: string };
+    expect(retrained.outlierExamples).toMatch(/^category: \d+$/);
     const database = await createTestDatabase('images');
     try {
       const [port] = (await freePorts(1)) as [number];

@@ -48,4 +48,14 @@ describe('readRecords', () => {
     await writeFile(file, 'text,category\nfine,billing\nthree,fields,here\n');
     await expect(readAllRecords(file)).rejects.toThrow(/bad\.csv:3(:\d+)?: .*column/i);
   });
+
+  it('says a file cannot be read, naming it, instead of dying of the stream error', async () => {
+    for (const name of ['missing.csv', 'missing.jsonl']) {
+      const file = path.join(dir, name);
+      await expect(readAllRecords(file)).rejects.toThrow(`cannot read ${file}: no such file`);
+    }
+    await expect(readAllRecords(dir, 'csv')).rejects.toThrow(
+      `cannot read ${dir}: it is a directory`,
+    );
+  });
 });

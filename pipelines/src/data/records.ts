@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 
 export type RecordFormat = 'jsonl' | 'csv';
@@ -43,10 +43,30 @@ export type JsonLine =
 /** A file's path, or a stream of its bytes (an object read from S3). */
 export type RecordInput = string | Readable;
 
+const UNREADABLE: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a directory',
+};
+
+/** A file that cannot be opened, said as a person would; other errors as they are. */
+function unreadable(name: string, cause: unknown): unknown {
+  const reason = UNREADABLE[(cause as { code?: string } | undefined)?.code ?? ''];
+  return reason ? new RecordFileError(`cannot read ${name}: ${reason}`, { cause }) : cause;
+}
+
 /** The lines of a JSONL file, bad ones included (ingest quarantines them). */
 export async function* jsonLineEntries(file: RecordInput): AsyncGenerator<JsonLine> {
   const input = typeof file === 'string' ? createReadStream(file) : file;
   const lines = createInterface({ input: input.setEncoding('utf8'), crlfDelay: Infinity });
+  try {
+    yield* jsonLineEntriesOf(lines);
+  } catch (cause) {
+    throw unreadable(typeof file === 'string' ? file : 'stream', cause);
+  }
+}
+
+async function* jsonLineEntriesOf(lines: AsyncIterable<string>): AsyncGenerator<JsonLine> {
   let line = 0;
   for await (const text of lines) {
     line++;
@@ -81,12 +101,20 @@ async function* jsonLines(file: RecordInput, name: string): AsyncGenerator<DataR
 }
 
 async function* csvRows(file: RecordInput, name: string): AsyncGenerator<DataRecord> {
-  const parser = (typeof file === 'string' ? createReadStream(file) : file).pipe(
-    parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: false }),
-  );
+  const parser = parse({
+    columns: true,
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: false,
+  });
+  // pipeline, not pipe: a file that cannot be read fails the parser's iteration (pipe would leave
+  // the error unhandled and the process would die of it).
+  pipeline(typeof file === 'string' ? createReadStream(file) : file, parser, () => {});
   try {
     for await (const row of parser) yield row as DataRecord;
   } catch (cause) {
+    const failure = unreadable(name, cause);
+    if (failure !== cause) throw failure;
     // csv-parse's errors carry the line, the field index and the column name.
     const at = cause as { lines?: number; index?: number; column?: string | number };
     const where =
