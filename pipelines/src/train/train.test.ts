@@ -7,6 +7,7 @@ import { Random, subwordRows } from './fasttext.js';
 import {
   DEFAULT_TRAIN_OPTIONS,
   MIN_CALIBRATION_EXAMPLES,
+  learnedDigest,
   modelVersion,
   trainModel,
   writeBundle,
@@ -492,8 +493,9 @@ describe('trainModel', () => {
     expect(exposed.manifest.heads[0]!.labels).toEqual(['billing', 'sales', 'technical_support']);
     expect(exposed.manifest.params?.outlierExamples).toBe('category: 600');
     expect(plain.manifest.params).not.toHaveProperty('outlierExamples');
-    expect(modelVersion([...inScope, ...outliers], small)).not.toBe(
-      modelVersion([...inScope, ...outliers.map((o) => ({ text: o.text, labels: {} }))], small),
+    expect(exposed.manifest.version).not.toBe(
+      trainModel([...inScope, ...outliers.map((o) => ({ text: o.text, labels: {} }))], options)
+        .manifest.version,
     );
     expect(() =>
       trainModel(
@@ -503,13 +505,29 @@ describe('trainModel', () => {
     ).toThrow('both labeled for category and an outlier');
   });
 
-  it('derives the version from the data and the options', () => {
+  it('derives the version from the data, the options and what was learned', () => {
     const data = topicData(300, 10);
-    const version = modelVersion(data, small);
+    const learned = 'a'.repeat(64);
+    const version = modelVersion(data, small, learned);
     expect(version).toMatch(/^fasttext-[0-9a-f]{12}$/);
-    expect(modelVersion(data, { ...small })).toBe(version);
-    expect(modelVersion(data, { ...small, dim: 17 })).not.toBe(version);
-    expect(modelVersion(data.slice(1), small)).not.toBe(version);
-    expect(modelVersion(data, { ...small, onEpoch: () => undefined })).toBe(version);
+    expect(modelVersion(data, { ...small }, learned)).toBe(version);
+    expect(modelVersion(data, { ...small, dim: 17 }, learned)).not.toBe(version);
+    expect(modelVersion(data.slice(1), small, learned)).not.toBe(version);
+    expect(modelVersion(data, { ...small, onEpoch: () => undefined }, learned)).toBe(version);
+    // Trainer code that learns other weights from the same data and options: another version.
+    expect(modelVersion(data, small, 'b'.repeat(64))).not.toBe(version);
+    // Training is deterministic: the same recipe twice gives the same weights and version.
+    const first = trainModel(data, small);
+    const again = trainModel(data, small);
+    expect(again.manifest.version).toBe(first.manifest.version);
+    const weightsOf = (model: typeof first) => model.towers.map((tower) => tower.weights);
+    expect(learnedDigest(again.tokenizer, weightsOf(again), again.temperatures)).toBe(
+      learnedDigest(first.tokenizer, weightsOf(first), first.temperatures),
+    );
+    const nudged = weightsOf(first).map((w) => ({ ...w, embeddings: w.embeddings.slice() }));
+    nudged[0]!.embeddings[0]! += 1e-6;
+    expect(learnedDigest(first.tokenizer, nudged, first.temperatures)).not.toBe(
+      learnedDigest(first.tokenizer, weightsOf(first), first.temperatures),
+    );
   });
 });

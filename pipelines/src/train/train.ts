@@ -269,13 +269,37 @@ export function recipeOptions(options: TrainOptions): Record<string, unknown> {
 }
 
 /**
- * The model version: a hash of the training data and the recipe, so two bundles trained from
- * different data or options never share a version, and the same recipe gives the same one.
+ * What a training learned, as a digest: the tokenizer, every tower's weights and the heads'
+ * temperatures. Training is deterministic, so the same data, options and trainer code give the
+ * same digest; a trainer change that moves a weight gives another.
  */
-export function modelVersion(data: readonly LabeledText[], options: TrainOptions): string {
+export function learnedDigest(
+  tokenizer: unknown,
+  weights: readonly FastTextWeights[],
+  temperatures: readonly number[],
+): string {
+  const hash = createHash('sha256').update(JSON.stringify(tokenizer));
+  for (const w of weights) {
+    for (const array of [w.embeddings, ...w.headWeights, ...w.headBiases])
+      hash.update(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+  }
+  return hash.update(JSON.stringify(temperatures)).digest('hex');
+}
+
+/**
+ * The model version: a hash of the training data, the recipe and what was learned
+ * (`learnedDigest`), so two bundles trained from different data or options, or by trainer code
+ * that learns differently, never share a version, and the same recipe gives the same one.
+ */
+export function modelVersion(
+  data: readonly LabeledText[],
+  options: TrainOptions,
+  learned: string,
+): string {
   const hash = createHash('sha256')
     .update(dataHash(data))
     .update(JSON.stringify(recipeOptions(options)))
+    .update(learned)
     .digest('hex');
   return `fasttext-${hash.slice(0, 12)}`;
 }
@@ -785,7 +809,6 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
           labels,
         );
   const hash = dataHash(data);
-  const version = modelVersion(data, options);
   const trained: Tower[] = towers.map(({ fit, trials }, t) => ({
     heads: towerOptions[t]!.heads,
     auxiliaryHeads: towerOptions[t]!.auxiliaryHeads ?? [],
@@ -795,6 +818,15 @@ export function trainModel(data: readonly LabeledText[], options: TrainOptions):
     history: fit.history,
     trials,
   }));
+  const version = modelVersion(
+    data,
+    options,
+    learnedDigest(
+      tokenizerJson,
+      trained.map((tower) => tower.weights),
+      temperatures,
+    ),
+  );
   const { hyperparameters, history, trials } = trained[0]!;
   const metrics: Record<string, number> = {};
   if (test.length > 0) {
