@@ -847,6 +847,13 @@ withPlatform('the platform on the test bed node', () => {
     })) as { spec: { rollout: unknown; model: { version: string } } };
     expect(candidate.spec.rollout).toEqual(RETRAINED_ROLLOUT);
     expect(await aliased('challenger')).toBe(candidate.spec.model.version);
+    // Trained with the off-topic text the pipeline's image carries (retraining.outOfScopeExamples
+    // defaults to builtin), as its MLflow run records.
+    const challenger = await mlflow.versionByAlias(`${PIPELINE}-classifier`, 'challenger');
+    const trainedWith = (await mlflow.getRun(challenger!.run_id!)).data.params ?? [];
+    expect(trainedWith.find((param) => param.key === 'outlierExamples')?.value).toMatch(
+      /^category: [1-9]\d*$/,
+    );
 
     await firstStepLive(created);
     mark(`${created}: first step (20 %) live on its own pod`);
