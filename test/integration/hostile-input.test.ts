@@ -227,6 +227,45 @@ describe('inference server under crafted input', () => {
     }
   });
 
+  it('refuses a status change whose resolved_by PostgreSQL cannot store, with a 422', async () => {
+    for (const [resolvedBy, message] of [
+      ['a\u0000b', /resolved_by contains a NUL/],
+      ['x\ud800', /resolved_by is not valid Unicode/],
+    ] as [string, RegExp][]) {
+      const response = await fetch(`${url}/api/v1/inquiries/${inquiryId}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'resolved', resolved_by: resolvedBy }),
+      });
+      const answer = (await response.json()) as { error: { message: string } };
+      expect([response.status, answer.error.message]).toEqual([
+        422,
+        expect.stringMatching(message),
+      ]);
+    }
+  });
+
+  it('answers GET, HEAD or PATCH on an action with 405 and Allow: POST, and quotes a long bad id shortened', async () => {
+    for (const [method, route] of [
+      ['GET', '/api/v1/inquiries/submit'],
+      ['HEAD', '/api/v1/inquiries/classify'],
+      ['PATCH', '/api/v1/inquiries/Submit'],
+    ]) {
+      const response = await fetch(`${url}${route}`, { method });
+      expect([response.status, response.headers.get('allow')]).toEqual([405, 'POST']);
+      if (method !== 'HEAD')
+        expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+          /is not supported on .*; use POST/,
+        );
+    }
+    const response = await fetch(`${url}/api/v1/inquiries/${'a'.repeat(10_000)}`);
+    const text = await response.text();
+    expect([response.status, text.length < 300]).toEqual([400, true]);
+    expect((JSON.parse(text) as { error: { message: string } }).error.message).toMatch(
+      /^"a{64}…" is not an inquiry id/,
+    );
+  });
+
   it('refuses stats windows outside what can be stored, and non-ISO dates', async () => {
     await fc.assert(
       fc.asyncProperty(oddTime, oddTime, async (from, to) => {

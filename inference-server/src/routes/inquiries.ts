@@ -1,5 +1,6 @@
 /** /api/v1/inquiries: submit, classify (one or a batch), read back, status changes, and human feedback. */
 import Router from '@koa/router';
+import type { RouterContext } from '@koa/router';
 import type { Context } from 'koa';
 import type { AppDeps } from '../app-deps.js';
 import { classificationView } from '../classification-view.js';
@@ -22,6 +23,29 @@ import { inquiryById, inquiryExists, latestPredictions } from '../../../lib/stor
 const HEAD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const FEEDBACK_MAX_HEADS = 16;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The POST-only actions whose names `/:id` would otherwise take for an id. */
+const ACTIONS = new Set(['submit', 'classify']);
+
+/**
+ * The inquiry id of `/:id` routes. `GET /submit` is a wrong method, not a wrong id: 405 with
+ * `Allow: POST`. A bad id is quoted back shortened (it may be kilobytes long).
+ */
+function inquiryId(ctx: RouterContext, { action = true } = {}): string {
+  const id = ctx.params.id!;
+  if (action && ACTIONS.has(id.toLowerCase()))
+    throw new HttpError(
+      405,
+      'method_not_allowed',
+      `${ctx.method} is not supported on ${ctx.path}; use POST`,
+      undefined,
+      { allow: 'POST' },
+    );
+  if (!UUID.test(id))
+    throw badRequest(
+      `"${id.length > 64 ? `${id.slice(0, 64)}…` : id}" is not an inquiry id (a UUID)`,
+    );
+  return id.toLowerCase();
+}
 
 function requireJson(ctx: Context): unknown {
   if (!ctx.is('application/json')) {
@@ -53,6 +77,8 @@ function statusChange(body: unknown): { status: InquiryStatus; resolvedBy: strin
         field: 'resolved_by',
         message: 'must say who resolved the inquiry (a non-empty string of at most 200 characters)',
       });
+    else if (textProblem(resolvedBy))
+      problems.push({ field: 'resolved_by', message: textProblem(resolvedBy)! });
   } else if (resolvedBy !== undefined)
     problems.push({ field: 'resolved_by', message: 'is only given with status resolved' });
   if (problems.length > 0) throw invalidInput(problems);
@@ -179,8 +205,7 @@ export function inquiryRoutes(deps: AppDeps): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    const id = ctx.params.id!;
-    if (!UUID.test(id)) throw badRequest(`"${id}" is not an inquiry id (a UUID)`);
+    const id = inquiryId(ctx);
     if (!deps.pool) throw unavailable('this server runs without a database', 60);
     const inquiry = await inquiryById(deps.pool, id);
     if (!inquiry) throw notFound(`no inquiry ${id}`);
@@ -188,8 +213,7 @@ export function inquiryRoutes(deps: AppDeps): Router {
   });
 
   router.patch('/:id', async (ctx) => {
-    const id = ctx.params.id!;
-    if (!UUID.test(id)) throw badRequest(`"${id}" is not an inquiry id (a UUID)`);
+    const id = inquiryId(ctx);
     const { status, resolvedBy } = statusChange(requireJson(ctx));
     if (!deps.pool) throw unavailable('this server runs without a database', 60);
     const change = await setInquiryStatus(deps.pool, id, status, resolvedBy);
@@ -220,8 +244,7 @@ export function inquiryRoutes(deps: AppDeps): Router {
   });
 
   router.post('/:id/feedback', async (ctx) => {
-    const id = ctx.params.id!;
-    if (!UUID.test(id)) throw badRequest(`"${id}" is not an inquiry id (a UUID)`);
+    const id = inquiryId(ctx, { action: false });
     const body = requireJson(ctx);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw badRequest('send {"category"?, "sentiment"?, "urgency"?, "department"?, "reviewer"?}');
