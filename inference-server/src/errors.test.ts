@@ -25,6 +25,8 @@ describe('isDatabaseUnavailable', () => {
       true,
     );
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    // A statement a paused or unreachable server never answered (the client gave up on it).
+    expect(isDatabaseUnavailable(new Error('Query read timeout'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('batch failed', { cause: pgError('55000') }))).toBe(
       true,
     );

@@ -5,6 +5,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { Logger } from '../../lib/logger.js';
+import { isUnansweredQuery } from '../../lib/store/pool.js';
 import type { FieldProblem } from '../../lib/inquiry.js';
 
 export class HttpError extends Error {
@@ -68,6 +69,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && isUnavailableCode(code)) return true;
+    if (isUnansweredQuery(current)) return true;
     const message = current instanceof Error ? current.message : '';
     if (
       /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
