@@ -130,6 +130,26 @@ export function refuseLargeBodies(limit: number) {
   };
 }
 
+/** The charset labels of UTF-8 (and of ASCII, a subset of it). */
+const UTF8_LABELS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/**
+ * Refuses a JSON body labelled with a charset other than UTF-8 (JSON is UTF-8, RFC 8259): read
+ * as UTF-8 anyway, its accented letters would be stored as U+FFFD without a word.
+ */
+export function refuseOtherCharsets() {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const charset = ctx.request.charset.toLowerCase();
+    if (charset !== '' && !UTF8_LABELS.has(charset) && ctx.is('application/json'))
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `the body is labelled charset=${charset.slice(0, 40)}: send JSON as UTF-8 (charset=utf-8, or no charset)`,
+      );
+    await next();
+  };
+}
+
 const STATUS_CODES: Record<number, string> = {
   405: 'method_not_allowed',
   501: 'not_implemented',

@@ -295,6 +295,29 @@ describe('inference server under crafted input', () => {
     }
   });
 
+  it('refuses a body labelled with a charset other than UTF-8 with a 415, and reads UTF-8 labels', async () => {
+    const latin1 = Buffer.from('"caf\u00e9: my invoice was charged twice"', 'latin1');
+    for (const route of ['/api/v1/inquiries/classify', '/api/v1/inquiries/submit']) {
+      const response = await post(route, latin1, {
+        'content-type': 'application/json; charset=iso-8859-1',
+      });
+      expect(response.status).toBe(415);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+        /charset=iso-8859-1: send JSON as UTF-8/,
+      );
+    }
+    for (const contentType of [
+      'application/json; charset=UTF-8',
+      'application/json;charset="utf-8"',
+      'application/json; charset=us-ascii',
+    ]) {
+      const response = await post('/api/v1/inquiries/classify', '"my invoice is wrong"', {
+        'content-type': contentType,
+      });
+      expect([contentType, response.status]).toEqual([contentType, 200]);
+    }
+  });
+
   /** A raw request (fetch cannot send TRACE, nor a Content-Length without the body). */
   function raw(
     method: string,
