@@ -266,6 +266,31 @@ describe('inference server under crafted input', () => {
     );
   });
 
+  it("refuses feedback with a label the serving model's head does not have, and stores none of it", async () => {
+    const feedback = (body: unknown) => post(`/api/v1/inquiries/${inquiryId}/feedback`, body);
+    const before = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM feedback WHERE inquiry_id = $1',
+      [inquiryId],
+    );
+    const typo = await feedback({ category: 'biling', sentiment: 'negative' });
+    const answer = (await typo.json()) as { error: { message: string } };
+    expect([typo.status, answer.error.message]).toEqual([
+      422,
+      expect.stringMatching(/category must be one of .*billing/),
+    ]);
+    const after = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM feedback WHERE inquiry_id = $1',
+      [inquiryId],
+    );
+    expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
+    // A head the model does not have (the department, a future head) takes any label.
+    const other = await feedback({ category: ' billing ', department: 'finance-emea' });
+    expect([other.status, await other.json()]).toEqual([
+      201,
+      expect.objectContaining({ stored: { category: 'billing', department: 'finance-emea' } }),
+    ]);
+  });
+
   it('refuses stats windows outside what can be stored, and non-ISO dates', async () => {
     await fc.assert(
       fc.asyncProperty(oddTime, oddTime, async (from, to) => {

@@ -243,6 +243,12 @@ export function inquiryRoutes(deps: AppDeps): Router {
     };
   });
 
+  /** The serving model's labels of `head`; undefined for a head it lacks (department, …). */
+  const headLabels = (head: string): readonly string[] | undefined =>
+    deps.models.runtime?.heads.find((spec) => spec.name === head)?.labels;
+  const knownLabel = (head: string, label: string): boolean =>
+    headLabels(head)?.includes(label) ?? true;
+
   router.post('/:id/feedback', async (ctx) => {
     const id = inquiryId(ctx, { action: false });
     const body = requireJson(ctx);
@@ -272,6 +278,9 @@ export function inquiryRoutes(deps: AppDeps): Router {
         problems.push({ field, message: 'must be a non-empty label of at most 100 characters' });
       } else if (textProblem(value)) {
         problems.push({ field, message: textProblem(value)! });
+      } else if (!knownLabel(field, value.trim())) {
+        // A typo would be counted against the model's online accuracy and trained on as a class.
+        problems.push({ field, message: `must be one of ${headLabels(field)!.join(', ')}` });
       } else labels[field] = value.trim();
     }
     if (reviewer !== undefined && (typeof reviewer !== 'string' || reviewer.length > 200)) {
