@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from './errors.js';
+import { bodyError, isDatabaseUnavailable } from './errors.js';
 
 /** An error as node-postgres raises it for a server's ErrorResponse. */
 const pgError = (code: string, message = 'from the server') =>
@@ -40,5 +40,20 @@ describe('isDatabaseUnavailable', () => {
       expect(isDatabaseUnavailable(pgError(code))).toBe(false);
     expect(isDatabaseUnavailable(new TypeError('x is undefined'))).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
+  });
+});
+
+describe('bodyError', () => {
+  it('says how large a body may be when the parser stopped reading it at the limit', () => {
+    const overLimit = Object.assign(new Error('request entity too large'), {
+      status: 413,
+      type: 'entity.too.large',
+      limit: 262144,
+    });
+    expect(bodyError(overLimit)).toMatchObject({
+      status: 413,
+      code: 'payload_too_large',
+      message: expect.stringMatching(/at most 262144 bytes .*counted once inflated/) as string,
+    });
   });
 });

@@ -87,10 +87,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * A body the parser could not read, as a 4xx: a corrupt gzip/deflate body, an unknown charset,
  * invalid JSON. Only the parser's own statuses pass through; anything else is the client's body.
  */
-export function bodyError(error: Error & { status?: number; type?: string }): HttpError {
+export function bodyError(
+  error: Error & { status?: number; type?: string; limit?: unknown },
+): HttpError {
   const status = error.status !== undefined && error.status < 500 ? error.status : 400;
   if (status === 413)
-    return new HttpError(413, 'payload_too_large', `the body is too large: ${error.message}`);
+    return new HttpError(
+      413,
+      'payload_too_large',
+      typeof error.limit === 'number'
+        ? `the body is too large: at most ${error.limit} bytes are accepted (a gzip, deflate or br body counted once inflated)`
+        : `the body is too large: ${error.message}`,
+    );
   if (
     status === 415 ||
     error.type === 'encoding.unsupported' ||
