@@ -4,6 +4,7 @@
  * is below 500 and, when refused, the JSON error shape with a message.
  */
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { request as httpRequest, type Server } from 'node:http';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,9 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type pg from 'pg';
+import type Koa from 'koa';
 import { createApp } from '../../inference-server/src/app.js';
+import { createHttpServer } from '../../inference-server/src/http-server.js';
 import { createMetrics } from '../../inference-server/src/metrics.js';
 import { ModelHolder } from '../../inference-server/src/model/holder.js';
 import { PolicyHolder } from '../../inference-server/src/policy-holder.js';
@@ -90,6 +93,7 @@ describe('inference server under crafted input', () => {
   let pool: pg.Pool;
   let models: ModelHolder;
   let policy: PolicyHolder;
+  let app: Koa;
   let server: Server;
   let url: string;
   let inquiryId: string;
@@ -116,7 +120,7 @@ describe('inference server under crafted input', () => {
       logger,
       () => {},
     );
-    server = createApp({
+    app = createApp({
       models,
       policy,
       pool,
@@ -125,7 +129,8 @@ describe('inference server under crafted input', () => {
       clock: () => new Date(),
       limits: { bodyBytes: BODY_LIMIT, maxBatch: 50 },
       modelName: 'inquiry-classifier',
-    }).listen(0, '127.0.0.1');
+    });
+    server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const address = server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -380,6 +385,53 @@ describe('inference server under crafted input', () => {
       expect((JSON.parse(answer.body) as { error: { message: string } }).error.message).toMatch(
         /is not supported/,
       );
+    }
+  });
+
+  it('answers what the HTTP parser refuses in the JSON error shape, then closes', async () => {
+    const callback = app.callback();
+    const http = createHttpServer((request, response) => void callback(request, response), {
+      requestMs: 30_000,
+      headersMs: 10_000,
+      keepAliveMs: 5_000,
+    });
+    http.server.listen(0, '127.0.0.1');
+    await once(http.server, 'listening');
+    const port = (http.server.address() as { port: number }).port;
+    /** The whole answer to `request` written raw, up to the connection's close. */
+    const exchange = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(request));
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    try {
+      for (const [request, status, message] of [
+        ['POTS /api/v1/inquiries/submit HTTP/1.1\r\nHost: x\r\n\r\n', 501, /not supported/],
+        [
+          `GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(20_000)}\r\n\r\n`,
+          431,
+          /too large/,
+        ],
+        [
+          'POST /api/v1/inquiries/classify HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
+          400,
+          /not valid HTTP/,
+        ],
+      ] as [string, number, RegExp][]) {
+        const answer = await exchange(request);
+        const [head, body] = answer.split('\r\n\r\n');
+        expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+        expect(head).toMatch(/content-type: application\/json/i);
+        expect((JSON.parse(body!) as { error: { message: string } }).error.message).toMatch(
+          message,
+        );
+      }
+    } finally {
+      http.server.close();
     }
   });
 
