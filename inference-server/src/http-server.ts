@@ -125,12 +125,16 @@ function clientErrorAnswer(code: string | undefined): HttpError {
 /**
  * A request the HTTP parser refused (an unknown method, headers too large, malformed framing, a
  * timeout) gets the JSON error shape too, then the connection closes, as Node's own answer does.
- * Nothing is written when an answer on the connection has begun (it would corrupt it).
+ * Pipelined requests read before it are answered first: the error waits for their answers.
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (error.code === 'ECONNRESET' || !socket.writable || answering?.headersSent) {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
+    return;
+  }
+  const answering = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (answering) {
+    answering.once('close', () => answerClientError(error, socket));
     return;
   }
   const answer = clientErrorAnswer(error.code);

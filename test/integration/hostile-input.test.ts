@@ -398,10 +398,10 @@ describe('inference server under crafted input', () => {
     http.server.listen(0, '127.0.0.1');
     await once(http.server, 'listening');
     const port = (http.server.address() as { port: number }).port;
-    /** The whole answer to `request` written raw, up to the connection's close. */
+    /** The whole answer to `request` written raw, up to the close (the server closes after a refusal). */
     const exchange = (request: string) =>
       new Promise<string>((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1', () => socket.end(request));
+        const socket = connect(port, '127.0.0.1', () => socket.write(request));
         let answer = '';
         socket.setEncoding('utf8');
         socket.on('data', (chunk: string) => (answer += chunk));
@@ -430,6 +430,13 @@ describe('inference server under crafted input', () => {
           message,
         );
       }
+      // Pipelined behind a good request: that one is answered first, then the refusal.
+      const good = '"my invoice is wrong"';
+      const pipelined = await exchange(
+        `POST /api/v1/inquiries/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${good.length}\r\n\r\n${good}` +
+          'POTS / HTTP/1.1\r\nHost: x\r\n\r\n',
+      );
+      expect(pipelined.match(/HTTP\/1.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 501']);
     } finally {
       http.server.close();
     }
