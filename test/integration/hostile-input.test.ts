@@ -250,11 +250,13 @@ describe('inference server under crafted input', () => {
     }
   });
 
-  it('answers GET, HEAD or PATCH on an action with 405 and Allow: POST, and quotes a long bad id shortened', async () => {
+  it('answers any method but POST on an action with 405 and Allow: POST, and quotes a long bad id shortened', async () => {
     for (const [method, route] of [
       ['GET', '/api/v1/inquiries/submit'],
       ['HEAD', '/api/v1/inquiries/classify'],
       ['PATCH', '/api/v1/inquiries/Submit'],
+      ['PUT', '/api/v1/inquiries/submit'],
+      ['DELETE', '/api/v1/inquiries/classify'],
     ]) {
       const response = await fetch(`${url}${route}`, { method });
       expect([response.status, response.headers.get('allow')]).toEqual([405, 'POST']);
@@ -263,6 +265,8 @@ describe('inference server under crafted input', () => {
           /is not supported on .*; use POST/,
         );
     }
+    const options = await fetch(`${url}/api/v1/inquiries/submit`, { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'POST']);
     const response = await fetch(`${url}/api/v1/inquiries/${'a'.repeat(10_000)}`);
     const text = await response.text();
     expect([response.status, text.length < 300]).toEqual([400, true]);

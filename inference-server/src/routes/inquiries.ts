@@ -23,23 +23,9 @@ import { inquiryById, inquiryExists, latestPredictions } from '../../../lib/stor
 const HEAD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const FEEDBACK_MAX_HEADS = 16;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** The POST-only actions whose names `/:id` would otherwise take for an id. */
-const ACTIONS = new Set(['submit', 'classify']);
-
-/**
- * The inquiry id of `/:id` routes. `GET /submit` is a wrong method, not a wrong id: 405 with
- * `Allow: POST`. A bad id is quoted back shortened (it may be kilobytes long).
- */
-function inquiryId(ctx: RouterContext, { action = true } = {}): string {
+/** The inquiry id of `/:id` routes; a bad one is quoted back shortened (it may be kilobytes long). */
+function inquiryId(ctx: RouterContext): string {
   const id = ctx.params.id!;
-  if (action && ACTIONS.has(id.toLowerCase()))
-    throw new HttpError(
-      405,
-      'method_not_allowed',
-      `${ctx.method} is not supported on ${ctx.path}; use POST`,
-      undefined,
-      { allow: 'POST' },
-    );
   if (!UUID.test(id))
     throw badRequest(
       `"${id.length > 64 ? `${id.slice(0, 64)}…` : id}" is not an inquiry id (a UUID)`,
@@ -98,6 +84,27 @@ export function inquiryRoutes(deps: AppDeps): Router {
     : undefined;
   const pool = deps.pool;
   if (pool) deps.metrics.countOpenInquiriesWith(() => countOpenInquiries(pool));
+
+  // The actions take POST only. Without this, `/:id` would take their names for ids: `GET /submit`
+  // a 400 "not an inquiry id", `PUT /submit` a 405 saying to use GET or PATCH.
+  router.all(['/submit', '/classify'], async (ctx, next) => {
+    if (ctx.method === 'POST') {
+      await next();
+      return;
+    }
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('allow', 'POST');
+      ctx.status = 204;
+      return;
+    }
+    throw new HttpError(
+      405,
+      'method_not_allowed',
+      `${ctx.method} is not supported on ${ctx.path}; use POST`,
+      undefined,
+      { allow: 'POST' },
+    );
+  });
 
   router.post('/classify', async (ctx) => {
     const started = performance.now();
@@ -250,7 +257,7 @@ export function inquiryRoutes(deps: AppDeps): Router {
     headLabels(head)?.includes(label) ?? true;
 
   router.post('/:id/feedback', async (ctx) => {
-    const id = inquiryId(ctx, { action: false });
+    const id = inquiryId(ctx);
     const body = requireJson(ctx);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw badRequest('send {"category"?, "sentiment"?, "urgency"?, "department"?, "reviewer"?}');
