@@ -1,11 +1,12 @@
 /**
  * Fault benchmark: a submit load against the real server process for 60 s while its PostgreSQL
- * (the test bed's, started here) is killed with SIGKILL and restarted three times. Reports what
+ * (the test bed's, started here) is killed with SIGKILL and restarted three times, or with
+ * `--fault pause` has every process paused (SIGSTOP) for `--down-ms` and resumed (SIGCONT). Reports what
  * the load saw (201, 503, other 5xx, connection errors), acknowledged (201) against stored rows,
  * rows stored for a request that got no 201, and the recovery time after each restart: from
  * PostgreSQL accepting queries again to the first 201 after it.
  *
- * `npm run bench:fault [-- --seconds 60 --workers 8 --kills 3 --down-ms 2000]`
+ * `npm run bench:fault [-- --seconds 60 --workers 8 --kills 3 --down-ms 2000 --fault kill|pause]`
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import {
   postgresDaemon,
   ROOT,
   signalAndWait,
+  signalPostgres,
   startServer,
   storedTokens,
   submitLoad,
@@ -32,12 +34,16 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '8' },
     kills: { type: 'string', default: '3' },
     'down-ms': { type: 'string', default: '2000' },
+    fault: { type: 'string', default: 'kill' },
   },
 });
 const seconds = Number(values.seconds);
 const workers = Number(values.workers);
 const kills = Number(values.kills);
 const downMs = Number(values['down-ms']);
+const fault = values.fault;
+if (fault !== 'kill' && fault !== 'pause')
+  throw new Error(`--fault must be kill or pause, not "${fault}"`);
 
 async function postgresVersion(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
@@ -76,9 +82,15 @@ async function main(): Promise<void> {
     for (let k = 1; k <= kills; k++) {
       await sleep(Math.max(0, started + gap * k - performance.now()));
       const killedAt = performance.now();
-      await signalAndWait(daemon, 'SIGKILL', true);
-      await sleep(downMs);
-      daemon = (await startPostgresServer(run, dataDir, port)).daemon;
+      if (fault === 'pause') {
+        await signalPostgres(dataDir, 'SIGSTOP');
+        await sleep(downMs);
+        await signalPostgres(dataDir, 'SIGCONT');
+      } else {
+        await signalAndWait(daemon, 'SIGKILL', true);
+        await sleep(downMs);
+        daemon = (await startPostgresServer(run, dataDir, port)).daemon;
+      }
       faults.push({ killedAt, readyAt: performance.now() });
     }
     await sleep(Math.max(0, started + seconds * 1000 - performance.now()));
@@ -105,7 +117,7 @@ async function main(): Promise<void> {
       ),
     );
     const report = {
-      command: `npm run bench:fault -- --seconds ${seconds} --workers ${workers} --kills ${kills} --down-ms ${downMs}`,
+      command: `npm run bench:fault -- --seconds ${seconds} --workers ${workers} --kills ${kills} --down-ms ${downMs} --fault ${fault}`,
       node: process.version,
       postgres: await postgresVersion(databaseUrl),
       cpus: os.cpus().length,
@@ -128,8 +140,11 @@ async function main(): Promise<void> {
       serverStillRunning: alive,
       faults: faults.map((f) => {
         const recovered = first201After(f.readyAt);
+        const first503 = outcomes.find((o) => o.status === 503 && o.at > f.killedAt);
         return {
           killedAtS: round1((f.killedAt - started) / 1000),
+          // How long the first caller refused waited for its answer, at most (a pause: no hang).
+          first503AfterS: first503 ? round1((first503.at - f.killedAt) / 1000) : null,
           postgresBackAfterS: round1((f.readyAt - f.killedAt) / 1000),
           recoveryAfterRestartS:
             recovered === undefined ? null : round1((recovered - f.readyAt) / 1000),

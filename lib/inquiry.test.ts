@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { contentHash, LIMITS, validateInquiry } from './inquiry.js';
+import {
+  CLASSIFY_TEXT_CHARS,
+  classifyTextProblem,
+  contentHash,
+  LIMITS,
+  validateInquiry,
+} from './inquiry.js';
 
 const valid = {
   subject: 'Cannot log in',
@@ -49,6 +55,7 @@ describe('validateInquiry', () => {
       'must be one of email, web_form, chat, phone_transcript, api',
     ],
     [{ ...valid, priority: 'high' }, 'priority', 'is not a known field'],
+    [{ ...valid, metadata: [1, 2] }, 'metadata', 'must be an object'],
     [{ ...valid, body: 'a\u0000b' }, 'body', 'contains a NUL character'],
     [{ ...valid, body: 'broken \ud800 text' }, 'body', 'is not valid Unicode text'],
     [{ ...valid, received_at: 'yesterday' }, 'received_at', 'must be date-time'],
@@ -115,6 +122,18 @@ describe('validateInquiry', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('classifyTextProblem', () => {
+  it('counts characters as the inquiry schema does: an emoji is one, not two', () => {
+    const emoji = '\u{1F600}';
+    expect(classifyTextProblem(emoji.repeat(CLASSIFY_TEXT_CHARS))).toBeUndefined();
+    expect(classifyTextProblem(emoji.repeat(CLASSIFY_TEXT_CHARS + 1))).toEqual({
+      tooLong: true,
+      message: `must be at most ${CLASSIFY_TEXT_CHARS} characters (got ${CLASSIFY_TEXT_CHARS + 1})`,
+    });
+    expect(classifyTextProblem('a'.repeat(CLASSIFY_TEXT_CHARS + 1))?.tooLong).toBe(true);
   });
 });
 

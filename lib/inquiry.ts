@@ -97,7 +97,10 @@ function describe(error: ErrorObject): FieldProblem {
         message: `must be one of ${(error.params.allowedValues as string[]).join(', ')}`,
       };
     case 'type':
-      return { field, message: `must be a ${String(error.params.type)}` };
+      return {
+        field,
+        message: `must be ${/^[aeiou]/.test(String(error.params.type)) ? 'an' : 'a'} ${String(error.params.type)}`,
+      };
     default:
       return { field, message: error.message ?? 'is invalid' };
   }
@@ -165,6 +168,21 @@ function blank(text: string): boolean {
   return text.replace(/[\s\p{Cf}]/gu, '') === '';
 }
 
+function codePoints(text: string): number {
+  let surrogatePairs = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        surrogatePairs++;
+        i++;
+      }
+    }
+  }
+  return text.length - surrogatePairs;
+}
+
 /** Longest text classify and V2 infer take: a subject and a body at their limits. */
 export const CLASSIFY_TEXT_CHARS = LIMITS.subjectChars + LIMITS.bodyChars;
 
@@ -172,11 +190,15 @@ export const CLASSIFY_TEXT_CHARS = LIMITS.subjectChars + LIMITS.bodyChars;
 export function classifyTextProblem(
   text: string,
 ): { tooLong: boolean; message: string } | undefined {
-  if (text.length > CLASSIFY_TEXT_CHARS)
-    return {
-      tooLong: true,
-      message: `must be at most ${CLASSIFY_TEXT_CHARS} characters (got ${text.length})`,
-    };
+  // Characters are code points, as the inquiry schema counts them (an emoji is one, not two).
+  if (text.length > CLASSIFY_TEXT_CHARS) {
+    const chars = codePoints(text);
+    if (chars > CLASSIFY_TEXT_CHARS)
+      return {
+        tooLong: true,
+        message: `must be at most ${CLASSIFY_TEXT_CHARS} characters (got ${chars})`,
+      };
+  }
   const problem = textProblem(text);
   if (problem) return { tooLong: false, message: problem };
   if (blank(text)) return { tooLong: false, message: 'must not be empty or blank' };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freePorts, groupMembers, type Daemon } from '../scripts/testbed/processes.js';
+import { childrenOf, freePorts, groupMembers, type Daemon } from '../scripts/testbed/processes.js';
 import type { Run } from '../scripts/testbed/runs.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -150,4 +150,16 @@ export async function signalAndWait(
 ): Promise<void> {
   process.kill(group ? -daemon.pid : daemon.pid, signal);
   while (groupMembers(daemon.pid).length > 0) await sleep(50);
+}
+
+/**
+ * Sends `signal` (SIGSTOP to pause, SIGCONT to resume) to every process of the PostgreSQL server
+ * of `dataDir`: its postmaster and the backends and workers it forked, which are each in a
+ * session of their own and so outside any process group a signal could name.
+ */
+export async function signalPostgres(dataDir: string, signal: NodeJS.Signals): Promise<void> {
+  const postmaster = Number(
+    (await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+  );
+  for (const pid of [postmaster, ...childrenOf(postmaster)]) process.kill(pid, signal);
 }

@@ -11,7 +11,13 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import Koa from 'koa';
 import type { AppDeps } from './app-deps.js';
 import { authentication, authRequired, rateLimit } from './auth.js';
-import { bodyError, errorResponses, refuseLargeBodies, unavailable } from './errors.js';
+import {
+  bodyError,
+  errorResponses,
+  refuseLargeBodies,
+  refuseOtherCharsets,
+  unavailable,
+} from './errors.js';
 import { fastClassify } from './fast-classify.js';
 import { httpRecorder } from './metrics.js';
 import { Classifier } from './model/classifier.js';
@@ -82,6 +88,7 @@ export function createApp(deps: AppDeps, { fastClassify: withFastClassify = true
   app.use(errorResponses(deps.logger));
   app.use(authentication(deps.auth ?? {}));
   app.use(refuseLargeBodies(deps.limits.bodyBytes));
+  app.use(refuseOtherCharsets());
   app.use(rateLimit(deps.rateLimit ?? { perSecond: 0, burst: 0 }));
   app.use(async (ctx, next) => {
     if (deps.schemaReady && !deps.schemaReady() && needsDatabase(ctx.path))

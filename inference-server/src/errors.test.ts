@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from './errors.js';
+import { bodyError, isDatabaseUnavailable } from './errors.js';
 
 /** An error as node-postgres raises it for a server's ErrorResponse. */
 const pgError = (code: string, message = 'from the server') =>
@@ -25,6 +25,8 @@ describe('isDatabaseUnavailable', () => {
       true,
     );
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    // A statement a paused or unreachable server never answered (the client gave up on it).
+    expect(isDatabaseUnavailable(new Error('Query read timeout'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('batch failed', { cause: pgError('55000') }))).toBe(
       true,
     );
@@ -38,5 +40,20 @@ describe('isDatabaseUnavailable', () => {
       expect(isDatabaseUnavailable(pgError(code))).toBe(false);
     expect(isDatabaseUnavailable(new TypeError('x is undefined'))).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
+  });
+});
+
+describe('bodyError', () => {
+  it('says how large a body may be when the parser stopped reading it at the limit', () => {
+    const overLimit = Object.assign(new Error('request entity too large'), {
+      status: 413,
+      type: 'entity.too.large',
+      limit: 262144,
+    });
+    expect(bodyError(overLimit)).toMatchObject({
+      status: 413,
+      code: 'payload_too_large',
+      message: expect.stringMatching(/at most 262144 bytes .*counted once inflated/) as string,
+    });
   });
 });

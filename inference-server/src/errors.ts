@@ -5,6 +5,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { Logger } from '../../lib/logger.js';
+import { isUnansweredQuery } from '../../lib/store/pool.js';
 import type { FieldProblem } from '../../lib/inquiry.js';
 
 export class HttpError extends Error {
@@ -68,6 +69,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current: unknown = error; current; current = (current as { cause?: unknown }).cause) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && isUnavailableCode(code)) return true;
+    if (isUnansweredQuery(current)) return true;
     const message = current instanceof Error ? current.message : '';
     if (
       /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
@@ -85,10 +87,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * A body the parser could not read, as a 4xx: a corrupt gzip/deflate body, an unknown charset,
  * invalid JSON. Only the parser's own statuses pass through; anything else is the client's body.
  */
-export function bodyError(error: Error & { status?: number; type?: string }): HttpError {
+export function bodyError(
+  error: Error & { status?: number; type?: string; limit?: unknown },
+): HttpError {
   const status = error.status !== undefined && error.status < 500 ? error.status : 400;
   if (status === 413)
-    return new HttpError(413, 'payload_too_large', `the body is too large: ${error.message}`);
+    return new HttpError(
+      413,
+      'payload_too_large',
+      typeof error.limit === 'number'
+        ? `the body is too large: at most ${error.limit} bytes are accepted (a gzip, deflate or br body counted once inflated)`
+        : `the body is too large: ${error.message}`,
+    );
   if (
     status === 415 ||
     error.type === 'encoding.unsupported' ||
@@ -124,6 +134,26 @@ export function refuseLargeBodies(limit: number) {
           : 'the Content-Length header is not a number',
       );
     }
+    await next();
+  };
+}
+
+/** The charset labels of UTF-8 (and of ASCII, a subset of it). */
+const UTF8_LABELS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/**
+ * Refuses a JSON body labelled with a charset other than UTF-8 (JSON is UTF-8, RFC 8259): read
+ * as UTF-8 anyway, its accented letters would be stored as U+FFFD without a word.
+ */
+export function refuseOtherCharsets() {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const charset = ctx.request.charset.toLowerCase();
+    if (charset !== '' && !UTF8_LABELS.has(charset) && ctx.is('application/json'))
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `the body is labelled charset=${charset.slice(0, 40)}: send JSON as UTF-8 (charset=utf-8, or no charset)`,
+      );
     await next();
   };
 }

@@ -2,9 +2,16 @@
  * The HTTP listener: timeouts a slow client cannot abuse, and a drain for SIGTERM that finishes
  * what was accepted without resetting a connection.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorBody, HttpError } from './errors.js';
 
 const LINGER_MS = 300;
 
@@ -43,6 +50,7 @@ export function createHttpServer(
     },
     handler,
   );
+  server.on('clientError', answerClientError);
   const open = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
@@ -90,4 +98,50 @@ export function createHttpServer(
     },
     drain,
   };
+}
+
+/** What a request the HTTP parser refused answers, by the parser's error code. */
+function clientErrorAnswer(code: string | undefined): HttpError {
+  switch (code) {
+    case 'HPE_INVALID_METHOD':
+      return new HttpError(
+        501,
+        'not_implemented',
+        'the method is not supported (the API takes GET, POST and PATCH)',
+      );
+    case 'HPE_HEADER_OVERFLOW':
+      return new HttpError(431, 'headers_too_large', 'the request headers are too large');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new HttpError(408, 'request_timeout', 'the request did not arrive in time');
+    default:
+      return new HttpError(
+        400,
+        'bad_request',
+        `the request is not valid HTTP/1.1 (${code ?? 'unreadable'})`,
+      );
+  }
+}
+
+/**
+ * A request the HTTP parser refused (an unknown method, headers too large, malformed framing, a
+ * timeout) gets the JSON error shape too, then the connection closes, as Node's own answer does.
+ * Pipelined requests read before it are answered first: the error waits for their answers.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const answering = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (answering) {
+    answering.once('close', () => answerClientError(error, socket));
+    return;
+  }
+  const answer = clientErrorAnswer(error.code);
+  const body = JSON.stringify(errorBody(answer));
+  socket.end(
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

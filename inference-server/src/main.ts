@@ -23,7 +23,7 @@ import {
   initialiseCluster,
   postgresRunAs,
   runnableBinaries,
-  startServer,
+  superviseServer,
 } from '../../lib/store/embedded-postgres.js';
 
 const logger = createLogger('inference-server');
@@ -42,9 +42,18 @@ async function startEmbeddedPostgres(
     runAs,
   };
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialiseCluster(cluster);
-  const server = await startServer({ ...cluster, port });
-  server.process.once('exit', (code, signal) =>
-    logger.warn({ code, signal }, 'embedded PostgreSQL exited'),
+  const server = await superviseServer(
+    { ...cluster, port },
+    {
+      exited: (code, signal) =>
+        logger.error({ code, signal }, 'embedded PostgreSQL exited; starting it again'),
+      restarted: () => logger.info({ port }, 'embedded PostgreSQL started again'),
+      restartFailed: (error, retryInMs) =>
+        logger.warn(
+          { error: error.message, retryInMs },
+          'embedded PostgreSQL did not start again; retrying',
+        ),
+    },
   );
   logger.info(
     { dataDir, port },

@@ -12,6 +12,7 @@ import { inquiryText, type Classification } from '../../lib/model/runtime.js';
 import { ConsultantAssigner, type RoutingDecision } from '../../lib/routing/engine.js';
 import type { Policy } from '../../lib/routing/policy.js';
 import { routeInquiry } from '../../lib/routing/route-inquiry.js';
+import { isUnansweredQuery } from '../../lib/store/pool.js';
 import type { Urgency } from '../../lib/routing/urgency.js';
 import type { ClassifiedInquiry } from '../../lib/store/classifications.js';
 import {
@@ -145,9 +146,13 @@ export class SubmitUseCase {
     try {
       return await storeBatch(client, this.deps.policy.current, batch);
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
+      // A statement the server never answered leaves the connection mid-query: a ROLLBACK would
+      // wait behind it. The connection is dropped instead; the session's end rolls back.
+      if (isUnansweredQuery(error)) broken = error as Error;
+      else
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
       throw error;
     } finally {
       client.release(broken);

@@ -223,3 +223,60 @@ export async function startServer(
     },
   };
 }
+
+export interface SupervisedPostgres {
+  /** The postmaster's pid now (it changes with each restart). */
+  readonly pid: number | undefined;
+  /** Stops the server for good (no restart). */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the server and starts it again whenever it exits on its own (killed, crashed): in local
+ * mode the process that embeds it is its only supervisor, and without one the database stays
+ * gone until a restart while every submit answers "retry later". A start that fails (old
+ * backends still holding the shared memory) is retried after 1 s, doubling up to 30 s.
+ */
+export async function superviseServer(
+  options: ClusterOptions & { port: number },
+  events: {
+    exited: (code: number | null, signal: NodeJS.Signals | null) => void;
+    restarted: () => void;
+    restartFailed: (error: Error, retryInMs: number) => void;
+  },
+): Promise<SupervisedPostgres> {
+  let current = await startServer(options);
+  let stopped = false;
+  const restart = async (delayMs: number): Promise<void> => {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (stopped) return;
+    try {
+      const started = await startServer(options);
+      if (stopped) return void (await started.stop());
+      current = started;
+      watch(started);
+      events.restarted();
+    } catch (error) {
+      const next = Math.min(delayMs * 2, 30_000);
+      events.restartFailed(error as Error, next);
+      void restart(next);
+    }
+  };
+  const watch = (running: RunningPostgres): void => {
+    running.process.once('exit', (code, signal) => {
+      if (stopped) return;
+      events.exited(code, signal);
+      void restart(1000);
+    });
+  };
+  watch(current);
+  return {
+    get pid() {
+      return current.process.pid;
+    },
+    stop: async () => {
+      stopped = true;
+      await current.stop();
+    },
+  };
+}

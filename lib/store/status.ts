@@ -1,5 +1,6 @@
 /** Where an inquiry's handling stands: open, in progress, or resolved (and by whom). */
 import type pg from 'pg';
+import { boundedQuery } from './pool.js';
 
 export const INQUIRY_STATUSES = ['open', 'in_progress', 'resolved'] as const;
 export type InquiryStatus = (typeof INQUIRY_STATUSES)[number];
@@ -62,9 +63,12 @@ export async function setInquiryStatus(
 }
 
 /** Routed inquiries not yet resolved (read through the partial index on open decisions). */
-export async function countOpenInquiries(db: pg.Pool): Promise<number> {
+export async function countOpenInquiries(db: pg.Pool, timeoutMs = 2_000): Promise<number> {
   const { rows } = await db.query<{ n: string }>(
-    'SELECT count(*) AS n FROM routing_decisions WHERE resolved_at IS NULL',
+    boundedQuery(
+      'SELECT count(*) AS n FROM routing_decisions WHERE resolved_at IS NULL',
+      timeoutMs,
+    ),
   );
   return Number(rows[0]!.n);
 }

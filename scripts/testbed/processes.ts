@@ -62,15 +62,25 @@ export function isAlive(pid: number): boolean {
   return fields !== undefined && fields[0] !== 'Z';
 }
 
-/** Live processes of a process group, read from /proc. */
-export function groupMembers(pgid: number): number[] {
+/** Live processes whose /proc stat fields (from the state on) match, read from /proc. */
+function liveProcesses(matches: (fields: string[]) => boolean): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .filter((entry) => {
       const fields = statFields(entry);
-      return fields !== undefined && fields[0] !== 'Z' && Number(fields[2]) === pgid;
+      return fields !== undefined && fields[0] !== 'Z' && matches(fields);
     })
     .map(Number);
+}
+
+/** Live processes of a process group. */
+export function groupMembers(pgid: number): number[] {
+  return liveProcesses((fields) => Number(fields[2]) === pgid);
+}
+
+/** The live children of `pid` (PostgreSQL's are each in a session of their own, not its group). */
+export function childrenOf(pid: number): number[] {
+  return liveProcesses((fields) => Number(fields[1]) === pid);
 }
 
 /** The command line of a live process, or undefined when it is gone. */

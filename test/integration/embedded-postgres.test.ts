@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -14,6 +15,7 @@ import {
   postgresRunAs,
   runnableBinaries,
   startServer,
+  superviseServer,
   type RunAs,
 } from '../../lib/store/embedded-postgres.js';
 import { freePorts } from '../../scripts/testbed/processes.js';
@@ -94,5 +96,66 @@ function spawnError(command: string, runAs: RunAs): Promise<string | number> {
     ).rejects.toThrow(
       /cannot enter the data directory .*set EMBEDDED_PG_DIR .*or set DATABASE_URL/,
     );
+  });
+});
+
+describe('embedded PostgreSQL under supervision', () => {
+  let dir: string;
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts the server again after a SIGKILL, with its data, and never after stop()', async () => {
+    const runAs = await postgresRunAs();
+    dir = await mkdtemp(path.join(tmpdir(), 'supervised-'));
+    await chmod(dir, 0o755);
+    const cluster = {
+      binaries: await runnableBinaries(runAs),
+      dataDir: path.join(dir, 'data'),
+      user: 'postgres',
+      password: 'secret',
+      runAs,
+    };
+    await initialiseCluster(cluster);
+    const [port] = await freePorts(1);
+    const events: string[] = [];
+    const server = await superviseServer(
+      { ...cluster, port: port! },
+      {
+        exited: (_code, signal) => events.push(`exited ${signal}`),
+        restarted: () => events.push('restarted'),
+        restartFailed: () => events.push('start failed'),
+      },
+    );
+    const query = async (sql: string): Promise<unknown[]> => {
+      const client = new pg.Client(`postgres://postgres:secret@127.0.0.1:${port}/postgres`);
+      await client.connect();
+      try {
+        return (await client.query<Record<string, unknown>>(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    try {
+      await query('CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)');
+      const killed = server.pid!;
+      process.kill(killed, 'SIGKILL');
+      let rows: unknown[] | undefined;
+      for (let deadline = Date.now() + 60_000; !rows && Date.now() < deadline;) {
+        rows = await query('SELECT n FROM kept').catch(() => undefined);
+        if (!rows) await sleep(250);
+      }
+      expect(rows).toEqual([{ n: 7 }]);
+      expect(server.pid).not.toBe(killed);
+      expect(events[0]).toBe('exited SIGKILL');
+      expect(events.at(-1)).toBe('restarted');
+    } finally {
+      await server.stop();
+    }
+    const after = events.length;
+    await sleep(2500); // past the first restart's delay
+    expect(events.length).toBe(after);
+    await expect(query('SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
   });
 });

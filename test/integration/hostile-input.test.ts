@@ -4,6 +4,7 @@
  * is below 500 and, when refused, the JSON error shape with a message.
  */
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { request as httpRequest, type Server } from 'node:http';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,9 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type pg from 'pg';
+import type Koa from 'koa';
 import { createApp } from '../../inference-server/src/app.js';
+import { createHttpServer } from '../../inference-server/src/http-server.js';
 import { createMetrics } from '../../inference-server/src/metrics.js';
 import { ModelHolder } from '../../inference-server/src/model/holder.js';
 import { PolicyHolder } from '../../inference-server/src/policy-holder.js';
@@ -90,6 +93,7 @@ describe('inference server under crafted input', () => {
   let pool: pg.Pool;
   let models: ModelHolder;
   let policy: PolicyHolder;
+  let app: Koa;
   let server: Server;
   let url: string;
   let inquiryId: string;
@@ -116,7 +120,7 @@ describe('inference server under crafted input', () => {
       logger,
       () => {},
     );
-    server = createApp({
+    app = createApp({
       models,
       policy,
       pool,
@@ -125,7 +129,8 @@ describe('inference server under crafted input', () => {
       clock: () => new Date(),
       limits: { bodyBytes: BODY_LIMIT, maxBatch: 50 },
       modelName: 'inquiry-classifier',
-    }).listen(0, '127.0.0.1');
+    });
+    server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const address = server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -227,6 +232,74 @@ describe('inference server under crafted input', () => {
     }
   });
 
+  it('refuses a status change whose resolved_by PostgreSQL cannot store, with a 422', async () => {
+    for (const [resolvedBy, message] of [
+      ['a\u0000b', /resolved_by contains a NUL/],
+      ['x\ud800', /resolved_by is not valid Unicode/],
+    ] as [string, RegExp][]) {
+      const response = await fetch(`${url}/api/v1/inquiries/${inquiryId}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'resolved', resolved_by: resolvedBy }),
+      });
+      const answer = (await response.json()) as { error: { message: string } };
+      expect([response.status, answer.error.message]).toEqual([
+        422,
+        expect.stringMatching(message),
+      ]);
+    }
+  });
+
+  it('answers any method but POST on an action with 405 and Allow: POST, and quotes a long bad id shortened', async () => {
+    for (const [method, route] of [
+      ['GET', '/api/v1/inquiries/submit'],
+      ['HEAD', '/api/v1/inquiries/classify'],
+      ['PATCH', '/api/v1/inquiries/Submit'],
+      ['PUT', '/api/v1/inquiries/submit'],
+      ['DELETE', '/api/v1/inquiries/classify'],
+    ]) {
+      const response = await fetch(`${url}${route}`, { method });
+      expect([response.status, response.headers.get('allow')]).toEqual([405, 'POST']);
+      if (method !== 'HEAD')
+        expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+          /is not supported on .*; use POST/,
+        );
+    }
+    const options = await fetch(`${url}/api/v1/inquiries/submit`, { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'POST']);
+    const response = await fetch(`${url}/api/v1/inquiries/${'a'.repeat(10_000)}`);
+    const text = await response.text();
+    expect([response.status, text.length < 300]).toEqual([400, true]);
+    expect((JSON.parse(text) as { error: { message: string } }).error.message).toMatch(
+      /^"a{64}…" is not an inquiry id/,
+    );
+  });
+
+  it("refuses feedback with a label the serving model's head does not have, and stores none of it", async () => {
+    const feedback = (body: unknown) => post(`/api/v1/inquiries/${inquiryId}/feedback`, body);
+    const before = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM feedback WHERE inquiry_id = $1',
+      [inquiryId],
+    );
+    const typo = await feedback({ category: 'biling', sentiment: 'negative' });
+    const answer = (await typo.json()) as { error: { message: string } };
+    expect([typo.status, answer.error.message]).toEqual([
+      422,
+      expect.stringMatching(/category must be one of .*billing/),
+    ]);
+    const after = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM feedback WHERE inquiry_id = $1',
+      [inquiryId],
+    );
+    expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
+    // A head the model does not have (the department, a future head) takes any label.
+    const other = await feedback({ category: ' billing ', department: 'finance-emea' });
+    expect([other.status, await other.json()]).toEqual([
+      201,
+      expect.objectContaining({ stored: { category: 'billing', department: 'finance-emea' } }),
+    ]);
+  });
+
   it('refuses stats windows outside what can be stored, and non-ISO dates', async () => {
     await fc.assert(
       fc.asyncProperty(oddTime, oddTime, async (from, to) => {
@@ -253,6 +326,29 @@ describe('inference server under crafted input', () => {
       expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
         /could not be read|not valid JSON/,
       );
+    }
+  });
+
+  it('refuses a body labelled with a charset other than UTF-8 with a 415, and reads UTF-8 labels', async () => {
+    const latin1 = Buffer.from('"caf\u00e9: my invoice was charged twice"', 'latin1');
+    for (const route of ['/api/v1/inquiries/classify', '/api/v1/inquiries/submit']) {
+      const response = await post(route, latin1, {
+        'content-type': 'application/json; charset=iso-8859-1',
+      });
+      expect(response.status).toBe(415);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+        /charset=iso-8859-1: send JSON as UTF-8/,
+      );
+    }
+    for (const contentType of [
+      'application/json; charset=UTF-8',
+      'application/json;charset="utf-8"',
+      'application/json; charset=us-ascii',
+    ]) {
+      const response = await post('/api/v1/inquiries/classify', '"my invoice is wrong"', {
+        'content-type': contentType,
+      });
+      expect([contentType, response.status]).toEqual([contentType, 200]);
     }
   });
 
@@ -293,6 +389,60 @@ describe('inference server under crafted input', () => {
       expect((JSON.parse(answer.body) as { error: { message: string } }).error.message).toMatch(
         /is not supported/,
       );
+    }
+  });
+
+  it('answers what the HTTP parser refuses in the JSON error shape, then closes', async () => {
+    const callback = app.callback();
+    const http = createHttpServer((request, response) => void callback(request, response), {
+      requestMs: 30_000,
+      headersMs: 10_000,
+      keepAliveMs: 5_000,
+    });
+    http.server.listen(0, '127.0.0.1');
+    await once(http.server, 'listening');
+    const port = (http.server.address() as { port: number }).port;
+    /** The whole answer to `request` written raw, up to the close (the server closes after a refusal). */
+    const exchange = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(request));
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    try {
+      for (const [request, status, message] of [
+        ['POTS /api/v1/inquiries/submit HTTP/1.1\r\nHost: x\r\n\r\n', 501, /not supported/],
+        [
+          `GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(20_000)}\r\n\r\n`,
+          431,
+          /too large/,
+        ],
+        [
+          'POST /api/v1/inquiries/classify HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
+          400,
+          /not valid HTTP/,
+        ],
+      ] as [string, number, RegExp][]) {
+        const answer = await exchange(request);
+        const [head, body] = answer.split('\r\n\r\n');
+        expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+        expect(head).toMatch(/content-type: application\/json/i);
+        expect((JSON.parse(body!) as { error: { message: string } }).error.message).toMatch(
+          message,
+        );
+      }
+      // Pipelined behind a good request: that one is answered first, then the refusal.
+      const good = '"my invoice is wrong"';
+      const pipelined = await exchange(
+        `POST /api/v1/inquiries/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${good.length}\r\n\r\n${good}` +
+          'POTS / HTTP/1.1\r\nHost: x\r\n\r\n',
+      );
+      expect(pipelined.match(/HTTP\/1.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 501']);
+    } finally {
+      http.server.close();
     }
   });
 

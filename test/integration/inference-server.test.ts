@@ -23,6 +23,7 @@ import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle } from '../../pipelines/
 import { startPostgres, startPostgresServer } from '../../scripts/testbed/postgres.js';
 import { stopDaemon } from '../../scripts/testbed/processes.js';
 import { Run } from '../../scripts/testbed/runs.js';
+import { signalPostgres } from '../server-process.js';
 import { createTestDatabase } from './testbed.js';
 
 const logger = createLogger('test', 'silent');
@@ -549,6 +550,59 @@ describe('inference server', () => {
       );
       expect(rows[0]!.n).toBe('1');
     } finally {
+      await harness2.close();
+      await own.end();
+      await run.remove();
+    }
+  });
+
+  it('answers 503 in bounded time while its database is paused (SIGSTOP), and stores a retry once after SIGCONT', async () => {
+    const run = await Run.create();
+    const ownUrl = await startPostgres(run);
+    // The client gives up on a statement the server never answers 2 s after this.
+    const own = createPool(ownUrl, { statementTimeoutMs: 1000 });
+    const harness2 = await serve({ ...harness.deps, pool: own });
+    const dataDir = path.join(run.dir, 'postgres');
+    let paused = false;
+    try {
+      await migrate(own);
+      expect((await post2(harness2, inquiry, 'p0')).status).toBe(201);
+      // Every PostgreSQL process stops: connections stay open, nothing answers.
+      await signalPostgres(dataDir, 'SIGSTOP');
+      paused = true;
+
+      const [first, ready, metricsScrape] = await Promise.all([
+        post2(harness2, { ...inquiry, body: 'while paused' }, 'p1'),
+        fetch(`${harness2.url}/readyz`),
+        fetch(`${harness2.url}/metrics`),
+      ]);
+      expect(first.status).toBe(503);
+      expect(first.headers.get('retry-after')).toBeTruthy();
+      expect(((await json(first)).error as { message: string }).message).toMatch(
+        /not reachable; nothing was stored/,
+      );
+      expect([ready.status, (await json(ready)).database]).toEqual([503, 'down']);
+      expect(metricsScrape.status).toBe(200);
+      const later = await post2(harness2, { ...inquiry, body: 'while paused, later' }, 'p2');
+      expect(later.status).toBe(503);
+
+      await signalPostgres(dataDir, 'SIGCONT');
+      paused = false;
+      for (const [body, key] of [
+        ['while paused', 'p1'],
+        ['while paused, later', 'p2'],
+      ] as const) {
+        const again = await post2(harness2, { ...inquiry, body }, key);
+        expect(again.status).toBe(201);
+        const { rows } = await own.query<{ n: string }>(
+          'SELECT count(*) AS n FROM inquiries WHERE body = $1',
+          [body],
+        );
+        expect(rows[0]!.n).toBe('1');
+      }
+      expect((await fetch(`${harness2.url}/readyz`)).status).toBe(200);
+    } finally {
+      if (paused) await signalPostgres(dataDir, 'SIGCONT');
       await harness2.close();
       await own.end();
       await run.remove();

@@ -159,7 +159,8 @@ export const openApiDocument = {
     },
     '/api/v1/inquiries/{id}/feedback': {
       post: {
-        summary: 'The true labels from a human (any head, and department)',
+        summary:
+          'The true labels from a human (any head, and department; a head of the serving model takes one of its labels)',
         parameters: [
           { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
         ],

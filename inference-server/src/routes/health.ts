@@ -6,6 +6,10 @@ import Router from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
 import { requireAdmin } from '../auth.js';
 import { HttpError, notFound } from '../errors.js';
+import { boundedQuery } from '../../../lib/store/pool.js';
+
+/** A database that has not answered `SELECT 1` by then is down (a paused server never does). */
+const READY_QUERY_TIMEOUT_MS = 2_000;
 
 export function healthRoutes(deps: AppDeps): Router {
   const router = new Router();
@@ -17,7 +21,7 @@ export function healthRoutes(deps: AppDeps): Router {
     let database: 'up' | 'down' | 'not configured' = 'not configured';
     if (deps.pool && !stopping) {
       try {
-        await deps.pool.query('SELECT 1');
+        await deps.pool.query(boundedQuery('SELECT 1', READY_QUERY_TIMEOUT_MS));
         database = 'up';
       } catch {
         database = 'down';

@@ -1,5 +1,6 @@
 /** /api/v1/inquiries: submit, classify (one or a batch), read back, status changes, and human feedback. */
 import Router from '@koa/router';
+import type { RouterContext } from '@koa/router';
 import type { Context } from 'koa';
 import type { AppDeps } from '../app-deps.js';
 import { classificationView } from '../classification-view.js';
@@ -22,6 +23,15 @@ import { inquiryById, inquiryExists, latestPredictions } from '../../../lib/stor
 const HEAD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const FEEDBACK_MAX_HEADS = 16;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The inquiry id of `/:id` routes; a bad one is quoted back shortened (it may be kilobytes long). */
+function inquiryId(ctx: RouterContext): string {
+  const id = ctx.params.id!;
+  if (!UUID.test(id))
+    throw badRequest(
+      `"${id.length > 64 ? `${id.slice(0, 64)}…` : id}" is not an inquiry id (a UUID)`,
+    );
+  return id.toLowerCase();
+}
 
 function requireJson(ctx: Context): unknown {
   if (!ctx.is('application/json')) {
@@ -53,6 +63,8 @@ function statusChange(body: unknown): { status: InquiryStatus; resolvedBy: strin
         field: 'resolved_by',
         message: 'must say who resolved the inquiry (a non-empty string of at most 200 characters)',
       });
+    else if (textProblem(resolvedBy))
+      problems.push({ field: 'resolved_by', message: textProblem(resolvedBy)! });
   } else if (resolvedBy !== undefined)
     problems.push({ field: 'resolved_by', message: 'is only given with status resolved' });
   if (problems.length > 0) throw invalidInput(problems);
@@ -72,6 +84,27 @@ export function inquiryRoutes(deps: AppDeps): Router {
     : undefined;
   const pool = deps.pool;
   if (pool) deps.metrics.countOpenInquiriesWith(() => countOpenInquiries(pool));
+
+  // The actions take POST only. Without this, `/:id` would take their names for ids: `GET /submit`
+  // a 400 "not an inquiry id", `PUT /submit` a 405 saying to use GET or PATCH.
+  router.all(['/submit', '/classify'], async (ctx, next) => {
+    if (ctx.method === 'POST') {
+      await next();
+      return;
+    }
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('allow', 'POST');
+      ctx.status = 204;
+      return;
+    }
+    throw new HttpError(
+      405,
+      'method_not_allowed',
+      `${ctx.method} is not supported on ${ctx.path}; use POST`,
+      undefined,
+      { allow: 'POST' },
+    );
+  });
 
   router.post('/classify', async (ctx) => {
     const started = performance.now();
@@ -179,8 +212,7 @@ export function inquiryRoutes(deps: AppDeps): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    const id = ctx.params.id!;
-    if (!UUID.test(id)) throw badRequest(`"${id}" is not an inquiry id (a UUID)`);
+    const id = inquiryId(ctx);
     if (!deps.pool) throw unavailable('this server runs without a database', 60);
     const inquiry = await inquiryById(deps.pool, id);
     if (!inquiry) throw notFound(`no inquiry ${id}`);
@@ -188,8 +220,7 @@ export function inquiryRoutes(deps: AppDeps): Router {
   });
 
   router.patch('/:id', async (ctx) => {
-    const id = ctx.params.id!;
-    if (!UUID.test(id)) throw badRequest(`"${id}" is not an inquiry id (a UUID)`);
+    const id = inquiryId(ctx);
     const { status, resolvedBy } = statusChange(requireJson(ctx));
     if (!deps.pool) throw unavailable('this server runs without a database', 60);
     const change = await setInquiryStatus(deps.pool, id, status, resolvedBy);
@@ -219,9 +250,14 @@ export function inquiryRoutes(deps: AppDeps): Router {
     };
   });
 
+  /** The serving model's labels of `head`; undefined for a head it lacks (department, …). */
+  const headLabels = (head: string): readonly string[] | undefined =>
+    deps.models.runtime?.heads.find((spec) => spec.name === head)?.labels;
+  const knownLabel = (head: string, label: string): boolean =>
+    headLabels(head)?.includes(label) ?? true;
+
   router.post('/:id/feedback', async (ctx) => {
-    const id = ctx.params.id!;
-    if (!UUID.test(id)) throw badRequest(`"${id}" is not an inquiry id (a UUID)`);
+    const id = inquiryId(ctx);
     const body = requireJson(ctx);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw badRequest('send {"category"?, "sentiment"?, "urgency"?, "department"?, "reviewer"?}');
@@ -249,6 +285,9 @@ export function inquiryRoutes(deps: AppDeps): Router {
         problems.push({ field, message: 'must be a non-empty label of at most 100 characters' });
       } else if (textProblem(value)) {
         problems.push({ field, message: textProblem(value)! });
+      } else if (!knownLabel(field, value.trim())) {
+        // A typo would be counted against the model's online accuracy and trained on as a class.
+        problems.push({ field, message: `must be one of ${headLabels(field)!.join(', ')}` });
       } else labels[field] = value.trim();
     }
     if (reviewer !== undefined && (typeof reviewer !== 'string' || reviewer.length > 200)) {
