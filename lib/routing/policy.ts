@@ -64,6 +64,17 @@ export interface PolicyOptions {
   triageConfidenceBelow?: number;
 }
 
+/**
+ * The labels `policy` names for a model head: the categories it routes, the urgencies and
+ * sentiments it scores; none for another head.
+ */
+export function policyLabels(policy: Policy, head: string): string[] {
+  if (head === 'category') return [...policy.departments.keys()];
+  if (head === 'urgency') return Object.keys(policy.urgencyScore);
+  if (head === 'sentiment') return Object.keys(policy.sentimentScore);
+  return [];
+}
+
 /** Reads `CONFIDENCE_THRESHOLD` (a number from 0 to 1); throws a PolicyError naming it otherwise. */
 export function policyOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): PolicyOptions {
   const raw = env.CONFIDENCE_THRESHOLD;

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { ConsultantAssigner, route, type RoutingInput } from './engine.js';
-import { parsePolicyYaml, PolicyError, policyOptionsFromEnv, resolvePolicy } from './policy.js';
+import {
+  parsePolicyYaml,
+  PolicyError,
+  policyLabels,
+  policyOptionsFromEnv,
+  resolvePolicy,
+} from './policy.js';
 import { combineUrgency, detectUrgency, URGENCY_LEVELS } from './urgency.js';
 
 const policy = parsePolicyYaml(
@@ -245,6 +251,27 @@ describe('the default policy (config/routing_rules.yaml)', () => {
   it('leaves the triage threshold to CONFIDENCE_THRESHOLD', () => {
     expect(policy.spec.triage?.confidenceBelow).toBeUndefined();
     expect(policy.triage.confidenceBelow).toBe(0.7);
+  });
+});
+
+describe('policyLabels', () => {
+  it('names the categories a policy routes and the urgencies and sentiments it scores', () => {
+    const withWarranty = resolvePolicy({
+      defaultDepartment: 'customer-service',
+      departments: [
+        { category: 'billing', department: 'finance' },
+        { category: 'warranty', department: 'aftersales' },
+      ],
+    });
+    expect(policyLabels(withWarranty, 'category')).toEqual(['billing', 'warranty']);
+    expect(policyLabels(withWarranty, 'urgency').sort()).toEqual([
+      'critical',
+      'high',
+      'low',
+      'medium',
+    ]);
+    expect(policyLabels(withWarranty, 'sentiment')).toContain('negative');
+    expect(policyLabels(withWarranty, 'department')).toEqual([]);
   });
 });
 

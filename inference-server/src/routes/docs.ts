@@ -160,7 +160,7 @@ export const openApiDocument = {
     '/api/v1/inquiries/{id}/feedback': {
       post: {
         summary:
-          'The true labels from a human (any head, and department; a head of the serving model takes one of its labels)',
+          'The true labels from a human (any head, and department; a head of the serving model takes one of its labels or one the routing policy names for it)',
         parameters: [
           { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
         ],

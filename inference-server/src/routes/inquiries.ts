@@ -10,6 +10,7 @@ import { textProblem, validateInquiry, type FieldProblem } from '../../../lib/in
 import { inquiryText } from '../../../lib/model/runtime.js';
 import { Classifier } from '../model/classifier.js';
 import { combineUrgency, detectUrgency } from '../../../lib/routing/urgency.js';
+import { policyLabels } from '../../../lib/routing/policy.js';
 import { insertFeedback } from '../../../lib/store/inquiries.js';
 import { IdempotencyConflict, SubmitUseCase } from '../submit.js';
 import {
@@ -250,9 +251,16 @@ export function inquiryRoutes(deps: AppDeps): Router {
     };
   });
 
-  /** The serving model's labels of `head`; undefined for a head it lacks (department, …). */
-  const headLabels = (head: string): readonly string[] | undefined =>
-    deps.models.runtime?.heads.find((spec) => spec.name === head)?.labels;
+  /**
+   * The labels feedback may give `head`: the serving model's, and those the routing policy names
+   * for it (a category it routes, an urgency or sentiment it scores), so that a new class can be
+   * taught by feedback once the policy routes it. Undefined for a head the model lacks
+   * (department, …): any label.
+   */
+  const headLabels = (head: string): readonly string[] | undefined => {
+    const served = deps.models.runtime?.heads.find((spec) => spec.name === head)?.labels;
+    return served && [...new Set([...served, ...policyLabels(deps.policy.current, head)])];
+  };
   const knownLabel = (head: string, label: string): boolean =>
     headLabels(head)?.includes(label) ?? true;
 
