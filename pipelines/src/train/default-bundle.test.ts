@@ -1,10 +1,11 @@
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
   DEFAULT_MODEL_RECIPE,
   defaultModelCacheKey,
   defaultModelData,
+  pruneDefaultBundles,
   trainingCodeFiles,
 } from './default-bundle.js';
 
@@ -54,6 +55,38 @@ describe('the default model cache key', () => {
       expect(await defaultModelCacheKey(copies)).not.toBe(before);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the default model cache', () => {
+  it('keeps the bundle in use and the most recently used others, nothing else of the folder', async () => {
+    const models = await mkdtemp(path.join(os.tmpdir(), 'default-bundles-'));
+    try {
+      const names = ['default-aaa', 'default-bbb', 'default-ccc', 'default-ddd', 'default-eee'];
+      for (const [i, name] of names.entries()) {
+        await mkdir(path.join(models, name));
+        const used = new Date(Date.UTC(2026, 11, 1, i));
+        await utimes(path.join(models, name), used, used);
+      }
+      await mkdir(path.join(models, 'default-fff.partial-123'));
+      await mkdir(path.join(models, 'my-model'));
+      // The oldest is the one in use (a checkout of an older commit): it stays.
+      const inUse = path.join(models, 'default-aaa');
+      const removed = await pruneDefaultBundles(models, inUse);
+      expect(removed.map((dir) => path.basename(dir)).sort()).toEqual([
+        'default-bbb',
+        'default-ccc',
+      ]);
+      expect((await readdir(models)).sort()).toEqual([
+        'default-aaa',
+        'default-ddd',
+        'default-eee',
+        'default-fff.partial-123',
+        'my-model',
+      ]);
+    } finally {
+      await rm(models, { recursive: true, force: true });
     }
   });
 });

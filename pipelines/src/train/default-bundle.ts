@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rename, rm } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../../lib/logger.js';
 import { MANIFEST_FILE } from '../../../lib/model/bundle.js';
@@ -144,10 +144,43 @@ export async function defaultModelCacheKey(
   return hash.digest('hex').slice(0, 12);
 }
 
+/** Default bundles the cache keeps: the one in use and the most recently used others. */
+export const KEPT_DEFAULT_BUNDLES = 3;
+
+/**
+ * Removes all but the `kept` most recently used default bundles of `modelsDir` (a bundle's
+ * directory time is touched at each use), never `inUse`: every trainer change trains a new one.
+ */
+export async function pruneDefaultBundles(
+  modelsDir: string,
+  inUse: string,
+  kept = KEPT_DEFAULT_BUNDLES,
+): Promise<string[]> {
+  const bundles = await Promise.all(
+    (await readdir(modelsDir))
+      .filter((name) => /^default-[0-9a-f]+$/.test(name))
+      .map(async (name) => {
+        const dir = path.join(modelsDir, name);
+        return { dir, used: (await stat(dir)).mtimeMs };
+      }),
+  );
+  const stale = bundles
+    .filter(({ dir }) => dir !== inUse)
+    .sort((a, b) => b.used - a.used)
+    .slice(kept - 1)
+    .map(({ dir }) => dir);
+  for (const dir of stale) await rm(dir, { recursive: true, force: true });
+  return stale;
+}
+
 export async function ensureDefaultBundle(cacheDir: string, logger: Logger): Promise<string> {
   const key = await defaultModelCacheKey();
   const dir = path.join(cacheDir, 'models', `default-${key}`);
-  if (existsSync(path.join(dir, MANIFEST_FILE))) return dir;
+  if (existsSync(path.join(dir, MANIFEST_FILE))) {
+    const now = new Date();
+    await utimes(dir, now, now);
+    return dir;
+  }
   logger.info(
     { dir, examples: RECIPE.n },
     'no default model yet: training it from generated inquiries and data/real (about a minute, once)',
@@ -174,6 +207,12 @@ export async function ensureDefaultBundle(cacheDir: string, logger: Logger): Pro
   }
   await rm(dir, { recursive: true, force: true });
   await rename(staging, dir);
+  const pruned = await pruneDefaultBundles(path.dirname(dir), dir);
+  if (pruned.length > 0)
+    logger.info(
+      { removed: pruned.map((stale) => path.basename(stale)) },
+      'older default models removed from the cache',
+    );
   logger.info(
     {
       dir,
