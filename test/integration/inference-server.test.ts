@@ -412,6 +412,41 @@ describe('inference server', () => {
     // The per-version metrics a canary is judged by count this entry point too.
     expect((await inferences()) - before).toBe(2);
     expect((await fetch(`${harness.url}/v2/models/other`)).status).toBe(404);
+
+    // Requested outputs: those asked for, in their order; an unknown one is a 400 naming it.
+    const input = { name: 'text', datatype: 'BYTES', shape: [1], data: ['refund my invoice'] };
+    const asked = await json(
+      await post('/v2/models/inquiry-classifier/infer', {
+        inputs: [input],
+        outputs: [{ name: 'urgency' }, { name: 'category_confidence' }],
+      }),
+    );
+    expect(asked.outputs).toEqual([
+      { name: 'urgency', datatype: 'BYTES', shape: [1], data: [expect.any(String)] },
+      { name: 'category_confidence', datatype: 'FP32', shape: [1], data: [expect.any(Number)] },
+    ]);
+    const names = (metadata.outputs as { name: string }[]).map((o) => o.name);
+    const refusals: [unknown, string][] = [
+      [
+        { inputs: [input], outputs: [{ name: 'category' }, { name: 'topic' }] },
+        `unknown output "topic": this model has ${names.map((n) => `"${n}"`).join(', ')}`,
+      ],
+      [
+        { inputs: [{ ...input, name: 'input_ids' }] },
+        'unknown input "input_ids": this model has one input, "text"',
+      ],
+      [
+        { inputs: [{ ...input, datatype: 'INT64' }] },
+        'input "text" has datatype BYTES (texts), not "INT64"',
+      ],
+    ];
+    for (const [request, message] of refusals) {
+      const refused = await post('/v2/models/inquiry-classifier/infer', request);
+      expect([
+        refused.status,
+        ((await json(refused)).error as { message: string }).message,
+      ]).toEqual([400, message]);
+    }
   });
 
   it('exposes health, readiness, metrics and the API document', async () => {
