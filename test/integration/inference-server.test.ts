@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { SignJWT } from 'jose';
 import type pg from 'pg';
 import { createLogger } from '../../lib/logger.js';
 import { createApp } from '../../inference-server/src/app.js';
@@ -588,6 +589,55 @@ describe('inference server', () => {
       await harness2.close();
       await own.end();
       await run.remove();
+    }
+  });
+
+  it("with authentication on, keeps each principal's idempotency keys its own", async () => {
+    const secret = 'idempotency-scope-secret-of-enough-length';
+    const authed = await serve({ ...harness.deps, auth: { hs256Secret: secret } });
+    const token = (sub: string) =>
+      new SignJWT({ sub })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(secret));
+    const submit = async (sub: string, body: unknown, key: string) => {
+      const response = await fetch(`${authed.url}/api/v1/inquiries/submit`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': key,
+          authorization: `Bearer ${await token(sub)}`,
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const key = `shared-${Date.now()}`;
+    const alices = { ...inquiry, body: `Alice's invoice ${key} was charged twice` };
+    const bobs = { ...inquiry, body: `Bob's app ${key} crashes at login` };
+    try {
+      const alice = await submit('alice', alices, key);
+      expect(alice.status).toBe(201);
+      // Bob's key is his own: his inquiry is stored, not refused as "used with a different request".
+      const bob = await submit('bob', bobs, key);
+      expect(bob.status).toBe(201);
+      expect((JSON.parse(bob.text) as { id: string }).id).not.toBe(
+        (JSON.parse(alice.text) as { id: string }).id,
+      );
+      // Alice's retry replays her answer byte for byte; Bob's retry replays his.
+      expect(await submit('alice', alices, key)).toEqual(alice);
+      expect(await submit('bob', bobs, key)).toEqual(bob);
+      // Mallory sends Alice's request with Alice's key: no replay of her answer.
+      const mallory = await submit('mallory', alices, key);
+      expect(mallory.text).not.toBe(alice.text);
+      expect(JSON.parse(mallory.text)).toMatchObject({ duplicate: true });
+      const { rows } = await pool.query<{ n: string }>(
+        'SELECT count(*) AS n FROM inquiries WHERE body = ANY($1)',
+        [[alices.body, bobs.body]],
+      );
+      expect(rows[0]!.n).toBe('2');
+    } finally {
+      await authed.close();
     }
   });
 
