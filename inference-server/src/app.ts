@@ -4,21 +4,15 @@
  * handler of their own (fast-classify.ts). `createApp(deps)` takes its collaborators, so tests
  * run `app.callback()` with real parts.
  */
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import Koa from 'koa';
 import type { AppDeps } from './app-deps.js';
 import { authentication, authRequired, rateLimit } from './auth.js';
-import {
-  bodyError,
-  errorResponses,
-  refuseLargeBodies,
-  refuseOtherCharsets,
-  unavailable,
-} from './errors.js';
+import { errorResponses, refuseLargeBodies, refuseOtherCharsets, unavailable } from './errors.js';
 import { fastClassify } from './fast-classify.js';
+import { jsonBody } from './json-body.js';
 import { httpRecorder } from './metrics.js';
 import { Classifier } from './model/classifier.js';
 import { docsRoutes } from './routes/docs.js';
@@ -95,16 +89,7 @@ export function createApp(deps: AppDeps, { fastClassify: withFastClassify = true
       throw unavailable('the database schema is being prepared; nothing was stored, retry shortly');
     await next();
   });
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: deps.limits.bodyBytes,
-      jsonStrict: false,
-      onError: (error) => {
-        throw bodyError(error);
-      },
-    }),
-  );
+  app.use(jsonBody(deps.limits.bodyBytes));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));

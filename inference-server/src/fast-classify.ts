@@ -6,10 +6,10 @@
  * errors.ts, metrics.ts); any other request goes to Koa, which serves it as before.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseJson } from '@hapi/bourne';
 import type { Logger } from '../../lib/logger.js';
 import { classifyAnswer, classifyText } from './classify-text.js';
 import { bodyError, errorBody, httpErrorOf, type HttpError } from './errors.js';
+import { parseJsonBody } from './json-body.js';
 import type { Classifier } from './model/classifier.js';
 
 export const CLASSIFY_ROUTE = '/api/v1/inquiries/classify';
@@ -36,13 +36,13 @@ export function fastClassify(
     if (!isPlainClassify(request, deps.bodyBytes)) return false;
     const started = performance.now();
     const allScores = request.url === ALL_SCORES_URL;
-    readBody(request, (failure, text) => {
+    readBody(request, (failure, bytes) => {
       let answer: Promise<Record<string, unknown>>;
       try {
         if (failure) throw bodyError(failure);
         answer = classifyAnswer(
           deps.classifier,
-          classifyText(parseBody(text!)),
+          classifyText(parseJsonBody(bytes!)),
           allScores,
           started,
         );
@@ -75,17 +75,17 @@ function isPlainClassify(request: IncomingMessage, bodyBytes: number): boolean {
   return length !== undefined && /^\d{1,9}$/.test(length) && Number(length) <= bodyBytes;
 }
 
-/** The body as UTF-8 text, or why it could not be read (the error raw-body raises). */
+/** The body's bytes, or why it could not be read (the error raw-body raises). */
 function readBody(
   request: IncomingMessage,
-  done: (failure: (Error & { status: number }) | undefined, text?: string) => void,
+  done: (failure: (Error & { status: number }) | undefined, bytes?: Buffer) => void,
 ): void {
   const chunks: Buffer[] = [];
   let finished = false;
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
     finished = true;
-    done(undefined, (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'));
+    done(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   });
   request.on('close', () => {
     if (finished) return;
@@ -93,19 +93,6 @@ function readBody(
     done(Object.assign(new Error('request aborted'), { status: 400 }));
   });
   request.on('error', () => {}); // an aborted request also closes
-}
-
-/**
- * The body as Koa's parser reads it: a UTF-8 byte order mark dropped, an empty body as '', JSON
- * refused with a `__proto__` key.
- */
-function parseBody(text: string): unknown {
-  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  try {
-    return json === '' ? '' : (parseJson(json, { protoAction: 'error' }) as unknown);
-  } catch (error) {
-    throw bodyError(error as Error);
-  }
 }
 
 function answer200(

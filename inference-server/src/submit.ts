@@ -29,6 +29,8 @@ import type { Classifier } from './model/classifier.js';
 export interface SubmitRequest {
   input: InquiryInput;
   idempotencyKey?: string;
+  /** The authenticated client (`ctx.state.client`) when authentication is on: its keys are its own. */
+  principal?: string;
   /** `performance.now()` when the request arrived (the answer's processing_time_ms). */
   started: number;
 }
@@ -49,6 +51,17 @@ export class IdempotencyConflict extends Error {
       'this Idempotency-Key was used with a different request; use a new key for a new inquiry',
     );
   }
+}
+
+/**
+ * The key an Idempotency-Key is stored under: as sent when there is no principal (authentication
+ * off: one key space for all callers), else prefixed by a hash of the principal, so that two
+ * clients with the same key get independent submits and neither can read the other's answer. The
+ * newline cannot occur in a header value: a scoped key never equals an unscoped one.
+ */
+export function idempotencyStorageKey(key: string, principal: string | undefined): string {
+  if (principal === undefined) return key;
+  return `${createHash('sha256').update(principal).digest('hex').slice(0, 32)}\n${key}`;
 }
 
 /** A classified submission waiting for its transaction. */
@@ -114,7 +127,7 @@ export class SubmitUseCase {
           request.idempotencyKey === undefined
             ? undefined
             : {
-                key: request.idempotencyKey,
+                key: idempotencyStorageKey(request.idempotencyKey, request.principal),
                 requestHash: createHash('sha256')
                   .update(JSON.stringify(request.input))
                   .digest('hex'),

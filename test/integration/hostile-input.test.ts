@@ -352,6 +352,83 @@ describe('inference server under crafted input', () => {
     }
   });
 
+  it('refuses a body whose bytes are not UTF-8 with a 400 on every JSON route, and stores nothing', async () => {
+    const sender = 'latin1-bytes@example.com';
+    // The Latin-1 é (0xE9) is no UTF-8 character: decoded leniently, it would be stored as U+FFFD.
+    const latin1 = (value: unknown) => Buffer.from(JSON.stringify(value), 'latin1');
+    const inquiry = latin1({
+      body: 'Caf\u00e9 order: my invoice was charged twice',
+      sender_email: sender,
+    });
+    const feedbackBefore = await pool.query(
+      'SELECT count(*) AS n FROM feedback WHERE inquiry_id = $1',
+      [inquiryId],
+    );
+    const cases: [method: string, route: string, body: Buffer, headers: Record<string, string>][] =
+      [
+        ['POST', '/api/v1/inquiries/submit', inquiry, {}],
+        [
+          'POST',
+          '/api/v1/inquiries/submit',
+          inquiry,
+          { 'content-type': 'application/json; charset=utf-8' },
+        ],
+        ['POST', '/api/v1/inquiries/submit', gzipSync(inquiry), { 'content-encoding': 'gzip' }],
+        // The classify fast path (a plain JSON body) and Koa's route (a query it does not take).
+        ['POST', '/api/v1/inquiries/classify', latin1('caf\u00e9 invoice'), {}],
+        ['POST', '/api/v1/inquiries/classify?x=1', latin1('caf\u00e9 invoice'), {}],
+        ['POST', '/api/v1/inquiries/classify/batch', latin1({ texts: ['caf\u00e9'] }), {}],
+        [
+          'POST',
+          '/v2/models/inquiry-classifier/infer',
+          latin1({
+            inputs: [{ name: 'text', datatype: 'BYTES', shape: [1], data: ['caf\u00e9'] }],
+          }),
+          {},
+        ],
+        ['POST', `/api/v1/inquiries/${inquiryId}/feedback`, latin1({ reviewer: 'Jos\u00e9' }), {}],
+        [
+          'PATCH',
+          `/api/v1/inquiries/${inquiryId}`,
+          latin1({ status: 'resolved', resolved_by: 'Jos\u00e9' }),
+          {},
+        ],
+      ];
+    for (const [method, route, body, headers] of cases) {
+      const response = await fetch(`${url}${route}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+      const { error } = (await response.json()) as { error: { code: string; message: string } };
+      expect([route, response.status, error.code, error.message]).toEqual([
+        route,
+        400,
+        'bad_request',
+        expect.stringMatching(
+          /^the body is not valid UTF-8: the bytes at offset \d+ \(0xE9/,
+        ) as string,
+      ]);
+    }
+    const stored = await pool.query('SELECT count(*) AS n FROM inquiries WHERE sender_email = $1', [
+      sender,
+    ]);
+    expect(stored.rows[0]).toEqual({ n: '0' });
+    const feedbackAfter = await pool.query(
+      'SELECT count(*) AS n FROM feedback WHERE inquiry_id = $1',
+      [inquiryId],
+    );
+    expect(feedbackAfter.rows[0]).toEqual(feedbackBefore.rows[0]);
+    // The same text as UTF-8 is stored as sent.
+    const utf8 = await post('/api/v1/inquiries/submit', inquiry.toString('latin1'));
+    expect(utf8.status).toBe(201);
+    const { rows } = await pool.query<{ body: string }>(
+      'SELECT body FROM inquiries WHERE sender_email = $1',
+      [sender],
+    );
+    expect(rows).toEqual([{ body: 'Caf\u00e9 order: my invoice was charged twice' }]);
+  });
+
   /** A raw request (fetch cannot send TRACE, nor a Content-Length without the body). */
   function raw(
     method: string,

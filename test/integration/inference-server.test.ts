@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { SignJWT } from 'jose';
 import type pg from 'pg';
 import { createLogger } from '../../lib/logger.js';
 import { createApp } from '../../inference-server/src/app.js';
@@ -412,6 +413,41 @@ describe('inference server', () => {
     // The per-version metrics a canary is judged by count this entry point too.
     expect((await inferences()) - before).toBe(2);
     expect((await fetch(`${harness.url}/v2/models/other`)).status).toBe(404);
+
+    // Requested outputs: those asked for, in their order; an unknown one is a 400 naming it.
+    const input = { name: 'text', datatype: 'BYTES', shape: [1], data: ['refund my invoice'] };
+    const asked = await json(
+      await post('/v2/models/inquiry-classifier/infer', {
+        inputs: [input],
+        outputs: [{ name: 'urgency' }, { name: 'category_confidence' }],
+      }),
+    );
+    expect(asked.outputs).toEqual([
+      { name: 'urgency', datatype: 'BYTES', shape: [1], data: [expect.any(String)] },
+      { name: 'category_confidence', datatype: 'FP32', shape: [1], data: [expect.any(Number)] },
+    ]);
+    const names = (metadata.outputs as { name: string }[]).map((o) => o.name);
+    const refusals: [unknown, string][] = [
+      [
+        { inputs: [input], outputs: [{ name: 'category' }, { name: 'topic' }] },
+        `unknown output "topic": this model has ${names.map((n) => `"${n}"`).join(', ')}`,
+      ],
+      [
+        { inputs: [{ ...input, name: 'input_ids' }] },
+        'unknown input "input_ids": this model has one input, "text"',
+      ],
+      [
+        { inputs: [{ ...input, datatype: 'INT64' }] },
+        'input "text" has datatype BYTES (texts), not "INT64"',
+      ],
+    ];
+    for (const [request, message] of refusals) {
+      const refused = await post('/v2/models/inquiry-classifier/infer', request);
+      expect([
+        refused.status,
+        ((await json(refused)).error as { message: string }).message,
+      ]).toEqual([400, message]);
+    }
   });
 
   it('exposes health, readiness, metrics and the API document', async () => {
@@ -553,6 +589,55 @@ describe('inference server', () => {
       await harness2.close();
       await own.end();
       await run.remove();
+    }
+  });
+
+  it("with authentication on, keeps each principal's idempotency keys its own", async () => {
+    const secret = 'idempotency-scope-secret-of-enough-length';
+    const authed = await serve({ ...harness.deps, auth: { hs256Secret: secret } });
+    const token = (sub: string) =>
+      new SignJWT({ sub })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(secret));
+    const submit = async (sub: string, body: unknown, key: string) => {
+      const response = await fetch(`${authed.url}/api/v1/inquiries/submit`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': key,
+          authorization: `Bearer ${await token(sub)}`,
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const key = `shared-${Date.now()}`;
+    const alices = { ...inquiry, body: `Alice's invoice ${key} was charged twice` };
+    const bobs = { ...inquiry, body: `Bob's app ${key} crashes at login` };
+    try {
+      const alice = await submit('alice', alices, key);
+      expect(alice.status).toBe(201);
+      // Bob's key is his own: his inquiry is stored, not refused as "used with a different request".
+      const bob = await submit('bob', bobs, key);
+      expect(bob.status).toBe(201);
+      expect((JSON.parse(bob.text) as { id: string }).id).not.toBe(
+        (JSON.parse(alice.text) as { id: string }).id,
+      );
+      // Alice's retry replays her answer byte for byte; Bob's retry replays his.
+      expect(await submit('alice', alices, key)).toEqual(alice);
+      expect(await submit('bob', bobs, key)).toEqual(bob);
+      // Mallory sends Alice's request with Alice's key: no replay of her answer.
+      const mallory = await submit('mallory', alices, key);
+      expect(mallory.text).not.toBe(alice.text);
+      expect(JSON.parse(mallory.text)).toMatchObject({ duplicate: true });
+      const { rows } = await pool.query<{ n: string }>(
+        'SELECT count(*) AS n FROM inquiries WHERE body = ANY($1)',
+        [[alices.body, bobs.body]],
+      );
+      expect(rows[0]!.n).toBe('2');
+    } finally {
+      await authed.close();
     }
   });
 

@@ -223,9 +223,11 @@ export const openApiDocument = {
     '/v2/models/{name}/infer': {
       post: {
         summary: 'Open Inference Protocol: infer with a BYTES input of texts',
+        description:
+          'One input "text" (BYTES). `outputs: [{name}]` asks for some outputs, in that order; an unknown one is a 400 naming those the model has.',
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
         responses: {
-          '200': { description: 'one BYTES and one FP32 output per head' },
+          '200': { description: 'one BYTES and one FP32 output per head, or those asked for' },
           '400': error,
         },
       },

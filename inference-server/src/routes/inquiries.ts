@@ -202,6 +202,7 @@ export function inquiryRoutes(deps: AppDeps): Router {
         input: validated.value,
         started,
         ...(idempotencyKey ? { idempotencyKey } : {}),
+        ...(ctx.state.authenticated ? { principal: ctx.state.client as string } : {}),
       });
       ctx.status = result.status;
       ctx.body = result.body;

@@ -9,9 +9,106 @@ import { Classifier } from '../model/classifier.js';
 import { badRequest, HttpError, notFound, unavailable } from '../errors.js';
 import { classifyTextProblem } from '../../../lib/inquiry.js';
 
-interface InferRequest {
-  id?: unknown;
-  inputs?: { name?: unknown; datatype?: unknown; shape?: unknown; data?: unknown }[];
+/** The model's single input. */
+export const INPUT_NAME = 'text';
+
+interface ModelOutput {
+  name: string;
+  datatype: 'BYTES' | 'FP32';
+  head: string;
+  field: 'label' | 'confidence';
+}
+
+/** The outputs of a model with these heads: per head, its labels and `<head>_confidence`. */
+export function modelOutputs(heads: readonly { name: string }[]): ModelOutput[] {
+  return heads.flatMap((head) => [
+    { name: head.name, datatype: 'BYTES', head: head.name, field: 'label' } as const,
+    {
+      name: `${head.name}_confidence`,
+      datatype: 'FP32',
+      head: head.name,
+      field: 'confidence',
+    } as const,
+  ]);
+}
+
+/** Names as a client wrote them, JSON-quoted and each cut at 64 characters. */
+const quoted = (names: readonly unknown[]): string =>
+  names.map((name) => (JSON.stringify(name) ?? String(name)).slice(0, 66)).join(', ');
+
+/**
+ * The texts of an infer request and the outputs it asks for (all when it names none), or a 400
+ * naming what is wrong: a name the model does not have, a datatype or a shape that does not
+ * match the data. Bounds on the texts themselves are the route's.
+ */
+export function readInferRequest(
+  request: unknown,
+  available: readonly string[],
+): { id?: string; data: string[]; outputs: string[] } {
+  if (typeof request !== 'object' || request === null || Array.isArray(request))
+    throw badRequest(
+      'send {"inputs": [{"name": "text", "datatype": "BYTES", "shape": [n], "data": [...]}]}',
+    );
+  const { id, inputs, outputs } = request as { id?: unknown; inputs?: unknown; outputs?: unknown };
+  if (id !== undefined && typeof id !== 'string') throw badRequest('id must be a string');
+  if (!Array.isArray(inputs) || inputs.length !== 1)
+    throw badRequest(
+      `send exactly one input: {"inputs": [{"name": "${INPUT_NAME}", "datatype": "BYTES", "shape": [n], "data": [...]}]}`,
+    );
+  const input = (inputs[0] ?? {}) as {
+    name?: unknown;
+    datatype?: unknown;
+    shape?: unknown;
+    data?: unknown;
+  };
+  if (input.name !== INPUT_NAME)
+    throw badRequest(
+      `${input.name === undefined ? 'the input has no name' : `unknown input ${quoted([input.name])}`}: this model has one input, "${INPUT_NAME}"`,
+      { availableInputs: [INPUT_NAME] },
+    );
+  if (input.datatype !== 'BYTES')
+    throw badRequest(
+      `input "${INPUT_NAME}" has datatype BYTES (texts), not ${quoted([input.datatype])}`,
+    );
+  const data = Array.isArray(input.data) ? (input.data as unknown[]).flat(3) : undefined;
+  if (
+    !data ||
+    data.length === 0 ||
+    data.some((text) => typeof text !== 'string' || text.trim() === '')
+  )
+    throw badRequest('input data must be a non-empty array of non-empty strings');
+  const shape = input.shape;
+  if (
+    !Array.isArray(shape) ||
+    !shape.every((n) => Number.isInteger(n) && (n as number) >= 0) ||
+    shape.reduce((product: number, n) => product * (n as number), 1) !== data.length
+  )
+    throw badRequest(
+      `input shape must be an array of whole numbers whose product is the number of texts (${data.length}), e.g. [${data.length}]`,
+    );
+  return {
+    ...(id === undefined ? {} : { id }),
+    data: data as string[],
+    outputs: requestedOutputs(outputs, available),
+  };
+}
+
+/** The outputs asked for, each once in the order asked; all of them when none is named. */
+function requestedOutputs(outputs: unknown, available: readonly string[]): string[] {
+  if (outputs === undefined) return [...available];
+  if (
+    !Array.isArray(outputs) ||
+    outputs.some((o) => typeof (o as { name?: unknown } | null)?.name !== 'string')
+  )
+    throw badRequest('outputs must be an array of {"name": "<output>"} objects');
+  const names = [...new Set(outputs.map((o) => (o as { name: string }).name))];
+  const unknown = names.filter((name) => !available.includes(name));
+  if (unknown.length > 0)
+    throw badRequest(
+      `unknown output${unknown.length > 1 ? 's' : ''} ${quoted(unknown)}: this model has ${quoted(available)}`,
+      { unknownOutputs: unknown, availableOutputs: available },
+    );
+  return names.length > 0 ? names : [...available];
 }
 
 export function v2Routes(deps: AppDeps): Router {
@@ -40,11 +137,12 @@ export function v2Routes(deps: AppDeps): Router {
       name: deps.modelName,
       versions: [runtime.version],
       platform: 'onnxruntime',
-      inputs: [{ name: 'text', datatype: 'BYTES', shape: [-1] }],
-      outputs: runtime.heads.flatMap((head) => [
-        { name: head.name, datatype: 'BYTES', shape: [-1] },
-        { name: `${head.name}_confidence`, datatype: 'FP32', shape: [-1] },
-      ]),
+      inputs: [{ name: INPUT_NAME, datatype: 'BYTES', shape: [-1] }],
+      outputs: modelOutputs(runtime.heads).map(({ name, datatype }) => ({
+        name,
+        datatype,
+        shape: [-1],
+      })),
     };
   });
   router.get('/models/:name/ready', (ctx) => {
@@ -53,63 +151,31 @@ export function v2Routes(deps: AppDeps): Router {
   });
   router.post('/models/:name/infer', async (ctx) => {
     requireModel(ctx.params.name);
-    const request = (ctx.request as { body?: unknown }).body as InferRequest | undefined;
-    const input = request?.inputs?.[0];
-    if (!input || request?.inputs?.length !== 1)
-      throw badRequest(
-        'send exactly one input: {"inputs": [{"name": "text", "datatype": "BYTES", "shape": [n], "data": [...]}]}',
-      );
-    if (input.datatype !== 'BYTES')
-      throw badRequest(`input datatype must be BYTES, not ${String(input.datatype)}`);
-    const data = Array.isArray(input.data) ? input.data.flat(3) : undefined;
-    if (
-      !data ||
-      data.length === 0 ||
-      data.some((text) => typeof text !== 'string' || text.trim() === '')
-    ) {
-      throw badRequest('input data must be a non-empty array of non-empty strings');
-    }
+    const available = new Map(modelOutputs(deps.models.runtime!.heads).map((o) => [o.name, o]));
+    const { id, data, outputs } = readInferRequest((ctx.request as { body?: unknown }).body, [
+      ...available.keys(),
+    ]);
     if (data.length > deps.limits.maxBatch)
       throw new HttpError(
         413,
         'payload_too_large',
         `at most ${deps.limits.maxBatch} texts per request`,
       );
-    const shape = input.shape;
-    if (
-      !Array.isArray(shape) ||
-      !shape.every((n) => Number.isInteger(n) && (n as number) >= 0) ||
-      shape.reduce((product: number, n) => product * (n as number), 1) !== data.length
-    )
-      throw badRequest(
-        `input shape must be an array of whole numbers whose product is the number of texts (${data.length}), e.g. [${data.length}]`,
-      );
-    (data as string[]).forEach((text, i) => {
+    data.forEach((text, i) => {
       const problem = classifyTextProblem(text);
       if (problem?.tooLong)
         throw new HttpError(413, 'payload_too_large', `input data[${i}] ${problem.message}`);
       if (problem) throw badRequest(`input data[${i}] ${problem.message}`);
     });
-    const { version, results } = await classifier.classify(data as string[]);
-    const heads = deps.models.runtime!.heads;
+    const { version, results } = await classifier.classify(data);
     ctx.body = {
       model_name: deps.modelName,
       model_version: version,
-      ...(typeof request.id === 'string' ? { id: request.id } : {}),
-      outputs: heads.flatMap((head) => [
-        {
-          name: head.name,
-          datatype: 'BYTES',
-          shape: [data.length],
-          data: results.map((r) => r[head.name]!.label),
-        },
-        {
-          name: `${head.name}_confidence`,
-          datatype: 'FP32',
-          shape: [data.length],
-          data: results.map((r) => r[head.name]!.confidence),
-        },
-      ]),
+      ...(id === undefined ? {} : { id }),
+      outputs: outputs.map((name) => {
+        const { datatype, head, field } = available.get(name)!;
+        return { name, datatype, shape: [data.length], data: results.map((r) => r[head]![field]) };
+      }),
     };
   });
   return router;
