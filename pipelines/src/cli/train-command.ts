@@ -261,30 +261,13 @@ export async function runTrain(
   } else {
     throw new Error('nothing to train on: pass --data FILE or --from-db');
   }
-  if (options.outOfScope) {
-    const source =
-      options.outOfScope.source === BUILTIN_OUT_OF_SCOPE
-        ? path.join(REAL_DATA_DIR, OUT_OF_SCOPE_FILE)
-        : options.outOfScope.source;
-    const outliers = outOfScopeExamples(
-      await readAllRecords(source, options.format),
-      options.textFields,
-      data,
-      { ...options.outOfScope, source },
-      [...columns.keys()],
-      options.overrides.seed ?? DEFAULT_TRAIN_OPTIONS.seed,
-    );
-    logger.info(
-      {
-        source: options.outOfScope.source,
-        examples: outliers.length,
-        heads: options.outOfScope.heads,
-      },
-      'out-of-scope examples added',
-    );
-    data = [...data, ...outliers];
-  }
   try {
+    // Inside the try: a file that cannot be read fails the database's training run too.
+    if (options.outOfScope)
+      data = [
+        ...data,
+        ...(await readOutOfScope(options, options.outOfScope, data, columns, logger)),
+      ];
     const summary = await trainAndWrite(options, data, columns, logger, started);
     await finishDbRun?.('succeeded', { examples: data.length, version: String(summary.version) });
     return summary;
@@ -296,6 +279,37 @@ export async function runTrain(
     );
     throw error;
   }
+}
+
+/** `--out-of-scope`'s examples for `data` (see `outOfScopeExamples`). */
+async function readOutOfScope(
+  options: TrainCommandOptions,
+  outOfScope: OutOfScopeOptions,
+  data: readonly LabeledText[],
+  columns: Map<string, string>,
+  logger: Logger,
+): Promise<LabeledText[]> {
+  const source =
+    outOfScope.source === BUILTIN_OUT_OF_SCOPE
+      ? path.join(REAL_DATA_DIR, OUT_OF_SCOPE_FILE)
+      : outOfScope.source;
+  const outliers = outOfScopeExamples(
+    await readAllRecords(source, options.format),
+    options.textFields,
+    data,
+    { ...outOfScope, source },
+    [...columns.keys()],
+    options.overrides.seed ?? DEFAULT_TRAIN_OPTIONS.seed,
+  );
+  logger.info(
+    {
+      source: outOfScope.source,
+      examples: outliers.length,
+      heads: outOfScope.heads,
+    },
+    'out-of-scope examples added',
+  );
+  return outliers;
 }
 
 async function trainAndWrite(
