@@ -408,12 +408,14 @@ export class Controller {
             (before?.revision !== seen.revision &&
               !this.applyMemo.producedByLastApply(typed) &&
               !this.applyMemo.scaledByAutoscaler(typed, before));
+          // A deletion the operator made (a retired identity, a child the spec no longer asks
+          // for, a retired canary) is its own doing: nothing to restore.
+          const ownDeletion = verb === 'delete' && this.applyMemo.deletedByOperator(typed);
           if (verb === 'delete') {
             this.childrenSeen.delete(uid);
             this.applyMemo.forget(typed);
           } else this.childrenSeen.set(uid, seen);
-          // A retired identity's deletion is its pipeline's own doing: nothing to restore.
-          if (!changed || (verb === 'delete' && isRetiredIdentity(typed))) return;
+          if (!changed || ownDeletion || (verb === 'delete' && isRetiredIdentity(typed))) return;
           this.metrics?.childChanges.inc({
             namespace: object.metadata?.namespace ?? '',
             kind: child.kind!,
@@ -617,6 +619,14 @@ export class Controller {
           (deployments?.get(deployment, namespace) as { status?: { availableReplicas?: number } })
             ?.status?.availableReplicas ?? 0,
         retiredIdentities: this.retiredIdentities(namespace, name),
+        owns: (child) =>
+          (
+            this.cachedChild(child.apiVersion, child.kind, namespace, child.metadata.name)?.metadata
+              ?.ownerReferences ?? []
+          ).some((owner) => owner.kind === 'InquiryPipeline' && owner.name === name),
+        replicasOf: (deployment) =>
+          (deployments?.get(deployment, namespace) as { spec?: { replicas?: number } } | undefined)
+            ?.spec?.replicas,
       });
       return;
     }

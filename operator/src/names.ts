@@ -48,6 +48,8 @@ export const LABELS = {
 } as const;
 
 export const FIELD_MANAGER = 'inquiry-operator';
+/** The field manager that holds a Deployment's replicas while they pass to its autoscaler. */
+export const REPLICAS_HANDOVER_MANAGER = 'inquiry-operator-handover-to-hpa';
 
 /**
  * The ClusterRole the chart installs for Workflow pods (Argo's executor: workflowtaskresults;

@@ -11,6 +11,8 @@ import { Controller } from '../../operator/src/controller.js';
 import { ARGO_EXECUTOR_CLUSTER_ROLE } from '../../scripts/testbed/addons.js';
 import { BASE_IMAGE } from '../../scripts/testbed/node-images.js';
 import { createOperatorMetrics } from '../../operator/src/metrics.js';
+import { REPLICAS_HANDOVER_MANAGER } from '../../operator/src/names.js';
+import type { InquiryPipeline } from '../../operator/src/resources.js';
 import { modelVersionObject, pipelineObject } from '../fixtures.js';
 import {
   deleteNamespaces,
@@ -565,6 +567,71 @@ describe('operator: InquiryPipeline', () => {
       (v) => v.labels.namespace === NAMESPACE && v.labels.kind === 'HorizontalPodAutoscaler',
     );
     expect(changes.map((v) => [v.labels.verb, v.value])).toEqual([['update', 1]]);
+
+    // Autoscaling turned off: the autoscaler goes (left, it would go on scaling a Deployment
+    // the operator sizes again), and the Deployment gets the pipeline's replicas.
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    await eventually('the Deployment the autoscaler scales', () =>
+      apps
+        .readNamespacedDeployment({ name: hpa.name, namespace: NAMESPACE })
+        .catch(() => undefined),
+    );
+    await custom.patchNamespacedCustomObject(
+      {
+        ...group,
+        plural: 'inquirypipelines',
+        name: 'scaled',
+        body: { spec: { serving: { replicas: 3, autoscaling: { enabled: false } } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually('the autoscaler deleted', async () =>
+      (await autoscaling.readNamespacedHorizontalPodAutoscaler(hpa).catch(() => undefined))
+        ? undefined
+        : true,
+    );
+    await eventually('the Deployment sized by the pipeline', async () =>
+      (await apps.readNamespacedDeployment({ name: hpa.name, namespace: NAMESPACE })).spec
+        ?.replicas === 3
+        ? true
+        : undefined,
+    );
+    // Its own deletion is not a change someone else made.
+    const after = (await metrics.childChanges.get()).values.filter(
+      (v) => v.labels.namespace === NAMESPACE && v.labels.kind === 'HorizontalPodAutoscaler',
+    );
+    expect(after.map((v) => [v.labels.verb, v.value])).toEqual([['update', 1]]);
+
+    // On again: the new autoscaler takes the replicas as they are (3, within its 2–4, which it
+    // keeps without metrics), not reset to 1 by the apply that leaves them out.
+    await custom.patchNamespacedCustomObject(
+      {
+        ...group,
+        plural: 'inquirypipelines',
+        name: 'scaled',
+        body: { spec: { serving: { autoscaling: { enabled: true } } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually('the autoscaler back, and the status of that generation', async () => {
+      const pipeline = (await custom.getNamespacedCustomObject({
+        ...group,
+        plural: 'inquirypipelines',
+        name: 'scaled',
+      })) as InquiryPipeline;
+      const back = await autoscaling.readNamespacedHorizontalPodAutoscaler(hpa).catch(() => null);
+      return back && pipeline.status?.observedGeneration === pipeline.metadata.generation
+        ? true
+        : undefined;
+    });
+    const deployment = await apps.readNamespacedDeployment({
+      name: hpa.name,
+      namespace: NAMESPACE,
+    });
+    expect(deployment.spec?.replicas).toBe(3);
+    expect(
+      deployment.metadata?.managedFields?.find((f) => f.manager === REPLICAS_HANDOVER_MANAGER),
+    ).toBeDefined();
   });
 
   it('is not Ready, and gives a candidate no traffic, while their Deployments have no available pod', async () => {

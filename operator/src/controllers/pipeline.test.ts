@@ -9,6 +9,8 @@ import {
   forgetPipelineGauges,
   reconcilePipeline,
   readiness,
+  replicasHandOver,
+  staleChildren,
   type PipelineDeps,
 } from './pipeline.js';
 
@@ -209,6 +211,99 @@ describe('reconcilePipeline', () => {
     expect(kube.writes.filter((w) => w.verb === 'delete').map((w) => w.kind)).toEqual([
       'ServiceAccount',
       'RoleBinding',
+    ]);
+  });
+});
+
+describe('optional children', () => {
+  it('deletes an autoscaler the spec no longer asks for, and the Deployment gets its replicas', async () => {
+    const kube = new MemoryKube();
+    const withAutoscaling = (enabled: boolean) =>
+      ({
+        ...pipeline,
+        spec: {
+          ...pipeline.spec,
+          serving: { replicas: 3, autoscaling: { enabled, minReplicas: 2, maxReplicas: 4 } },
+        },
+      }) as InquiryPipeline;
+    kube.put(pipeline);
+    const reconcile = (enabled: boolean) =>
+      reconcilePipeline({ kube, router: new IstioRouter(kube) }, withAutoscaling(enabled), NOW, {
+        workflows: [],
+        versions: [version('support-v1', promoted('2025-03-01T09:00:00Z'))],
+        availableReplicas: () => 1,
+        owns: ({ kind, metadata }) =>
+          kube.get(kind, metadata.namespace, metadata.name) !== undefined,
+        replicasOf: (name) =>
+          kube.get<{ spec: { replicas?: number } }>('Deployment', NAMESPACE, name)?.spec.replicas,
+      });
+    const deployment = () =>
+      kube.get<{ spec: { replicas?: number } }>('Deployment', NAMESPACE, 'support-inference')!;
+    await reconcile(true);
+    expect(kube.get('HorizontalPodAutoscaler', NAMESPACE, 'support-inference')).toBeDefined();
+    expect(deployment().spec.replicas).toBeUndefined();
+    await reconcile(false);
+    expect(kube.get('HorizontalPodAutoscaler', NAMESPACE, 'support-inference')).toBeUndefined();
+    expect(deployment().spec.replicas).toBe(3);
+    expect(kube.writes.filter((w) => w.verb === 'delete').map((w) => w.kind)).toEqual([
+      'HorizontalPodAutoscaler',
+    ]);
+    // Nothing else goes: the CronWorkflows are still asked for.
+    expect(kube.get('CronWorkflow', NAMESPACE, 'support-retrain')).toBeDefined();
+    // On again: the replicas are handed over before the Deployment is applied without them,
+    // once (the autoscaler exists afterwards).
+    kube.writes.length = 0;
+    await reconcile(true);
+    await reconcile(true);
+    const handover = kube.writes.findIndex((w) => w.verb === 'handover');
+    expect(kube.writes.filter((w) => w.verb === 'handover')).toEqual([
+      { verb: 'handover', kind: 'Deployment', name: 'support-inference', body: { replicas: 3 } },
+    ]);
+    expect(handover).toBeLessThan(
+      kube.writes.findIndex((w) => w.verb === 'apply' && w.kind === 'Deployment'),
+    );
+    expect(kube.get('HorizontalPodAutoscaler', NAMESPACE, 'support-inference')).toBeDefined();
+  });
+
+  it('hand replicas over only to an autoscaler not there yet, of a Deployment that is', () => {
+    const autoscaler = { kind: 'HorizontalPodAutoscaler', metadata: { name: 'p-inference' } };
+    const has =
+      (...kinds: string[]) =>
+      (child: { kind: string }) =>
+        kinds.includes(child.kind);
+    const three = () => 3;
+    expect(replicasHandOver('ns', [autoscaler], has('Deployment'), three)).toEqual({
+      deployment: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'p-inference', namespace: 'ns' },
+      },
+      replicas: 3,
+    });
+    const autoscaled = has('Deployment', 'HorizontalPodAutoscaler');
+    expect(replicasHandOver('ns', [autoscaler], autoscaled, three)).toBeUndefined();
+    expect(replicasHandOver('ns', [autoscaler], has(), three)).toBeUndefined();
+    expect(replicasHandOver('ns', [], has('Deployment'), three)).toBeUndefined();
+    expect(replicasHandOver('ns', [autoscaler], undefined, three)).toBeUndefined();
+    expect(replicasHandOver('ns', [autoscaler], has('Deployment'), () => undefined)).toBe(
+      undefined,
+    );
+  });
+
+  it('are stale only when present and no longer desired', () => {
+    const present = new Set(['CronWorkflow/p-ingest', 'HorizontalPodAutoscaler/p-inference']);
+    const stale = staleChildren(
+      'ns',
+      'p',
+      [{ kind: 'CronWorkflow', metadata: { name: 'p-ingest' } }],
+      ({ kind, metadata }) => present.has(`${kind}/${metadata.name}`),
+    );
+    expect(stale).toEqual([
+      {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'p-inference', namespace: 'ns' },
+      },
     ]);
   });
 });

@@ -53,6 +53,77 @@ export function desiredChildren(
   return children;
 }
 
+const HPA_KIND = 'HorizontalPodAutoscaler';
+
+/** A child by its identity: enough to find it in a cache and to delete it. */
+export interface ChildRef {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+}
+
+/**
+ * Every child of a pipeline that its spec can stop asking for: its jobs' CronWorkflows and its
+ * autoscaler (`serving.autoscaling.enabled: false`). Those it has beyond `desiredChildren` go;
+ * an autoscaler left behind would go on scaling a Deployment the operator sizes again. Pure.
+ */
+export function optionalChildren(namespace: string, pipeline: string): ChildRef[] {
+  return [
+    ...(['ingest', 'classify', 'retrain'] as const).map((job) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'CronWorkflow',
+      metadata: { name: names.cronWorkflow(pipeline, job), namespace },
+    })),
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: HPA_KIND,
+      metadata: { name: names.inference(pipeline), namespace },
+    },
+  ];
+}
+
+const refKey = (child: { kind?: string; metadata?: { name?: string } }) =>
+  `${child.kind}/${child.metadata?.name}`;
+
+/** The optional children `present` says exist that `desired` no longer holds. Pure. */
+export function staleChildren(
+  namespace: string,
+  pipeline: string,
+  desired: readonly object[],
+  present: (child: ChildRef) => boolean,
+): ChildRef[] {
+  const wanted = new Set(desired.map((child) => refKey(child as ChildRef)));
+  return optionalChildren(namespace, pipeline).filter(
+    (child) => !wanted.has(refKey(child)) && present(child),
+  );
+}
+
+const sameChild = (a: object, b: ChildRef) => refKey(a) === refKey(b);
+
+/**
+ * The Deployment whose replicas must pass to an autoscaler before `children` are applied, and
+ * those replicas: the autoscaler is asked for but does not exist yet, while the Deployment it
+ * scales does, with replicas the operator set until then. Pure.
+ */
+export function replicasHandOver(
+  namespace: string,
+  children: readonly object[],
+  owns: ((child: ChildRef) => boolean) | undefined,
+  replicasOf: (deployment: string) => number | undefined,
+): { deployment: ChildRef; replicas: number } | undefined {
+  const autoscaler = children.find((c) => (c as ChildRef).kind === HPA_KIND) as
+    ChildRef | undefined;
+  if (!autoscaler || !owns || owns(autoscaler)) return undefined;
+  const name = autoscaler.metadata.name;
+  const deployment: ChildRef = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace },
+  };
+  const replicas = replicasOf(name);
+  return owns(deployment) && replicas !== undefined ? { deployment, replicas } : undefined;
+}
+
 function comparable(status: {
   observedGeneration?: number;
   conditions?: unknown[];
@@ -83,6 +154,13 @@ export interface PipelineContext {
    * (`isRetiredIdentity`), to delete once no Workflow of it runs under them.
    */
   retiredIdentities?: readonly object[];
+  /**
+   * Whether the pipeline owns `child` (one of `optionalChildren`), as the informers' caches say;
+   * those it no longer asks for are deleted. Without it, none is.
+   */
+  owns?: (child: ChildRef) => boolean;
+  /** `spec.replicas` of a Deployment of the pipeline's namespace (undefined when unknown). */
+  replicasOf?: (deployment: string) => number | undefined;
 }
 
 export interface PipelineDeps {
@@ -129,7 +207,14 @@ export async function reconcilePipeline(
   deps: PipelineDeps,
   pipeline: InquiryPipeline,
   now: Date,
-  { workflows, versions, availableReplicas, retiredIdentities = [] }: PipelineContext,
+  {
+    workflows,
+    versions,
+    availableReplicas,
+    retiredIdentities = [],
+    owns,
+    replicasOf = () => undefined,
+  }: PipelineContext,
 ): Promise<void> {
   const { kube, router, metrics } = deps;
   const { namespace, name } = pipeline.metadata as { namespace: string; name: string };
@@ -154,13 +239,30 @@ export async function reconcilePipeline(
   // Ready=False) and the error goes on to the queue, which retries with backoff.
   // Its retired identities go with the same round trip, unless a Workflow still runs under one
   // (its token would stop working); the Workflow's end wakes the pipeline again.
+  // The optional children it no longer asks for go with it too (an autoscaler after
+  // `autoscaling.enabled: false`).
   const retiring = workflows.every(isFinished) ? retiredIdentities : [];
+  const stale = owns ? staleChildren(namespace, name, children, owns) : [];
+  // Autoscaling turned on for a running Deployment: its replicas pass to the new autoscaler as
+  // they are, not through 1 (the apply leaves them out). Until that has worked, neither the
+  // Deployment nor the autoscaler is applied.
+  const handOver = replicasHandOver(namespace, children, owns, replicasOf);
+  const handOverFailure = handOver
+    ? await kube
+        .handOverReplicas(namespace, handOver.deployment.metadata.name, handOver.replicas)
+        .then(() => undefined, asError)
+    : undefined;
+  const applying = handOverFailure
+    ? children.filter(
+        (c) => !sameChild(c, handOver!.deployment) && (c as ChildRef).kind !== HPA_KIND,
+      )
+    : children;
   const applied = await Promise.allSettled([
-    ...children.map((child) => kube.apply(child)),
-    ...retiring.map((identity) => kube.delete(identity)),
+    ...applying.map((child) => kube.apply(child)),
+    ...[...retiring, ...stale].map((child) => kube.delete(child)),
   ]);
   const refused = applied.find((result) => result.status === 'rejected');
-  let failure = refused ? asError(refused.reason) : undefined;
+  let failure = handOverFailure ?? (refused ? asError(refused.reason) : undefined);
   if (!failure && routes)
     failure = await router.setRoutes(pipeline, routes).then(() => undefined, asError);
   const generation = pipeline.metadata.generation;

@@ -126,6 +126,20 @@ describe('ApplyMemo', () => {
     applied.remember(template('0 2 * * *'), undefined);
     expect(applied.unchanged(template('0 2 * * *'))).toBe(false);
   });
+
+  it('tells its own deletions once, and not those that did not happen', () => {
+    const deletions = memo();
+    cached = { uid: 'a', generation: 1 };
+    deletions.remember(template('0 2 * * *'), { metadata: { uid: 'a', generation: 1 } });
+    deletions.deleting(template('0 2 * * *'));
+    expect(deletions.size).toBe(0);
+    expect(deletions.deletedByOperator(template('0 2 * * *'))).toBe(true);
+    // The next deletion of that name is someone else's.
+    expect(deletions.deletedByOperator(template('0 2 * * *'))).toBe(false);
+    deletions.deleting(template('0 2 * * *'));
+    deletions.notDeleted(template('0 2 * * *'));
+    expect(deletions.deletedByOperator(template('0 2 * * *'))).toBe(false);
+  });
 });
 
 describe('after a restart', () => {

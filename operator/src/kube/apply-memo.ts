@@ -122,6 +122,8 @@ const hashOf = (object: object) => createHash('sha1').update(JSON.stringify(obje
 
 export class ApplyMemo {
   private readonly applied = new Map<string, Memo>();
+  /** Objects the operator deleted whose deletion no watch has delivered yet. */
+  private readonly deletions = new Set<string>();
 
   constructor(private readonly cached: ChildLookup) {}
 
@@ -197,6 +199,25 @@ export class ApplyMemo {
 
   forget(object: Applied): void {
     this.applied.delete(keyOf(object));
+  }
+
+  /**
+   * The operator deletes `object`: forgotten, and its deletion (which a watch may deliver before
+   * the API server answers) taken as its own, unless `notDeleted` follows.
+   */
+  deleting(object: Applied): void {
+    this.forget(object);
+    this.deletions.add(keyOf(object));
+  }
+
+  /** The deletion `deleting` announced did not happen (an error, or nothing to delete). */
+  notDeleted(object: Applied): void {
+    this.deletions.delete(keyOf(object));
+  }
+
+  /** True, once, when the deletion a watch delivered of `object` was the operator's. */
+  deletedByOperator(object: Applied): boolean {
+    return this.deletions.delete(keyOf(object));
   }
 
   get size(): number {

@@ -5,7 +5,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../../lib/logger.js';
-import { FIELD_MANAGER } from '../names.js';
+import { FIELD_MANAGER, REPLICAS_HANDOVER_MANAGER } from '../names.js';
 import { stamped, type ApplyMemo } from './apply-memo.js';
 import type { EventType, Kube, KubeObject } from './kube.js';
 
@@ -90,12 +90,29 @@ export class KubeClient implements Kube {
     }
   }
 
+  async handOverReplicas(namespace: string, name: string, replicas: number): Promise<void> {
+    const handover = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace } };
+    try {
+      await this.objects.patch(
+        { ...handover, spec: { replicas } },
+        undefined,
+        undefined,
+        REPLICAS_HANDOVER_MANAGER,
+        true,
+        k8s.PatchStrategy.ServerSideApply,
+      );
+    } catch (cause) {
+      throw new Error(`failed to hand the replicas of ${identity(handover)} over`, { cause });
+    }
+  }
+
   /** Deletes, treating "already gone" as done. */
   async delete(object: object): Promise<void> {
-    this.applyMemo?.forget(object);
+    this.applyMemo?.deleting(object);
     try {
       await this.objects.delete(object);
     } catch (cause) {
+      this.applyMemo?.notDeleted(object);
       if (statusCode(cause) === 404) return;
       throw new Error(`failed to delete ${identity(object)}`, { cause });
     }

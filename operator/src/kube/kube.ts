@@ -13,6 +13,13 @@ export interface Kube {
   apply(object: object): Promise<void>;
   /** Deletes, treating "already gone" as done. */
   delete(object: object): Promise<void>;
+  /**
+   * Hands a Deployment's `replicas` to the autoscaler about to own them: applied by a field
+   * manager of their own (`REPLICAS_HANDOVER_MANAGER`), so that the operator's next apply, which
+   * leaves them out, does not reset them to 1 (Kubernetes' hand-over of a field, "Server-Side
+   * Apply: transferring ownership").
+   */
+  handOverReplicas(namespace: string, name: string, replicas: number): Promise<void>;
   read<T extends KubeObject>(
     apiVersion: string,
     kind: string,

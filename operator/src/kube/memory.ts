@@ -13,7 +13,7 @@ interface Typed {
 }
 
 export interface Write {
-  verb: 'apply' | 'delete' | 'status' | 'finalizers';
+  verb: 'apply' | 'delete' | 'status' | 'finalizers' | 'handover';
   kind: string;
   name: string;
   body?: object;
@@ -69,6 +69,13 @@ export class MemoryKube implements Kube {
       ...(status ? { status } : {}),
     } as KubeObject);
     this.log('apply', typed, object);
+    return Promise.resolve();
+  }
+
+  /** Logged, with the replicas handed over (an apply here replaces the whole object anyway). */
+  handOverReplicas(namespace: string, name: string, replicas: number): Promise<void> {
+    if (this.objects.has(keyOf('Deployment', namespace, name)))
+      this.writes.push({ verb: 'handover', kind: 'Deployment', name, body: { replicas } });
     return Promise.resolve();
   }
 

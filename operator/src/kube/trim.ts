@@ -95,6 +95,11 @@ export const childIdentity: Trim = (object) => {
   const lastApply = lastApplyOf(object);
   const available = (object as { status?: { availableReplicas?: number } }).status
     ?.availableReplicas;
+  // A Deployment's replicas: handed over as they are when an autoscaler takes them.
+  const replicas =
+    object.kind === 'Deployment'
+      ? (object as { spec?: { replicas?: number } }).spec?.replicas
+      : undefined;
   return {
     apiVersion: shared.intern(object.apiVersion),
     kind: shared.intern(object.kind),
@@ -117,6 +122,7 @@ export const childIdentity: Trim = (object) => {
         : {}),
       ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
     },
+    ...(replicas !== undefined ? { spec: { replicas } } : {}),
     ...(available !== undefined ? { status: { availableReplicas: available } } : {}),
   } as KubernetesObject;
 };
