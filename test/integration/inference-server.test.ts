@@ -195,7 +195,7 @@ describe('inference server', () => {
       );
       expect(stored).toMatchObject({
         id: body.id,
-        sender_email: 'finance.team@example.com',
+        sender_email: 'Finance.Team@Example.com',
         routing: { department: 'finance' },
       });
       expect((stored.predictions as unknown[]).length).toBe(3);
@@ -213,6 +213,46 @@ describe('inference server', () => {
       expect(await json(feedback)).toMatchObject({ agrees_with_prediction: { category: true } });
       const after = await json(await fetch(`${harness.url}/api/v1/inquiries/${body.id as string}`));
       expect((after.feedback as unknown[]).length).toBe(2);
+    });
+
+    it('stores internationalised sender addresses as given and reads them back intact', async () => {
+      const senders = ['josé@ejemplo.es', '用户@例子.广告', 'Jörg.Meier@Bücher.de'];
+      for (const [i, sender] of senders.entries()) {
+        const response = await post('/api/v1/inquiries/submit', {
+          ...inquiry,
+          body: `${inquiry.body} (sender ${i})`,
+          sender_email: ` ${sender}\t`,
+        });
+        expect([sender, response.status]).toEqual([sender, 201]);
+        const { id } = await json(response);
+        const readBack = await json(await fetch(`${harness.url}/api/v1/inquiries/${id as string}`));
+        expect(readBack.sender_email).toBe(sender);
+        const { rows } = await pool.query<{ sender_email: string }>(
+          'SELECT sender_email FROM inquiries WHERE id = $1',
+          [id],
+        );
+        expect(rows).toEqual([{ sender_email: sender }]);
+      }
+      for (const [sender, reason] of [
+        ['josé@@ejemplo.es', 'it has more than one @'],
+        ['josé@ejemplo', 'the domain has no dot (e.g. example.com)'],
+        ['jo sé@ejemplo.es', 'it has a space, control or invisible character (U+0020)'],
+      ]) {
+        const refused = await post('/api/v1/inquiries/submit', {
+          ...inquiry,
+          sender_email: sender,
+        });
+        expect(refused.status).toBe(422);
+        expect(await json(refused)).toEqual({
+          error: {
+            code: 'invalid_input',
+            message: `the request is not valid: sender_email is not a valid email address: ${reason}`,
+            details: [
+              { field: 'sender_email', message: `is not a valid email address: ${reason}` },
+            ],
+          },
+        });
+      }
     });
 
     it('as a Shadow candidate (SERVING_ROLE=shadow), classifies mirrored requests and stores nothing', async () => {
