@@ -129,6 +129,23 @@ function encodingProblems(value: Record<string, unknown>): FieldProblem[] {
   });
 }
 
+/**
+ * One problem per field of `record` not in `known`, each named (after `prefix`, e.g. `inputs[0].`):
+ * a misspelt optional field is refused rather than silently ignored.
+ */
+export function unknownFieldProblems(
+  record: object,
+  known: readonly string[],
+  prefix = '',
+): FieldProblem[] {
+  return Object.keys(record)
+    .filter((field) => !known.includes(field))
+    .map((field) => ({
+      field: `${prefix}${field.length > 64 ? `${field.slice(0, 64)}…` : field}`,
+      message: `is not a known field (${known.join(', ')})`,
+    }));
+}
+
 /** Why `text` cannot be stored as text, or undefined when it can. */
 export function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'contains a NUL character';

@@ -177,6 +177,27 @@ describe('inference server', () => {
       expect(bad.status).toBe(422);
       expect(((await json(bad)).error as { message: string }).message).toMatch(/^texts\[1\]: /);
     });
+
+    it('refuses fields it does not know, at the top of a batch and in a single classify', async () => {
+      const cases: [route: string, body: unknown, fields: string[]][] = [
+        ['/api/v1/inquiries/classify/batch', { texts: ['invoice wrong'], txts: 1 }, ['txts']],
+        ['/api/v1/inquiries/classify/batch', { txts: ['invoice wrong'] }, ['txts', 'texts']],
+        ['/api/v1/inquiries/classify/batch', { texts: [{ body: 'x', lang: 'en' }] }, ['lang']],
+        ['/api/v1/inquiries/classify', { body: 'invoice wrong', sender: 'a@b.es' }, ['sender']],
+      ];
+      for (const [route, body, fields] of cases) {
+        const response = await post(route, body);
+        const { error } = (await json(response)) as {
+          error: { code: string; details: { field: string }[] };
+        };
+        expect([route, response.status, error.code, error.details.map((d) => d.field)]).toEqual([
+          route,
+          422,
+          'invalid_input',
+          fields,
+        ]);
+      }
+    });
   });
 
   describe('submit, read back, feedback', () => {
@@ -488,6 +509,29 @@ describe('inference server', () => {
         ((await json(refused)).error as { message: string }).message,
       ]).toEqual([400, message]);
     }
+    // A field the protocol does not define is a 422 naming it; its `parameters` are taken.
+    const misspelt = await post('/v2/models/inquiry-classifier/infer', {
+      inputs: [input],
+      output: [{ name: 'urgency' }],
+    });
+    expect([misspelt.status, await json(misspelt)]).toEqual([
+      422,
+      {
+        error: {
+          code: 'invalid_input',
+          message:
+            'the request is not valid: output is not a known field (id, parameters, inputs, outputs)',
+          details: [
+            { field: 'output', message: 'is not a known field (id, parameters, inputs, outputs)' },
+          ],
+        },
+      },
+    ]);
+    const withParameters = await post('/v2/models/inquiry-classifier/infer', {
+      parameters: { sequence_id: 1 },
+      inputs: [{ ...input, parameters: { content_type: 'str' } }],
+    });
+    expect(withParameters.status).toBe(200);
   });
 
   it('exposes health, readiness, metrics and the API document', async () => {
