@@ -30,13 +30,21 @@ describe('validateInquiry', () => {
       expect.objectContaining({
         subject: 'Cannot log in',
         body: 'Since this morning\nthe login page fails.',
-        sender_email: 'ann@example.com',
+        sender_email: 'Ann@Example.com',
         channel: 'api',
         sender_name: null,
         metadata: {},
       }),
     );
   });
+
+  it.each(['josé@ejemplo.es', '用户@例子.广告', 'user@bücher.de', 'Jörg.Meier@Bücher.DE'])(
+    'accepts the internationalised address %j and keeps it as given',
+    (address) => {
+      const result = validateInquiry({ ...valid, sender_email: ` ${address} ` });
+      expect(result.ok && result.value.sender_email).toBe(address);
+    },
+  );
 
   it.each([
     [{ ...valid, body: '' }, 'body', 'must not be empty'],
@@ -46,7 +54,16 @@ describe('validateInquiry', () => {
       'body',
       `at most ${LIMITS.bodyChars} characters`,
     ],
-    [{ ...valid, sender_email: 'not-an-email' }, 'sender_email', 'not a valid email address'],
+    [
+      { ...valid, sender_email: 'not-an-email' },
+      'sender_email',
+      'is not a valid email address: it has no @',
+    ],
+    [
+      { ...valid, sender_email: 'josé@ejemplo' },
+      'sender_email',
+      'is not a valid email address: the domain has no dot (e.g. example.com)',
+    ],
     [{ subject: 'x', body: 'y' }, 'sender_email', 'is required'],
     [{ ...valid, body: 42 }, 'body', 'must be a string'],
     [
@@ -149,12 +166,22 @@ describe('contentHash', () => {
       subject: 'LOGIN ',
       body: 'It  fails. Help',
     });
+    const upper = contentHash({
+      sender_email: 'Ann@EXAMPLE.com',
+      subject: 'Login',
+      body: 'It fails.\nHelp',
+    });
     const c = contentHash({
       sender_email: 'bob@example.com',
       subject: 'Login',
       body: 'It fails.\nHelp',
     });
     expect(a).toBe(b);
+    expect(a).toBe(upper);
+    const unicode = { subject: 'Login', body: 'It fails.' };
+    expect(contentHash({ ...unicode, sender_email: 'Jörg@Bücher.de' })).toBe(
+      contentHash({ ...unicode, sender_email: 'jörg@xn--bcher-kva.de' }),
+    );
     expect(a).not.toBe(c);
     expect(a).toMatch(/^sha256:[0-9a-f]{64}$/);
   });

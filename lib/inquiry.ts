@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
+import { comparableAddress, emailAddressProblem } from './email-address.js';
 
 export const CHANNELS = ['email', 'web_form', 'chat', 'phone_transcript', 'api'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -36,7 +37,13 @@ export const inquiryInputSchema = {
       maxLength: LIMITS.bodyChars,
       description: 'The message text.',
     },
-    sender_email: { type: 'string', format: 'email', maxLength: LIMITS.emailChars },
+    sender_email: {
+      type: 'string',
+      format: 'idn-email',
+      maxLength: LIMITS.emailChars,
+      description:
+        "The sender's address; internationalised addresses (RFC 6531, IDNA domains) are accepted. Stored as given, trimmed.",
+    },
     sender_name: { type: 'string', maxLength: LIMITS.senderNameChars },
     channel: { type: 'string', enum: [...CHANNELS], default: 'api' },
     external_id: { type: 'string', maxLength: 200, description: 'The id in the source system.' },
@@ -64,7 +71,13 @@ export interface FieldProblem {
 export type Validated = { ok: true; value: InquiryInput } | { ok: false; problems: FieldProblem[] };
 
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv, formats: string[]) => Ajv;
-const ajv = addFormats(new Ajv({ allErrors: true, strict: true }), ['email', 'date-time']);
+// verbose: a format error carries the value, so that it can say what is wrong with an address.
+const ajv = addFormats(new Ajv({ allErrors: true, strict: true, verbose: true }), [
+  'date-time',
+]).addFormat('idn-email', {
+  type: 'string',
+  validate: (address: string) => emailAddressProblem(address) === undefined,
+});
 const validateSchema = ajv.compile(inquiryInputSchema);
 
 function describe(error: ErrorObject): FieldProblem {
@@ -83,8 +96,8 @@ function describe(error: ErrorObject): FieldProblem {
       return {
         field,
         message:
-          error.params.format === 'email'
-            ? 'is not a valid email address'
+          error.params.format === 'idn-email'
+            ? `is not a valid email address: ${emailAddressProblem(String(error.data))}`
             : `must be ${String(error.params.format)}`,
       };
     case 'minLength':
@@ -114,6 +127,23 @@ function encodingProblems(value: Record<string, unknown>): FieldProblem[] {
     const problem = textProblem(text);
     return problem ? [{ field, message: problem }] : [];
   });
+}
+
+/**
+ * One problem per field of `record` not in `known`, each named (after `prefix`, e.g. `inputs[0].`):
+ * a misspelt optional field is refused rather than silently ignored.
+ */
+export function unknownFieldProblems(
+  record: object,
+  known: readonly string[],
+  prefix = '',
+): FieldProblem[] {
+  return Object.keys(record)
+    .filter((field) => !known.includes(field))
+    .map((field) => ({
+      field: `${prefix}${field.length > 64 ? `${field.slice(0, 64)}…` : field}`,
+      message: `is not a known field (${known.join(', ')})`,
+    }));
 }
 
 /** Why `text` cannot be stored as text, or undefined when it can. */
@@ -247,7 +277,7 @@ export function validateInquiry(input: unknown): Validated {
     value: {
       subject: tidy((record.subject as string | undefined) ?? ''),
       body,
-      sender_email: (record.sender_email as string).trim().toLowerCase(),
+      sender_email: (record.sender_email as string).trim(),
       sender_name: typeof record.sender_name === 'string' ? tidy(record.sender_name) || null : null,
       channel: (record.channel as Channel | undefined) ?? 'api',
       external_id: (record.external_id as string | undefined) ?? null,
@@ -257,13 +287,16 @@ export function validateInquiry(input: unknown): Validated {
   };
 }
 
-/** `sha256:…` of the normalized sender, subject and body (case and spacing do not matter). */
+/**
+ * `sha256:…` of the sender, subject and body with case and spacing left out; senders are compared
+ * as `comparableAddress` has it (`Ann@Bücher.de` and `ann@xn--bcher-kva.de` are one).
+ */
 export function contentHash(
   inquiry: Pick<InquiryInput, 'sender_email' | 'subject' | 'body'>,
 ): string {
   const hash = createHash('sha256');
   for (const part of [
-    inquiry.sender_email,
+    comparableAddress(inquiry.sender_email),
     inquiry.subject.toLowerCase(),
     inquiry.body.toLowerCase(),
   ]) {

@@ -2,7 +2,7 @@
  * One text to classify, from a request body to the answer: what `POST /api/v1/inquiries/classify`
  * answers, whether Koa or the plain handler in front of it (fast-classify.ts) serves it.
  */
-import { classifyTextProblem, type FieldProblem } from '../../lib/inquiry.js';
+import { classifyTextProblem, unknownFieldProblems, type FieldProblem } from '../../lib/inquiry.js';
 import { inquiryText } from '../../lib/model/runtime.js';
 import { combineUrgency, detectUrgency } from '../../lib/routing/urgency.js';
 import { classificationView } from './classification-view.js';
@@ -16,6 +16,7 @@ export function classifyText(body: unknown): string {
   if (typeof body === 'string') text = body;
   else if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
     const { subject, body: message } = body as Record<string, unknown>;
+    problems.push(...unknownFieldProblems(body, ['subject', 'body']));
     if (typeof message !== 'string')
       problems.push({
         field: 'body',
@@ -34,6 +35,23 @@ export function classifyText(body: unknown): string {
     throw new HttpError(413, 'payload_too_large', `the text ${problem.message}`);
   if (problem) throw invalidInput([{ field: 'body', message: problem.message }]);
   return text!;
+}
+
+/**
+ * The items of a batch classify request: `{"texts": [...]}` (no other field) or a bare JSON array.
+ * Each item is still to be read with `classifyText`.
+ */
+export function batchItems(body: unknown): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (typeof body === 'object' && body !== null) {
+    const problems = unknownFieldProblems(body, ['texts']);
+    const { texts } = body as { texts?: unknown };
+    if (problems.length > 0 && texts === undefined)
+      problems.push({ field: 'texts', message: 'is required' });
+    if (problems.length > 0) throw invalidInput(problems);
+    if (Array.isArray(texts)) return texts;
+  }
+  throw badRequest('send {"texts": [...]} (strings or {subject?, body} objects), or a JSON array');
 }
 
 /** The answer to a classify request whose handling began at `started` (performance.now()). */

@@ -63,6 +63,7 @@ const REQUESTS: [string, Sent][] = [
   ['an escaped __proto__ key', json('{"\\u005f_proto__": {}, "body": "hi"}')],
   ['a number body field', json('{"body": 5}')],
   ['a number subject', json('{"subject": 3, "body": "x"}')],
+  ['an unknown field', json('{"body": "x", "sender": "ann@example.com", "lang": "en"}')],
   ['no body field', json('{}')],
   ['an array', json('[]')],
   ['null', json('null')],

@@ -3,6 +3,7 @@
  * SLA band, escalation and the rule that fired, triage of doubtful inquiries, and the
  * consultant. Pure: the caller supplies consultant loads through `assign`.
  */
+import { comparableDomain } from '../email-address.js';
 import type { Policy } from './policy.js';
 import type { Urgency } from './urgency.js';
 
@@ -60,8 +61,9 @@ function keywordPattern(keywords: readonly string[]): RegExp {
   return pattern;
 }
 
+/** The sender's domain as DNS compares it: a rule for `bücher.de` matches `BÜCHER.de` too. */
 function senderDomain(email: string): string {
-  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  return comparableDomain(email.slice(email.lastIndexOf('@') + 1));
 }
 
 type Rule = Policy['rules'][number];
@@ -83,9 +85,10 @@ export function ruleMatches(rule: Rule, input: RoutingInput): boolean {
   if (when.senderDomains) {
     const domain = senderDomain(input.senderEmail);
     if (
-      !when.senderDomains.some(
-        (d) => domain === d.toLowerCase() || domain.endsWith(`.${d.toLowerCase()}`),
-      )
+      !when.senderDomains.some((written) => {
+        const d = comparableDomain(written);
+        return domain === d || domain.endsWith(`.${d}`);
+      })
     )
       return false;
   }

@@ -104,15 +104,12 @@ describe('route', () => {
       priorityScore: 100,
       priorityBand: 'critical',
     });
-    const vip = route(
-      input({
-        sentiment: { label: 'negative', confidence: 0.8 },
-        senderEmail: 'cfo@eu.bigcorp-enterprise.com',
-      }),
-      policy,
-      noConsultant,
-    );
-    expect(vip.rule).toBe('angry-enterprise-customer');
+    // A subdomain counts, and case does not (senders are stored as written).
+    for (const senderEmail of ['cfo@eu.bigcorp-enterprise.com', 'CFO@BigCorp-Enterprise.COM']) {
+      const sentiment = { label: 'negative', confidence: 0.8 };
+      const vip = route(input({ sentiment, senderEmail }), policy, noConsultant);
+      expect([senderEmail, vip.rule]).toEqual([senderEmail, 'angry-enterprise-customer']);
+    }
     expect(route(input({ text: 'we pursue a refund' }), policy, noConsultant).rule).toBeNull();
   });
 
@@ -251,6 +248,28 @@ describe('the default policy (config/routing_rules.yaml)', () => {
   it('leaves the triage threshold to CONFIDENCE_THRESHOLD', () => {
     expect(policy.spec.triage?.confidenceBelow).toBeUndefined();
     expect(policy.triage.confidenceBelow).toBe(0.7);
+  });
+});
+
+describe('sender domains', () => {
+  const bookshop = resolvePolicy({
+    defaultDepartment: 'desk',
+    escalationRules: [
+      { name: 'bookshop', when: { senderDomains: ['bücher.de'] }, then: { escalate: true } },
+      { name: 'shop', when: { senderDomains: ['xn--4rr70v'] }, then: { priorityBoost: 5 } },
+    ],
+  });
+
+  it.each([
+    ['jörg@bücher.de', 'bookshop'],
+    ['jörg@BÜCHER.DE', 'bookshop'],
+    ['jorg@xn--bcher-kva.de', 'bookshop'],
+    ['jörg@lager.bücher.de', 'bookshop'],
+    ['用户@例子.广告', 'shop'],
+    ['jörg@bucher.de', null],
+    ['jörg@xbücher.de', null],
+  ])('matches %j written in Unicode or punycode: rule %s', (senderEmail, rule) => {
+    expect(route(input({ senderEmail }), bookshop, noConsultant).rule).toBe(rule);
   });
 });
 

@@ -177,6 +177,27 @@ describe('inference server', () => {
       expect(bad.status).toBe(422);
       expect(((await json(bad)).error as { message: string }).message).toMatch(/^texts\[1\]: /);
     });
+
+    it('refuses fields it does not know, at the top of a batch and in a single classify', async () => {
+      const cases: [route: string, body: unknown, fields: string[]][] = [
+        ['/api/v1/inquiries/classify/batch', { texts: ['invoice wrong'], txts: 1 }, ['txts']],
+        ['/api/v1/inquiries/classify/batch', { txts: ['invoice wrong'] }, ['txts', 'texts']],
+        ['/api/v1/inquiries/classify/batch', { texts: [{ body: 'x', lang: 'en' }] }, ['lang']],
+        ['/api/v1/inquiries/classify', { body: 'invoice wrong', sender: 'a@b.es' }, ['sender']],
+      ];
+      for (const [route, body, fields] of cases) {
+        const response = await post(route, body);
+        const { error } = (await json(response)) as {
+          error: { code: string; details: { field: string }[] };
+        };
+        expect([route, response.status, error.code, error.details.map((d) => d.field)]).toEqual([
+          route,
+          422,
+          'invalid_input',
+          fields,
+        ]);
+      }
+    });
   });
 
   describe('submit, read back, feedback', () => {
@@ -195,7 +216,7 @@ describe('inference server', () => {
       );
       expect(stored).toMatchObject({
         id: body.id,
-        sender_email: 'finance.team@example.com',
+        sender_email: 'Finance.Team@Example.com',
         routing: { department: 'finance' },
       });
       expect((stored.predictions as unknown[]).length).toBe(3);
@@ -213,6 +234,46 @@ describe('inference server', () => {
       expect(await json(feedback)).toMatchObject({ agrees_with_prediction: { category: true } });
       const after = await json(await fetch(`${harness.url}/api/v1/inquiries/${body.id as string}`));
       expect((after.feedback as unknown[]).length).toBe(2);
+    });
+
+    it('stores internationalised sender addresses as given and reads them back intact', async () => {
+      const senders = ['josé@ejemplo.es', '用户@例子.广告', 'Jörg.Meier@Bücher.de'];
+      for (const [i, sender] of senders.entries()) {
+        const response = await post('/api/v1/inquiries/submit', {
+          ...inquiry,
+          body: `${inquiry.body} (sender ${i})`,
+          sender_email: ` ${sender}\t`,
+        });
+        expect([sender, response.status]).toEqual([sender, 201]);
+        const { id } = await json(response);
+        const readBack = await json(await fetch(`${harness.url}/api/v1/inquiries/${id as string}`));
+        expect(readBack.sender_email).toBe(sender);
+        const { rows } = await pool.query<{ sender_email: string }>(
+          'SELECT sender_email FROM inquiries WHERE id = $1',
+          [id],
+        );
+        expect(rows).toEqual([{ sender_email: sender }]);
+      }
+      for (const [sender, reason] of [
+        ['josé@@ejemplo.es', 'it has more than one @'],
+        ['josé@ejemplo', 'the domain has no dot (e.g. example.com)'],
+        ['jo sé@ejemplo.es', 'it has a space, control or invisible character (U+0020)'],
+      ]) {
+        const refused = await post('/api/v1/inquiries/submit', {
+          ...inquiry,
+          sender_email: sender,
+        });
+        expect(refused.status).toBe(422);
+        expect(await json(refused)).toEqual({
+          error: {
+            code: 'invalid_input',
+            message: `the request is not valid: sender_email is not a valid email address: ${reason}`,
+            details: [
+              { field: 'sender_email', message: `is not a valid email address: ${reason}` },
+            ],
+          },
+        });
+      }
     });
 
     it('as a Shadow candidate (SERVING_ROLE=shadow), classifies mirrored requests and stores nothing', async () => {
@@ -448,6 +509,29 @@ describe('inference server', () => {
         ((await json(refused)).error as { message: string }).message,
       ]).toEqual([400, message]);
     }
+    // A field the protocol does not define is a 422 naming it; its `parameters` are taken.
+    const misspelt = await post('/v2/models/inquiry-classifier/infer', {
+      inputs: [input],
+      output: [{ name: 'urgency' }],
+    });
+    expect([misspelt.status, await json(misspelt)]).toEqual([
+      422,
+      {
+        error: {
+          code: 'invalid_input',
+          message:
+            'the request is not valid: output is not a known field (id, parameters, inputs, outputs)',
+          details: [
+            { field: 'output', message: 'is not a known field (id, parameters, inputs, outputs)' },
+          ],
+        },
+      },
+    ]);
+    const withParameters = await post('/v2/models/inquiry-classifier/infer', {
+      parameters: { sequence_id: 1 },
+      inputs: [{ ...input, parameters: { content_type: 'str' } }],
+    });
+    expect(withParameters.status).toBe(200);
   });
 
   it('exposes health, readiness, metrics and the API document', async () => {

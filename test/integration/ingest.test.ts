@@ -67,7 +67,10 @@ describe('ingest', () => {
       )
     ).rows;
     expect(reasons).toEqual([
-      { position: 'inquiries.jsonl:4', reason: 'sender_email is not a valid email address' },
+      {
+        position: 'inquiries.jsonl:4',
+        reason: 'sender_email is not a valid email address: it has no @',
+      },
       { position: 'inquiries.jsonl:5', reason: 'body must not be empty' },
       { position: 'inquiries.jsonl:6', reason: 'body contains a NUL character' },
       { position: 'inquiries.jsonl:7', reason: 'not valid JSON' },

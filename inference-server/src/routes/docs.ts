@@ -4,6 +4,17 @@ import { inquiryInputSchema } from '../../../lib/inquiry.js';
 
 const error = { $ref: '#/components/responses/Error' };
 
+/** A text to classify as an object; another field is a 422 naming it. */
+const classifyObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['body'],
+  properties: {
+    subject: { type: 'string' },
+    body: { type: 'string', minLength: 1 },
+  },
+};
+
 export const openApiDocument = {
   openapi: '3.1.0',
   info: {
@@ -62,17 +73,7 @@ export const openApiDocument = {
           content: {
             'application/json': {
               schema: {
-                oneOf: [
-                  { type: 'string', minLength: 1 },
-                  {
-                    type: 'object',
-                    required: ['body'],
-                    properties: {
-                      subject: { type: 'string' },
-                      body: { type: 'string', minLength: 1 },
-                    },
-                  },
-                ],
+                oneOf: [{ type: 'string', minLength: 1 }, classifyObject],
               },
             },
           },
@@ -98,12 +99,13 @@ export const openApiDocument = {
             'application/json': {
               schema: {
                 type: 'object',
+                additionalProperties: false,
                 required: ['texts'],
                 properties: {
                   texts: {
                     type: 'array',
                     minItems: 1,
-                    items: { oneOf: [{ type: 'string' }, { type: 'object' }] },
+                    items: { oneOf: [{ type: 'string' }, classifyObject] },
                   },
                 },
               },
@@ -224,11 +226,12 @@ export const openApiDocument = {
       post: {
         summary: 'Open Inference Protocol: infer with a BYTES input of texts',
         description:
-          'One input "text" (BYTES). `outputs: [{name}]` asks for some outputs, in that order; an unknown one is a 400 naming those the model has.',
+          'One input "text" (BYTES). `outputs: [{name}]` asks for some outputs, in that order; an unknown one is a 400 naming those the model has. A field the protocol does not define is a 422 naming it.',
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
         responses: {
           '200': { description: 'one BYTES and one FP32 output per head, or those asked for' },
           '400': error,
+          '422': error,
         },
       },
     },

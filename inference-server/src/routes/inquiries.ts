@@ -4,7 +4,7 @@ import type { RouterContext } from '@koa/router';
 import type { Context } from 'koa';
 import type { AppDeps } from '../app-deps.js';
 import { classificationView } from '../classification-view.js';
-import { classifyAnswer, classifyText } from '../classify-text.js';
+import { batchItems, classifyAnswer, classifyText } from '../classify-text.js';
 import { badRequest, HttpError, invalidInput, notFound, unavailable } from '../errors.js';
 import { textProblem, validateInquiry, type FieldProblem } from '../../../lib/inquiry.js';
 import { inquiryText } from '../../../lib/model/runtime.js';
@@ -120,12 +120,7 @@ export function inquiryRoutes(deps: AppDeps): Router {
 
   router.post('/classify/batch', async (ctx) => {
     const started = performance.now();
-    const body = requireJson(ctx);
-    const items = Array.isArray(body) ? body : (body as { texts?: unknown } | null)?.texts;
-    if (!Array.isArray(items))
-      throw badRequest(
-        'send {"texts": [...]} (strings or {subject?, body} objects), or a JSON array',
-      );
+    const items = batchItems(requireJson(ctx));
     if (items.length === 0) throw invalidInput([{ field: 'texts', message: 'must not be empty' }]);
     if (items.length > deps.limits.maxBatch) {
       throw new HttpError(

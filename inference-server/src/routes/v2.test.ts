@@ -43,6 +43,39 @@ describe('readInferRequest', () => {
     );
   });
 
+  it('refuses fields the protocol does not define with a 422 naming each, and takes parameters', () => {
+    const error = refusal({
+      inputs: [{ ...input, dtype: 'BYTES' }],
+      ouputs: [{ name: 'category' }],
+      outputs: [{ name: 'category', binary: true }],
+      paramaters: {},
+    });
+    expect([error.status, error.code]).toEqual([422, 'invalid_input']);
+    expect(error.details).toEqual([
+      { field: 'ouputs', message: 'is not a known field (id, parameters, inputs, outputs)' },
+      { field: 'paramaters', message: 'is not a known field (id, parameters, inputs, outputs)' },
+      {
+        field: 'inputs[0].dtype',
+        message: 'is not a known field (name, shape, datatype, parameters, data)',
+      },
+      { field: 'outputs[0].binary', message: 'is not a known field (name, parameters)' },
+    ]);
+    expect(refusal({ inputs: [input], parameters: 'fast' }).details).toEqual([
+      { field: 'parameters', message: 'must be an object' },
+    ]);
+    expect(
+      readInferRequest(
+        {
+          id: 'r2',
+          parameters: { sequence_id: 7 },
+          inputs: [{ ...input, parameters: { content_type: 'str' } }],
+          outputs: [{ name: 'urgency', parameters: { binary_data: false } }],
+        },
+        available,
+      ),
+    ).toEqual({ id: 'r2', data: ['refund me', 'app crash'], outputs: ['urgency'] });
+  });
+
   it('refuses an unknown input name, another datatype, a shape that does not fit the data, and a non-string id', () => {
     const cases: [unknown, string][] = [
       [

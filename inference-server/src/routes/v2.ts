@@ -6,8 +6,12 @@
 import Router from '@koa/router';
 import type { AppDeps } from '../app-deps.js';
 import { Classifier } from '../model/classifier.js';
-import { badRequest, HttpError, notFound, unavailable } from '../errors.js';
-import { classifyTextProblem } from '../../../lib/inquiry.js';
+import { badRequest, HttpError, invalidInput, notFound, unavailable } from '../errors.js';
+import {
+  classifyTextProblem,
+  unknownFieldProblems,
+  type FieldProblem,
+} from '../../../lib/inquiry.js';
 
 /** The model's single input. */
 export const INPUT_NAME = 'text';
@@ -32,6 +36,23 @@ export function modelOutputs(heads: readonly { name: string }[]): ModelOutput[] 
   ]);
 }
 
+/** The fields the protocol defines: of the request, of an input tensor, of a requested output. */
+const REQUEST_FIELDS = ['id', 'parameters', 'inputs', 'outputs'];
+const TENSOR_FIELDS = ['name', 'shape', 'datatype', 'parameters', 'data'];
+const OUTPUT_FIELDS = ['name', 'parameters'];
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Fields the protocol does not define, and `parameters` that are not an object, where given. */
+function fieldProblems(record: unknown, known: readonly string[], prefix: string): FieldProblem[] {
+  if (!isRecord(record)) return [];
+  const problems = unknownFieldProblems(record, known, prefix);
+  if (record.parameters !== undefined && !isRecord(record.parameters))
+    problems.push({ field: `${prefix}parameters`, message: 'must be an object' });
+  return problems;
+}
+
 /** Names as a client wrote them, JSON-quoted and each cut at 64 characters. */
 const quoted = (names: readonly unknown[]): string =>
   names.map((name) => (JSON.stringify(name) ?? String(name)).slice(0, 66)).join(', ');
@@ -39,7 +60,9 @@ const quoted = (names: readonly unknown[]): string =>
 /**
  * The texts of an infer request and the outputs it asks for (all when it names none), or a 400
  * naming what is wrong: a name the model does not have, a datatype or a shape that does not
- * match the data. Bounds on the texts themselves are the route's.
+ * match the data; or a 422 naming the fields the protocol does not define (a misspelt `outputs`
+ * would otherwise answer every output without a word). Bounds on the texts themselves are the
+ * route's.
  */
 export function readInferRequest(
   request: unknown,
@@ -50,6 +73,16 @@ export function readInferRequest(
       'send {"inputs": [{"name": "text", "datatype": "BYTES", "shape": [n], "data": [...]}]}',
     );
   const { id, inputs, outputs } = request as { id?: unknown; inputs?: unknown; outputs?: unknown };
+  const problems = [
+    ...fieldProblems(request, REQUEST_FIELDS, ''),
+    ...(Array.isArray(inputs)
+      ? inputs.flatMap((input, i) => fieldProblems(input, TENSOR_FIELDS, `inputs[${i}].`))
+      : []),
+    ...(Array.isArray(outputs)
+      ? outputs.flatMap((output, i) => fieldProblems(output, OUTPUT_FIELDS, `outputs[${i}].`))
+      : []),
+  ];
+  if (problems.length > 0) throw invalidInput(problems);
   if (id !== undefined && typeof id !== 'string') throw badRequest('id must be a string');
   if (!Array.isArray(inputs) || inputs.length !== 1)
     throw badRequest(
