@@ -208,6 +208,50 @@ describe('token rules, admin gate and forwarded addresses', () => {
     }
   });
 
+  it('gives status changes and feedback only to a staff or admin scope, and to anyone when auth is off', async () => {
+    const secured = await listen(deps({ auth: { hs256Secret: secret } }));
+    const open = await listen(deps({}));
+    const id = '7d0f0c9e-0000-4000-8000-000000000000';
+    try {
+      const send = async (url: string, token: string | undefined) =>
+        Promise.all(
+          [
+            ['PATCH', `/api/v1/inquiries/${id}`, { status: 'in_progress' }],
+            ['POST', `/api/v1/inquiries/${id}/feedback`, { department: 'desk' }],
+          ].map(async ([method, route, body]) => {
+            const response = await call(`${url}${route as string}`, token, {
+              method: method as string,
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            });
+            const answer = (await response.json()) as { error: { code: string; message: string } };
+            return [response.status, answer.error.code, answer.error.message];
+          }),
+        );
+      const forbidden = [
+        403,
+        'forbidden',
+        'this route needs a token with the "inquiry:staff" (or "inquiry:admin") scope or role',
+      ];
+      expect(await send(secured.url, await sign({ sub: 'a', scope: 'read' }, '5m'))).toEqual([
+        forbidden,
+        forbidden,
+      ]);
+      // Past the gate, this app has no database: 503.
+      for (const token of [
+        await sign({ sub: 'a', scope: 'read inquiry:staff' }, '5m'),
+        await sign({ sub: 'a', scp: ['inquiry:staff'] }, '5m'),
+        await sign({ sub: 'a', roles: ['inquiry:staff'] }, '5m'),
+        await sign({ sub: 'a', scope: 'inquiry:admin' }, '5m'),
+      ])
+        expect((await send(secured.url, token)).map(([status]) => status)).toEqual([503, 503]);
+      expect((await send(open.url, undefined)).map(([status]) => status)).toEqual([503, 503]);
+    } finally {
+      secured.close();
+      open.close();
+    }
+  });
+
   it('ignores X-Forwarded-For unless proxies are trusted', async () => {
     const spoofed = (url: string, i: number) =>
       fetch(`${url}/api/v1/stats`, { headers: { 'x-forwarded-for': `198.51.100.${i}` } });

@@ -1,14 +1,14 @@
 /**
  * Optional bearer-token authentication (JWT signed with an HS256 secret, or verified against a
- * JWKS URL), the admin gate, and per-client rate limiting. Off unless configured (`AUTH_*`,
+ * JWKS URL), the admin and staff gates, and per-client rate limiting. Off unless configured (`AUTH_*`,
  * `RATE_LIMIT_PER_SECOND`; the operator's inference Deployments set neither and leave the
  * authorization of callers to the mesh). Health, readiness and metrics stay open for probes and
  * Prometheus.
  */
-import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Context, Next } from 'koa';
 import { HttpError } from './errors.js';
+import { principalHash } from './principal.js';
 import { TokenBuckets } from './token-buckets.js';
 
 export interface AuthOptions {
@@ -26,6 +26,11 @@ export interface AuthOptions {
 
 /** The scope (in `scope` or `scp`) or role (in `roles`) that admin routes require. */
 export const ADMIN_SCOPE = 'inquiry:admin';
+/**
+ * The scope or role of the people who handle inquiries: read any inquiry, change its status,
+ * give feedback. ADMIN_SCOPE implies it.
+ */
+export const STAFF_SCOPE = 'inquiry:staff';
 
 const OPEN_PATHS = new Set([
   '/healthz',
@@ -44,16 +49,15 @@ const challenge = { 'www-authenticate': 'Bearer realm="inquiry-platform"' };
 const unauthenticated = (message: string): HttpError =>
   new HttpError(401, 'unauthenticated', message, undefined, challenge);
 
-function hasAdminGrant(payload: JWTPayload): boolean {
+/** The scopes (`scope`, `scp`: a space-separated string or an array) and roles a token grants. */
+function grants(payload: JWTPayload): Set<string> {
   const words = (value: unknown): string[] =>
     typeof value === 'string'
       ? value.split(/\s+/)
       : Array.isArray(value)
         ? value.filter((v): v is string => typeof v === 'string')
         : [];
-  return [...words(payload.scope), ...words(payload.scp), ...words(payload.roles)].includes(
-    ADMIN_SCOPE,
-  );
+  return new Set([...words(payload.scope), ...words(payload.scp), ...words(payload.roles)]);
 }
 
 /** True when requests need a bearer token (a secret or a JWKS URL is configured). */
@@ -115,12 +119,26 @@ export function authentication(options: AuthOptions) {
     }
     // Without a subject, the token itself is the client: no bucket shared by all such tokens.
     ctx.state.client =
-      typeof payload.sub === 'string'
-        ? `sub:${payload.sub}`
-        : `token:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
-    ctx.state.admin = hasAdminGrant(payload);
+      typeof payload.sub === 'string' ? `sub:${payload.sub}` : `token:${principalHash(token)}`;
+    const granted = grants(payload);
+    const admin = granted.has(ADMIN_SCOPE);
+    ctx.state.admin = admin;
+    ctx.state.staff = admin || granted.has(STAFF_SCOPE);
     await next();
   };
+}
+
+/**
+ * Staff routes (status changes, feedback): with auth on, a token granting STAFF_SCOPE or
+ * ADMIN_SCOPE; with auth off, anyone (the mesh decides who calls).
+ */
+export function requireStaff(ctx: Context): void {
+  if (ctx.state.authenticated && !ctx.state.staff)
+    throw new HttpError(
+      403,
+      'forbidden',
+      `this route needs a token with the "${STAFF_SCOPE}" (or "${ADMIN_SCOPE}") scope or role`,
+    );
 }
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;

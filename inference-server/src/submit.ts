@@ -25,11 +25,15 @@ import { unavailable } from './errors.js';
 import { GroupCommitter, isRequestScopedDatabaseError } from './group-commit.js';
 import type { Metrics } from './metrics.js';
 import type { Classifier } from './model/classifier.js';
+import { principalHash, scopedToPrincipal } from './principal.js';
 
 export interface SubmitRequest {
   input: InquiryInput;
   idempotencyKey?: string;
-  /** The authenticated client (`ctx.state.client`) when authentication is on: its keys are its own. */
+  /**
+   * The authenticated client (`ctx.state.client`) when authentication is on: its keys and its
+   * content are its own, and its inquiries are stored with its hash.
+   */
   principal?: string;
   /** `performance.now()` when the request arrived (the answer's processing_time_ms). */
   started: number;
@@ -53,21 +57,13 @@ export class IdempotencyConflict extends Error {
   }
 }
 
-/**
- * The key an Idempotency-Key is stored under: as sent when there is no principal (authentication
- * off: one key space for all callers), else prefixed by a hash of the principal, so that two
- * clients with the same key get independent submits and neither can read the other's answer. The
- * newline cannot occur in a header value: a scoped key never equals an unscoped one.
- */
-export function idempotencyStorageKey(key: string, principal: string | undefined): string {
-  if (principal === undefined) return key;
-  return `${createHash('sha256').update(principal).digest('hex').slice(0, 32)}\n${key}`;
-}
-
 /** A classified submission waiting for its transaction. */
 interface Pending {
   input: InquiryInput & { received_at: Date };
+  /** The content hash, in the submitter's space. */
   hash: string;
+  /** The principal's hash with authentication on, else null. */
+  submitter: string | null;
   /** With an Idempotency-Key: the key and the hash of the request it came with. */
   idempotency: { key: string; requestHash: string } | undefined;
   classification: Classification;
@@ -122,12 +118,15 @@ export class SubmitUseCase {
     try {
       result = await this.committer.submit({
         input,
-        hash: contentHash(input),
+        // Each principal's content and keys are its own: a duplicate or a replay never answers
+        // with another client's inquiry.
+        hash: scopedToPrincipal(contentHash(input), request.principal),
+        submitter: request.principal === undefined ? null : principalHash(request.principal),
         idempotency:
           request.idempotencyKey === undefined
             ? undefined
             : {
-                key: idempotencyStorageKey(request.idempotencyKey, request.principal),
+                key: scopedToPrincipal(request.idempotencyKey, request.principal),
                 requestHash: createHash('sha256')
                   .update(JSON.stringify(request.input))
                   .digest('hex'),
@@ -222,6 +221,7 @@ async function storeBatch(
     sent.map((i) => ({
       inquiry: batch[i]!.input,
       hash: batch[i]!.hash,
+      submitter: batch[i]!.submitter,
       key: batch[i]!.idempotency?.key,
     })),
     poolMembers(policy, [...routed.values()]),

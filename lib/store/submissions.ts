@@ -2,7 +2,7 @@
  * The SQL of the submit path, for many submissions in one transaction: the first call opens it
  * and locks and reads what the decisions need (answers under idempotency keys, inquiries stored
  * once by content, consultants' loads), the second writes what was decided, then it commits.
- * Each call is one statement of the functions of migration 003 with the whole batch as one
+ * Each call is one statement of the functions of migrations 003 and 004 with the whole batch as one
  * bound jsonb parameter: four round trips (BEGIN, submit_begin, submit_finish, COMMIT) whatever
  * the batch's size. The inquiries never travel in the query text (pg_stat_statements and
  * statement logs would keep them). No decisions here: the submit use case decides, these
@@ -20,8 +20,10 @@ export interface StoredAnswer {
 
 export interface SubmissionToStore {
   inquiry: InquiryInput & { received_at: Date };
-  /** Its `contentHash`. */
+  /** Its `contentHash`, scoped by its submitter when it has one. */
   hash: string;
+  /** The hash of the principal that submitted it (authentication on), else null. */
+  submitter: string | null;
   /** The idempotency key it came with. */
   key: string | undefined;
 }
@@ -52,10 +54,11 @@ export async function openSubmitBatch(
   const batch = {
     keys: submissions.flatMap((s) => (s.key === undefined ? [] : [s.key])),
     consultants,
-    inquiries: submissions.map(({ inquiry: i, hash, key }, o) => ({
+    inquiries: submissions.map(({ inquiry: i, hash, submitter, key }, o) => ({
       o,
       k: key ?? null,
       h: hash,
+      p: submitter,
       e: i.external_id,
       s: i.subject,
       b: i.body,

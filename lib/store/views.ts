@@ -2,12 +2,16 @@
 import type pg from 'pg';
 import type { StoredRouting } from '../routing/preview.js';
 
+/**
+ * One inquiry as the API shows it, and apart from it its submitter (a principal's hash, or null)
+ * for the caller to decide who may see it.
+ */
 export async function inquiryById(
   db: pg.Pool,
   id: string,
-): Promise<Record<string, unknown> | undefined> {
-  const { rows } = await db.query<Record<string, unknown>>(
-    `SELECT i.id, i.subject, i.body, i.sender_email, i.sender_name, i.channel, i.metadata, i.external_id, i.source,
+): Promise<{ inquiry: Record<string, unknown>; submitter: string | null } | undefined> {
+  const { rows } = await db.query<Record<string, unknown> & { submitter: string | null }>(
+    `SELECT i.submitter, i.id, i.subject, i.body, i.sender_email, i.sender_name, i.channel, i.metadata, i.external_id, i.source,
             i.received_at, i.created_at, i.classified_at,
             (SELECT coalesce(jsonb_agg(jsonb_build_object('model_version', p.model_version, 'head', p.head, 'label', p.label,
                      'confidence', p.confidence, 'created_at', p.created_at) ORDER BY p.created_at, p.head), '[]')
@@ -19,7 +23,9 @@ export async function inquiryById(
        FROM inquiries i WHERE i.id = $1`,
     [id],
   );
-  return rows[0];
+  if (rows.length === 0) return undefined;
+  const { submitter, ...inquiry } = rows[0]!;
+  return { inquiry, submitter };
 }
 
 /** The latest prediction of each head for an inquiry (to tell whether feedback agrees). */

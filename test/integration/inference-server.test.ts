@@ -15,31 +15,16 @@ import { createApp } from '../../inference-server/src/app.js';
 import type { AppDeps } from '../../inference-server/src/app-deps.js';
 import { createMetrics } from '../../inference-server/src/metrics.js';
 import { ModelHolder } from '../../inference-server/src/model/holder.js';
-import { inquiryText } from '../../lib/model/runtime.js';
 import { PolicyHolder } from '../../inference-server/src/policy-holder.js';
 import { migrate } from '../../lib/store/migrate.js';
 import { createPool } from '../../lib/store/pool.js';
-import { generateInquiries } from '../../pipelines/src/generate/inquiries.js';
-import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle } from '../../pipelines/src/train/train.js';
 import { startPostgres, startPostgresServer } from '../../scripts/testbed/postgres.js';
 import { stopDaemon } from '../../scripts/testbed/processes.js';
 import { Run } from '../../scripts/testbed/runs.js';
 import { signalPostgres } from '../server-process.js';
-import { createTestDatabase } from './testbed.js';
+import { createTestDatabase, trainSmallBundle } from './testbed.js';
 
 const logger = createLogger('test', 'silent');
-
-async function trainBundle(dir: string, seed: number): Promise<string> {
-  const data = generateInquiries({ n: 3000, seed }).map((g) => ({
-    text: inquiryText(g),
-    labels: { category: g.category, sentiment: g.sentiment, urgency: g.urgency },
-  }));
-  await writeBundle(
-    dir,
-    trainModel(data, { ...DEFAULT_TRAIN_OPTIONS, seed, dim: 16, buckets: 4096, vocabSize: 4000 }),
-  );
-  return dir;
-}
 
 interface Harness {
   url: string;
@@ -76,8 +61,8 @@ describe('inference server', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'server-test-'));
     [bundleA, bundleB] = await Promise.all([
-      trainBundle(path.join(dir, 'a'), 1),
-      trainBundle(path.join(dir, 'b'), 2),
+      trainSmallBundle(path.join(dir, 'a'), 1),
+      trainSmallBundle(path.join(dir, 'b'), 2),
     ]);
     policyFile = path.join(dir, 'routing_rules.yaml');
     await copyFile(new URL('../../config/routing_rules.yaml', import.meta.url), policyFile);
@@ -711,15 +696,18 @@ describe('inference server', () => {
       // Alice's retry replays her answer byte for byte; Bob's retry replays his.
       expect(await submit('alice', alices, key)).toEqual(alice);
       expect(await submit('bob', bobs, key)).toEqual(bob);
-      // Mallory sends Alice's request with Alice's key: no replay of her answer.
+      // Mallory sends Alice's request with Alice's key: no replay of her answer, and no duplicate
+      // answer naming Alice's inquiry either: Mallory's content is her own.
       const mallory = await submit('mallory', alices, key);
-      expect(mallory.text).not.toBe(alice.text);
-      expect(JSON.parse(mallory.text)).toMatchObject({ duplicate: true });
+      expect(mallory.status).toBe(201);
+      expect((JSON.parse(mallory.text) as { id: string }).id).not.toBe(
+        (JSON.parse(alice.text) as { id: string }).id,
+      );
       const { rows } = await pool.query<{ n: string }>(
         'SELECT count(*) AS n FROM inquiries WHERE body = ANY($1)',
         [[alices.body, bobs.body]],
       );
-      expect(rows[0]!.n).toBe('2');
+      expect(rows[0]!.n).toBe('3');
     } finally {
       await authed.close();
     }

@@ -1,6 +1,10 @@
 /** Schema migrations on the real PostgreSQL. */
 import type pg from 'pg';
-import { migrate } from '../../lib/store/migrate.js';
+import { loadMigrations, migrate } from '../../lib/store/migrate.js';
+import { insertInquiries } from '../../lib/store/inquiries.js';
+import { openSubmitBatch } from '../../lib/store/submissions.js';
+import { principalHash, scopedToPrincipal } from '../../inference-server/src/principal.js';
+import { contentHash, validateInquiry, type InquiryInput } from '../../lib/inquiry.js';
 import { createPool } from '../../lib/store/pool.js';
 import { createTestDatabase } from './testbed.js';
 
@@ -20,11 +24,11 @@ describe('migrate', () => {
 
   it('applies each migration once when two instances start together', async () => {
     const [first, second] = await Promise.all(pools.map((pool) => migrate(pool)));
-    expect([...first!, ...second!].sort()).toEqual([1, 2, 3]);
+    expect([...first!, ...second!].sort()).toEqual([1, 2, 3, 4]);
     const { rows } = await pools[0]!.query<{ version: number }>(
       'SELECT version FROM schema_migrations ORDER BY version',
     );
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     expect(await migrate(pools[0]!)).toEqual([]);
     const tables = await pools[0]!.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
@@ -40,6 +44,71 @@ describe('migrate', () => {
       'routing_decisions',
       'schema_migrations',
     ]);
+  });
+
+  it('keeps the inquiries stored before 004 without a submitter, in the one unscoped content space', async () => {
+    const all = await loadMigrations();
+    await migrate(
+      pools[0]!,
+      all.filter((m) => m.version <= 3),
+    );
+    const inquiry = (n: number): InquiryInput & { received_at: Date } => {
+      const validated = validateInquiry({
+        subject: `Before ${n}`,
+        body: `Stored before submitters were kept (${n}).`,
+        sender_email: `before-${n}@example.com`,
+      });
+      if (!validated.ok) throw new Error('invalid test inquiry');
+      return { ...validated.value, received_at: new Date() };
+    };
+    const before = [inquiry(1), inquiry(2), inquiry(3)];
+    expect((await insertInquiries(pools[0]!, before, 'test')).stored.size).toBe(3);
+
+    expect(await migrate(pools[0]!)).toEqual([4]);
+    const { rows } = await pools[0]!.query<{ submitter: string | null }>(
+      'SELECT submitter FROM inquiries',
+    );
+    expect(rows).toEqual(before.map(() => ({ submitter: null })));
+    // Unscoped content still finds the old rows (auth off: a duplicate); a client's is its own.
+    const alice = 'sub:alice';
+    const client = await pools[0]!.connect();
+    try {
+      const opened = await openSubmitBatch(
+        client,
+        [
+          { inquiry: before[0]!, hash: contentHash(before[0]!), submitter: null, key: undefined },
+          {
+            inquiry: before[1]!,
+            hash: scopedToPrincipal(contentHash(before[1]!), alice),
+            submitter: principalHash(alice),
+            key: undefined,
+          },
+        ],
+        [],
+      );
+      expect([...opened.existing.keys()]).toEqual([contentHash(before[0]!)]);
+      expect([...opened.stored.keys()]).toEqual([
+        scopedToPrincipal(contentHash(before[1]!), alice),
+      ]);
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    // The submitter and the scope of the content hash cannot disagree.
+    await expect(
+      pools[0]!.query(
+        `INSERT INTO inquiries (content_hash, submitter, body, sender_email, source)
+         VALUES ($1, $2, 'x', 'x@example.com', 'test')`,
+        [contentHash(inquiry(4)), principalHash(alice)],
+      ),
+    ).rejects.toThrow(/inquiries_submitter_scopes_hash/);
+    await expect(
+      pools[0]!.query(
+        `INSERT INTO inquiries (content_hash, body, sender_email, source)
+         VALUES ($1, 'x', 'x@example.com', 'test')`,
+        [scopedToPrincipal(contentHash(inquiry(5)), alice)],
+      ),
+    ).rejects.toThrow(/inquiries_submitter_scopes_hash/);
   });
 
   it('rolls back a failing migration whole and names it', async () => {

@@ -5,6 +5,9 @@ import pg from 'pg';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MlflowClient } from '../../lib/mlflow/client.js';
+import { inquiryText } from '../../lib/model/runtime.js';
+import { generateInquiries } from '../../pipelines/src/generate/inquiries.js';
+import { DEFAULT_TRAIN_OPTIONS, trainModel, writeBundle } from '../../pipelines/src/train/train.js';
 import type { InClusterEnv } from '../../scripts/testbed/in-cluster.js';
 import { installCrds } from '../../scripts/testbed/kubernetes.js';
 import type { PlatformImageNames } from '../../scripts/testbed/platform-images.js';
@@ -113,6 +116,19 @@ export async function installPlatformCrds(): Promise<void> {
 
 /** `train` flags for a small model that trains in seconds: the tests need a bundle, not quality. */
 export const SMALL_MODEL_FLAGS = ['--dim', '16', '--buckets', '4096', '--vocab-size', '4000'];
+
+/** A small model (as SMALL_MODEL_FLAGS) trained on 3,000 generated inquiries, written to `dir`. */
+export async function trainSmallBundle(dir: string, seed: number): Promise<string> {
+  const data = generateInquiries({ n: 3000, seed }).map((g) => ({
+    text: inquiryText(g),
+    labels: { category: g.category, sentiment: g.sentiment, urgency: g.urgency },
+  }));
+  await writeBundle(
+    dir,
+    trainModel(data, { ...DEFAULT_TRAIN_OPTIONS, seed, dim: 16, buckets: 4096, vocabSize: 4000 }),
+  );
+  return dir;
+}
 
 /**
  * Deletes test namespaces and waits until they are gone. On the node, what a suite leaves behind

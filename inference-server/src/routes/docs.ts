@@ -123,6 +123,8 @@ export const openApiDocument = {
     '/api/v1/inquiries/{id}': {
       get: {
         summary: 'An inquiry with its predictions, routing decision and feedback',
+        description:
+          'With authentication on, only its submitter and tokens with the inquiry:staff (or inquiry:admin) scope or role read it; for anyone else it is 404, as a missing one.',
         parameters: [
           { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
         ],
@@ -131,6 +133,8 @@ export const openApiDocument = {
       patch: {
         summary:
           "Where its handling stands: open, in_progress or resolved (with who resolved it); a resolved inquiry no longer counts in its consultant's load",
+        description:
+          'With authentication on, needs the inquiry:staff (or inquiry:admin) scope or role (else 403).',
         parameters: [
           { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
         ],
@@ -153,6 +157,7 @@ export const openApiDocument = {
         responses: {
           '200': { description: 'The new status, the previous one, and when it was resolved' },
           '400': error,
+          '403': error,
           '404': error,
           '409': error,
           '422': error,
@@ -163,6 +168,8 @@ export const openApiDocument = {
       post: {
         summary:
           'The true labels from a human (any head, and department; a head of the serving model takes one of its labels or one the routing policy names for it)',
+        description:
+          'With authentication on, needs the inquiry:staff (or inquiry:admin) scope or role (else 403).',
         parameters: [
           { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } },
         ],
@@ -186,6 +193,7 @@ export const openApiDocument = {
         },
         responses: {
           '201': { description: 'Stored; says whether each label agrees with the prediction' },
+          '403': error,
           '404': error,
           '422': error,
         },

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
 import type { Context } from 'koa';
 import type { AppDeps } from '../app-deps.js';
+import { requireStaff } from '../auth.js';
 import { classificationView } from '../classification-view.js';
 import { batchItems, classifyAnswer, classifyText } from '../classify-text.js';
 import { badRequest, HttpError, invalidInput, notFound, unavailable } from '../errors.js';
@@ -12,6 +13,7 @@ import { Classifier } from '../model/classifier.js';
 import { combineUrgency, detectUrgency } from '../../../lib/routing/urgency.js';
 import { policyLabels } from '../../../lib/routing/policy.js';
 import { insertFeedback } from '../../../lib/store/inquiries.js';
+import { mayReadInquiry, principalOf } from '../principal.js';
 import { IdempotencyConflict, SubmitUseCase } from '../submit.js';
 import {
   countOpenInquiries,
@@ -197,7 +199,7 @@ export function inquiryRoutes(deps: AppDeps): Router {
         input: validated.value,
         started,
         ...(idempotencyKey ? { idempotencyKey } : {}),
-        ...(ctx.state.authenticated ? { principal: ctx.state.client as string } : {}),
+        principal: principalOf(ctx.state),
       });
       ctx.status = result.status;
       ctx.body = result.body;
@@ -211,12 +213,14 @@ export function inquiryRoutes(deps: AppDeps): Router {
   router.get('/:id', async (ctx) => {
     const id = inquiryId(ctx);
     if (!deps.pool) throw unavailable('this server runs without a database', 60);
-    const inquiry = await inquiryById(deps.pool, id);
-    if (!inquiry) throw notFound(`no inquiry ${id}`);
-    ctx.body = inquiry;
+    const found = await inquiryById(deps.pool, id);
+    // Another client's inquiry is answered as a missing one: its existence is not revealed.
+    if (!found || !mayReadInquiry(ctx.state, found.submitter)) throw notFound(`no inquiry ${id}`);
+    ctx.body = found.inquiry;
   });
 
   router.patch('/:id', async (ctx) => {
+    requireStaff(ctx);
     const id = inquiryId(ctx);
     const { status, resolvedBy } = statusChange(requireJson(ctx));
     if (!deps.pool) throw unavailable('this server runs without a database', 60);
@@ -261,6 +265,8 @@ export function inquiryRoutes(deps: AppDeps): Router {
     headLabels(head)?.includes(label) ?? true;
 
   router.post('/:id/feedback', async (ctx) => {
+    // Feedback is trained on: only those who handle inquiries give it.
+    requireStaff(ctx);
     const id = inquiryId(ctx);
     const body = requireJson(ctx);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
