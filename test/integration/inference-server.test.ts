@@ -494,13 +494,13 @@ describe('inference server', () => {
         ((await json(refused)).error as { message: string }).message,
       ]).toEqual([400, message]);
     }
-    // A field the protocol does not define is a 422 naming it; its `parameters` are taken.
+    // A field the protocol does not define is a 400 naming it; its `parameters` are taken.
     const misspelt = await post('/v2/models/inquiry-classifier/infer', {
       inputs: [input],
       output: [{ name: 'urgency' }],
     });
     expect([misspelt.status, await json(misspelt)]).toEqual([
-      422,
+      400,
       {
         error: {
           code: 'invalid_input',

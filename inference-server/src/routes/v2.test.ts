@@ -43,14 +43,14 @@ describe('readInferRequest', () => {
     );
   });
 
-  it('refuses fields the protocol does not define with a 422 naming each, and takes parameters', () => {
+  it('refuses fields the protocol does not define with a 400 naming each, and takes parameters', () => {
     const error = refusal({
       inputs: [{ ...input, dtype: 'BYTES' }],
       ouputs: [{ name: 'category' }],
       outputs: [{ name: 'category', binary: true }],
       paramaters: {},
     });
-    expect([error.status, error.code]).toEqual([422, 'invalid_input']);
+    expect([error.status, error.code]).toEqual([400, 'invalid_input']);
     expect(error.details).toEqual([
       { field: 'ouputs', message: 'is not a known field (id, parameters, inputs, outputs)' },
       { field: 'paramaters', message: 'is not a known field (id, parameters, inputs, outputs)' },

@@ -60,7 +60,7 @@ const quoted = (names: readonly unknown[]): string =>
 /**
  * The texts of an infer request and the outputs it asks for (all when it names none), or a 400
  * naming what is wrong: a name the model does not have, a datatype or a shape that does not
- * match the data; or a 422 naming the fields the protocol does not define (a misspelt `outputs`
+ * match the data, or the fields the protocol does not define (a misspelt `outputs`
  * would otherwise answer every output without a word). Bounds on the texts themselves are the
  * route's.
  */
@@ -82,7 +82,11 @@ export function readInferRequest(
       ? outputs.flatMap((output, i) => fieldProblems(output, OUTPUT_FIELDS, `outputs[${i}].`))
       : []),
   ];
-  if (problems.length > 0) throw invalidInput(problems);
+  if (problems.length > 0) {
+    // A 400 as every other error of the protocol's routes (its clients expect no 422).
+    const { code, message, details } = invalidInput(problems);
+    throw new HttpError(400, code, message, details);
+  }
   if (id !== undefined && typeof id !== 'string') throw badRequest('id must be a string');
   if (!Array.isArray(inputs) || inputs.length !== 1)
     throw badRequest(
