@@ -23,6 +23,8 @@ import {
 } from './testbed.js';
 
 const NAMESPACE = 'operator-pipeline';
+/** A source for pipelines whose ingestion is scheduled (none is ever fetched here). */
+const HTTP_SOURCE = { type: 'http' as const, location: 'https://crm.example/inquiries' };
 
 describe('operator: InquiryPipeline', () => {
   const kc = testbed.kubeConfig();
@@ -79,8 +81,7 @@ describe('operator: InquiryPipeline', () => {
     const created = await eventually('the classify CronWorkflow', () => cron('support-classify'));
     expect(created.spec.schedules).toEqual(['0 * * * *']);
     expect(created.metadata.ownerReferences[0]!.kind).toBe('InquiryPipeline');
-    for (const name of ['support-ingest', 'support-retrain'])
-      await eventually(name, () => cron(name));
+    await eventually('support-retrain', () => cron('support-retrain'));
     await eventually('the Service', () =>
       core.readNamespacedService({ name: 'support-inference', namespace: NAMESPACE }),
     );
@@ -124,6 +125,23 @@ describe('operator: InquiryPipeline', () => {
       (await cron('support-classify')).spec.schedules[0] === '*/15 * * * *' ? true : undefined,
     );
 
+    // Ingestion is scheduled only from a source: without one, inquiries come through the API.
+    expect(await cron('support-ingest').catch(() => undefined)).toBeUndefined();
+    const withSource = (source: object | null) =>
+      custom.patchNamespacedCustomObject(
+        {
+          group: 'inquiries.mlops.io',
+          version: 'v1alpha1',
+          namespace: NAMESPACE,
+          plural: 'inquirypipelines',
+          name: 'support',
+          body: { spec: { ingestion: { source } } },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    await withSource(HTTP_SOURCE);
+    await eventually('the ingest CronWorkflow', () => cron('support-ingest'));
+
     // A deleted child comes back (a new object: another uid).
     const before = (await cron('support-ingest')).metadata.uid;
     await custom.deleteNamespacedCustomObject({
@@ -138,6 +156,12 @@ describe('operator: InquiryPipeline', () => {
       return again.metadata.uid !== before ? again : undefined;
     });
     expect(restored.spec.schedules).toEqual(['0 2 * * *']);
+
+    // The source removed: its CronWorkflow goes.
+    await withSource(null);
+    await eventually('the ingest CronWorkflow deleted', async () =>
+      (await cron('support-ingest').catch(() => undefined)) ? undefined : true,
+    );
     // So does a deleted serving child (watched like the jobs' children).
     const service = await core.readNamespacedService({
       name: 'support-inference',
@@ -720,7 +744,7 @@ describe('operator: InquiryPipeline', () => {
   it('after a restart, applies only the child someone changed while it was away', async () => {
     const namespace = 'operator-pipeline-restart';
     await core.createNamespace({ body: { metadata: { name: namespace } } });
-    await createPipeline('steady', {}, namespace);
+    await createPipeline('steady', { ingestion: { source: HTTP_SOURCE } }, namespace);
     const start = async () => {
       const operator = new Controller(kc, createLogger('operator-test', 'silent'), { namespace });
       await operator.start();
@@ -904,7 +928,7 @@ describe('operator: InquiryPipeline', () => {
         }) as Promise<{ spec: { workflowSpec: { serviceAccountName: string } } }>;
       for (const pipeline of ['first', 'second'])
         expect(
-          (await eventually(pipeline, () => cronOf(`${pipeline}-ingest`))).spec.workflowSpec
+          (await eventually(pipeline, () => cronOf(`${pipeline}-retrain`))).spec.workflowSpec
             .serviceAccountName,
         ).toBe('inquiry-workflows');
       const shared = await eventually('the identities', async () =>

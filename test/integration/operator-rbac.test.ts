@@ -195,6 +195,7 @@ describe("the operator under the chart's RBAC only", () => {
             mlflow: { trackingUri: testbed.mlflowUrl },
             routingPolicyRef: { name: 'desk' },
             serving: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 4 } },
+            ingestion: { source: { type: 'http', location: 'https://crm.example/inquiries' } },
           },
         },
       });

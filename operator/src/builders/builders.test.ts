@@ -67,9 +67,9 @@ describe('names', () => {
 });
 
 describe('builders', () => {
-  it('schedule the three jobs, suspending ingestion without a source', () => {
-    expect(buildCronWorkflow(owner, spec, 'ingest').spec.suspend).toBe(true);
+  it('schedule the jobs, never suspended', () => {
     expect(buildCronWorkflow(owner, spec, 'retrain').spec.schedules).toEqual(['0 3 * * 0']);
+    expect(buildCronWorkflow(owner, spec, 'retrain').spec.suspend).toBe(false);
   });
 
   it('run the inference server non-root on a read-only root filesystem, owned by the pipeline', () => {

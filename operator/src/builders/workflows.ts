@@ -193,7 +193,7 @@ export function buildCronWorkflow(
       startingDeadlineSeconds: 600,
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,
-      suspend: job === 'ingest' && !spec.ingestion.source,
+      suspend: false,
       workflowMetadata: {
         labels: {
           [LABELS.pipeline]: owner.metadata.name,

@@ -6,6 +6,7 @@ import { IstioRouter } from '../traffic/istio.js';
 import type { VirtualService } from '../types/children.js';
 import { createOperatorMetrics } from '../metrics.js';
 import {
+  desiredChildren,
   forgetPipelineGauges,
   reconcilePipeline,
   readiness,
@@ -288,6 +289,20 @@ describe('optional children', () => {
     expect(replicasHandOver('ns', [autoscaler], has('Deployment'), () => undefined)).toBe(
       undefined,
     );
+  });
+
+  it('schedule ingestion only from a source', () => {
+    const jobs = (spec: object) =>
+      desiredChildren({ ...pipeline, spec: { ...pipeline.spec, ...spec } })
+        .filter((child) => (child as { kind: string }).kind === 'CronWorkflow')
+        .map((child) => (child as { metadata: { name: string } }).metadata.name);
+    expect(jobs({})).toEqual(['support-classify', 'support-retrain']);
+    const source = { type: 'http', location: 'https://crm.example/inquiries' };
+    expect(jobs({ ingestion: { source } })).toEqual([
+      'support-ingest',
+      'support-classify',
+      'support-retrain',
+    ]);
   });
 
   it('are stale only when present and no longer desired', () => {

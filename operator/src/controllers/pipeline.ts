@@ -34,9 +34,11 @@ export function desiredChildren(
   const spec = withDefaults(pipeline.spec);
   const children: object[] = [
     ...buildNamespaceIdentities(owner.metadata.namespace),
-    ...(['ingest', 'classify', 'retrain'] as const).map((job) =>
+    // Ingestion only from a source: without one, inquiries arrive through the API alone.
+    ...(spec.ingestion.source ? (['ingest'] as const) : []).map((job) =>
       buildCronWorkflow(owner, spec, job),
     ),
+    ...(['classify', 'retrain'] as const).map((job) => buildCronWorkflow(owner, spec, job)),
     buildInferenceService(owner),
   ];
   if (stable?.artifactUri) {
