@@ -66,6 +66,18 @@ function senderDomain(email: string): string {
   return comparableDomain(email.slice(email.lastIndexOf('@') + 1));
 }
 
+const ruleDomains = new WeakMap<readonly string[], string[]>();
+
+/** A rule's `senderDomains` as DNS compares them, worked out once per policy as the keywords. */
+function comparableDomains(written: readonly string[]): string[] {
+  let domains = ruleDomains.get(written);
+  if (!domains) {
+    domains = written.map(comparableDomain);
+    ruleDomains.set(written, domains);
+  }
+  return domains;
+}
+
 type Rule = Policy['rules'][number];
 
 /** True when every condition the rule gives holds for the input. */
@@ -85,10 +97,7 @@ export function ruleMatches(rule: Rule, input: RoutingInput): boolean {
   if (when.senderDomains) {
     const domain = senderDomain(input.senderEmail);
     if (
-      !when.senderDomains.some((written) => {
-        const d = comparableDomain(written);
-        return domain === d || domain.endsWith(`.${d}`);
-      })
+      !comparableDomains(when.senderDomains).some((d) => domain === d || domain.endsWith(`.${d}`))
     )
       return false;
   }
