@@ -1,12 +1,12 @@
-import { mayReadInquiry, principalHash, principalOf, scopedToPrincipal } from './principal.js';
+import { mayReadInquiry, principalHash, principalOf, scopedTo } from './principal.js';
 
-describe('scopedToPrincipal', () => {
-  it('keeps the value as given without a principal, and gives each principal a space of its own', () => {
-    expect(scopedToPrincipal('k-1', undefined)).toBe('k-1');
-    const alice = scopedToPrincipal('k-1', 'sub:alice');
-    const bob = scopedToPrincipal('k-1', 'sub:bob');
+describe('scopedTo', () => {
+  it('keeps the value as given without a submitter, and gives each submitter a space of its own', () => {
+    expect(scopedTo('k-1', null)).toBe('k-1');
+    const alice = scopedTo('k-1', principalHash('sub:alice'));
+    const bob = scopedTo('k-1', principalHash('sub:bob'));
     expect(alice).not.toBe(bob);
-    expect(scopedToPrincipal('k-1', 'sub:alice')).toBe(alice);
+    expect(scopedTo('k-1', principalHash('sub:alice'))).toBe(alice);
     // A header value and a content hash hold no newline: no unscoped value equals a scoped one.
     expect(alice).toBe(`${principalHash('sub:alice')}\nk-1`);
     expect(principalHash('sub:alice')).toMatch(/^[0-9a-f]{32}$/);

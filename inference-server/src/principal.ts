@@ -24,12 +24,12 @@ export function principalHash(principal: string): string {
 }
 
 /**
- * `value` (an idempotency key, a content hash) in the principal's own space: as given without a
- * principal, else prefixed by its hash and a newline. A header value and a content hash hold no
- * newline, so a scoped value never equals an unscoped one.
+ * `value` (an idempotency key, a content hash) in its submitter's own space: as given without one
+ * (null), else prefixed by the submitter (a `principalHash`) and a newline. A header value and a
+ * content hash hold no newline, so a scoped value never equals an unscoped one.
  */
-export function scopedToPrincipal(value: string, principal: string | undefined): string {
-  return principal === undefined ? value : `${principalHash(principal)}\n${value}`;
+export function scopedTo(value: string, submitter: string | null): string {
+  return submitter === null ? value : `${submitter}\n${value}`;
 }
 
 /** The principal whose space a request's writes go to: its client with authentication on. */

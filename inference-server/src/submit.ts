@@ -25,7 +25,7 @@ import { unavailable } from './errors.js';
 import { GroupCommitter, isRequestScopedDatabaseError } from './group-commit.js';
 import type { Metrics } from './metrics.js';
 import type { Classifier } from './model/classifier.js';
-import { principalHash, scopedToPrincipal } from './principal.js';
+import { principalHash, scopedTo } from './principal.js';
 
 export interface SubmitRequest {
   input: InquiryInput;
@@ -114,19 +114,20 @@ export class SubmitUseCase {
       throw unavailable('too many submissions are waiting for the database; retry shortly', 1);
     }
     const input = { ...request.input, received_at: request.input.received_at ?? new Date() };
+    const submitter = request.principal === undefined ? null : principalHash(request.principal);
     let result: SubmitResult;
     try {
       result = await this.committer.submit({
         input,
         // Each principal's content and keys are its own: a duplicate or a replay never answers
         // with another client's inquiry.
-        hash: scopedToPrincipal(contentHash(input), request.principal),
-        submitter: request.principal === undefined ? null : principalHash(request.principal),
+        hash: scopedTo(contentHash(input), submitter),
+        submitter,
         idempotency:
           request.idempotencyKey === undefined
             ? undefined
             : {
-                key: scopedToPrincipal(request.idempotencyKey, request.principal),
+                key: scopedTo(request.idempotencyKey, submitter),
                 requestHash: createHash('sha256')
                   .update(JSON.stringify(request.input))
                   .digest('hex'),

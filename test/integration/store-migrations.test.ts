@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { loadMigrations, migrate } from '../../lib/store/migrate.js';
 import { insertInquiries } from '../../lib/store/inquiries.js';
 import { openSubmitBatch } from '../../lib/store/submissions.js';
-import { principalHash, scopedToPrincipal } from '../../inference-server/src/principal.js';
+import { principalHash, scopedTo } from '../../inference-server/src/principal.js';
 import { contentHash, validateInquiry, type InquiryInput } from '../../lib/inquiry.js';
 import { createPool } from '../../lib/store/pool.js';
 import { createTestDatabase } from './testbed.js';
@@ -79,7 +79,7 @@ describe('migrate', () => {
           { inquiry: before[0]!, hash: contentHash(before[0]!), submitter: null, key: undefined },
           {
             inquiry: before[1]!,
-            hash: scopedToPrincipal(contentHash(before[1]!), alice),
+            hash: scopedTo(contentHash(before[1]!), principalHash(alice)),
             submitter: principalHash(alice),
             key: undefined,
           },
@@ -88,7 +88,7 @@ describe('migrate', () => {
       );
       expect([...opened.existing.keys()]).toEqual([contentHash(before[0]!)]);
       expect([...opened.stored.keys()]).toEqual([
-        scopedToPrincipal(contentHash(before[1]!), alice),
+        scopedTo(contentHash(before[1]!), principalHash(alice)),
       ]);
       await client.query('ROLLBACK');
     } finally {
@@ -106,7 +106,7 @@ describe('migrate', () => {
       pools[0]!.query(
         `INSERT INTO inquiries (content_hash, body, sender_email, source)
          VALUES ($1, 'x', 'x@example.com', 'test')`,
-        [scopedToPrincipal(contentHash(inquiry(5)), alice)],
+        [scopedTo(contentHash(inquiry(5)), principalHash(alice))],
       ),
     ).rejects.toThrow(/inquiries_submitter_scopes_hash/);
   });
