@@ -415,7 +415,7 @@ export class Controller {
             this.childrenSeen.delete(uid);
             this.applyMemo.forget(typed);
           } else this.childrenSeen.set(uid, seen);
-          if (!changed || ownDeletion || (verb === 'delete' && isRetiredIdentity(typed))) return;
+          if (!changed || ownDeletion) return;
           this.metrics?.childChanges.inc({
             namespace: object.metadata?.namespace ?? '',
             kind: child.kind!,
